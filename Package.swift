@@ -1,0 +1,61 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Targets follow the pipeline's stages: ingest → models → evaluation → report → pipeline → CLI.
+// C libraries sit behind their own system-library targets (CCSV, CCBLAS) and never appear
+// in a public Swift signature.
+let package = Package(
+    name: "forecast",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "forecast", targets: ["ForecastCLI"]),
+        .library(name: "ForecastIngest", targets: ["ForecastIngest"]),
+        .library(name: "ForecastModels", targets: ["ForecastModels"]),
+        .library(name: "ForecastEvaluation", targets: ["ForecastEvaluation"]),
+        .library(name: "ForecastReport", targets: ["ForecastReport"]),
+        .library(name: "ForecastPipeline", targets: ["ForecastPipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"4.0.0"),
+    ],
+    targets: [
+        // libcsv (LGPL-2.1, linked dynamically): Debian libcsv-dev.
+        .systemLibrary(name: "CCSV", path: "Sources/CCSV", providers: [.apt(["libcsv-dev"])]),
+        // CBLAS from OpenBLAS: Debian libopenblas-dev.
+        .systemLibrary(name: "CCBLAS", path: "Sources/CCBLAS", providers: [.apt(["libopenblas-dev"])]),
+
+        .target(name: "ForecastIngest", dependencies: ["CCSV"]),
+        .target(name: "ForecastModels", dependencies: [
+            "CCBLAS",
+            .product(name: "Numerics", package: "swift-numerics"),
+        ]),
+        .target(name: "ForecastEvaluation", dependencies: ["ForecastIngest", "ForecastModels"]),
+        .target(name: "ForecastReport", dependencies: [
+            "ForecastEvaluation",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "ForecastPipeline", dependencies: [
+            "ForecastReport",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "ForecastCLI", dependencies: [
+            "ForecastIngest", "ForecastModels", "ForecastEvaluation", "ForecastReport", "ForecastPipeline",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "ForecastIngestTests", dependencies: ["ForecastIngest"]),
+        .testTarget(name: "ForecastModelsTests", dependencies: ["ForecastModels"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "ForecastEvaluationTests", dependencies: ["ForecastEvaluation"]),
+        .testTarget(name: "ForecastReportTests", dependencies: ["ForecastReport"]),
+        .testTarget(name: "ForecastPipelineTests", dependencies: ["ForecastPipeline"]),
+        .testTarget(name: "ForecastCLITests", dependencies: ["ForecastIngest"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// ForecastIngest module.

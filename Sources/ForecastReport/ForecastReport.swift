@@ -1,0 +1,1 @@
+// ForecastReport module.
