@@ -1,0 +1,172 @@
+import Foundation
+import ArgumentParser
+import ForecastPipeline
+
+/// How the CSV is read: shared by `fit` and `predict`.
+struct IngestOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Field delimiter: ',', ';', 'tab' or '|'. Detected from the first lines when omitted.", valueName: "char"))
+    var delimiter: String?
+
+    @Option(name: .customLong("date-column"), help: ArgumentHelp("Name of the date column (default: found by name or content).", valueName: "name"))
+    var dateColumn: String?
+
+    @Option(name: .customLong("date-format"), help: ArgumentHelp("strftime-style date format, e.g. '%d.%m.%Y', for dates that are not ISO 8601 or epoch seconds.", valueName: "format"))
+    var dateFormat: String?
+
+    @Option(help: ArgumentHelp("Column to forecast (default: adj close, close, price, value, or the only numeric column).", valueName: "name"))
+    var target: String?
+
+    @Option(help: ArgumentHelp("Comma-separated input columns (default: the target alone).", valueName: "a,b,c"))
+    var features: String?
+
+    @Option(help: ArgumentHelp("Missing values: ffill, interpolate, drop or error.", valueName: "policy"))
+    var missing: MissingChoice = .ffill
+
+    @Option(help: ArgumentHelp("Duplicate timestamps: error, first or last.", valueName: "policy"))
+    var duplicates: DuplicateChoice = .error
+
+    func validate() throws {
+        if let d = delimiter, ![",", ";", "|", "tab", "\t"].contains(d) {
+            throw ValidationError("--delimiter must be ',', ';', 'tab' or '|' (got '\(d)').")
+        }
+        if let f = features, f.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            throw ValidationError("--features has an empty column name in '\(f)'; give names separated by commas, e.g. --features close,volume.")
+        }
+    }
+
+    func apply(to c: inout FitConfiguration) {
+        c.delimiter = delimiter.map { $0 == "tab" ? "\t" : $0 }
+        c.dateColumn = dateColumn
+        c.dateFormat = dateFormat
+        c.target = target
+        c.features = features.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        c.missing = missing.rawValue
+        c.duplicates = duplicates.rawValue
+    }
+}
+
+enum MissingChoice: String, ExpressibleByArgument, CaseIterable { case ffill, interpolate, drop, error }
+enum DuplicateChoice: String, ExpressibleByArgument, CaseIterable { case error, first, last }
+enum TransformChoice: String, ExpressibleByArgument, CaseIterable { case none, diff, logReturn = "log-return" }
+enum ScalingChoice: String, ExpressibleByArgument, CaseIterable { case zscore, minmax, none }
+enum OptimizerChoice: String, ExpressibleByArgument, CaseIterable { case adam, sgd }
+enum LossChoice: String, ExpressibleByArgument, CaseIterable { case mse, mae, huber }
+enum InitChoice: String, ExpressibleByArgument, CaseIterable { case glorot, pytorch }
+enum ModelChoice: String, ExpressibleByArgument, CaseIterable { case naive, snaive, drift, ff, rnn, gru, lstm }
+
+/// Windowing, models and training: the options of `fit` (and the keys of a pipeline job).
+struct ModelOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Time steps per input window.", valueName: "n"))
+    var window: Int = 32
+
+    @Option(help: ArgumentHelp("Step between consecutive windows.", valueName: "n"))
+    var stride: Int = 1
+
+    @Option(help: ArgumentHelp("Steps ahead to forecast.", valueName: "h"))
+    var horizon: Int = 1
+
+    @Option(help: ArgumentHelp("Target transform before windowing: none, diff or log-return.", valueName: "t"))
+    var transform: TransformChoice = .diff
+
+    @Option(help: ArgumentHelp("Scaling fitted on the training part: zscore, minmax or none.", valueName: "s"))
+    var scaling: ScalingChoice = .zscore
+
+    @Option(name: .customLong("test-fraction"), help: ArgumentHelp("Share of points held out for the test part.", valueName: "f"))
+    var testFraction: Double = 0.2
+
+    @Option(name: .customLong("validation-fraction"), help: ArgumentHelp("Share of the training part held out for validation.", valueName: "f"))
+    var validationFraction: Double = 0.1
+
+    @Option(help: ArgumentHelp("Comma-separated models: \(ModelChoice.allCases.map(\.rawValue).joined(separator: ",")).", valueName: "list"))
+    var models: String = ModelChoice.allCases.map(\.rawValue).joined(separator: ",")
+
+    @Option(name: .customLong("model-spec"), help: ArgumentHelp("An extra model as a layer string, e.g. 'bigru(64,sum) > dense(1)'.", valueName: "spec"))
+    var modelSpec: String?
+
+    @Option(help: ArgumentHelp("Hidden units of the ff, rnn, gru and lstm models.", valueName: "n"))
+    var hidden: Int = 64
+
+    @Option(help: ArgumentHelp("Maximum training epochs (early stopping usually ends sooner).", valueName: "n"))
+    var epochs: Int = 100
+
+    @Option(name: .customLong("batch-size"), help: ArgumentHelp("Mini-batch size (1 = plain SGD).", valueName: "n"))
+    var batchSize: Int = 64
+
+    @Option(name: .customLong("learning-rate"), help: ArgumentHelp("Initial learning rate.", valueName: "lr"))
+    var learningRate: Double = 1e-3
+
+    @Option(help: ArgumentHelp("Optimizer: adam or sgd (momentum 0.9).", valueName: "name"))
+    var optimizer: OptimizerChoice = .adam
+
+    @Option(help: ArgumentHelp("Training loss: mse, mae or huber.", valueName: "name"))
+    var loss: LossChoice = .mse
+
+    @Option(help: ArgumentHelp("Gradient clipping by global norm; 0 turns it off.", valueName: "norm"))
+    var clip: Double = 1.0
+
+    @Option(help: ArgumentHelp("Early-stopping patience in epochs.", valueName: "n"))
+    var patience: Int = 10
+
+    @Option(name: .customLong("init"), help: ArgumentHelp("Weight initialisation: glorot (Glorot-uniform input, orthogonal recurrent) or pytorch (U(±1/√H)).", valueName: "scheme"))
+    var initScheme: InitChoice = .glorot
+
+    @Option(help: ArgumentHelp("Random seed: same seed and data give the same numbers.", valueName: "n"))
+    var seed: UInt64 = 42
+
+    @Option(help: ArgumentHelp("Season length for seasonal naive and MASE (default: from the frequency).", valueName: "m"))
+    var season: Int?
+
+    func modelList() throws -> [String] {
+        let names = models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        for n in names where ModelChoice(rawValue: n) == nil {
+            throw ValidationError("--models: unknown model '\(n)'. Choose from \(ModelChoice.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        return names
+    }
+
+    func validate() throws {
+        guard window >= 1 else { throw ValidationError("--window must be at least 1 (got \(window)).") }
+        guard stride >= 1 else { throw ValidationError("--stride must be at least 1 (got \(stride)).") }
+        guard horizon >= 1 else { throw ValidationError("--horizon must be at least 1 (got \(horizon)).") }
+        guard testFraction > 0, testFraction < 1 else { throw ValidationError("--test-fraction must be between 0 and 1 (got \(testFraction)).") }
+        guard validationFraction > 0, validationFraction < 1 else { throw ValidationError("--validation-fraction must be between 0 and 1 (got \(validationFraction)).") }
+        guard hidden >= 1 else { throw ValidationError("--hidden must be at least 1 (got \(hidden)).") }
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1 (got \(epochs)).") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1 (got \(batchSize)).") }
+        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be a positive number (got \(learningRate)).") }
+        guard clip >= 0, clip.isFinite else { throw ValidationError("--clip must be 0 (off) or positive (got \(clip)).") }
+        guard patience >= 1 else { throw ValidationError("--patience must be at least 1 (got \(patience)).") }
+        if let s = season, s < 1 { throw ValidationError("--season must be at least 1 (got \(s)).") }
+        let list = try modelList()
+        if list.isEmpty && modelSpec == nil { throw ValidationError("--models is empty and no --model-spec is given: nothing to fit.") }
+    }
+
+    func apply(to c: inout FitConfiguration) throws {
+        c.window = window; c.stride = stride; c.horizon = horizon
+        c.transform = transform.rawValue; c.scaling = scaling.rawValue
+        c.testFraction = testFraction; c.validationFraction = validationFraction
+        c.models = try modelList(); c.modelSpec = modelSpec
+        c.hidden = hidden; c.epochs = epochs; c.batchSize = batchSize; c.learningRate = learningRate
+        c.optimizer = optimizer.rawValue; c.loss = loss.rawValue; c.clip = clip; c.patience = patience
+        c.initScheme = initScheme.rawValue; c.seed = seed; c.season = season
+    }
+}
+
+/// How a run talks to the person or the script that started it.
+struct OutputOptions: ParsableArguments {
+    @Option(name: .customLong("reports"), help: ArgumentHelp("Folder for reports and checkpoints.", valueName: "dir"))
+    var reportsDirectory: String = "reports"
+
+    @Flag(help: "Print the metrics.json summary to stdout.")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "Print only errors.")
+    var quiet = false
+
+    @Flag(name: .shortAndLong, help: "Print one line per training epoch.")
+    var verbose = false
+
+    func validate() throws {
+        if quiet && verbose { throw ValidationError("--quiet and --verbose cannot be used together.") }
+    }
+}
