@@ -92,7 +92,8 @@ public enum DataFrequency: Codable, Hashable, Sendable {
         return text
     }
 
-    static let utcCalendar: Calendar = {
+    /// The Gregorian calendar in UTC that all date arithmetic and formatting here uses.
+    public static let utcCalendar: Calendar = {
         var c = Calendar(identifier: .gregorian)
         c.timeZone = TimeZone(identifier: "UTC")!
         return c

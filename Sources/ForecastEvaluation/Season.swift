@@ -61,10 +61,10 @@ public func chooseSeason(frequencyDefault: SeasonDefault, override: Int?, traini
         }
         let count = Double(n - m)
         let seasonal = seasonalError / count, naive = naiveError / count
-        let figures = "in-sample MAE \(shortNumber(seasonal)) vs naive \(shortNumber(naive)) on the training part"
+        let figures = "MAE \(shortNumber(seasonal)) vs \(shortNumber(naive)) on the training part"
         return seasonal < naive
-            ? SeasonChoice(season: m, reason: "\(m): seasonal naive beats naive (\(figures))")
-            : SeasonChoice(season: nil, reason: "none: season \(m) does not help (\(figures))")
+            ? SeasonChoice(season: m, reason: "\(m): the seasonal naive forecast beats the naive one (\(figures))")
+            : SeasonChoice(season: nil, reason: "none: a season of \(m) does not help, the seasonal naive forecast is not better than the naive one (\(figures))")
     }
 }
 

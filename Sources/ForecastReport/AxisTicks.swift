@@ -68,8 +68,10 @@ enum AxisTicks {
         let a = Int(floor(log10(lo) + 1e-12))
         var b = Int(ceil(log10(hi) - 1e-12))
         if b <= a { b = a + 1 }
+        let every = b - a > 16 ? 4 : b - a > 10 ? 3 : b - a > 6 ? 2 : 1
+        // Widen to a whole number of labelled steps so both ends carry a label.
+        b = a + (b - a + every - 1) / every * every
         let decades = b - a
-        let every = decades > 16 ? 4 : decades > 10 ? 3 : decades > 6 ? 2 : 1
         var ticks: [Tick] = []
         for k in a...b {
             if (k - a) % every == 0 { ticks.append(Tick(value: pow(10, Double(k)), label: powerLabel(1, k))) }

@@ -82,7 +82,7 @@ public struct MarkdownReport {
             let note = run.comparisons.first { $0.label == "pick vs naive" }?.note ?? "no test result"
             return "Whether it beats naive could not be tested (\(Escape.markdown(note)))."
         }
-        let p = "Diebold–Mariano p = \(Format.pValue(r.pValue)), \(r.count) test points"
+        let p = "Diebold–Mariano \(Format.pEquals(r.pValue)), \(r.count) test points"
         if r.pValue < Self.significanceLevel {
             return r.meanLossDifference < 0
                 ? "Beats naive on the test part: **yes, significantly** (\(p))."
@@ -396,11 +396,11 @@ public struct MarkdownReport {
         var says = "What the data says: "
         if let r = comparison?.result {
             if r.pValue < Self.significanceLevel && r.meanLossDifference < 0 {
-                says += "the recurrent state pays off here: \(Escape.markdown(rnn.name)) is significantly more accurate than the feed-forward network (DM p = \(Format.pValue(r.pValue)))."
+                says += "the recurrent state pays off here: \(Escape.markdown(rnn.name)) is significantly more accurate than the feed-forward network (DM \(Format.pEquals(r.pValue)))."
             } else if r.pValue < Self.significanceLevel {
-                says += "the feed-forward network is significantly more accurate (DM p = \(Format.pValue(r.pValue))): the window already holds what the recurrent models would carry in their state."
+                says += "the feed-forward network is significantly more accurate (DM \(Format.pEquals(r.pValue))): the window already holds what the recurrent models would carry in their state."
             } else {
-                says += "the difference is within noise (DM p = \(Format.pValue(r.pValue))); the recurrent models do not buy accuracy over a network that sees the same window, so the cheaper model is the sensible default."
+                says += "the difference is within noise (DM \(Format.pEquals(r.pValue))); the recurrent models do not buy accuracy over a network that sees the same window, so the cheaper model is the sensible default."
             }
         } else {
             says += "the test could not separate them (\(Escape.markdown(comparison?.note ?? "no paired test forecasts")))."

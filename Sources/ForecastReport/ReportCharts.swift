@@ -96,7 +96,12 @@ enum ReportCharts {
         let epochs = model.epochsRun ?? max(model.trainLoss.count, model.validationLoss.count)
         parts.append("\(epochs) epoch\(epochs == 1 ? "" : "s")")
         if let first = model.trainLoss.first, let last = model.trainLoss.last {
-            parts.append("training loss \(Format.number(first, significant: 3)) → \(Format.number(last, significant: 3))")
+            if last.isFinite {
+                parts.append("training loss \(Format.number(first, significant: 3)) → \(Format.number(last, significant: 3))")
+            } else {
+                let finite = model.trainLoss.prefix { $0.isFinite }
+                parts.append("training loss \(Format.number(first, significant: 3)) → \(Format.number(finite.last ?? .nan, significant: 3)), then not a number at epoch \(finite.count + 1)")
+            }
         }
         if let best = model.validationLoss.enumerated().filter({ $0.element.isFinite }).min(by: { $0.element < $1.element }) {
             parts.append("lowest validation loss \(Format.number(best.element, significant: 3)) at epoch \(best.offset + 1)")
@@ -123,16 +128,25 @@ enum ReportCharts {
         return chart
     }
 
-    /// "From k = 0 to k = 19 the gradient norm shrank by a factor 3.1e5 for RNN, 42 for GRU …"
+    /// "From k = 0 to k = 19 the gradient norm shrank by a factor of 3.9 × 10⁶ for RNN and 22 for GRU."
     static func gradientSummary(_ models: [ModelResult]) -> String {
-        let parts = models.compactMap { m -> String? in
-            guard let g = m.gradientFlow, let first = g.first, let last = g.last, first > 0, last > 0, g.count > 1 else { return nil }
-            let ratio = first / last
-            let change = ratio >= 1 ? "shrank by a factor of \(Format.number(ratio, significant: 2))"
-                                    : "grew by a factor of \(Format.number(1 / ratio, significant: 2))"
-            return "\(m.name) \(change) from k = 0 to k = \(g.count - 1)"
+        var shrank: [String] = [], grew: [String] = []
+        for m in models {
+            guard let g = m.gradientFlow, let first = g.first, let last = g.last, first > 0, last > 0, g.count > 1 else { continue }
+            if first >= last {
+                shrank.append("\(Format.factor(first / last)) for \(m.name) (k = 0…\(g.count - 1))")
+            } else {
+                grew.append("\(Format.factor(last / first)) for \(m.name) (k = 0…\(g.count - 1))")
+            }
         }
-        return parts.isEmpty ? "" : "The gradient norm " + parts.joined(separator: "; ") + "."
+        var sentences: [String] = []
+        if !shrank.isEmpty { sentences.append("Going back in time the gradient norm shrank by a factor of " + listed(shrank) + ".") }
+        if !grew.isEmpty { sentences.append("It grew by a factor of " + listed(grew) + ".") }
+        return sentences.joined(separator: " ")
+    }
+
+    private static func listed(_ items: [String]) -> String {
+        items.count <= 1 ? items.joined() : items.dropLast().joined(separator: ", ") + " and " + items.last!
     }
 
     /// A stable colour per non-baseline model (same colour in every chart).

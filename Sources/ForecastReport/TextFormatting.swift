@@ -36,6 +36,21 @@ enum Format {
         return p < 0.001 ? "< 0.001" : fixed(p, decimals: 3)
     }
 
+    /// "p < 0.001" or "p = 0.123", for sentences.
+    static func pEquals(_ p: Double) -> String {
+        p.isFinite && p < 0.001 ? "p < 0.001" : "p = " + pValue(p)
+    }
+
+    /// A ratio for sentences: "22", "3.9 × 10⁶".
+    static func factor(_ x: Double) -> String {
+        guard x.isFinite, x >= 10_000 else { return number(x, significant: 2) }
+        let k = Int(floor(log10(x)))
+        let mantissa = x / pow(10, Double(k))
+        let superscripts: [Character] = ["⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"]
+        let exponent = String(String(k).map { superscripts[Int(String($0))!] })
+        return fixed(mantissa, decimals: 1) + " × 10" + exponent
+    }
+
     /// Seconds: "0.42 s", "12.3 s", "2 min 5 s".
     static func seconds(_ s: Double) -> String {
         guard s.isFinite else { return "n/a" }
@@ -62,7 +77,8 @@ enum Format {
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = timeZone
         f.dateFormat = "yyyy-MM-dd HH:mm"
-        let abbreviation = timeZone.abbreviation(for: date) ?? timeZone.identifier
+        let abbreviation = timeZone.secondsFromGMT(for: date) == 0 && ["UTC", "GMT", "Etc/UTC", "Etc/GMT", "Z"].contains(timeZone.identifier)
+            ? "UTC" : (timeZone.abbreviation(for: date) ?? timeZone.identifier)
         return f.string(from: date) + " " + abbreviation
     }
 
