@@ -62,9 +62,9 @@ public struct MarkdownReport {
         var s = "**Pick: \(Escape.markdown(pick.name)).**"
         let f = run.dataset.frequency
         if let next = pick.nextForecasts.first {
-            s += " Next value (\(f.format(next.date))): **\(Format.number(next.value))**"
+            s += " Next value (\(f.format(next.date))): **\(Format.value(next.value))**"
             let bounds = next.intervals.map { b in
-                b.isBounded ? "\(Format.level(b.level)): \(Format.number(b.lower)) to \(Format.number(b.upper))"
+                b.isBounded ? "\(Format.level(b.level)): \(Format.value(b.lower)) to \(Format.value(b.upper))"
                             : "\(Format.level(b.level)): unbounded"
             }
             if !bounds.isEmpty { s += " (" + bounds.joined(separator: "; ") + ")" }
@@ -250,10 +250,10 @@ public struct MarkdownReport {
         for m in ordered {
             for next in m.nextForecasts {
                 let name = m.name == run.pick ? "**★ \(Escape.markdown(m.name))**" : Escape.markdown(m.name)
-                var cells = [name] + (multiStep ? ["\(next.step)"] : []) + [f.format(next.date), m.name == run.pick ? "**\(Format.number(next.value))**" : Format.number(next.value)]
+                var cells = [name] + (multiStep ? ["\(next.step)"] : []) + [f.format(next.date), m.name == run.pick ? "**\(Format.value(next.value))**" : Format.value(next.value)]
                 for level in levels {
                     if let b = next.intervals.first(where: { $0.level == level }) {
-                        cells.append(b.isBounded ? "\(Format.number(b.lower)) to \(Format.number(b.upper))" : "unbounded")
+                        cells.append(b.isBounded ? "\(Format.value(b.lower)) to \(Format.value(b.upper))" : "unbounded")
                     } else {
                         cells.append("—")
                     }

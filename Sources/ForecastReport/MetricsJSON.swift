@@ -4,7 +4,22 @@ import Foundation
 /// `metrics.json`: the report's numbers for dashboards and scripts, in a stable schema
 /// (documented in the README; bump `schemaVersion` on any incompatible change). Keys are
 /// snake_case and always present — null where a value does not exist (failed model, MASE
-/// without a scale, …) — and appear in a fixed order. The same text is printed by `--json`.
+/// without a scale, unbounded interval, …) — and appear in a fixed order. The same text is
+/// printed by `--json`.
+///
+/// Top level: schema_version, generated_at (ISO 8601 UTC), duration_seconds, tool_version,
+/// command_line, seed, dataset {file, sha256, rows, first_date, last_date, frequency, target,
+/// features, missing_values, missing_policy, gaps, transform, scaling, window, horizon, season,
+/// split {train, validation, test}}, pick, pick_reason, selection_metric ("validation_mae"),
+/// next_forecast [the pick's {step, date, value, intervals [{level, lower, upper}]}],
+/// beats_naive {statistic, p_value, significant, note} | null, models [...], comparisons
+/// [{label, model, reference, n, statistic, p_value, note}].
+///
+/// Each model: model, kind, status ("ok" | "failed"), failure_reason, mae, rmse, smape (percent),
+/// mase, diracc (fraction 0…1), skill, n — test part, one step ahead — then dm_statistic,
+/// dm_p_value (vs naive), params, configuration, epochs, train_seconds, validation {same metric
+/// keys} | null, per_step [{step, metric keys}], intervals [{level, half_width [per step],
+/// test_coverage [per step]}], next_forecast [...].
 public enum MetricsJSON {
     public static let schemaVersion = 1
 

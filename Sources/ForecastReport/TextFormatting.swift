@@ -15,6 +15,10 @@ enum Format {
         return String(format: "%.\(decimals)f", x)
     }
 
+    /// A forecast value or interval bound: five significant digits, so prices keep their cents
+    /// (306.25, 93.571, 12346).
+    static func value(_ x: Double) -> String { number(x, significant: 5) }
+
     /// A value with a fixed number of decimals.
     static func fixed(_ x: Double, decimals: Int) -> String {
         guard x.isFinite else { return x.isNaN ? "n/a" : (x > 0 ? "∞" : "−∞") }
