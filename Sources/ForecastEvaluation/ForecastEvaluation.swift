@@ -1,1 +1,0 @@
-// ForecastEvaluation module.

@@ -1,0 +1,37 @@
+/// Chooses the model to trust for tomorrow.
+///
+/// Rule: among models with status ok and validation metrics, the lowest **one-step-ahead MAE on
+/// the validation part**. The test part is never looked at, so the test metrics stay an honest
+/// estimate of the pick's accuracy. MAE (not RMSE) because the report's headline error is MAE and
+/// it is not dominated by a few outliers. Ties — validation MAEs within a relative 1e-9 of the
+/// lowest — go to the simpler model: baseline before feed-forward before recurrent, then fewer
+/// parameters, then the earlier model in the list (naive before seasonal naive before drift).
+public enum ModelSelection {
+    /// Relative tolerance under which two validation MAEs count as a tie.
+    public static let tieTolerance = 1e-9
+
+    /// Index into `models` of the pick, or nil when no model is usable. Complexity O(n).
+    public static func pickIndex(_ models: [ModelResult]) -> Int? {
+        let usable = models.indices.filter { models[$0].status.isOK && models[$0].validation != nil }
+        guard let best = usable.map({ models[$0].validation!.mae }).min() else { return nil }
+        let tied = usable.filter { models[$0].validation!.mae <= best + tieTolerance * abs(best) }
+        return tied.min { a, b in
+            let (ma, mb) = (models[a], models[b])
+            if ma.kind != mb.kind { return ma.kind < mb.kind }
+            if ma.parameters != mb.parameters { return ma.parameters < mb.parameters }
+            return a < b
+        }
+    }
+
+    /// The name of the pick, or nil.
+    public static func pick(_ models: [ModelResult]) -> String? {
+        pickIndex(models).map { models[$0].name }
+    }
+
+    /// The recurrent model with the lowest validation MAE (same tie rule), for the
+    /// recurrent-vs-feed-forward comparison.
+    public static func bestRecurrent(_ models: [ModelResult]) -> ModelResult? {
+        let recurrent = models.filter { $0.kind == .recurrent }
+        return pickIndex(recurrent).map { recurrent[$0] }
+    }
+}

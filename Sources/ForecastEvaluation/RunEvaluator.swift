@@ -1,0 +1,293 @@
+import Foundation
+
+/// The three consecutive parts of a series: the models train on `train`, are chosen on
+/// `validation`, and are scored on `test`. Indices are into the full series.
+public struct SeriesSplit: Codable, Equatable, Sendable {
+    public var train: Range<Int>
+    public var validation: Range<Int>
+    public var test: Range<Int>
+
+    public init(train: Range<Int>, validation: Range<Int>, test: Range<Int>) {
+        precondition(train.upperBound == validation.lowerBound && validation.upperBound == test.lowerBound,
+                     "SeriesSplit: parts must be consecutive")
+        self.train = train
+        self.validation = validation
+        self.test = test
+    }
+
+    /// Splits `count` points: the test part is the last ⌊count·testFraction + ½⌋ points, the
+    /// validation part the ⌊count·validationFraction + ½⌋ before it, the rest is training.
+    public init(count: Int, validationFraction: Double, testFraction: Double = 0.2) {
+        let test = Int((Double(count) * testFraction).rounded())
+        let validation = Int((Double(count) * validationFraction).rounded())
+        let train = max(count - test - validation, 0)
+        self.init(train: 0..<train, validation: train..<(train + validation),
+                  test: (train + validation)..<count)
+    }
+}
+
+/// What a trained (or failed) model hands to the evaluator, all on the original scale of the
+/// target (the lead inverts transform and scaling before filling it).
+public struct ModelOutput: Sendable {
+    public var name: String
+    public var kind: ModelKind
+    public var parameters: Int
+    public var configuration: String
+    public var epochsRun: Int?
+    public var trainSeconds: Double?
+    public var trainLoss: [Double]
+    public var validationLoss: [Double]
+    public var gradientFlow: [Double]?
+    /// Rolling-origin forecasts whose step-1 targets lie in the validation / test part (see
+    /// `RollingForecasts`); each row has `horizon` values. Give every model all the origins of
+    /// each part so that models are compared on the same points.
+    public var validationForecasts: RollingForecasts?
+    public var testForecasts: RollingForecasts?
+    /// Forecasts of the `horizon` values after the last row.
+    public var nextForecast: [Double]
+    /// Set when the model failed (divergence, too little data for its window, …); the other
+    /// fields may then be partial (loss curves up to the failure are still charted).
+    public var failureReason: String?
+
+    public init(name: String, kind: ModelKind, parameters: Int, configuration: String = "",
+                epochsRun: Int? = nil, trainSeconds: Double? = nil, trainLoss: [Double] = [],
+                validationLoss: [Double] = [], gradientFlow: [Double]? = nil,
+                validationForecasts: RollingForecasts?, testForecasts: RollingForecasts?,
+                nextForecast: [Double], failureReason: String? = nil) {
+        self.name = name
+        self.kind = kind
+        self.parameters = parameters
+        self.configuration = configuration
+        self.epochsRun = epochsRun
+        self.trainSeconds = trainSeconds
+        self.trainLoss = trainLoss
+        self.validationLoss = validationLoss
+        self.gradientFlow = gradientFlow
+        self.validationForecasts = validationForecasts
+        self.testForecasts = testForecasts
+        self.nextForecast = nextForecast
+        self.failureReason = failureReason
+    }
+
+    /// A model that produced nothing usable.
+    public static func failed(name: String, kind: ModelKind, reason: String, parameters: Int = 0,
+                              configuration: String = "", epochsRun: Int? = nil, trainSeconds: Double? = nil,
+                              trainLoss: [Double] = [], validationLoss: [Double] = []) -> ModelOutput {
+        ModelOutput(name: name, kind: kind, parameters: parameters, configuration: configuration,
+                    epochsRun: epochsRun, trainSeconds: trainSeconds, trainLoss: trainLoss,
+                    validationLoss: validationLoss, validationForecasts: nil, testForecasts: nil,
+                    nextForecast: [], failureReason: reason)
+    }
+}
+
+/// The evaluator's output; `RunResult(dataset:evaluation:…)` adds the run's context.
+public struct RunEvaluation: Codable, Sendable {
+    public var models: [ModelResult]
+    public var pick: String?
+    public var pickReason: String
+    public var comparisons: [ModelComparison]
+    public var test: SeriesExcerpt
+    public var intervalLevels: [Double]
+}
+
+/// Scores every model the same way on the original scale of the target: the naive, seasonal
+/// naive (when there is a season) and drift baselines are added, then for each model
+/// - validation and test metrics per step (targets must lie inside the part),
+/// - MASE scaled by the seasonal naive (or naive) in-sample MAE on the training part,
+/// - skill against the naive forecast on the same targets,
+/// - a Diebold–Mariano test against the naive forecast on the test part (step 1),
+/// - split-conformal intervals from the validation residuals, per step, with their test coverage,
+/// - next forecasts dated with the data frequency;
+/// then picks a model on validation MAE (`ModelSelection`) and runs the pick-vs-naive and
+/// best-recurrent-vs-feed-forward Diebold–Mariano tests.
+public struct RunEvaluator: Sendable {
+    /// Target values on the original scale, every row (after missing values were filled).
+    public var series: [Double]
+    /// One date per value, increasing.
+    public var dates: [Date]
+    public var frequency: DataFrequency
+    public var split: SeriesSplit
+    /// Steps ahead (≥ 1).
+    public var horizon: Int
+    /// Season for the seasonal naive and MASE (see `chooseSeason`), nil for none.
+    public var season: Int?
+    /// Nominal interval coverages.
+    public var intervalLevels: [Double]
+
+    public init(series: [Double], dates: [Date], frequency: DataFrequency, split: SeriesSplit,
+                horizon: Int = 1, season: Int?, intervalLevels: [Double] = [0.8, 0.95]) {
+        precondition(series.count == dates.count, "RunEvaluator: one date per value")
+        precondition(split.test.upperBound <= series.count, "RunEvaluator: split beyond the series")
+        precondition(horizon >= 1)
+        self.series = series
+        self.dates = dates
+        self.frequency = frequency
+        self.split = split
+        self.horizon = horizon
+        self.season = season
+        self.intervalLevels = intervalLevels
+    }
+
+    /// The baselines' outputs: naive, seasonal naive (if a season is set), drift. A baseline
+    /// whose history is too short for the first validation origin is reported as failed.
+    public func baselineOutputs() -> [ModelOutput] {
+        var baselines: [any BaselineForecaster] = [NaiveForecaster()]
+        if let m = season, m >= 2 { baselines.append(SeasonalNaiveForecaster(season: m)) }
+        baselines.append(DriftForecaster())
+        return baselines.map { b in
+            guard split.validation.lowerBound >= b.minimumHistory, series.count >= b.minimumHistory else {
+                return .failed(name: b.name, kind: .baseline,
+                               reason: "too little data: needs \(b.minimumHistory) observations before the validation part, has \(split.validation.lowerBound)")
+            }
+            return ModelOutput(
+                name: b.name, kind: .baseline, parameters: 0,
+                validationForecasts: b.rollingForecasts(series: series, targets: split.validation, steps: horizon),
+                testForecasts: b.rollingForecasts(series: series, targets: split.test, steps: horizon),
+                nextForecast: b.nextForecasts(series: series, steps: horizon))
+        }
+    }
+
+    /// Evaluates the baselines and `models` (in that order) and picks one.
+    public func evaluate(models: [ModelOutput]) -> RunEvaluation {
+        let scale = maseScale(training: Array(series[split.train]), season: season)
+        let results = (baselineOutputs() + models).map { evaluate($0, maseScale: scale) }
+        let pickIndex = ModelSelection.pickIndex(results)
+        let pick = pickIndex.map { results[$0].name }
+        var comparisons: [ModelComparison] = []
+        if let p = pickIndex, results[p].name != NaiveForecaster().name, let naive = results.first(where: { $0.name == NaiveForecaster().name }) {
+            comparisons.append(compare(results[p], naive, label: "pick vs naive"))
+        }
+        if let recurrent = ModelSelection.bestRecurrent(results),
+           let ff = results.first(where: { $0.kind == .feedForward && $0.status.isOK }) {
+            comparisons.append(compare(recurrent, ff, label: "best recurrent vs feed-forward"))
+        }
+        let working = results.filter { $0.status.isOK && $0.validation != nil }.count
+        let reason: String
+        if let p = pickIndex, let v = results[p].validation {
+            reason = "lowest one-step validation MAE (\(shortNumber(v.mae)) over \(v.count) points) among \(working) working models; ties go to the simpler model"
+        } else {
+            reason = "no model produced usable validation forecasts"
+        }
+        return RunEvaluation(
+            models: results, pick: pick, pickReason: reason, comparisons: comparisons,
+            test: SeriesExcerpt(startIndex: split.test.lowerBound, dates: Array(dates[split.test]),
+                                values: Array(series[split.test])),
+            intervalLevels: intervalLevels)
+    }
+
+    // MARK: - One model
+
+    func evaluate(_ output: ModelOutput, maseScale scale: Double?) -> ModelResult {
+        var result = ModelResult(
+            name: output.name, kind: output.kind, status: .ok, parameters: output.parameters,
+            configuration: output.configuration, epochsRun: output.epochsRun, trainSeconds: output.trainSeconds,
+            trainLoss: output.trainLoss, validationLoss: output.validationLoss, gradientFlow: output.gradientFlow,
+            validationMetrics: [], testMetrics: [], dmVsNaive: nil, dmNote: nil, testForecasts: nil,
+            intervals: [], nextForecasts: [])
+        if let reason = output.failureReason ?? problem(with: output) {
+            result.status = .failed(reason: reason)
+            return result
+        }
+        let validation = output.validationForecasts!, test = output.testForecasts!
+        result.testForecasts = test
+        result.validationMetrics = (1...horizon).compactMap { metrics(validation, step: $0, part: split.validation, scale: scale) }
+        result.testMetrics = (1...horizon).compactMap { metrics(test, step: $0, part: split.test, scale: scale) }
+        if result.validationMetrics.isEmpty || result.testMetrics.isEmpty {
+            result.status = .failed(reason: "no forecast target inside the validation or test part")
+            return result
+        }
+
+        // Split-conformal half-widths per level and step, from validation residuals.
+        var halfWidths: [[Double]] = []  // [level][step]
+        for level in intervalLevels {
+            var widths: [Double] = [], coverages: [Double?] = []
+            for step in 1...horizon {
+                let residuals = validation.step(step, targetsBelow: split.validation.upperBound).map { abs(series[$0.target] - $0.value) }
+                let q = SplitConformal.halfWidth(absoluteResiduals: residuals, coverage: level) ?? .infinity
+                let pairs = test.step(step, targetsBelow: split.test.upperBound)
+                widths.append(q)
+                coverages.append(SplitConformal.empiricalCoverage(
+                    actuals: pairs.map { series[$0.target] }, lower: pairs.map { $0.value - q }, upper: pairs.map { $0.value + q }))
+            }
+            halfWidths.append(widths)
+            result.intervals.append(IntervalCalibration(level: level, halfWidth: widths, testCoverage: coverages))
+        }
+
+        // Diebold–Mariano against the naive forecast, step 1 on the test part.
+        if output.name == NaiveForecaster().name {
+            result.dmNote = "reference model"
+        } else {
+            let pairs = test.step(1, targetsBelow: split.test.upperBound)
+            let modelErrors = pairs.map { series[$0.target] - $0.value }
+            let naiveErrors = pairs.map { series[$0.target] - series[$0.previous] }
+            do { result.dmVsNaive = try DieboldMariano.test(errors1: modelErrors, errors2: naiveErrors) }
+            catch { result.dmNote = error.description }
+        }
+
+        let last = dates[dates.count - 1]
+        result.nextForecasts = output.nextForecast.prefix(horizon).enumerated().map { j, value in
+            NextForecast(step: j + 1, date: frequency.advance(last, by: j + 1), value: value,
+                         intervals: intervalLevels.indices.map { l in
+                             IntervalBound(level: intervalLevels[l], lower: value - halfWidths[l][j], upper: value + halfWidths[l][j])
+                         })
+        }
+        return result
+    }
+
+    /// Why a model's forecasts cannot be scored, or nil when they can.
+    func problem(with output: ModelOutput) -> String? {
+        guard let v = output.validationForecasts, let t = output.testForecasts else {
+            return "no validation or test forecasts"
+        }
+        if !v.allFinite || !t.allFinite || !output.nextForecast.allSatisfy(\.isFinite) {
+            return "diverged: forecasts are not finite numbers"
+        }
+        for (name, f, part) in [("validation", v, split.validation), ("test", t, split.test)] {
+            if f.origins.isEmpty { return "no \(name) forecasts" }
+            // An origin needs one earlier observation (the "previous actual" of directional accuracy).
+            if let bad = f.origins.first(where: { $0 < 1 }) { return "\(name) forecast origin \(bad) has no history" }
+            if let bad = f.origins.first(where: { !part.contains($0) }) {
+                return "\(name) forecast origin \(bad) outside the \(name) part \(part.lowerBound)..<\(part.upperBound)"
+            }
+            if f.values.contains(where: { $0.count != horizon }) {
+                return "\(name) forecasts do not have \(horizon) steps"
+            }
+        }
+        if output.nextForecast.count < horizon { return "next forecast has fewer than \(horizon) steps" }
+        return nil
+    }
+
+    /// Metrics of step `step` over the rows whose target lies inside `part`.
+    func metrics(_ f: RollingForecasts, step: Int, part: Range<Int>, scale: Double?) -> ForecastMetrics? {
+        let pairs = f.step(step, targetsBelow: part.upperBound)
+        guard !pairs.isEmpty else { return nil }
+        let actuals = pairs.map { series[$0.target] }
+        let previous = pairs.map { series[$0.previous] }
+        return ForecastMetrics(
+            actuals: actuals, forecasts: pairs.map(\.value), previousActuals: previous, maseScale: scale,
+            naiveMAE: ForecastMetrics.meanAbsoluteError(actuals: actuals, forecasts: previous))
+    }
+
+    /// Diebold–Mariano of `a` against `b` on the step-1 test targets both forecast.
+    func compare(_ a: ModelResult, _ b: ModelResult, label: String) -> ModelComparison {
+        guard let fa = a.testForecasts, let fb = b.testForecasts else {
+            return ModelComparison(label: label, model: a.name, reference: b.name, result: nil, note: "no test forecasts")
+        }
+        let limit = split.test.upperBound
+        var byTarget: [Int: Double] = [:]
+        for p in fb.step(1, targetsBelow: limit) { byTarget[p.target] = p.value }
+        var ea: [Double] = [], eb: [Double] = []
+        for p in fa.step(1, targetsBelow: limit) {
+            if let other = byTarget[p.target] {
+                ea.append(series[p.target] - p.value)
+                eb.append(series[p.target] - other)
+            }
+        }
+        do {
+            return ModelComparison(label: label, model: a.name, reference: b.name,
+                                   result: try DieboldMariano.test(errors1: ea, errors2: eb), note: nil)
+        } catch {
+            return ModelComparison(label: label, model: a.name, reference: b.name, result: nil, note: error.description)
+        }
+    }
+}

@@ -1,0 +1,479 @@
+import ForecastEvaluation
+import Foundation
+
+/// File names inside one report folder; the markdown links the charts relatively.
+public enum ReportFileName {
+    public static let report = "report.md"
+    public static let metrics = "metrics.json"
+    public static let testPeriodChart = "test-period.svg"
+    public static let lossChart = "training-loss.svg"
+    public static let gradientFlowChart = "gradient-flow.svg"
+}
+
+/// Renders a `RunResult` as the markdown report: verdict first, then data, models, next
+/// forecast, test period, intervals, significance, feed-forward vs recurrent, training, gradient
+/// flow, reproducibility. GitHub-flavoured markdown (pipe tables, fenced code); every chart has
+/// alt text and a sentence beside it, so the report reads with images off.
+public struct MarkdownReport {
+    public var run: RunResult
+    /// Charts present in the folder (file names from `ReportFileName`); missing ones are
+    /// described in words instead.
+    public var charts: Set<String>
+    /// Time zone for the run timestamp.
+    public var timeZone: TimeZone
+    /// p-value under which a Diebold–Mariano difference counts as significant.
+    public static let significanceLevel = 0.05
+
+    public init(run: RunResult, charts: Set<String>, timeZone: TimeZone = .current) {
+        self.run = run
+        self.charts = charts
+        self.timeZone = timeZone
+    }
+
+    public func render() -> String {
+        var out: [String] = []
+        let fileName = URL(fileURLWithPath: run.dataset.filePath).lastPathComponent
+        out.append("# Forecast report: \(Escape.markdown(run.dataset.target)) in \(Escape.markdown(fileName))")
+        out.append("")
+        out.append("> " + verdict())
+        out.append("")
+        out.append("Data file \(Escape.codeSpan(run.dataset.filePath)) · run \(Format.timestamp(run.startedAt, timeZone: timeZone)) · took \(Format.seconds(run.durationSeconds)) · forecast \(Escape.markdown(run.reproducibility.version))")
+        out.append("")
+        out += dataSection()
+        out += modelSection()
+        out += nextForecastSection()
+        out += testPeriodSection()
+        out += intervalSection()
+        out += significanceSection()
+        out += contrastSection()
+        out += trainingSection()
+        out += gradientSection()
+        out += reproducibilitySection()
+        return out.joined(separator: "\n")
+    }
+
+    // MARK: - Verdict
+
+    /// One line: pick, next forecast with interval, and whether it beats naive significantly.
+    func verdict() -> String {
+        guard let pick = run.pickedModel else {
+            return "**No usable model:** every model failed (reasons below), so there is no forecast for the next period."
+        }
+        var s = "**Pick: \(Escape.markdown(pick.name)).**"
+        let f = run.dataset.frequency
+        if let next = pick.nextForecasts.first {
+            s += " Next value (\(f.format(next.date))): **\(Format.value(next.value))**"
+            let bounds = next.intervals.map { b in
+                b.isBounded ? "\(Format.level(b.level)): \(Format.value(b.lower)) to \(Format.value(b.upper))"
+                            : "\(Format.level(b.level)): unbounded"
+            }
+            if !bounds.isEmpty { s += " (" + bounds.joined(separator: "; ") + ")" }
+            s += "."
+        }
+        s += " " + beatsNaiveSentence(pick)
+        return s
+    }
+
+    func beatsNaiveSentence(_ pick: ModelResult) -> String {
+        if pick.name == NaiveForecaster().name {
+            return "It is the naive forecast itself (tomorrow = today): no model beat it on the validation part."
+        }
+        guard let c = run.comparisons.first(where: { $0.label == "pick vs naive" }), let r = c.result else {
+            let note = run.comparisons.first { $0.label == "pick vs naive" }?.note ?? "no test result"
+            return "Whether it beats naive could not be tested (\(Escape.markdown(note)))."
+        }
+        let p = "Diebold–Mariano \(Format.pEquals(r.pValue)), \(r.count) test points"
+        if r.pValue < Self.significanceLevel {
+            return r.meanLossDifference < 0
+                ? "Beats naive on the test part: **yes, significantly** (\(p))."
+                : "Beats naive on the test part: **no, it is significantly worse** (\(p))."
+        }
+        let direction = r.meanLossDifference < 0 ? "lower" : "higher"
+        return "Beats naive on the test part: **not significantly** (squared error \(direction) than naive, \(p))."
+    }
+
+    // MARK: - Data
+
+    func dataSection() -> [String] {
+        let d = run.dataset
+        let f = d.frequency
+        let rows: [(String, String)] = [
+            ("Rows", Format.integer(d.rows)),
+            ("Date range", "\(f.format(d.firstDate)) to \(f.format(d.lastDate))"),
+            ("Frequency", f.name),
+            ("Target", Escape.codeSpan(d.target, inTable: true)),
+            ("Features", d.features.isEmpty ? "none (the target's own past only)" : d.features.map { Escape.codeSpan($0, inTable: true) }.joined(separator: ", ")),
+            ("Missing values", d.missingCount == 0 ? "none" : "\(Format.integer(d.missingCount)), filled by \(Escape.markdown(d.missingPolicy))"),
+            ("Gaps in the calendar", gapText()),
+            ("Transform", Escape.markdown(d.transform)),
+            ("Scaling", Escape.markdown(d.scaling)),
+            ("Window", "\(d.window) steps"),
+            ("Horizon", "\(d.horizon) step\(d.horizon == 1 ? "" : "s") ahead"),
+            ("Split (in time order)", "train \(Format.integer(d.trainCount)) · validation \(Format.integer(d.validationCount)) · test \(Format.integer(d.testCount))"),
+            ("Season", Escape.markdown(d.season.reason)),
+        ]
+        var out = ["## Data", "", "| | |", "|---|---|"]
+        out += rows.map { "| \($0.0) | \($0.1) |" }
+        out.append("")
+        return out
+    }
+
+    func gapText() -> String {
+        let gaps = run.dataset.gaps
+        guard !gaps.isEmpty else { return "none" }
+        let f = run.dataset.frequency
+        let total = gaps.reduce(0) { $0 + $1.missingPeriods }
+        let shown = gaps.sorted { $0.missingPeriods > $1.missingPeriods }.prefix(3).map {
+            "\($0.missingPeriods) after \(f.format($0.after))"
+        }
+        return "\(gaps.count) gap\(gaps.count == 1 ? "" : "s"), \(Format.integer(total)) missing period\(total == 1 ? "" : "s")"
+            + " (largest: " + shown.joined(separator: ", ") + (gaps.count > 3 ? ", …" : "") + ")"
+    }
+
+    // MARK: - Models
+
+    /// Metric columns: header, value, and whether lower is better.
+    private struct Column {
+        var header: String
+        var value: (ModelResult) -> Double?
+        var lowerIsBetter: Bool
+        var format: (Double) -> String
+    }
+
+    private var metricColumns: [Column] {
+        [
+            Column(header: "Val MAE", value: { $0.validation?.mae }, lowerIsBetter: true, format: { Format.number($0) }),
+            Column(header: "MAE", value: { $0.test?.mae }, lowerIsBetter: true, format: { Format.number($0) }),
+            Column(header: "RMSE", value: { $0.test?.rmse }, lowerIsBetter: true, format: { Format.number($0) }),
+            Column(header: "sMAPE %", value: { $0.test?.smape }, lowerIsBetter: true, format: { Format.fixed($0, decimals: 2) }),
+            Column(header: "MASE", value: { $0.test?.mase }, lowerIsBetter: true, format: { Format.fixed($0, decimals: 3) }),
+            Column(header: "DirAcc %", value: { $0.test.map { 100 * $0.directionalAccuracy } }, lowerIsBetter: false, format: { Format.fixed($0, decimals: 1) }),
+            Column(header: "Skill vs naive", value: { $0.test?.skill }, lowerIsBetter: false, format: { Format.fixed($0, decimals: 3) }),
+        ]
+    }
+
+    /// The best value per column among working models (ties all marked); compares the values as
+    /// displayed, so two cells that read the same are both bold.
+    private func bestCells(_ column: Column, _ models: [ModelResult]) -> Set<String> {
+        let shown = models.filter(\.status.isOK).compactMap { column.value($0) }.filter(\.isFinite)
+        guard let best = column.lowerIsBetter ? shown.min() : shown.max() else { return [] }
+        return [column.format(best)]
+    }
+
+    func modelSection() -> [String] {
+        let models = run.models
+        let columns = metricColumns
+        let best = columns.map { bestCells($0, models) }
+        var out = ["## Models", ""]
+        if let first = run.test.dates.first, let last = run.test.dates.last {
+            let f = run.dataset.frequency
+            out.append("Test part, one step ahead: \(run.test.values.count) points from \(f.format(first)) to \(f.format(last)). **Bold** = best in its column among working models. ★ = the pick, chosen by the lowest validation MAE (Val MAE), never by the test part.")
+            out.append("")
+        }
+        let header = ["Model", "Params"] + columns.map(\.header) + ["DM p vs naive", "Epochs", "Train time"]
+        out.append("| " + header.joined(separator: " | ") + " |")
+        out.append("|" + header.enumerated().map { $0.offset == 0 ? "---" : "---:" }.joined(separator: "|") + "|")
+        for m in models {
+            var name = Escape.markdown(m.name)
+            if m.name == run.pick { name = "★ " + name }
+            if !m.status.isOK { name += " (failed)" }
+            var cells = [name, m.kind == .baseline ? "0" : Format.integer(m.parameters)]
+            for (c, column) in columns.enumerated() {
+                guard m.status.isOK, let v = column.value(m), v.isFinite else { cells.append("—"); continue }
+                let text = column.format(v)
+                cells.append(best[c].contains(text) ? "**\(text)**" : text)
+            }
+            cells.append(dmCell(m))
+            cells.append(m.epochsRun.map(String.init) ?? "—")
+            cells.append(m.trainSeconds.map { Format.seconds($0) } ?? "—")
+            out.append("| " + cells.joined(separator: " | ") + " |")
+        }
+        out.append("")
+        let seasonText = run.dataset.season.season.map { "the seasonal naive forecast (m = \($0))" } ?? "the naive forecast"
+        out.append("*How to read this:* MASE below 1 means a smaller error than \(seasonText) made in-sample on the training part. Skill vs naive is 1 − MAE / MAE of the naive forecast on the same test points: 0.10 means 10% less error than repeating the last value, below 0 means worse. DirAcc is the share of steps where the forecast moved in the same direction as the actual value. A Diebold–Mariano (DM) p-value below 0.05 means the difference in squared error from naive is unlikely to be luck.")
+        out.append("")
+        let failed = models.filter { !$0.status.isOK }
+        if !failed.isEmpty {
+            out.append("**Failed models** (the others ran normally):")
+            out.append("")
+            for m in failed { out.append("- **\(Escape.markdown(m.name))**: \(Escape.markdown(m.status.failureReason ?? "unknown reason"))") }
+            out.append("")
+        }
+        if run.dataset.horizon > 1 { out += perStepTable() }
+        return out
+    }
+
+    func dmCell(_ m: ModelResult) -> String {
+        guard m.status.isOK else { return "—" }
+        if m.name == NaiveForecaster().name { return "(reference)" }
+        guard let r = m.dmVsNaive else { return "n/a" }
+        var text = Format.pValue(r.pValue)
+        if r.pValue < Self.significanceLevel { text += r.meanLossDifference < 0 ? " (better)" : " (worse)" }
+        return text
+    }
+
+    func perStepTable() -> [String] {
+        let h = run.dataset.horizon
+        let models = run.models.filter { $0.status.isOK && !$0.testMetrics.isEmpty }
+        var out = ["### Test MAE by step ahead", ""]
+        let header = ["Model"] + (1...h).map { "t+\($0)" }
+        out.append("| " + header.joined(separator: " | ") + " |")
+        out.append("|---|" + String(repeating: "---:|", count: h))
+        let bestPerStep: [Double?] = (0..<h).map { s in models.compactMap { $0.testMetrics.count > s ? $0.testMetrics[s].mae : nil }.min() }
+        for m in models {
+            let cells = (0..<h).map { s -> String in
+                guard m.testMetrics.count > s else { return "—" }
+                let text = Format.number(m.testMetrics[s].mae)
+                return bestPerStep[s].map { Format.number($0) == text } == true ? "**\(text)**" : text
+            }
+            out.append("| \(Escape.markdown(m.name)) | " + cells.joined(separator: " | ") + " |")
+        }
+        out.append("")
+        out.append("Per-step RMSE, sMAPE, MASE, DirAcc and skill are in `metrics.json` (`per_step`).")
+        out.append("")
+        return out
+    }
+
+    // MARK: - Next forecast
+
+    func nextForecastSection() -> [String] {
+        let levels = run.intervalLevels
+        let models = run.models.filter { $0.status.isOK && !$0.nextForecasts.isEmpty }
+        guard !models.isEmpty else { return ["## Next forecast", "", "No model produced a forecast.", ""] }
+        let ordered = models.filter { $0.name == run.pick } + models.filter { $0.name != run.pick }
+        var out = ["## Next forecast", ""]
+        let multiStep = run.dataset.horizon > 1
+        let header = ["Model"] + (multiStep ? ["Step"] : []) + ["Date", "Forecast"] + levels.map { "\(Format.level($0)) interval" }
+        out.append("| " + header.joined(separator: " | ") + " |")
+        out.append("|---|" + (multiStep ? "---:|" : "") + "---|---:|" + String(repeating: "---|", count: levels.count))
+        let f = run.dataset.frequency
+        for m in ordered {
+            for next in m.nextForecasts {
+                let name = m.name == run.pick ? "**★ \(Escape.markdown(m.name))**" : Escape.markdown(m.name)
+                var cells = [name] + (multiStep ? ["\(next.step)"] : []) + [f.format(next.date), m.name == run.pick ? "**\(Format.value(next.value))**" : Format.value(next.value)]
+                for level in levels {
+                    if let b = next.intervals.first(where: { $0.level == level }) {
+                        cells.append(b.isBounded ? "\(Format.value(b.lower)) to \(Format.value(b.upper))" : "unbounded")
+                    } else {
+                        cells.append("—")
+                    }
+                }
+                out.append("| " + cells.joined(separator: " | ") + " |")
+            }
+        }
+        out.append("")
+        out.append("Intervals are split-conformal: the forecast ± the validation-part quantile of absolute errors (see *Prediction intervals*).")
+        out.append("")
+        return out
+    }
+
+    // MARK: - Test period
+
+    func testPeriodSection() -> [String] {
+        guard let pick = run.pickedModel else { return [] }
+        var out = ["## Test period", ""]
+        let summary = ReportCharts.testSummary(run, pick: pick, naiveMAE: run.naiveModel?.test?.mae)
+        if charts.contains(ReportFileName.testPeriodChart) {
+            out.append("![Test period: actual values against the one-step forecasts of \(altText(pick.name)) and of the naive forecast, with shaded prediction intervals](\(ReportFileName.testPeriodChart))")
+            out.append("")
+        }
+        out.append(Escape.markdown(summary))
+        out.append("")
+        return out
+    }
+
+    private func altText(_ s: String) -> String {
+        s.replacingOccurrences(of: "[", with: "(").replacingOccurrences(of: "]", with: ")")
+    }
+
+    // MARK: - Intervals
+
+    func intervalSection() -> [String] {
+        let levels = run.intervalLevels
+        let models = run.models.filter { $0.status.isOK && !$0.intervals.isEmpty }
+        guard !models.isEmpty, !levels.isEmpty else { return [] }
+        var out = ["## Prediction intervals", ""]
+        out.append("Split-conformal: the half-width is the ⌈(n+1)·level⌉-th smallest absolute one-step error on the n validation points; coverage is the share of test values that fell inside. Good intervals cover close to their nominal level.")
+        out.append("")
+        var header = ["Model"]
+        for level in levels { header += ["\(Format.level(level)) ±", "\(Format.level(level)) coverage"] }
+        out.append("| " + header.joined(separator: " | ") + " |")
+        out.append("|---|" + String(repeating: "---:|", count: 2 * levels.count))
+        for m in models {
+            var cells = [m.name == run.pick ? "★ " + Escape.markdown(m.name) : Escape.markdown(m.name)]
+            for level in levels {
+                let c = m.intervals.first { $0.level == level }
+                let q = c?.halfWidth.first
+                cells.append(q.map { $0.isFinite ? Format.number($0) : "unbounded" } ?? "—")
+                cells.append((c?.testCoverage.first ?? nil).map { Format.percent($0) } ?? "—")
+            }
+            out.append("| " + cells.joined(separator: " | ") + " |")
+        }
+        out.append("")
+        if run.dataset.horizon > 1 {
+            out.append("One step ahead shown; per-step half-widths and coverages are in `metrics.json`.")
+            out.append("")
+        }
+        return out
+    }
+
+    // MARK: - Significance
+
+    func significanceSection() -> [String] {
+        guard !run.comparisons.isEmpty else { return [] }
+        var out = ["## Significance", ""]
+        out.append("Diebold–Mariano test on the test part, squared-error loss, one step ahead, with the Harvey–Leybourne–Newbold small-sample correction and a Student-t(n − 1) p-value (as R's `forecast::dm.test`). A negative statistic means the first model has the smaller squared error.")
+        out.append("")
+        out.append("| Comparison | Model | Against | n | DM statistic | p-value | Reading |")
+        out.append("|---|---|---|---:|---:|---:|---|")
+        for c in run.comparisons {
+            let model = Escape.markdown(c.model), reference = Escape.markdown(c.reference)
+            guard let r = c.result else {
+                out.append("| \(Escape.markdown(c.label)) | \(model) | \(reference) | — | — | — | not testable: \(Escape.markdown(c.note ?? "")) |")
+                continue
+            }
+            let reading: String
+            if r.pValue < Self.significanceLevel {
+                reading = r.meanLossDifference < 0 ? "\(model) significantly more accurate" : "\(reference) significantly more accurate"
+            } else {
+                reading = "no significant difference"
+            }
+            out.append("| \(Escape.markdown(c.label)) | \(model) | \(reference) | \(r.count) | \(Format.fixed(r.statistic, decimals: 3)) | \(Format.pValue(r.pValue)) | \(reading) |")
+        }
+        out.append("")
+        return out
+    }
+
+    // MARK: - Feed-forward vs recurrent
+
+    func contrastSection() -> [String] {
+        let ffModels = run.models.filter { $0.kind == .feedForward }
+        let recurrentModels = run.models.filter { $0.kind == .recurrent }
+        guard !ffModels.isEmpty || !recurrentModels.isEmpty else { return [] }
+        var out = ["## Windowed feed-forward vs recurrent", ""]
+        let ff = ffModels.first { $0.status.isOK }
+        let rnn = ModelSelection.bestRecurrent(run.models)
+        func describe(_ m: ModelResult) -> String {
+            var s = "\(Escape.markdown(m.name)) (\(Format.integer(m.parameters)) parameters"
+            if let t = m.trainSeconds { s += ", \(Format.seconds(t)) training" }
+            s += ") had test MAE \(Format.number(m.test?.mae ?? .nan))"
+            return s
+        }
+        guard let ff, let rnn else {
+            if ff == nil && !ffModels.isEmpty { out.append("The feed-forward network failed, so there is no contrast to draw.") }
+            else if rnn == nil && !recurrentModels.isEmpty { out.append("Every recurrent model failed, so there is no contrast to draw.") }
+            else { out.append("Only one family of networks ran, so there is no contrast to draw.") }
+            out.append("")
+            return out
+        }
+        var text = "The windowed feed-forward network \(describe(ff)). The best recurrent model on validation, \(describe(rnn))"
+        if let a = ff.test?.mae, let b = rnn.test?.mae, a > 0 {
+            let change = (b - a) / a
+            text += change < 0 ? ", \(Format.percent(-change)) lower." : change > 0 ? ", \(Format.percent(change)) higher." : ", the same."
+        } else {
+            text += "."
+        }
+        if ff.parameters > 0 && rnn.parameters > 0 {
+            let ratio = Double(rnn.parameters) / Double(ff.parameters)
+            text += " The recurrent model has \(Format.number(ratio, significant: 2))× the parameters"
+            if let t1 = ff.trainSeconds, let t2 = rnn.trainSeconds, t1 > 0 {
+                text += " and took \(Format.number(t2 / t1, significant: 2))× the training time"
+            }
+            text += "."
+        }
+        out.append(text)
+        out.append("")
+        let others = recurrentModels.filter { $0.name != rnn.name }
+        if !others.isEmpty {
+            let list = others.map { m in
+                m.status.isOK ? "\(Escape.markdown(m.name)) MAE \(Format.number(m.test?.mae ?? .nan)) (\(Format.integer(m.parameters)) parameters)"
+                              : "\(Escape.markdown(m.name)) failed"
+            }
+            out.append("Other recurrent models: " + list.joined(separator: "; ") + ".")
+            out.append("")
+        }
+        let comparison = run.comparisons.first { $0.label == "best recurrent vs feed-forward" }
+        var says = "What the data says: "
+        if let r = comparison?.result {
+            if r.pValue < Self.significanceLevel && r.meanLossDifference < 0 {
+                says += "the recurrent state pays off here: \(Escape.markdown(rnn.name)) is significantly more accurate than the feed-forward network (DM \(Format.pEquals(r.pValue)))."
+            } else if r.pValue < Self.significanceLevel {
+                says += "the feed-forward network is significantly more accurate (DM \(Format.pEquals(r.pValue))): the window already holds what the recurrent models would carry in their state."
+            } else {
+                says += "the difference is within noise (DM \(Format.pEquals(r.pValue))); the recurrent models do not buy accuracy over a network that sees the same window, so the cheaper model is the sensible default."
+            }
+        } else {
+            says += "the test could not separate them (\(Escape.markdown(comparison?.note ?? "no paired test forecasts")))."
+        }
+        out.append(says)
+        out.append("")
+        return out
+    }
+
+    // MARK: - Training
+
+    func trainingSection() -> [String] {
+        let models = run.models.filter { !$0.trainLoss.isEmpty || !$0.validationLoss.isEmpty }
+        var out = ["## Training", ""]
+        guard !models.isEmpty else {
+            out.append("No model recorded loss curves.")
+            out.append("")
+            return out
+        }
+        if charts.contains(ReportFileName.lossChart) {
+            out.append("![Training and validation loss per epoch for each network](\(ReportFileName.lossChart))")
+            out.append("")
+        }
+        for m in models { out.append("- " + Escape.markdown(ReportCharts.lossSummary(m))) }
+        out.append("")
+        return out
+    }
+
+    // MARK: - Gradient flow
+
+    func gradientSection() -> [String] {
+        let models = run.models.filter { ($0.gradientFlow?.isEmpty == false) }
+        guard !models.isEmpty else { return [] }
+        var out = ["## Gradient flow", ""]
+        if charts.contains(ReportFileName.gradientFlowChart) {
+            out.append("![Gradient norm against the number of steps back in time, log scale, one line per recurrent model](\(ReportFileName.gradientFlowChart))")
+            out.append("")
+        }
+        out.append("Each line shows how strongly the loss at the last step reacts to the hidden state k steps earlier: a line that falls steeply means the model effectively cannot learn from older inputs (the vanishing gradient of the plain RNN), while a flat line means the gates (GRU, LSTM) carry the signal across the whole window.")
+        let summary = ReportCharts.gradientSummary(models)
+        if !summary.isEmpty {
+            out.append("")
+            out.append(Escape.markdown(summary))
+        }
+        out.append("")
+        return out
+    }
+
+    // MARK: - Reproducibility
+
+    func reproducibilitySection() -> [String] {
+        let r = run.reproducibility
+        let d = run.dataset
+        var lines = [
+            "forecast version: \(r.version)",
+            "command:          \(r.commandLine)",
+            "seed:             \(r.seed)",
+            "input file:       \(d.filePath)",
+            "input sha256:     \(d.sha256)",
+            "run started:      \(Format.iso8601(run.startedAt))",
+        ]
+        if !r.hyperParameters.isEmpty {
+            lines.append("hyper-parameters:")
+            let width = r.hyperParameters.map(\.name.count).max() ?? 0
+            for p in r.hyperParameters {
+                lines.append("  " + p.name + String(repeating: " ", count: width - p.name.count + 2) + p.value)
+            }
+        }
+        let block = lines.joined(separator: "\n")
+        let fence = Escape.codeFence(for: block)
+        let commandFence = Escape.codeFence(for: r.commandLine)
+        return ["## Reproducibility", "", fence + "text", block, fence, "",
+                "Re-run exactly this (same seed and input give bit-identical numbers; check the checksum with `sha256sum`):", "",
+                commandFence + "sh", r.commandLine, commandFence, ""]
+    }
+}

@@ -1,0 +1,278 @@
+import Foundation
+
+/// A hand-written SVG line chart: lines, shaded bands, axes with round-number (or calendar)
+/// ticks, grid, legend, title. Self-contained (no scripts, no external fonts or CSS), white
+/// background so it reads on dark viewers too, `<title>`/`<desc>` for screen readers.
+/// Non-finite points (and non-positive ones on a log axis) break the line instead of breaking
+/// the chart. Output size is O(points).
+struct SVGLineChart {
+    enum XAxis {
+        /// x values are seconds since 1970 (UTC), labelled with calendar ticks.
+        case dates
+        /// x values are plain numbers with the given axis label.
+        case numbers(label: String)
+    }
+    enum YScale { case linear, log }
+
+    struct Series {
+        var name: String
+        var xs: [Double]
+        var ys: [Double]
+        var color: String
+        /// SVG stroke-dasharray, nil for solid.
+        var dash: String? = nil
+        var width: Double = 2
+        /// Draw a dot at every point (useful for short series).
+        var markers: Bool = false
+        /// Omit from the legend (e.g. when a note explains the style instead).
+        var inLegend: Bool = true
+    }
+
+    struct Band {
+        var name: String
+        var xs: [Double]
+        var lower: [Double]
+        var upper: [Double]
+        var color: String
+        var opacity: Double
+    }
+
+    var title: String
+    var subtitle: String? = nil
+    /// Longer text description for `<desc>` (screen readers, images off).
+    var description: String
+    var xAxis: XAxis
+    var yLabel: String
+    var yScale: YScale = .linear
+    var series: [Series] = []
+    var bands: [Band] = []
+    /// Extra legend text after the entries, e.g. "solid = training, dashed = validation".
+    var legendNote: String? = nil
+    var width: Double = 960
+    var height: Double = 440
+
+    static let fontFamily = "-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+    /// Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
+    static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+
+    func render() -> String {
+        let isLog = yScale == .log
+        func usable(_ y: Double) -> Bool { y.isFinite && (!isLog || y > 0) }
+
+        // Data ranges.
+        var xs: [Double] = [], ys: [Double] = []
+        for s in series {
+            for (x, y) in zip(s.xs, s.ys) where x.isFinite && usable(y) { xs.append(x); ys.append(y) }
+        }
+        for b in bands {
+            for i in b.xs.indices where b.xs[i].isFinite {
+                if usable(b.lower[i]) { ys.append(b.lower[i]); xs.append(b.xs[i]) }
+                if usable(b.upper[i]) { ys.append(b.upper[i]); xs.append(b.xs[i]) }
+            }
+        }
+        var xLo = xs.min() ?? 0, xHi = xs.max() ?? 1
+        if xLo == xHi {
+            let pad: Double
+            if case .dates = xAxis { pad = 86_400 } else { pad = 1 }
+            xLo -= pad
+            xHi += pad
+        }
+        let yTicks: [AxisTicks.Tick]
+        let yDomain: ClosedRange<Double>
+        if isLog {
+            (yDomain, yTicks) = AxisTicks.log(ys.min() ?? 1, ys.max() ?? 10)
+        } else {
+            (yDomain, yTicks) = AxisTicks.linear(ys.min() ?? 0, ys.max() ?? 1)
+        }
+        let xTicks: [AxisTicks.Tick]
+        switch xAxis {
+        case .dates:
+            xTicks = AxisTicks.dates(Date(timeIntervalSince1970: xLo), Date(timeIntervalSince1970: xHi))
+        case .numbers:
+            xTicks = AxisTicks.linearInside(xLo, xHi)
+        }
+
+        // Layout: title, subtitle, legend rows, plot, x labels.
+        let longestYLabel = yTicks.map(\.label.count).max() ?? 1
+        let left = max(64, 34 + 7.5 * Double(longestYLabel))
+        let right = 28.0
+        var cursorY = 30.0
+        var svg = SVGBuilder(width: width, height: height, title: title, description: description)
+        svg.text(title, x: left, y: cursorY, size: 18, weight: "600", color: "#1a1a1a")
+        if let subtitle {
+            cursorY += 20
+            svg.text(subtitle, x: left, y: cursorY, size: 13, color: "#555")
+        }
+        cursorY += 24
+        // Legend entries (bands, then series), wrapping to new rows.
+        var legendX = left
+        let legendRight = width - right
+        func place(_ widthNeeded: Double) {
+            if legendX + widthNeeded > legendRight && legendX > left {
+                legendX = left
+                cursorY += 20
+            }
+        }
+        for b in bands {
+            let w = 26 + 7 * Double(b.name.count) + 18
+            place(w)
+            svg.rect(x: legendX, y: cursorY - 9, width: 20, height: 12, fill: b.color, opacity: b.opacity)
+            svg.text(b.name, x: legendX + 26, y: cursorY + 1, size: 12, color: "#333")
+            legendX += w
+        }
+        for s in series where s.inLegend {
+            let w = 30 + 7 * Double(s.name.count) + 18
+            place(w)
+            svg.line(x1: legendX, y1: cursorY - 3, x2: legendX + 24, y2: cursorY - 3, color: s.color, width: s.width, dash: s.dash)
+            svg.text(s.name, x: legendX + 30, y: cursorY + 1, size: 12, color: "#333")
+            legendX += w
+        }
+        if let legendNote {
+            place(7 * Double(legendNote.count))
+            svg.text(legendNote, x: legendX, y: cursorY + 1, size: 12, color: "#666", style: "italic")
+        }
+        let top = cursorY + 16
+        let bottom = height - 52
+        let plotW = width - left - right, plotH = bottom - top
+
+        func px(_ x: Double) -> Double { left + (x - xLo) / (xHi - xLo) * plotW }
+        func py(_ y: Double) -> Double {
+            if isLog {
+                let (a, b) = (log10(yDomain.lowerBound), log10(yDomain.upperBound))
+                return bottom - (log10(y) - a) / (b - a) * plotH
+            }
+            return bottom - (y - yDomain.lowerBound) / (yDomain.upperBound - yDomain.lowerBound) * plotH
+        }
+
+        // Grid and axes.
+        svg.rect(x: left, y: top, width: plotW, height: plotH, fill: "#ffffff", stroke: "#d0d0d0")
+        for t in yTicks {
+            let y = py(t.value)
+            svg.line(x1: left, y1: y, x2: left + plotW, y2: y, color: "#e6e6e6", width: 1)
+            svg.text(t.label, x: left - 8, y: y + 4, size: 12, color: "#444", anchor: "end")
+        }
+        for t in xTicks {
+            let x = px(t.value)
+            svg.line(x1: x, y1: top, x2: x, y2: bottom, color: "#f0f0f0", width: 1)
+            svg.line(x1: x, y1: bottom, x2: x, y2: bottom + 5, color: "#888", width: 1)
+            svg.text(t.label, x: x, y: bottom + 20, size: 12, color: "#444", anchor: "middle")
+        }
+        svg.line(x1: left, y1: bottom, x2: left + plotW, y2: bottom, color: "#888", width: 1)
+        svg.line(x1: left, y1: top, x2: left, y2: bottom, color: "#888", width: 1)
+        if case .numbers(let label) = xAxis {
+            svg.text(label, x: left + plotW / 2, y: height - 10, size: 13, color: "#333", anchor: "middle")
+        }
+        svg.text(yLabel, x: 18, y: top + plotH / 2, size: 13, color: "#333", anchor: "middle", rotate: -90)
+
+        // Data, clipped to the plot area.
+        svg.beginClip(x: left, y: top, width: plotW, height: plotH)
+        for b in bands {
+            var d = ""
+            var run: [Int] = []
+            func flush() {
+                guard run.count >= 1 else { return }
+                let upper = run.map { "\(r(px(b.xs[$0]))),\(r(py(b.upper[$0])))" }
+                let lower = run.reversed().map { "\(r(px(b.xs[$0]))),\(r(py(b.lower[$0])))" }
+                d += "M" + upper.joined(separator: " L") + " L" + lower.joined(separator: " L") + " Z "
+                run = []
+            }
+            for i in b.xs.indices {
+                if b.xs[i].isFinite && usable(b.lower[i]) && usable(b.upper[i]) { run.append(i) } else { flush() }
+            }
+            flush()
+            if !d.isEmpty { svg.path(d, fill: b.color, opacity: b.opacity) }
+        }
+        for s in series {
+            var d = ""
+            var penDown = false
+            for (x, y) in zip(s.xs, s.ys) {
+                if x.isFinite && usable(y) {
+                    d += (penDown ? " L" : " M") + "\(r(px(x))),\(r(py(y)))"
+                    penDown = true
+                } else {
+                    penDown = false
+                }
+            }
+            if !d.isEmpty { svg.path(String(d.dropFirst()), stroke: s.color, width: s.width, dash: s.dash) }
+            if s.markers {
+                for (x, y) in zip(s.xs, s.ys) where x.isFinite && usable(y) {
+                    svg.circle(cx: px(x), cy: py(y), radius: 2.6, fill: s.color)
+                }
+            }
+        }
+        svg.endClip()
+        return svg.finish()
+    }
+}
+
+/// Rounds a coordinate to 0.1 px for compact output.
+private func r(_ v: Double) -> String {
+    let x = (v * 10).rounded() / 10
+    return x == x.rounded() ? String(Int(x)) : String(format: "%.1f", x)
+}
+
+/// Minimal SVG text builder; every string that reaches the output goes through `Escape.xml`.
+struct SVGBuilder {
+    private var body = ""
+    private var clipCount = 0
+    let width: Double, height: Double, title: String, description: String
+
+    init(width: Double, height: Double, title: String, description: String) {
+        self.width = width
+        self.height = height
+        self.title = title
+        self.description = description
+    }
+
+    mutating func text(_ s: String, x: Double, y: Double, size: Double, weight: String? = nil, color: String,
+                       anchor: String = "start", style: String? = nil, rotate: Double? = nil) {
+        var attrs = "x=\"\(r(x))\" y=\"\(r(y))\" font-size=\"\(r(size))\" fill=\"\(color)\""
+        if anchor != "start" { attrs += " text-anchor=\"\(anchor)\"" }
+        if let weight { attrs += " font-weight=\"\(weight)\"" }
+        if let style { attrs += " font-style=\"\(style)\"" }
+        if let rotate { attrs += " transform=\"rotate(\(r(rotate)) \(r(x)) \(r(y)))\"" }
+        body += "<text \(attrs)>\(Escape.xml(s))</text>\n"
+    }
+
+    mutating func line(x1: Double, y1: Double, x2: Double, y2: Double, color: String, width: Double, dash: String? = nil) {
+        body += "<line x1=\"\(r(x1))\" y1=\"\(r(y1))\" x2=\"\(r(x2))\" y2=\"\(r(y2))\" stroke=\"\(color)\" stroke-width=\"\(r(width))\""
+            + (dash.map { " stroke-dasharray=\"\($0)\"" } ?? "") + "/>\n"
+    }
+
+    mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String, opacity: Double? = nil, stroke: String? = nil) {
+        body += "<rect x=\"\(r(x))\" y=\"\(r(y))\" width=\"\(r(width))\" height=\"\(r(height))\" fill=\"\(fill)\""
+            + (opacity.map { " fill-opacity=\"\($0)\"" } ?? "") + (stroke.map { " stroke=\"\($0)\"" } ?? "") + "/>\n"
+    }
+
+    mutating func circle(cx: Double, cy: Double, radius: Double, fill: String) {
+        body += "<circle cx=\"\(r(cx))\" cy=\"\(r(cy))\" r=\"\(r(radius))\" fill=\"\(fill)\"/>\n"
+    }
+
+    mutating func path(_ d: String, fill: String, opacity: Double) {
+        body += "<path d=\"\(d)\" fill=\"\(fill)\" fill-opacity=\"\(opacity)\" stroke=\"none\"/>\n"
+    }
+
+    mutating func path(_ d: String, stroke: String, width: Double, dash: String?) {
+        body += "<path d=\"\(d)\" fill=\"none\" stroke=\"\(stroke)\" stroke-width=\"\(r(width))\" stroke-linejoin=\"round\" stroke-linecap=\"round\""
+            + (dash.map { " stroke-dasharray=\"\($0)\"" } ?? "") + "/>\n"
+    }
+
+    mutating func beginClip(x: Double, y: Double, width: Double, height: Double) {
+        clipCount += 1
+        body += "<clipPath id=\"plot\(clipCount)\"><rect x=\"\(r(x))\" y=\"\(r(y))\" width=\"\(r(width))\" height=\"\(r(height))\"/></clipPath>\n"
+        body += "<g clip-path=\"url(#plot\(clipCount))\">\n"
+    }
+
+    mutating func endClip() { body += "</g>\n" }
+
+    func finish() -> String {
+        """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(r(width))" height="\(r(height))" viewBox="0 0 \(r(width)) \(r(height))" role="img" aria-labelledby="chart-title chart-desc" font-family="\(SVGLineChart.fontFamily)">
+        <title id="chart-title">\(Escape.xml(title))</title>
+        <desc id="chart-desc">\(Escape.xml(description))</desc>
+        <rect width="100%" height="100%" fill="#ffffff"/>
+
+        """ + body + "</svg>\n"
+    }
+}

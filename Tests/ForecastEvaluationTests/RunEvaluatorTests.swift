@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+@testable import ForecastEvaluation
+
+@Suite struct RunEvaluatorTests {
+    /// 100 daily points with large day-to-day swings (so the naive forecast is poor).
+    let series: [Double] = (0..<100).map { (t: Int) -> Double in
+        let x = Double(t)
+        return 50 + 10 * sin(0.9 * x) + 0.3 * x
+    }
+    let dates: [Date] = (0..<100).map { Date(timeIntervalSince1970: 1_700_006_400 + 86_400 * Double($0)) }
+    let split = SeriesSplit(train: 0..<60, validation: 60..<80, test: 80..<100)
+
+    func evaluator(horizon: Int = 1, season: Int? = nil) -> RunEvaluator {
+        RunEvaluator(series: series, dates: dates, frequency: .daily, split: split, horizon: horizon, season: season)
+    }
+
+    /// A fake model: actual + offset on each part (offset depends on the part).
+    func model(_ name: String, kind: ModelKind, params: Int, validationOffset: Double, testOffset: Double) -> ModelOutput {
+        ModelOutput(
+            name: name, kind: kind, parameters: params, epochsRun: 10, trainSeconds: 1.5,
+            validationForecasts: RollingForecasts(origins: Array(split.validation), oneStep: split.validation.map { series[$0] + validationOffset }),
+            testForecasts: RollingForecasts(origins: Array(split.test), oneStep: split.test.map { series[$0] + testOffset }),
+            nextForecast: [123])
+    }
+
+    @Test func pickIsChosenOnValidationNotTest() throws {
+        let models = [
+            model("val-best", kind: .recurrent, params: 500, validationOffset: 0.1, testOffset: 5),
+            model("test-best", kind: .feedForward, params: 100, validationOffset: 1, testOffset: 0.01),
+        ]
+        let run = evaluator().evaluate(models: models)
+        #expect(run.models.map(\.name) == ["naive", "drift", "val-best", "test-best"])
+        #expect(run.pick == "val-best")
+        let valBest = try #require(run.models.first { $0.name == "val-best" })
+        let testBest = try #require(run.models.first { $0.name == "test-best" })
+        #expect(testBest.test!.mae < valBest.test!.mae)   // the test part would have chosen the other one
+        #expect(abs(valBest.validation!.mae - 0.1) < 1e-12)
+        #expect(abs(valBest.test!.mae - 5) < 1e-12)
+        #expect(valBest.validation!.count == 20 && valBest.test!.count == 20)
+    }
+
+    @Test func metricsDMAndIntervalsMatchDirectComputation() throws {
+        let run = evaluator().evaluate(models: [model("m", kind: .feedForward, params: 10, validationOffset: 0.1, testOffset: 0.5)])
+        let m = try #require(run.models.first { $0.name == "m" })
+        let naive = try #require(run.models.first { $0.name == "naive" })
+        let test = Array(split.test)
+        let naiveErrors = test.map { series[$0] - series[$0 - 1] }
+        let naiveMAE = naiveErrors.map(abs).reduce(0, +) / 20
+        let scale = try #require(maseScale(training: Array(series[0..<60]), season: nil))
+        #expect(abs(naive.test!.mae - naiveMAE) < 1e-12)
+        #expect(abs(naive.test!.skill! - 0) < 1e-15)
+        #expect(abs(m.test!.mase! - 0.5 / scale) < 1e-12)
+        #expect(abs(m.test!.skill! - (1 - 0.5 / naiveMAE)) < 1e-12)
+        // DM of the model against naive uses the step-1 test errors of both.
+        let expected = try DieboldMariano.test(errors1: Array(repeating: -0.5, count: 20), errors2: naiveErrors)
+        let dm = try #require(m.dmVsNaive)
+        #expect(abs(dm.statistic - expected.statistic) < 1e-12)
+        #expect(abs(dm.pValue - expected.pValue) < 1e-15)
+        #expect(naive.dmVsNaive == nil && naive.dmNote == "reference model")
+        // Validation residuals are all 0.1 → both half-widths 0.1; test errors 0.5 → coverage 0.
+        #expect(m.intervals.map(\.level) == [0.8, 0.95])
+        for interval in m.intervals {
+            #expect(abs(interval.halfWidth[0] - 0.1) < 1e-12)
+            #expect(interval.testCoverage[0] == 0)
+        }
+        // Next forecast: the day after the last date, value ± half-width.
+        let next = try #require(m.nextForecasts.first)
+        #expect(next.date == dates[99].addingTimeInterval(86_400))
+        #expect(next.value == 123)
+        #expect(abs(next.intervals[0].lower - 122.9) < 1e-9 && abs(next.intervals[0].upper - 123.1) < 1e-9)
+        // The pick beats naive here, and the comparison is reported.
+        #expect(run.pick == "m")
+        let pickVsNaive = try #require(run.comparisons.first { $0.label == "pick vs naive" })
+        #expect(pickVsNaive.result == dm)
+        #expect(run.test.values == Array(series[80..<100]))
+    }
+
+    @Test func failedAndDivergedModelsAreReportedAndOthersStillRun() throws {
+        var diverged = model("lstm", kind: .recurrent, params: 900, validationOffset: 0.1, testOffset: 0.1)
+        diverged.testForecasts!.values[3][0] = .nan
+        let models = [
+            ModelOutput.failed(name: "gru", kind: .recurrent, reason: "window 200 needs more than 60 training rows"),
+            diverged,
+            model("ff", kind: .feedForward, params: 50, validationOffset: 0.3, testOffset: 0.3),
+        ]
+        let run = evaluator().evaluate(models: models)
+        let gru = try #require(run.models.first { $0.name == "gru" })
+        #expect(gru.status == .failed(reason: "window 200 needs more than 60 training rows"))
+        #expect(gru.testMetrics.isEmpty)
+        let lstm = try #require(run.models.first { $0.name == "lstm" })
+        #expect(lstm.status.failureReason?.contains("diverged") == true)
+        #expect(run.pick == "ff")
+        #expect(!run.models.first { $0.name == "ff" }!.testMetrics.isEmpty)
+        // No working recurrent model → no recurrent-vs-feed-forward comparison.
+        #expect(!run.comparisons.contains { $0.label.contains("recurrent") })
+    }
+
+    @Test func tieGoesToTheSimplerModel() {
+        let models = [
+            model("big", kind: .recurrent, params: 900, validationOffset: 0.2, testOffset: 0.2),
+            model("small", kind: .recurrent, params: 100, validationOffset: -0.2, testOffset: 0.2),
+            model("ff", kind: .feedForward, params: 5000, validationOffset: 0.2, testOffset: 0.2),
+        ]
+        #expect(evaluator().evaluate(models: models).pick == "ff")
+        #expect(evaluator().evaluate(models: Array(models.prefix(2))).pick == "small")
+    }
+
+    @Test func multiStepMetricsPerStep() throws {
+        let run = evaluator(horizon: 2, season: 7).evaluate(models: [])
+        #expect(run.models.map(\.name) == ["naive", "seasonal naive (m=7)", "drift"])
+        let naive = try #require(run.models.first)
+        #expect(naive.testMetrics.count == 2)
+        // Step 2 from origin t forecasts y[t+1] with y[t−1]; the last origin's target is past the end.
+        let step2 = (80..<99).map { abs(series[$0 + 1] - series[$0 - 1]) }
+        #expect(naive.testMetrics[1].count == 19)
+        #expect(abs(naive.testMetrics[1].mae - step2.reduce(0, +) / 19) < 1e-12)
+        // MASE uses the seasonal (m = 7) in-sample scale for every model and step.
+        let scale = try #require(maseScale(training: Array(series[0..<60]), season: 7))
+        #expect(abs(naive.testMetrics[1].mase! - naive.testMetrics[1].mae / scale) < 1e-12)
+        #expect(naive.nextForecasts.map(\.value) == [series[99], series[99]])
+        #expect(naive.intervals[0].halfWidth.count == 2)
+    }
+
+    @Test func seasonalNaiveFailsWhenHistoryIsTooShort() throws {
+        let e = RunEvaluator(series: series, dates: dates, frequency: .daily,
+                             split: SeriesSplit(train: 0..<5, validation: 5..<50, test: 50..<100), season: 7)
+        let run = e.evaluate(models: [])
+        let seasonal = try #require(run.models.first { $0.name.hasPrefix("seasonal") })
+        #expect(seasonal.status.failureReason?.contains("too little data") == true)
+        #expect(run.pick != nil)
+    }
+
+    @Test func splitFractions() {
+        let s = SeriesSplit(count: 101, validationFraction: 0.1, testFraction: 0.2)
+        #expect(s.test == 81..<101 && s.validation == 71..<81 && s.train == 0..<71)
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+@testable import ForecastEvaluation
+
+@Suite struct SeasonAndFrequencyTests {
+    /// A weekly pattern of business days (period 5) plus a slow trend.
+    let periodic: [Double] = (0..<60).map { Double([0, 3, 1, 4, 2][$0 % 5]) + 0.01 * Double($0) }
+    /// A smooth series: the previous value is always the best guess.
+    let smooth: [Double] = (0..<60).map { Double($0) * 0.5 }
+
+    @Test func businessDailySeasonOnlyWhenItHelps() {
+        let helps = chooseSeason(frequencyDefault: DataFrequency.businessDaily.defaultSeason, override: nil, trainingSeries: periodic)
+        #expect(helps.season == 5)
+        let doesNot = chooseSeason(frequencyDefault: DataFrequency.businessDaily.defaultSeason, override: nil, trainingSeries: smooth)
+        #expect(doesNot.season == nil)
+        #expect(doesNot.reason.contains("does not help"))
+    }
+
+    @Test func knownSeasonAndOverride() {
+        #expect(chooseSeason(frequencyDefault: DataFrequency.monthly.defaultSeason, override: nil, trainingSeries: smooth).season == 12)
+        #expect(chooseSeason(frequencyDefault: DataFrequency.daily.defaultSeason, override: nil, trainingSeries: smooth).season == 7)
+        #expect(chooseSeason(frequencyDefault: DataFrequency.yearly.defaultSeason, override: nil, trainingSeries: smooth).season == nil)
+        // Override wins, even where the default would test first.
+        #expect(chooseSeason(frequencyDefault: DataFrequency.businessDaily.defaultSeason, override: 3, trainingSeries: smooth).season == 3)
+        #expect(chooseSeason(frequencyDefault: DataFrequency.monthly.defaultSeason, override: 1, trainingSeries: smooth).season == nil)
+        // Season not shorter than the training part: none.
+        #expect(chooseSeason(frequencyDefault: .known(12), override: nil, trainingSeries: Array(smooth.prefix(12))).season == nil)
+        #expect(chooseSeason(frequencyDefault: .none, override: 100, trainingSeries: smooth).season == nil)
+    }
+
+    func utc(_ y: Int, _ m: Int, _ d: Int, _ h: Int = 0, _ min: Int = 0) -> Date {
+        DataFrequency.utcCalendar.date(from: DateComponents(year: y, month: m, day: d, hour: h, minute: min))!
+    }
+
+    @Test func nextDatesFollowTheFrequency() {
+        // Friday 2024-05-03 → Mon 6, Tue 7; skipping the weekend.
+        let friday = utc(2024, 5, 3)
+        #expect(DataFrequency.businessDaily.advance(friday, by: 1) == utc(2024, 5, 6))
+        #expect(DataFrequency.businessDaily.advance(friday, by: 6) == utc(2024, 5, 13))
+        #expect(DataFrequency.daily.advance(friday, by: 1) == utc(2024, 5, 4))
+        #expect(DataFrequency.weekly.advance(friday, by: 2) == utc(2024, 5, 17))
+        // Month ends stay month ends; other days keep their day.
+        #expect(DataFrequency.monthly.advance(utc(2024, 1, 31), by: 1) == utc(2024, 2, 29))
+        #expect(DataFrequency.monthly.advance(utc(2024, 2, 29), by: 1) == utc(2024, 3, 31))
+        #expect(DataFrequency.monthly.advance(utc(1960, 12, 1), by: 1) == utc(1961, 1, 1))
+        #expect(DataFrequency.quarterly.advance(utc(2023, 11, 15), by: 1) == utc(2024, 2, 15))
+        #expect(DataFrequency.yearly.advance(utc(2023, 6, 30), by: 2) == utc(2025, 6, 30))
+        #expect(DataFrequency.hourly.advance(utc(2024, 1, 1, 23), by: 2) == utc(2024, 1, 2, 1))
+    }
+
+    @Test func datesFormatWithTimeOnlyForSubDailyData() {
+        #expect(DataFrequency.daily.format(utc(2024, 5, 3, 0)) == "2024-05-03")
+        #expect(DataFrequency.hourly.format(utc(2024, 5, 3, 14, 0)) == "2024-05-03 14:00")
+        #expect(DataFrequency.fixed(seconds: 900).format(utc(2024, 5, 3, 14, 15)) == "2024-05-03 14:15")
+        #expect(DataFrequency.fixed(seconds: 2 * 86_400).format(utc(2024, 5, 3)) == "2024-05-03")
+        #expect(DataFrequency.businessDaily.name == "business-daily")
+    }
+}

@@ -1,0 +1,137 @@
+import ForecastEvaluation
+import Foundation
+import Testing
+@testable import ForecastReport
+
+@Suite struct MarkdownReportTests {
+    let allCharts: Set<String> = [ReportFileName.testPeriodChart, ReportFileName.lossChart, ReportFileName.gradientFlowChart]
+
+    func render(_ run: RunResult, charts: Set<String>? = nil) -> String {
+        MarkdownReport(run: run, charts: charts ?? allCharts, timeZone: TimeZone(identifier: "UTC")!).render()
+    }
+
+    /// The model table's rows as cells (header and separator excluded).
+    func modelTable(_ markdown: String) -> (header: [String], rows: [[String]]) {
+        let lines = markdown.components(separatedBy: "\n")
+        let start = lines.firstIndex { $0.hasPrefix("| Model | Params |") }!
+        func cells(_ line: String) -> [String] {
+            // Split on pipes that are not escaped.
+            var cells: [String] = [], current = "", escaped = false
+            for c in line.dropFirst().dropLast() {
+                if c == "|" && !escaped { cells.append(current.trimmingCharacters(in: .whitespaces)); current = "" }
+                else { current.append(c) }
+                escaped = c == "\\"
+            }
+            cells.append(current.trimmingCharacters(in: .whitespaces))
+            return cells
+        }
+        var rows: [[String]] = []
+        var i = start + 2
+        while i < lines.count, lines[i].hasPrefix("|") { rows.append(cells(lines[i])); i += 1 }
+        return (cells(lines[start]), rows)
+    }
+
+    @Test func verdictComesFirstAndAllSectionsArePresent() {
+        let run = SampleRun.make()
+        let md = render(run)
+        let lines = md.components(separatedBy: "\n")
+        #expect(lines[0] == "# Forecast report: price in prices.csv")
+        #expect(lines[2].hasPrefix("> **Pick: GRU.** Next value (2025-02-24): **"))
+        #expect(lines[2].contains("80%:") && lines[2].contains("95%:"))
+        #expect(lines[2].contains("Beats naive on the test part: **yes, significantly**"))
+        let sections = ["## Data", "## Models", "## Next forecast", "## Test period", "## Prediction intervals",
+                        "## Significance", "## Windowed feed-forward vs recurrent", "## Training", "## Gradient flow",
+                        "## Reproducibility"]
+        var last = -1
+        for s in sections {
+            let index = lines.firstIndex(of: s)
+            #expect(index != nil, "missing \(s)")
+            #expect((index ?? -1) > last, "\(s) out of order")
+            last = index ?? last
+        }
+        #expect(md.contains("*How to read this:*"))
+        #expect(md.contains("| Split (in time order) | train 180 · validation 60 · test 60 |"))
+    }
+
+    @Test func bestValuePerColumnIsBoldAndOnlyThere() throws {
+        let run = SampleRun.make()
+        let (header, rows) = modelTable(render(run))
+        #expect(rows.count == run.models.count)
+        let ok = run.models.filter(\.status.isOK)
+        let columns: [(String, (ModelResult) -> Double?, Bool)] = [
+            ("Val MAE", { $0.validation?.mae }, true), ("MAE", { $0.test?.mae }, true), ("RMSE", { $0.test?.rmse }, true),
+            ("sMAPE %", { $0.test?.smape }, true), ("MASE", { $0.test?.mase }, true),
+            ("DirAcc %", { $0.test?.directionalAccuracy }, false), ("Skill vs naive", { $0.test?.skill }, false),
+        ]
+        for (name, value, lowerIsBetter) in columns {
+            let c = try #require(header.firstIndex(of: name))
+            let values = ok.compactMap(value)
+            let best = lowerIsBetter ? values.min()! : values.max()!
+            for (row, model) in zip(rows, run.models) {
+                let isBest = model.status.isOK && value(model) == best
+                #expect(row[c].hasPrefix("**") == isBest, "\(name) for \(model.name): \(row[c])")
+            }
+        }
+        // The pick is starred in the first column.
+        #expect(rows.filter { $0[0].hasPrefix("★") }.map { $0[0] } == ["★ GRU"])
+    }
+
+    @Test func failedModelIsListedWithItsReason() {
+        let md = render(SampleRun.make())
+        #expect(md.contains("| LSTM (failed) | 1,201 | — |"))
+        #expect(md.contains("- **LSTM**: diverged: loss became NaN at epoch 7"))
+        #expect(md.contains("Other recurrent models: RNN MAE"))
+        #expect(md.contains("LSTM failed."))
+    }
+
+    @Test func everyNetworkFailedStillGivesAReport() {
+        let run = SampleRun.make(failAll: true)
+        #expect(run.allTrainedModelsFailed)
+        let md = render(run)
+        // A baseline is picked; the networks are listed as failed with the reason.
+        #expect(run.pick == "naive" || run.pick == "drift" || run.pick?.hasPrefix("seasonal") == true)
+        for name in ["FF", "RNN", "GRU", "LSTM"] {
+            #expect(md.contains("- **\(name)**: too little data for window 400"))
+        }
+        #expect(md.contains("The feed-forward network failed, so there is no contrast to draw."))
+    }
+
+    @Test func chartsHaveAltTextAndRelativeLinksAndTextWithoutThem() {
+        let run = SampleRun.make()
+        let md = render(run)
+        for file in allCharts {
+            #expect(md.contains("](\(file))"), "link to \(file)")
+        }
+        #expect(md.contains("![Test period: actual values against"))
+        // With no charts written, no links, but the text summaries remain.
+        let textOnly = render(run, charts: [])
+        #expect(!textOnly.contains(".svg)"))
+        #expect(textOnly.contains("Over 60 test points the pick GRU had MAE"))
+        #expect(textOnly.contains("- GRU: 40 epochs; training loss"))
+        #expect(textOnly.contains("Going back in time the gradient norm shrank by a factor of"))
+    }
+
+    @Test func reproducibilityBlockHasCommandSeedChecksumAndHyperParameters() {
+        let md = render(SampleRun.make())
+        let block = md.components(separatedBy: "## Reproducibility")[1]
+        #expect(block.contains("```text\nforecast version: 0.1.0\ncommand:          forecast fit data/prices.csv --seed 42 --horizon 1\nseed:             42\n"))
+        #expect(block.contains("input sha256:     " + String(repeating: "ab", count: 32)))
+        #expect(block.contains("  learning-rate  0.001"))
+        #expect(block.contains("```sh\nforecast fit data/prices.csv --seed 42 --horizon 1\n```"))
+    }
+
+    @Test func namesWithMarkdownCharactersDoNotBreakTheTable() {
+        let run = SampleRun.make(modelName: "GRU|*x*")
+        let md = render(run)
+        let (header, rows) = modelTable(md)
+        #expect(rows.allSatisfy { $0.count == header.count })
+        #expect(md.contains("GRU\\|\\*x\\*"))
+    }
+
+    @Test func multiStepRunShowsPerStepTableAndNextSteps() {
+        let md = render(SampleRun.make(horizon: 3))
+        #expect(md.contains("### Test MAE by step ahead"))
+        #expect(md.contains("| Model | t+1 | t+2 | t+3 |"))
+        #expect(md.contains("| **★ GRU** | 3 | 2025-02-26 |"))
+    }
+}
