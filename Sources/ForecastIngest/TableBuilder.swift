@@ -112,7 +112,10 @@ struct TableBuilder {
     var lineNumbers = GrowableBuffer<UInt32>()
     var rows = 0
 
-    var failure: IngestError? = nil
+    /// The first error; `failed` mirrors `failure != nil` so the per-cell path tests a Bool
+    /// instead of copying an optional struct.
+    var failure: IngestError? = nil { didSet { failed = failure != nil } }
+    private(set) var failed = false
 
     init(file: String, options: IngestOptions, decimalComma: Bool, dates: DateParser, rowEstimate: Int) {
         self.file = file
@@ -138,7 +141,7 @@ struct TableBuilder {
 
     @inline(__always)
     mutating func onField(_ raw: UnsafeMutableRawPointer?, _ count: Int) {
-        if failure != nil { return }
+        if failed { return }
         lastWasCR = false
         if field == 0 { recordLine = line }
         let p = raw.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) }
@@ -157,7 +160,7 @@ struct TableBuilder {
     /// with CSV_REPALL_NL, blank lines included), or -1 at the end of the input.
     @inline(__always)
     mutating func onRecordEnd(_ terminator: Int32) {
-        if failure != nil { return }
+        if failed { return }
         let hadFields = field > 0
         if terminator == 0x0D {
             line += 1
@@ -401,14 +404,14 @@ struct TableBuilder {
         // Replay the sample's data rows through the per-cell path.
         for row in data {
             for (j, cell) in row.enumerated() {
-                if failure != nil { return }
+                if failed { return }
                 if var text = cell.text {
                     text.withUTF8 { process(column: j, $0.baseAddress, $0.count, line: cell.line) }
                 } else {
                     process(column: j, nil, 0, line: cell.line)
                 }
             }
-            if failure != nil { return }
+            if failed { return }
             finishRecord(fieldCount: row.count, line: row.first?.line ?? line)
         }
     }
@@ -416,9 +419,9 @@ struct TableBuilder {
     /// Ends reading: the layout is decided if the input was shorter than the sample, and the
     /// buffers become arrays (each buffer freed right after its copy, to bound peak memory).
     mutating func finish() -> RawTable? {
-        if failure != nil { return nil }
+        if failed { return nil }
         if !planned { plan() }
-        if failure != nil { return nil }
+        if failed { return nil }
         if columnCount == 0 {
             failure = IngestError(.emptyFile, file: file, line: 1, column: 1,
                                   message: "the file is empty (no rows)",
