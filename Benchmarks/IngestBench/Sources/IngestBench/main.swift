@@ -1,0 +1,40 @@
+// Reads a numeric CSV with ForecastIngest `repeats` times and prints one line per run:
+//   ours <MB/s> <seconds> rows=<n> cols=<d> maxrss_kb=<peak RSS>
+// Usage: IngestBench FILE COLUMNS(comma-separated) [REPEATS]
+import ForecastIngest
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let args = CommandLine.arguments
+guard args.count >= 3 else {
+    FileHandle.standardError.write("usage: IngestBench FILE COLUMNS [REPEATS]\n".data(using: .utf8)!)
+    exit(64)
+}
+let path = args[1]
+let columns = args[2].split(separator: ",").map(String.init)
+let repeats = args.count > 3 ? Int(args[3]) ?? 1 : 1
+let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+
+for _ in 0..<repeats {
+    var start = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &start)
+    let series: Series
+    do {
+        series = try loadSeries(IngestOptions(path: path, target: columns[0], features: columns))
+    } catch {
+        FileHandle.standardError.write("\(error)\n".data(using: .utf8)!)
+        exit(1)
+    }
+    var end = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &end)
+    let seconds = Double(end.tv_sec - start.tv_sec) + Double(end.tv_nsec - start.tv_nsec) * 1e-9
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    // A checksum keeps the work observable.
+    var checksum = 0.0
+    for column in series.values { checksum += column.reduce(0, +) }
+    print(String(format: "ours %.1f MB/s %.3f s rows=%d cols=%d maxrss_kb=%ld checksum=%.6e",
+                 Double(size) / seconds / 1e6, seconds, series.count, series.dimInput, usage.ru_maxrss, checksum))
+}

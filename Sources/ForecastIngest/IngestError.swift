@@ -1,0 +1,131 @@
+/// An input problem found while reading a CSV series or building windows from it.
+///
+/// Every error names the file and, where the problem sits at a place in the file, the 1-based
+/// line and column. `column` is the 1-based field number within the record (the header row is
+/// line 1 when present); `columnName` is that field's header name when known. `description`
+/// reads like
+///
+///     prices.csv:12:3: non-numeric value "abc" in column "price". Hint: ...
+///
+/// `exitCode` is the process exit status the CLI uses for this kind (see the README table).
+public struct IngestError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// What went wrong. Several kinds share an exit code (for example `.emptyFile` and `.headerOnly`).
+    public enum Kind: String, Sendable, CaseIterable {
+        /// Path missing, unreadable, or a directory (exit 10).
+        case unreadablePath
+        /// Bytes that are not UTF-8 text (exit 11).
+        case notUTF8
+        /// NUL or other control bytes: a binary file (exit 11).
+        case binaryFile
+        /// No data at all (exit 12).
+        case emptyFile
+        /// A header line and no data rows (exit 12).
+        case headerOnly
+        /// Bad quoting, reported by libcsv in strict mode (exit 13).
+        case malformedQuoting
+        /// A record with a different number of fields than the header (exit 13).
+        case raggedRow
+        /// A cell of a numeric column that is neither a number nor a missing-value marker (exit 14).
+        case nonNumeric
+        /// A date cell that does not parse (exit 15).
+        case badDate
+        /// An unknown or ambiguous target, feature or date column (exit 16).
+        case columnSelection
+        /// Two rows with the same timestamp under `--duplicates error` (exit 17).
+        case duplicateTimestamp
+        /// Too few rows for the window, horizon and splits (exit 18).
+        case tooFewRows
+        /// A missing value under `--missing error` (exit 19).
+        case missingValue
+        /// Columns of the series do not match a saved scaler / checkpoint (exit 32).
+        case columnMismatch
+        /// An unexpected failure that is not the input's fault (exit 1).
+        case internalError
+        /// An option value that cannot be used (bad delimiter, bad date format, window 0, ...) (exit 64).
+        case invalidOption
+    }
+
+    public var kind: Kind
+    /// The path (or display name) of the input, as given.
+    public var file: String
+    /// 1-based line number, when the problem is at a place in the file.
+    public var line: Int?
+    /// 1-based field number within the record, when known.
+    public var column: Int?
+    /// Header name of `column`, when known.
+    public var columnName: String?
+    /// The offending text (a cell, a line excerpt, or escaped bytes), when there is one.
+    public var offendingText: String?
+    /// One sentence saying what is wrong (without position or hint).
+    public var message: String
+    /// What the user can do about it.
+    public var hint: String
+
+    public init(_ kind: Kind, file: String, line: Int? = nil, column: Int? = nil,
+                columnName: String? = nil, offendingText: String? = nil,
+                message: String, hint: String) {
+        self.kind = kind
+        self.file = file
+        self.line = line
+        self.column = column
+        self.columnName = columnName
+        self.offendingText = offendingText
+        self.message = message
+        self.hint = hint
+    }
+
+    /// Process exit status for this error (README "Exit codes").
+    public var exitCode: Int32 {
+        switch kind {
+        case .unreadablePath: return 10
+        case .notUTF8, .binaryFile: return 11
+        case .emptyFile, .headerOnly: return 12
+        case .malformedQuoting, .raggedRow: return 13
+        case .nonNumeric: return 14
+        case .badDate: return 15
+        case .columnSelection: return 16
+        case .duplicateTimestamp: return 17
+        case .tooFewRows: return 18
+        case .missingValue: return 19
+        case .columnMismatch: return 32
+        case .invalidOption: return 64
+        case .internalError: return 1
+        }
+    }
+
+    /// `file:line:column: message. Hint: hint` (line and column omitted when unknown).
+    public var description: String {
+        var s = file
+        if let line {
+            s += ":\(line)"
+            if let column { s += ":\(column)" }
+        }
+        s += ": " + message
+        if !message.hasSuffix(".") { s += "." }
+        s += " Hint: " + hint
+        return s
+    }
+}
+
+/// Quotes a cell for an error message: at most `limit` characters, control characters escaped.
+func quoted(_ text: String, limit: Int = 60) -> String {
+    var out = ""
+    var n = 0
+    for ch in text.unicodeScalars {
+        if n == limit { out += "…"; break }
+        switch ch {
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case "\"": out += "\\\""
+        default:
+            if ch.value < 0x20 || ch.value == 0x7F {
+                out += "\\u{" + String(ch.value, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(ch)
+            }
+        }
+        n += 1
+    }
+    return "\"" + out + "\""
+}
