@@ -1,12 +1,25 @@
 import ArgumentParser
 
-/// The `forecast` command: fit forecasting models to a CSV series, predict, and run nightly pipelines.
+/// The `forecast` command: fit forecasting models to a CSV series, predict from saved models,
+/// and run or schedule nightly pipelines.
 @main
 struct Forecast: ParsableCommand {
+    static let version = "0.1.0"
     static let configuration = CommandConfiguration(
         commandName: "forecast",
         abstract: "Fit, compare and schedule time-series forecasting models on CSV data.",
-        version: "0.1.0",
-        subcommands: []
+        discussion: """
+        Typical use:
+          forecast fit prices.csv                 train naive baselines, a windowed MLP, RNN, GRU and LSTM;
+                                                  write reports/prices/<date>/report.md
+          forecast predict --model reports/prices/latest/model-gru.ckpt prices.csv
+          forecast run pipelines/nightly.yaml     run every job of a pipeline (for cron)
+          forecast schedule pipelines/nightly.yaml --install
+
+        Exit codes are listed in the README (0 success, 10–19 input data, 30–32 models,
+        40–44 pipelines, 64 usage, 73 output).
+        """,
+        version: version,
+        subcommands: [Fit.self, Predict.self]
     )
 }

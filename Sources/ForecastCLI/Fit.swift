@@ -1,0 +1,86 @@
+import ArgumentParser
+import CCBLAS
+import ForecastEvaluation
+import ForecastPipeline
+import ForecastReport
+import Foundation
+
+/// `forecast fit FILE.csv`: train the contrast set, evaluate it and write the report.
+struct Fit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train baselines, a windowed MLP and recurrent models on a CSV series and write a report.",
+        discussion: """
+        Reads FILE.csv, windows the target into (time_steps, n_samples, dim_input) tensors, trains
+        naive, seasonal naive, drift, a windowed feed-forward network, RNN, GRU and LSTM on the
+        training part, picks the model with the lowest validation error, scores all of them on the
+        test part with rolling-origin one-step-ahead forecasts, and writes
+        <reports>/<dataset>/<date>/report.md with charts, metrics.json and one checkpoint per model.
+        """
+    )
+
+    @Argument(help: ArgumentHelp("CSV file with a date column and numeric columns.", valueName: "file.csv"))
+    var file: String
+
+    @OptionGroup(title: "Input") var ingest: IngestOptions
+    @OptionGroup(title: "Models and training") var model: ModelOptions
+    @OptionGroup(title: "Output") var output: OutputOptions
+
+    func configurationForRun() throws -> FitConfiguration {
+        var c = FitConfiguration(input: file)
+        ingest.apply(to: &c)
+        try model.apply(to: &c)
+        c.reportsDirectory = output.reportsDirectory
+        return c
+    }
+
+    func run() throws {
+        let terminal = Terminal(quiet: output.quiet, verbose: output.verbose)
+        openblas_set_num_threads(1)  // one BLAS thread per model: reproducible, and models train side by side
+        do {
+            let workflow = FitWorkflow(configuration: try configurationForRun(),
+                                       commandLine: CommandLine.arguments.joined(separator: " "),
+                                       version: Forecast.version, workers: 2,
+                                       progress: terminal.trainingProgress())
+            let outcome = try workflow.run()
+            terminal.endProgress()
+            if output.json {
+                print(MetricsJSON.string(for: outcome.run), terminator: "")
+            } else if !output.quiet {
+                print(FitSummary.text(outcome))
+            }
+            if outcome.exitCode != 0 {
+                terminal.error("every trained model failed; the report lists the reasons: \(outcome.paths.report.path)")
+                throw ExitCode(outcome.exitCode)
+            }
+        } catch let e as ExitCode {
+            throw e
+        } catch {
+            terminal.endProgress()
+            throw failure(reporting: error, on: terminal)
+        }
+    }
+}
+
+/// The few lines `fit` prints when it is done: where the report is, the pick and the forecast.
+enum FitSummary {
+    static func text(_ outcome: FitOutcome) -> String {
+        let run = outcome.run
+        var lines: [String] = []
+        lines.append("data     \(run.dataset.filePath): \(run.dataset.rows) rows, \(run.dataset.frequency.name), target \(run.dataset.target)")
+        lines.append("models   " + run.models.map { m in
+            if let mase = m.testMetrics.first?.mase, m.status.isOK { return "\(m.name) \(String(format: "%.3f", mase))" }
+            return "\(m.name) failed"
+        }.joined(separator: ", ") + "  (test MASE)")
+        if let pick = run.pickedModel {
+            lines.append("pick     \(pick.name) (\(run.pickReason))")
+            for f in pick.nextForecasts {
+                let band = f.intervals.last.map { String(format: " [%.4g, %.4g] %g%%", $0.lower, $0.upper, $0.level * 100) } ?? ""
+                lines.append("next     \(run.dataset.frequency.format(f.date)): \(String(format: "%.6g", f.value))\(band)")
+            }
+        } else {
+            lines.append("pick     none: every model failed")
+        }
+        lines.append("report   \(outcome.paths.report.path)")
+        return lines.joined(separator: "\n")
+    }
+}

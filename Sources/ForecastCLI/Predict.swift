@@ -1,0 +1,45 @@
+import ArgumentParser
+import CCBLAS
+import ForecastPipeline
+import Foundation
+
+/// `forecast predict --model PATH FILE.csv`: forecast from a saved model without retraining.
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Forecast the next points of a CSV with a model saved by `forecast fit`.",
+        discussion: """
+        Loads a checkpoint (for example reports/prices/latest/model-gru.ckpt), reads FILE.csv with the
+        columns the model was trained on, and forecasts the points after its last row. The scaler
+        and transform fitted at training time are reused; nothing is retrained.
+        """
+    )
+
+    @Option(help: ArgumentHelp("Checkpoint file written by `forecast fit` (model-<name>.ckpt).", valueName: "path"))
+    var model: String
+
+    @Argument(help: ArgumentHelp("CSV file with the same columns as the training data.", valueName: "file.csv"))
+    var file: String
+
+    @Flag(help: "Print the forecast as JSON.")
+    var json = false
+
+    func run() throws {
+        let terminal = Terminal(quiet: false, verbose: false)
+        openblas_set_num_threads(1)
+        do {
+            let p = try Prediction.run(checkpointPath: model, csvPath: file)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(p.points), as: UTF8.self))
+            } else {
+                print("model \(p.model), target \(p.target), last row \(p.lastDate ?? "n/a")")
+                for point in p.points {
+                    print("\(point.date ?? "t+\(point.step)")\t\(String(format: "%.6g", point.value))")
+                }
+            }
+        } catch {
+            throw failure(reporting: error, on: terminal)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import ForecastPipeline
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where the command's human-readable output goes. Progress is drawn on stderr only when stderr
+/// is a terminal; logs captured by cron get plain lines and no control characters.
+struct Terminal {
+    let quiet: Bool
+    let verbose: Bool
+    let stderrIsTTY = isatty(STDERR_FILENO) == 1
+
+    func status(_ line: String) {
+        guard !quiet else { return }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    func error(_ line: String) {
+        let text = stderrIsTTY ? "\u{1B}[31merror:\u{1B}[0m \(line)\n" : "error: \(line)\n"
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    /// A progress callback for training, or nil when nothing should be shown.
+    func trainingProgress() -> (@Sendable (FitProgress) -> Void)? {
+        if quiet { return nil }
+        if verbose {
+            return { p in
+                let v = p.validationLoss.map { String(format: " val %.5f", $0) } ?? ""
+                FileHandle.standardError.write(Data(String(format: "%@ epoch %d/%d train %.5f%@ (%.2fs)\n",
+                                                           p.model, p.epoch, p.maxEpochs, p.trainLoss, v, p.seconds).utf8))
+            }
+        }
+        guard stderrIsTTY else { return nil }
+        return { p in
+            let v = p.validationLoss.map { String(format: "  val %.4f", $0) } ?? ""
+            let line = String(format: "training %@  epoch %d/%d  loss %.4f%@", p.model, p.epoch, p.maxEpochs, p.trainLoss, v)
+            FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
+        }
+    }
+
+    func endProgress() {
+        if !quiet && !verbose && stderrIsTTY { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}

@@ -1,0 +1,339 @@
+import Dispatch
+import ForecastEvaluation
+import ForecastIngest
+import ForecastModels
+import ForecastReport
+import Foundation
+
+/// Progress of a fit, for the terminal: which model, which epoch, losses.
+public struct FitProgress: Sendable {
+    public var model: String
+    public var epoch: Int
+    public var maxEpochs: Int
+    public var trainLoss: Double
+    public var validationLoss: Double?
+    public var seconds: Double
+}
+
+/// The outcome of `forecast fit`: the evaluated run, where its report went, and the exit code
+/// (0, or 30 when every trained model failed; the report is written either way).
+public struct FitOutcome {
+    public var run: RunResult
+    public var paths: ReportPaths
+    public var exitCode: Int32
+}
+
+/// An error in the fit configuration found before any work (exit 64).
+public struct FitConfigurationError: Error, CustomStringConvertible {
+    public var option: String
+    public var message: String
+    public var description: String { "\(option): \(message)" }
+    public var exitCode: Int32 { 64 }
+}
+
+/// `forecast fit` from ingest to report: read and window the CSV, train the contrast set
+/// (baselines, windowed feed-forward, RNN, GRU, LSTM, optional custom spec), score it with
+/// rolling-origin one-step forecasts, write the report folder (report, charts, metrics.json and
+/// one checkpoint per trained model) atomically, and move `latest`.
+///
+/// Trained models are independent, so they train on up to `workers` threads at once; each
+/// model's numbers do not depend on the thread count (one BLAS thread each).
+public struct FitWorkflow {
+    public var configuration: FitConfiguration
+    /// The command line shown in the reproducibility block.
+    public var commandLine: String
+    public var version: String
+    /// Concurrent model trainings.
+    public var workers: Int
+    public var progress: (@Sendable (FitProgress) -> Void)?
+    /// Warm start: parameters per model name (from earlier checkpoints) to start training from.
+    public var initialParameters: [String: [Float]] = [:]
+
+    public init(configuration: FitConfiguration, commandLine: String, version: String,
+                workers: Int = 2, progress: (@Sendable (FitProgress) -> Void)? = nil) {
+        self.configuration = configuration
+        self.commandLine = commandLine
+        self.version = version
+        self.workers = max(1, workers)
+        self.progress = progress
+    }
+
+    /// The neural models to train: (name, kind, spec), in report order.
+    public func neuralModels() throws -> [(name: String, kind: ModelKind, spec: ModelSpec)] {
+        let c = configuration
+        var out: [(String, ModelKind, ModelSpec)] = []
+        for name in c.models where ["ff", "rnn", "gru", "lstm"].contains(name) {
+            let spec: ModelSpec
+            do { spec = try ModelSpec.preset(name, hidden: c.hidden, outputs: c.horizon) } catch {
+                throw FitConfigurationError(option: "--hidden", message: "\(error)")
+            }
+            out.append((name, name == "ff" ? .feedForward : .recurrent, spec))
+        }
+        if let text = c.modelSpec {
+            let spec: ModelSpec
+            do { spec = try ModelSpec(parsing: text) } catch {
+                throw FitConfigurationError(option: "--model-spec", message: "\(error)")
+            }
+            let recurrent = spec.layers.contains { if case .recurrent = $0 { return true } else { return false } }
+            out.append(("custom", recurrent ? .recurrent : .feedForward, spec))
+        }
+        return out
+    }
+
+    public func run() throws -> FitOutcome {
+        let started = Date()
+        let clock = DispatchTime.now()
+        let c = configuration
+        let models = try neuralModels()
+
+        // 1. Ingest and window.
+        let series = try loadSeries(try ingestOptions(c))
+        let dataset = try makeWindows(series, try windowingOptions(c))
+        let y = dataset.targetLevels
+        let dates = series.dates ?? syntheticDates(count: y.count)
+        let frequency = DataFrequency(series.frequency)
+        let split = SeriesSplit(train: 0..<dataset.validationStart,
+                                validation: dataset.validationStart..<dataset.testStart,
+                                test: dataset.testStart..<y.count)
+        let season = chooseSeason(frequencyDefault: frequency.defaultSeason, override: c.season,
+                                  trainingSeries: Array(y[split.train]))
+
+        // 2. Train the neural models (baselines are added by the evaluator).
+        let trained = trainAll(models, dataset: dataset)
+
+        // 3. Score everything the same way, pick on validation.
+        let evaluator = RunEvaluator(series: y, dates: dates, frequency: frequency, split: split,
+                                     horizon: c.horizon, season: season.season,
+                                     intervalLevels: c.intervals.map { $0 / 100 })
+        let evaluation = evaluator.evaluate(models: trained.map(\.output))
+
+        let summary = series.summary
+        let checksum = try sha256Hex(of: URL(fileURLWithPath: c.input))
+        let datasetSummary = DatasetSummary(
+            filePath: c.input, sha256: checksum, rows: y.count,
+            firstDate: dates.first ?? started, lastDate: dates.last ?? started,
+            frequency: frequency, target: series.targetName, features: series.featureNames,
+            missingCount: summary.missingCount, missingPolicy: summary.missingPolicy.rawValue,
+            gaps: summary.gaps.map { ForecastEvaluation.Gap(after: $0.after, before: $0.before, missingPeriods: $0.missingPeriods) },
+            transform: c.transform, scaling: c.scaling, window: c.window, horizon: c.horizon,
+            trainCount: dataset.train.count, validationCount: dataset.validation.count,
+            testCount: dataset.test.count, season: season)
+        let reproducibility = Reproducibility(version: version, commandLine: commandLine, seed: c.seed,
+                                              hyperParameters: hyperParameters(c))
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - clock.uptimeNanoseconds) / 1e9
+        let run = RunResult(dataset: datasetSummary, evaluation: evaluation, reproducibility: reproducibility,
+                            startedAt: started, durationSeconds: seconds)
+
+        // 4. One folder: report, charts, metrics.json and the checkpoints, published atomically.
+        var files = ReportBundle.files(for: run)
+        for t in trained {
+            guard let checkpoint = t.checkpoint else { continue }
+            let bytes = Data(checkpoint.encoded())
+            files.append(ReportFile(name: "model-\(t.output.name).ckpt", contents: { bytes }))
+        }
+        let paths = try ReportWriter(root: URL(fileURLWithPath: c.reportsDirectory))
+            .write(files: files, dataset: c.datasetName ?? ReportWriter.slug(forDataFile: c.input), date: started)
+        let allFailed = !trained.isEmpty && trained.allSatisfy { $0.output.failureReason != nil }
+        return FitOutcome(run: run, paths: paths, exitCode: allFailed ? 30 : 0)
+    }
+
+    // MARK: - Training
+
+    struct Trained {
+        var output: ModelOutput
+        var checkpoint: Checkpoint?
+    }
+
+    func trainAll(_ models: [(name: String, kind: ModelKind, spec: ModelSpec)], dataset: WindowedDataset) -> [Trained] {
+        let results = ResultSlots<Trained>(count: models.count)
+        let next = Counter()
+        let group = DispatchGroup()
+        for _ in 0..<min(workers, max(models.count, 1)) {
+            DispatchQueue.global().async(group: group) {
+                while let i = next.take(below: models.count) {
+                    let m = models[i]
+                    results.set(i, trainOne(name: m.name, kind: m.kind, spec: m.spec, dataset: dataset))
+                }
+            }
+        }
+        group.wait()
+        return results.values()
+    }
+
+    func trainOne(name: String, kind: ModelKind, spec: ModelSpec, dataset: WindowedDataset) -> Trained {
+        let c = configuration
+        let net: Network<Float>
+        do {
+            net = try Network<Float>(spec: spec, timeSteps: dataset.timeSteps, inputDim: dataset.dimInput,
+                                     outputDim: dataset.horizon, seed: c.seed,
+                                     initScheme: c.initScheme == "pytorch" ? .pytorch : .glorotOrthogonal)
+            if let warm = initialParameters[name], warm.count == net.parameterCount {
+                try net.setParameters(warm)
+            }
+        } catch {
+            return Trained(output: .failed(name: name, kind: kind, reason: "cannot build the model: \(error)",
+                                           configuration: spec.description), checkpoint: nil)
+        }
+        let config = TrainingConfig(
+            maxEpochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate,
+            optimizer: c.optimizer == "sgd" ? .sgd(momentum: 0.9) : .adam,
+            loss: c.loss == "mae" ? .mae : (c.loss == "huber" ? .huber(delta: 1.0) : .mse),
+            clipNorm: c.clip, patience: c.patience, seed: c.seed)
+        let progress = self.progress
+        let result = train(net, train: (dataset.train.x, dataset.train.y, dataset.train.count),
+                           validation: dataset.validation.count > 0
+                               ? (dataset.validation.x, dataset.validation.y, dataset.validation.count) : nil,
+                           config: config,
+                           progress: progress.map { report in
+                               { (e: EpochRecord) in
+                                   report(FitProgress(model: name, epoch: e.epoch, maxEpochs: c.epochs,
+                                                      trainLoss: e.trainLoss, validationLoss: e.validationLoss,
+                                                      seconds: e.seconds))
+                               }
+                           })
+        let trainLoss = result.epochs.map(\.trainLoss)
+        let validationLoss = result.epochs.compactMap(\.validationLoss)
+        if case .diverged(let reason) = result.status {
+            return Trained(output: .failed(name: name, kind: kind, reason: "training diverged: \(reason)",
+                                           parameters: net.parameterCount, configuration: spec.description,
+                                           epochsRun: result.epochs.count, trainSeconds: result.totalSeconds,
+                                           trainLoss: trainLoss, validationLoss: validationLoss),
+                           checkpoint: nil)
+        }
+        func rolling(_ set: WindowSet) -> RollingForecasts {
+            let raw = net.predict(x: set.x, count: set.count)
+            return RollingForecasts(origins: set.targetIndex, values: dataset.inverse(predictions: raw, for: set))
+        }
+        let next = dataset.inverseNext(net.predict(x: dataset.nextInput(), count: 1))
+        var flow: [Double]? = nil
+        if kind == .recurrent, dataset.validation.count > 0 {
+            flow = net.gradientFlow(x: dataset.validation.x, y: dataset.validation.y, count: dataset.validation.count)
+        }
+        let output = ModelOutput(
+            name: name, kind: kind, parameters: net.parameterCount, configuration: spec.description,
+            epochsRun: result.epochs.count, trainSeconds: result.totalSeconds,
+            trainLoss: trainLoss, validationLoss: validationLoss, gradientFlow: flow,
+            validationForecasts: rolling(dataset.validation), testForecasts: rolling(dataset.test),
+            nextForecast: next)
+        let checkpoint = Checkpoint(network: net, metadata: checkpointMetadata(name: name, dataset: dataset))
+        net.releaseWorkspaces()
+        return Trained(output: output, checkpoint: checkpoint)
+    }
+
+    /// What `forecast predict` needs to rebuild the model's input from a CSV.
+    func checkpointMetadata(name: String, dataset: WindowedDataset) -> [String: String] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let c = configuration
+        func json<T: Encodable>(_ value: T) -> String { String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self) }
+        var meta: [String: String] = [
+            "model": name,
+            "scaler": json(dataset.scaler),
+            "windowing": json(dataset.options),
+            "target": dataset.targetName,
+            "features": json(dataset.featureNames),
+            "missing": c.missing,
+            "duplicates": c.duplicates,
+            "configuration": json(c),
+            "tool_version": version,
+        ]
+        if let d = c.dateColumn { meta["date_column"] = d }
+        if let d = c.dateFormat { meta["date_format"] = d }
+        if let d = c.delimiter { meta["delimiter"] = d }
+        return meta
+    }
+
+    // MARK: - Mapping the configuration
+
+    func ingestOptions(_ c: FitConfiguration) throws -> ForecastIngest.IngestOptions {
+        guard let missing = MissingPolicy(rawValue: c.missing) else {
+            throw FitConfigurationError(option: "--missing", message: "unknown policy '\(c.missing)'; use \(MissingPolicy.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let duplicates = DuplicatePolicy(rawValue: c.duplicates) else {
+            throw FitConfigurationError(option: "--duplicates", message: "unknown policy '\(c.duplicates)'; use \(DuplicatePolicy.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return ForecastIngest.IngestOptions(path: c.input, delimiter: c.delimiter.flatMap(\.first),
+                                            dateColumn: c.dateColumn, dateFormat: c.dateFormat, target: c.target,
+                                            features: c.features, missing: missing, duplicates: duplicates)
+    }
+
+    func windowingOptions(_ c: FitConfiguration) throws -> WindowingOptions {
+        guard let scaling = Scaling(rawValue: c.scaling) else {
+            throw FitConfigurationError(option: "--scaling", message: "unknown scaling '\(c.scaling)'; use \(Scaling.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let transform = TargetTransform(rawValue: c.transform) else {
+            throw FitConfigurationError(option: "--transform", message: "unknown transform '\(c.transform)'; use \(TargetTransform.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return WindowingOptions(timeSteps: c.window, stride: c.stride, horizon: c.horizon,
+                                testFraction: c.testFraction, validationFraction: c.validationFraction,
+                                scaling: scaling, transform: transform)
+    }
+
+    func hyperParameters(_ c: FitConfiguration) -> [HyperParameter] {
+        var list: [HyperParameter] = [
+            .init("models", c.models.joined(separator: ",")),
+            .init("window", "\(c.window)"), .init("stride", "\(c.stride)"), .init("horizon", "\(c.horizon)"),
+            .init("transform", c.transform), .init("scaling", c.scaling),
+            .init("test_fraction", "\(c.testFraction)"), .init("validation_fraction", "\(c.validationFraction)"),
+            .init("hidden", "\(c.hidden)"), .init("epochs", "\(c.epochs)"), .init("batch_size", "\(c.batchSize)"),
+            .init("learning_rate", "\(c.learningRate)"), .init("optimizer", c.optimizer), .init("loss", c.loss),
+            .init("clip", "\(c.clip)"), .init("patience", "\(c.patience)"), .init("init", c.initScheme),
+            .init("season", c.season.map(String.init) ?? "auto"),
+            .init("intervals", c.intervals.map { "\($0)" }.joined(separator: ",")),
+            .init("missing", c.missing), .init("duplicates", c.duplicates),
+        ]
+        if let s = c.modelSpec { list.append(.init("model_spec", s)) }
+        if let t = c.target { list.append(.init("target", t)) }
+        if let f = c.features { list.append(.init("features", f.joined(separator: ","))) }
+        if let d = c.dateColumn { list.append(.init("date_column", d)) }
+        if let d = c.dateFormat { list.append(.init("date_format", d)) }
+        if let d = c.delimiter { list.append(.init("delimiter", d == "\t" ? "tab" : d)) }
+        return list
+    }
+
+    /// A dateless series (one column of values) is numbered in days from 2000-01-01 so that
+    /// charts and tables have an axis; the report says the frequency is unknown.
+    func syntheticDates(count: Int) -> [Date] {
+        let origin = Date(timeIntervalSince1970: 946_684_800)
+        return (0..<count).map { origin.addingTimeInterval(Double($0) * 86_400) }
+    }
+}
+
+extension DataFrequency {
+    /// The evaluation's view of ingest's inferred frequency.
+    init(_ f: Frequency) {
+        switch f {
+        case .minutely: self = .fixed(seconds: 60)
+        case .hourly: self = .hourly
+        case .daily: self = .daily
+        case .businessDaily: self = .businessDaily
+        case .weekly: self = .weekly
+        case .monthly: self = .monthly
+        case .quarterly: self = .quarterly
+        case .yearly: self = .yearly
+        case .irregular(let step): self = .fixed(seconds: step)
+        case .unknown: self = .fixed(seconds: 86_400)
+        }
+    }
+}
+
+/// Thread-safe slots for results computed on several threads.
+final class ResultSlots<T>: @unchecked Sendable {
+    private var slots: [T?]
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ value: T) { lock.lock(); slots[i] = value; lock.unlock() }
+    func values() -> [T] { lock.lock(); defer { lock.unlock() }; return slots.map { $0! } }
+}
+
+/// Hands out indices 0, 1, 2, … to worker threads.
+final class Counter: @unchecked Sendable {
+    private var next = 0
+    private let lock = NSLock()
+    func take(below n: Int) -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard next < n else { return nil }
+        next += 1
+        return next - 1
+    }
+}
