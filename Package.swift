@@ -56,7 +56,7 @@ let package = Package(
                     exclude: ["Scripts"]),
         .testTarget(name: "ForecastReportTests", dependencies: ["ForecastReport"]),
         .testTarget(name: "ForecastPipelineTests", dependencies: ["ForecastPipeline"]),
-        .testTarget(name: "ForecastCLITests", dependencies: ["ForecastIngest"]),
+        .testTarget(name: "ForecastCLITests", dependencies: ["ForecastPipeline", "ForecastModels", "ForecastEvaluation"]),
     ],
     swiftLanguageModes: [.v5]
 )

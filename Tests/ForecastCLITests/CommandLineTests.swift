@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+
+/// The `forecast` binary as a user or cron runs it.
+@Suite("forecast command line")
+struct CommandLineTests {
+    let quick = ["--window", "12", "--hidden", "8", "--epochs", "2"]
+
+    @Test("fit --json prints metrics.json with the pick and every model, and writes the report folder")
+    func fitJSON() throws {
+        let dir = try temporaryDirectory()
+        let csv = repositoryRoot.appendingPathComponent("data/airpassengers.csv").path
+        let r = try runForecast(["fit", csv, "--reports", dir.path, "--json"] + quick)
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(json["pick"] is String)
+        let models = try #require(json["models"] as? [[String: Any]])
+        #expect(Set(models.compactMap { $0["model"] as? String }).isSuperset(of: ["naive", "drift", "ff", "rnn", "gru", "lstm"]))
+        for key in ["model", "status", "mae", "rmse", "smape", "mase", "diracc", "skill", "params", "train_seconds"] {
+            #expect(models.allSatisfy { $0.keys.contains(key) }, "key \(key)")
+        }
+        let latest = dir.appendingPathComponent("airpassengers/latest")
+        for file in ["report.md", "metrics.json", "model-gru.ckpt", "test-period.svg"] {
+            #expect(FileManager.default.fileExists(atPath: latest.appendingPathComponent(file).path), "\(file)")
+        }
+        // Not a terminal: no escape sequences anywhere.
+        #expect(!r.stderr.contains("\u{1B}") && !r.stdout.contains("\u{1B}"))
+    }
+
+    @Test("bad input gets its documented exit code and a message naming the file, and earlier reports survive",
+          arguments: [
+              ("date,price\n2020-01-01,1\n2020-01-02,abc\n", Int32(14), ":3:2"),
+              ("date,price\n", Int32(12), "header"),
+              ("", Int32(12), "empty"),
+              ("date,price\n2020-01-01,1\n2020-01-02,2,3\n", Int32(13), ":3"),
+              ("date,price\n2020-13-45,1\n2020-01-02,2\n", Int32(15), ":2:1"),
+          ])
+    func badInput(content: String, code: Int32, fragment: String) throws {
+        let dir = try temporaryDirectory()
+        // A good report first.
+        let good = repositoryRoot.appendingPathComponent("data/airpassengers.csv").path
+        #expect(try runForecast(["fit", good, "--reports", dir.path, "--quiet"] + quick).status == 0)
+        let report = dir.appendingPathComponent("airpassengers/latest/report.md")
+        let before = try Data(contentsOf: report)
+
+        let bad = dir.appendingPathComponent("airpassengers.csv")
+        try Data(content.utf8).write(to: bad)
+        let r = try runForecast(["fit", bad.path, "--reports", dir.path] + quick)
+        #expect(r.status == code, "\(r.stderr)")
+        #expect(r.stderr.contains("airpassengers.csv"))
+        #expect(r.stderr.lowercased().contains(fragment.lowercased()), "\(r.stderr)")
+        #expect(try Data(contentsOf: report) == before)
+    }
+
+    @Test("a missing file exits 10, an unknown target 16, a bad option 64")
+    func otherErrors() throws {
+        let dir = try temporaryDirectory()
+        let csv = repositoryRoot.appendingPathComponent("data/airpassengers.csv").path
+        #expect(try runForecast(["fit", dir.appendingPathComponent("nope.csv").path, "--reports", dir.path]).status == 10)
+        #expect(try runForecast(["fit", dir.path, "--reports", dir.path]).status == 10)
+        let unknown = try runForecast(["fit", csv, "--target", "volume", "--reports", dir.path] + quick)
+        #expect(unknown.status == 16)
+        #expect(unknown.stderr.contains("passengers"))
+        let badWindow = try runForecast(["fit", csv, "--window", "0"])
+        #expect(badWindow.status == 64)
+        #expect(badWindow.stderr.contains("--window"))
+        let badModel = try runForecast(["fit", csv, "--models", "ff,transformer"])
+        #expect(badModel.status == 64)
+        #expect(badModel.stderr.contains("transformer"))
+        let badSpec = try runForecast(["fit", csv, "--model-spec", "gru(64 > dense(1)", "--reports", dir.path])
+        #expect(badSpec.status == 64)
+    }
+
+    @Test("predict rejects a corrupted checkpoint (31) and a CSV without the model's columns (32)")
+    func predictErrors() throws {
+        let dir = try temporaryDirectory()
+        let csv = repositoryRoot.appendingPathComponent("data/airpassengers.csv").path
+        #expect(try runForecast(["fit", csv, "--reports", dir.path, "--quiet", "--models", "ff"] + quick).status == 0)
+        let ckpt = dir.appendingPathComponent("airpassengers/latest/model-ff.ckpt")
+        let good = try runForecast(["predict", "--model", ckpt.path, csv])
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(good.stdout.contains("1961-01-01"))
+
+        var bytes = try Data(contentsOf: ckpt)
+        bytes[bytes.count / 2] ^= 0xFF
+        let corrupted = dir.appendingPathComponent("corrupted.ckpt")
+        try bytes.write(to: corrupted)
+        #expect(try runForecast(["predict", "--model", corrupted.path, csv]).status == 31)
+        let truncated = dir.appendingPathComponent("truncated.ckpt")
+        try bytes.prefix(bytes.count / 3).write(to: truncated)
+        #expect(try runForecast(["predict", "--model", truncated.path, csv]).status == 31)
+
+        let other = dir.appendingPathComponent("other.csv")
+        try Data("date,volume\n2020-01-01,1\n2020-02-01,2\n".utf8).write(to: other)
+        let mismatch = try runForecast(["predict", "--model", ckpt.path, other.path])
+        #expect(mismatch.status == 32, "\(mismatch.stderr)")
+        #expect(mismatch.stderr.contains("passengers"))
+    }
+
+    @Test("help lists the subcommands and the fit options")
+    func help() throws {
+        let top = try runForecast(["--help"])
+        for word in ["fit", "predict"] { #expect(top.stdout.contains(word)) }
+        let fit = try runForecast(["fit", "--help"])
+        for word in ["--window", "--models", "--transform", "--missing", "--json", "--seed"] { #expect(fit.stdout.contains(word), "\(word)") }
+    }
+}
