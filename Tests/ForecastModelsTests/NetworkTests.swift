@@ -266,4 +266,29 @@ struct FastMathTests {
         }
         #expect(abs(out[0] - 0.047_425_87) < 1e-7 && out[1] == 0.5 && out[3].isNaN && out[4] == 1)
     }
+
+    @Test("the sixteen-lane versions compute exactly the scalar formulas")
+    func lanes() {
+        var rng = SplitMix64(seed: 3)
+        for _ in 0..<64 {
+            var v = SIMD16<Float>()
+            for lane in 0..<16 { v[lane] = Float(rng.uniform(-100, 100) * (lane < 8 ? 0.05 : 1)) }
+            v[0] = lane0Special(rng.nextIndex(below: 4))
+            let e = FastMath.exp(v), t = FastMath.tanh(v), s = FastMath.sigmoid(v)
+            for lane in 0..<16 {
+                #expect(same(e[lane], FastMath.exp(v[lane])))
+                #expect(same(t[lane], FastMath.tanh(v[lane])))
+                #expect(same(s[lane], FastMath.sigmoid(v[lane])))
+            }
+        }
+    }
+
+    /// Bit-identical, or both NaN (the sign of a NaN may differ).
+    private func same(_ a: Float, _ b: Float) -> Bool {
+        a.isNaN ? b.isNaN : a.bitPattern == b.bitPattern
+    }
+
+    private func lane0Special(_ i: Int) -> Float {
+        [Float.nan, .infinity, -.infinity, 0][i]
+    }
 }
