@@ -68,4 +68,16 @@ struct GradientCheckTests {
             #expect(abs(b - 2 * a) <= 1e-12 * max(1, abs(a)))
         }
     }
+
+    @Test("gradients are right with given initial states h₀, c₀", arguments: ["lstm(3, layers: 2) > dense(1)", "bigru(3, concat) > dense(1)", "rnn(3) > dense(1)"])
+    func initialStates(_ description: String) throws {
+        let net = try Network<Double>(description: description, timeSteps: 4, inputDim: 2, outputDim: 1, seed: 5)
+        var rng = SplitMix64(seed: 6)
+        let count = description.hasPrefix("lstm") ? 2 * 3 * 3 : (description.hasPrefix("bi") ? 2 * 3 * 3 : 3 * 3)
+        var states = ["layers.0.h_0": (0..<count).map { _ in rng.normal() }]
+        if description.hasPrefix("lstm") { states["layers.0.c_0"] = (0..<count).map { _ in rng.normal() } }
+        try net.setInitialStates(states, batch: 3)
+        let report = checkGradients(net, batch: 3, seed: 7)
+        #expect(report.worst.error < 1e-6, "\(description): worst \(report.worst)")
+    }
 }

@@ -177,6 +177,28 @@ struct NetworkTests {
         #expect(states["layers.0.h_n"]!.allSatisfy { abs($0) < 1 })
     }
 
+    @Test("h_0/c_0: running 3 + 3 steps with the carried state equals running 6", arguments: ["lstm(4, layers: 2)", "gru(4)", "rnn(4, relu)"])
+    func carriedState(_ description: String) throws {
+        let b = 3, d = 2, h = 4
+        let levels = description.contains("layers: 2") ? 2 : 1
+        let long = try Network<Double>(description: description, timeSteps: 6, inputDim: d, outputDim: h, seed: 1)
+        let short = try Network<Double>(description: description, timeSteps: 3, inputDim: d, outputDim: h, seed: 1)
+        let x = Self.randomInput(6 * b * d, seed: 3).map(Double.init)
+        let whole = long.forward(x: x, batch: b)
+        _ = short.forward(x: Array(x[0..<(3 * b * d)]), batch: b)
+        let first = short.finalHiddenStates()
+        var carried = ["layers.0.h_0": first["layers.0.h_n"]!]
+        if let c = first["layers.0.c_n"] { carried["layers.0.c_0"] = c }
+        #expect(carried["layers.0.h_0"]!.count == levels * b * h)
+        try short.setInitialStates(carried, batch: b)
+        let second = short.forward(x: Array(x[(3 * b * d)...]), batch: b)
+        #expect(zip(second, whole).allSatisfy { abs($0 - $1) < 1e-14 })
+        short.clearInitialStates()
+        #expect(short.forward(x: Array(x[(3 * b * d)...]), batch: b) != second)
+        #expect(throws: NetworkError.self) { try short.setInitialStates(["layers.0.h_0": [1, 2]], batch: b) }
+        #expect(throws: NetworkError.self) { try short.setInitialStates(["layers.1.h_0": carried["layers.0.h_0"]!], batch: b) }
+    }
+
     @Test("predict in batches equals one forward over everything")
     func predictBatches() throws {
         let t = 6, n = 37, d = 2
