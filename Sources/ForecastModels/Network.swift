@@ -329,6 +329,19 @@ public final class Network<S: NetworkScalar> {
         return result
     }
 
+    /// Every hidden state of each recurrent element after the last forward, PyTorch's `output`
+    /// of `nn.RNN/GRU/LSTM`: key "layers.i.output", shape (T, B, directions·H), the top level of
+    /// a stack; for a bidirectional layer the two directions concatenated (whatever its merge),
+    /// the backward half at time t being its state after reading steps T−1 … t.
+    public func sequenceOutputs() -> [String: [S]] {
+        var result: [String: [S]] = [:]
+        for layer in layers {
+            guard case let .recurrent(r) = layer else { continue }
+            result[r.prefix + "output"] = r.sequenceOutput() // later levels overwrite earlier ones
+        }
+        return result
+    }
+
     /// Sets the initial states h₀ (and c₀ for LSTM) of recurrent layers for the following passes,
     /// in PyTorch's layout: keys "layers.i.h_0" and "layers.i.c_0" (i the element of the model
     /// description), each (levels·directions, B, H) ordered l0, l0_reverse, l1, … . Layers without

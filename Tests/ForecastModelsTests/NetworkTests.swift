@@ -167,6 +167,37 @@ struct NetworkTests {
         #expect(zip(hBackward, hn[(b * h)...]).allSatisfy { abs($0 - $1) < 1e-14 })
     }
 
+    @Test("sequence outputs: forward h_t per step, backward state after reading T−1 … t",
+          arguments: ["bilstm(4, sum) > dense(1)", "bigru(4, concat) > dense(1)", "gru(4) > dense(1)"])
+    func sequenceOutputs(_ description: String) throws {
+        let t = 5, b = 2, d = 3, h = 4
+        let dirs = description.hasPrefix("bi") ? 2 : 1
+        let x = Self.randomInput(t * b * d, seed: 4).map(Double.init)
+        func network(_ steps: Int) throws -> Network<Double> {
+            try Network<Double>(description: description, timeSteps: steps, inputDim: d, outputDim: 1, seed: 2)
+        }
+        let net = try network(t)
+        _ = net.forward(x: x, batch: b)
+        let output = try #require(net.sequenceOutputs()["layers.0.output"])
+        #expect(output.count == t * b * dirs * h)
+        for step in 0..<t {
+            // The forward direction's h_step is the final state of a run over steps 0…step; the
+            // backward direction's output at step is the final state of a run over step…T−1.
+            let prefix = try network(step + 1), suffix = try network(t - step)
+            _ = prefix.forward(x: Array(x[0..<((step + 1) * b * d)]), batch: b)
+            _ = suffix.forward(x: Array(x[(step * b * d)...]), batch: b)
+            let hp = prefix.finalHiddenStates()["layers.0.h_n"]!, hs = suffix.finalHiddenStates()["layers.0.h_n"]!
+            for r in 0..<b {
+                for j in 0..<h {
+                    #expect(abs(output[(step * b + r) * dirs * h + j] - hp[r * h + j]) < 1e-14)
+                    if dirs == 2 {
+                        #expect(abs(output[(step * b + r) * 2 * h + h + j] - hs[(b + r) * h + j]) < 1e-14)
+                    }
+                }
+            }
+        }
+    }
+
     @Test("LSTM final states h_n and c_n in PyTorch's (layers·directions, B, H) layout")
     func lstmStates() throws {
         let net = try Network<Float>(description: "lstm(3, layers: 2) > dense(1)", timeSteps: 4, inputDim: 2, outputDim: 1, seed: 2)

@@ -339,6 +339,29 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
         }
     }
 
+    /// All hidden states of the last forward in PyTorch's `output` layout (T, B, directions·H):
+    /// at time t the forward direction's h_t, then (bidirectional) the backward direction's
+    /// state after reading steps T−1 … t — concatenated whatever the layer's merge.
+    func sequenceOutput() -> [S] {
+        guard let ws = workspaces[lastBatch] else { return [] }
+        let t = timeSteps, h = hidden, batch = lastBatch, dirs = directionCount
+        let bh = batch * h
+        var out = [S](repeating: 0, count: t * batch * dirs * h)
+        out.withUnsafeMutableBufferPointer { o in
+            for d in 0..<dirs {
+                let states = ws.directions[d].states.pointer
+                for step in 0..<t {
+                    let slot = d == 0 ? step + 1 : step
+                    for b in 0..<batch {
+                        (o.baseAddress! + (step * batch + b) * dirs * h + d * h)
+                            .update(from: states + slot * bh + b * h, count: h)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
     // MARK: Backward (BPTT)
 
     override func backward(_ dOutput: UnsafePointer<S>, batch: Int, needInputGradient: Bool) -> UnsafePointer<S>? {
