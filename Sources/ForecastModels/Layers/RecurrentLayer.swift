@@ -379,9 +379,21 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
             // Weight gradients of all time steps at once.
             let dG = UnsafePointer(dw.dGates.pointer)
             let dGh = cell == .gru ? UnsafePointer(dw.dGatesHidden.pointer) : dG
-            let prevStates = UnsafePointer(dw.states.pointer + (d == 1 ? batch * hidden : 0))
-            S.gemm(transA: true, transB: false, m: gh, n: hidden, k: rows, alpha: 1,
-                   a: dGh, lda: gh, b: prevStates, ldb: hidden, beta: 1, c: gradWeightHH(d), ldc: hidden)
+            // dW_hh = Σ_t dGh_tᵀ h_{t−1}. With h₀ = 0 the first processed step adds nothing: its
+            // rows (time 0 forward, time T−1 backward) are left out of the product.
+            let bh = batch * hidden
+            var prevStates = UnsafePointer(dw.states.pointer + (d == 1 ? bh : 0))
+            var dGhRows = dGh
+            var count = rows
+            if initialStates == nil && timeSteps > 1 {
+                count -= batch
+                if d == 0 {
+                    prevStates += bh
+                    dGhRows += batch * gh
+                }
+            }
+            S.gemm(transA: true, transB: false, m: gh, n: hidden, k: count, alpha: 1,
+                   a: dGhRows, lda: gh, b: prevStates, ldb: hidden, beta: 1, c: gradWeightHH(d), ldc: hidden)
             S.gemm(transA: true, transB: false, m: gh, n: inFeatures, k: rows, alpha: 1,
                    a: dG, lda: gh, b: lastInput!, ldb: inFeatures, beta: 1, c: gradWeightIH(d), ldc: inFeatures)
             addColumnSums(dG, rows: rows, columns: gh, ones: ws.ones.pointer, into: gradBiasIH(d))
