@@ -9,6 +9,12 @@ import Numerics
 /// time in: a row-major matrix product (CBLAS `sgemm`/`dgemm`) and in-place-capable vector
 /// sigmoid and tanh. `Float` uses vectorisable polynomial approximations of `exp` and `tanh`
 /// (a few ulp; bounds in ``FastMath``); `Double` uses libm.
+///
+/// Speed note: matrix products take most of the training time. The library never sets the BLAS
+/// thread count (the caller does, e.g. `OPENBLAS_NUM_THREADS=1`). Debian 12's OpenBLAS 0.3.21
+/// does not recognise AMD Zen 4 and runs its AVX2 "Haswell" kernels there; starting the process
+/// with `OPENBLAS_CORETYPE=SkylakeX` selects the AVX-512 kernels, about 1.5–2× faster for these
+/// shapes (results stay deterministic, but differ in the last bits from the Haswell kernels).
 public protocol NetworkScalar: BinaryFloatingPoint, Real, Sendable {
     /// `C = alpha · op(A) · op(B) + beta · C` for row-major matrices, where `op(A)` is `m × k`,
     /// `op(B)` is `k × n` and `C` is `m × n`; `transA`/`transB` select `op(X) = Xᵀ`.
