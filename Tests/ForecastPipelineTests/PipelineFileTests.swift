@@ -294,3 +294,39 @@ private func parse(_ yaml: String) throws -> PipelineFile {
         #expect(b.canonicalConfiguration.contains("epochs=3\n"))
     }
 }
+
+@Suite struct ShippedPipelineTests {
+    /// pipelines/nightly.yaml in this repository.
+    static var shipped: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("pipelines/nightly.yaml")
+    }
+
+    @Test func theExamplePipelineIsValidAndRunsOnData() throws {
+        let p = try PipelineFile.load(Self.shipped)
+        #expect(p.warnings.isEmpty, "the example's inputs exist: \(p.warnings)")
+        #expect(p.jobs.map(\.name) == ["prices", "airpassengers"])
+        let root = Self.shipped.deletingLastPathComponent().deletingLastPathComponent()
+        #expect(p.reportRoot.path == root.appendingPathComponent("reports").path)
+        #expect(p.jobs[0].input.path == root.appendingPathComponent("data/prices.csv").path)
+        #expect(p.jobs[0].refit == .warm && p.jobs[1].refit == .full)
+        #expect(p.jobs.allSatisfy { $0.schedule != nil && ($0.epochs ?? 0) <= 20 })
+        // Every key the file uses is documented in the README table the schema drives.
+        let text = try String(contentsOf: Self.shipped, encoding: .utf8)
+        let keys = Set(PipelineSchema.jobKeys.map(\.key) + PipelineSchema.topLevelKeys.map(\.key))
+        for line in text.split(separator: "\n") where !line.trimmingCharacters(in: .whitespaces).hasPrefix("#") {
+            let t = line.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "- ", with: "")
+            guard let colon = t.firstIndex(of: ":") else { continue }
+            #expect(keys.contains(String(t[..<colon])), "\(line)")
+        }
+    }
+
+    @Test func checkSummaryListsJobsAndNextRuns() throws {
+        let p = try PipelineFile.load(Self.shipped)
+        let s = RunCommand.checkSummary(p, now: day("2024-05-03 12:00:00"), timeZone: TimeZone(identifier: "UTC")!)
+        #expect(s.contains("valid, 2 jobs"))
+        #expect(s.contains("prices: "))
+        #expect(s.contains("refit warm, keep 14, schedule \"30 6 * * 1-5\", next 2024-05-06T06:30:00Z"))
+        #expect(s.contains("next 2024-06-01T07:00:00Z"))
+    }
+}
