@@ -201,13 +201,16 @@ struct PipelineSchemaParser {
         var firstLineOfName: [String: Int] = [:]
         var firstJobOfReportDir: [String: String] = [:]
         for jobNode in jobNodes {
-            guard let job = parseJob(jobNode, defaults: defaults, reportRoot: reportRoot) else { continue }
-            if let earlier = firstLineOfName[job.name] {
-                error(jobNode, "duplicate job name '\(job.name)' (first defined on line \(earlier))",
-                      hint: "job names must be unique: they name the report folder and the cron entry")
-                continue
+            // Duplicate names are found even when a job has other problems.
+            if let name = jobNode["name"]?.scalar?.string, PipelineSchema.isValidJobName(name) {
+                if let earlier = firstLineOfName[name] {
+                    error(jobNode, "duplicate job name '\(name)' (first defined on line \(earlier))",
+                          hint: "job names must be unique: they name the report folder and the cron entry")
+                    continue
+                }
+                firstLineOfName[name] = jobNode.mark?.line ?? 0
             }
-            firstLineOfName[job.name] = job.line
+            guard let job = parseJob(jobNode, defaults: defaults, reportRoot: reportRoot) else { continue }
             if let other = firstJobOfReportDir[job.reportDir.path] {
                 error(jobNode, "jobs '\(other)' and '\(job.name)' share the report folder \(job.reportDir.path)",
                       hint: "give each job its own 'report_dir' (or leave it out: the default is <report_root>/<name>)")
