@@ -19,7 +19,7 @@ import Testing
             return
         }
         guard let daemon = try CronDaemon.ensureRunning() else { return }
-        defer { daemon.stopIfStartedHere() }
+        defer { daemon.stop() }
         guard try ensureUser(Self.user) else { return }
 
         let p = try TinyProject(schedule: "* * * * *", jobs: ["minutely"])
@@ -77,21 +77,26 @@ import Testing
     }
 }
 
-/// Debian's cron daemon: installed with apt-get if missing, started if not running, and stopped
-/// afterwards only if this test started it.
-struct CronDaemon {
+/// Debian's cron daemon: installed with apt-get if missing, and, if none is running, started
+/// here in the foreground (`cron -f`) as this process's child, which `stop()` ends by its pid.
+final class CronDaemon {
     let pid: Int32
-    let startedHere: Bool
+    private let child: Process?
 
     static let binary = "/usr/sbin/cron"
     static let pidFile = "/var/run/crond.pid"
 
+    private init(pid: Int32, child: Process?) {
+        self.pid = pid
+        self.child = child
+    }
+
     static func runningPID() -> Int32? {
         guard let s = try? String(contentsOfFile: pidFile, encoding: .utf8),
               let pid = Int32(s.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0, kill(pid, 0) == 0 else { return nil }
-        // The pid file may be stale and the pid reused: check it is cron.
-        let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? ""
-        return comm.hasPrefix("cron") ? pid : nil
+        // The pid file may be stale and the pid reused: check it is a live cron.
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        return stat.contains("(cron) ") && !stat.contains(") Z ") ? pid : nil
     }
 
     static func ensureRunning() throws -> CronDaemon? {
@@ -104,19 +109,33 @@ struct CronDaemon {
                 return nil
             }
         }
-        if let pid = runningPID() { return CronDaemon(pid: pid, startedHere: false) }
-        // `cron` daemonizes and writes its pid file.
-        let r = try runProcess(binary, [], environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"])
+        if let pid = runningPID() { return CronDaemon(pid: pid, child: nil) }
+        // Foreground mode keeps cron our child: a daemonizing cron would inherit (and hold
+        // open) whatever descriptors Foundation uses to watch its starter.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = ["-f"]
+        p.environment = ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
         for _ in 0..<50 {
-            if let pid = runningPID() { return CronDaemon(pid: pid, startedHere: true) }
+            if !p.isRunning { break }
+            if runningPID() == p.processIdentifier { return CronDaemon(pid: p.processIdentifier, child: p) }
             Thread.sleep(forTimeInterval: 0.1)
         }
-        Issue.record("REAL-CRON TEST NOT RUN: started \(binary) (exit \(r.status), \(r.stderr)) but it is not running; this machine cannot run the cron daemon")
+        let running = p.isRunning
+        if running { p.terminate() }
+        Issue.record("REAL-CRON TEST NOT RUN: started \(binary) -f but it \(running ? "did not write \(pidFile)" : "exited with \(p.terminationStatus)"); this machine cannot run the cron daemon")
         return nil
     }
 
-    func stopIfStartedHere() {
-        guard startedHere else { return }
+    /// Ends the daemon if this test started it; leaves a pre-existing one alone.
+    func stop() {
+        guard let child, child.isRunning else { return }
         kill(pid, SIGTERM)
+        for _ in 0..<20 where child.isRunning { Thread.sleep(forTimeInterval: 0.1) }
+        if child.isRunning { kill(pid, SIGKILL) }
     }
 }
