@@ -321,6 +321,16 @@ private func parse(_ yaml: String) throws -> PipelineFile {
         }
     }
 
+    @Test func everyKeyIsDocumentedInThePipelinesReadme() throws {
+        let readme = try String(contentsOf: Self.shipped.deletingLastPathComponent().appendingPathComponent("README.md"), encoding: .utf8)
+        for (key, _) in PipelineSchema.topLevelKeys + PipelineSchema.jobKeys {
+            #expect(readme.contains("| `\(key)` |"), "pipelines/README.md documents '\(key)'")
+        }
+        for code in [40, 41, 42, 43, 44, 64, 73] {
+            #expect(readme.contains("| \(code) |"), "exit code \(code) documented")
+        }
+    }
+
     @Test func checkSummaryListsJobsAndNextRuns() throws {
         let p = try PipelineFile.load(Self.shipped)
         let s = RunCommand.checkSummary(p, now: day("2024-05-03 12:00:00"), timeZone: TimeZone(identifier: "UTC")!)
