@@ -129,7 +129,7 @@ public struct RunHistory: Sendable {
         var rows: [HistoryRow] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
             if line == header { continue }
-            guard let f = splitCSVLine(String(line)), f.count == 15,
+            guard let f = splitCSVLine(String(line)), f.count >= 15,   // later versions may add columns
                   let started = parseTimestamp(f[0]), let status = JobStatus(rawValue: f[2]) else { continue }
             var mase: [String: Double] = [:]
             for pair in f[11].split(separator: ";") {

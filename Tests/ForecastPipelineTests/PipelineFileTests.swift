@@ -234,6 +234,11 @@ private func parse(_ yaml: String) throws -> PipelineFile {
         #expect(e[2].message.contains("expected 5 fields"))
     }
 
+    @Test func unquotedFiveFieldScheduleIsPlainYAML() throws {
+        let p = try parse("jobs:\n  - name: a\n    input: x.csv\n    schedule: 30 6 * * 1-5\n")
+        #expect(p.jobs[0].schedule?.hours == [6])
+    }
+
     @Test func yamlSyntaxErrorHasLine() {
         let e = problems("jobs:\n  - name: a\n    input: [x.csv\n  - name: b\n")
         #expect(e.count == 1)

@@ -13,7 +13,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(5)))
     func everyMinuteEntryProducesAReport() throws {
-        guard let bin = ForecastBinary.require() else { return }
+        guard let built = ForecastBinary.require() else { return }
         guard getuid() == 0 else {
             Issue.record("REAL-CRON TEST NOT RUN: needs root to install/start cron and use a dedicated user's crontab (running as uid \(getuid()))")
             return
@@ -23,7 +23,12 @@ import Testing
         guard try ensureUser(Self.user) else { return }
 
         let p = try TinyProject(schedule: "* * * * *", jobs: ["minutely"])
-        // The job runs as the test user: it must be able to write the project folder.
+        // The job runs as the test user: it must be able to write the project folder and run the
+        // binary, which may sit in a checkout it cannot enter, so it gets a copy (the Swift
+        // runtime is found through the binary's RUNPATH, not its location).
+        try FileManager.default.createDirectory(at: p.dir.file("bin"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: built, to: p.dir.file("bin/forecast"))
+        let bin = p.dir.file("bin/forecast")
         try runProcess("/bin/chown", ["-R", Self.user, p.dir.url.path])
         try runProcess("/bin/chmod", ["755", p.dir.url.path])
         let env = ["FORECAST_CRONTAB_USER": Self.user]
@@ -39,6 +44,7 @@ import Testing
         let installed = try crontab.read()
         #expect(installed.contains("# BEGIN forecast pipeline \(p.pipeline.path)"))
         #expect(installed.contains("* * * * * mkdir -p"))
+        #expect(installed.contains("'\(bin.path)' run '\(p.pipeline.path)' --job minutely --quiet"))
 
         // cron rereads crontabs at the top of each minute and then starts due jobs: allow 150 s.
         let report = p.reports.appendingPathComponent("minutely/latest/report.md")
