@@ -88,6 +88,37 @@ public struct JobConfig: Equatable, Sendable {
 
     public static let defaultRetention = 30
 
+    /// The job's settings as `forecast fit` options (input path first, then only the options
+    /// that are set), so an executor can reuse fit's own parser:
+    /// `try Fit.parse(job.fitArguments + ["--out", context.runFolder.path])`.
+    /// Lists are comma-joined (`--models naive,ff`). Option names follow the pipeline keys with
+    /// `_` → `-`; adjust here if fit spells one differently.
+    public var fitArguments: [String] {
+        var a = [input.path]
+        func add(_ flag: String, _ value: String?) { if let value { a += ["--\(flag)", value] } }
+        add("target", target)
+        add("features", features?.joined(separator: ","))
+        add("date-column", dateColumn)
+        add("delimiter", delimiter)
+        add("missing", missing?.rawValue)
+        add("models", models?.map(\.rawValue).joined(separator: ","))
+        add("model-spec", modelSpec)
+        add("window", window.map(String.init))
+        add("stride", stride.map(String.init))
+        add("horizon", horizon.map(String.init))
+        add("transform", transform?.rawValue)
+        add("scaling", scaling?.rawValue)
+        add("season", season.map(String.init))
+        add("epochs", epochs.map(String.init))
+        add("batch-size", batchSize.map(String.init))
+        add("learning-rate", learningRate.map { "\($0)" })
+        add("hidden", hidden.map(String.init))
+        add("patience", patience.map(String.init))
+        add("clip", clip.map { "\($0)" })
+        add("seed", seed.map(String.init))
+        return a
+    }
+
     /// The settings that change what a run computes, one `key=value` per line in a fixed order,
     /// unset values written as `-`. The schedule and retention are left out: changing when a
     /// job runs or how much it keeps must not force a refit.

@@ -290,6 +290,17 @@ private func parse(_ yaml: String) throws -> PipelineFile {
         #expect(p.lockFile.path == dir.url.appendingPathComponent("reports/.forecast.lock").path)
     }
 
+    @Test func fitArgumentsCarryOnlyTheSetOptions() throws {
+        let j = try parse("""
+        jobs:
+          - {name: a, input: x.csv, target: price, features: [a, b], models: [naive, lstm], window: 8,
+             transform: log-return, learning_rate: 0.01, seed: 3, schedule: '@daily', refit: warm}
+        """).jobs[0]
+        #expect(j.fitArguments == ["/tmp/pipes/x.csv", "--target", "price", "--features", "a,b", "--models", "naive,lstm",
+                                   "--window", "8", "--transform", "log-return", "--learning-rate", "0.01", "--seed", "3"])
+        #expect(try parse("jobs:\n  - {name: a, input: x.csv}\n").jobs[0].fitArguments == ["/tmp/pipes/x.csv"])
+    }
+
     @Test func canonicalConfigurationIgnoresScheduleAndRetention() throws {
         let a = try parse("jobs:\n  - {name: a, input: x.csv, epochs: 3, schedule: '@daily', retention: 2}\n").jobs[0]
         let b = try parse("jobs:\n  - {name: a, input: x.csv, epochs: 3}\n").jobs[0]
