@@ -19,8 +19,10 @@ enum ForecastBinary {
             return nil
         }
         for sub in ["run", "schedule"] {
+            // A root command without the subcommand also answers `--help` with exit 0: look
+            // for the subcommand's own usage line.
             let r = try? runProcess(bin.path, [sub, "--help"])
-            guard r?.status == 0 else {
+            guard r?.status == 0, r?.stdout.contains("USAGE: forecast \(sub) ") == true else {
                 Issue.record("END-TO-END TEST NOT RUN: \(bin.path) has no working '\(sub)' subcommand (exit \(r?.status ?? -1)); wire ForecastCLI's Run/Schedule to RunCommand/ScheduleCommand.")
                 return nil
             }
