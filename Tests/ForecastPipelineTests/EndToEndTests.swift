@@ -1,0 +1,278 @@
+import Foundation
+import Testing
+@testable import ForecastPipeline
+
+/// The built `forecast` executable these tests drive.
+enum ForecastBinary {
+    /// `$FORECAST_BINARY`, else `forecast` beside this test bundle (`.build/<triple>/debug/`).
+    static var url: URL {
+        if let env = ProcessInfo.processInfo.environment["FORECAST_BINARY"], !env.isEmpty { return URL(fileURLWithPath: env) }
+        return CurrentExecutable.url().deletingLastPathComponent().appendingPathComponent("forecast")
+    }
+
+    /// The binary if it exists and has the `run` and `schedule` subcommands. Otherwise records a
+    /// failing issue saying so: these tests must never pass by not running.
+    static func require() -> URL? {
+        let bin = url
+        guard FileManager.default.isExecutableFile(atPath: bin.path) else {
+            Issue.record("END-TO-END TEST NOT RUN: no forecast binary at \(bin.path). Build it first (swift build --build-tests builds it) or set FORECAST_BINARY.")
+            return nil
+        }
+        for sub in ["run", "schedule"] {
+            // A root command without the subcommand also answers `--help` with exit 0: look
+            // for the subcommand's own usage line.
+            let r = try? runProcess(bin.path, [sub, "--help"])
+            guard r?.status == 0, r?.stdout.contains("USAGE: forecast \(sub) ") == true else {
+                Issue.record("END-TO-END TEST NOT RUN: \(bin.path) has no working '\(sub)' subcommand (exit \(r?.status ?? -1)); wire ForecastCLI's Run/Schedule to RunCommand/ScheduleCommand.")
+                return nil
+            }
+        }
+        return bin
+    }
+}
+
+/// A throw-away project: data/series.csv (a copy of the repository's airpassengers data),
+/// pipelines/tiny.yaml with small, quick jobs, and reports/ written by the binary.
+struct TinyProject {
+    let dir: TempDir
+    var pipeline: URL { dir.file("pipelines/tiny.yaml") }
+    var reports: URL { dir.file("reports") }
+
+    static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    init(schedule: String = "30 6 * * *", refit: String = "full", jobs: [String] = ["alpha", "beta"]) throws {
+        dir = try TempDir()
+        let data = try String(contentsOf: Self.repositoryRoot.appendingPathComponent("data/airpassengers.csv"), encoding: .utf8)
+        try dir.write("data/series.csv", data)
+        var yaml = """
+        version: 1
+        report_root: ../reports
+        defaults:
+          input: ../data/series.csv
+          target: passengers
+          date_column: date
+          models: [naive, ff]
+          window: 12
+          season: 12
+          epochs: 3
+          hidden: 4
+          seed: 1
+          retention: 3
+          refit: \(refit)
+        jobs:
+
+        """
+        for j in jobs { yaml += "  - name: \(j)\n    schedule: \"\(schedule)\"\n" }
+        try dir.write("pipelines/tiny.yaml", yaml)
+    }
+
+    /// Runs the binary with a cron-like environment: no HOME, no TERM, minimal PATH, C locale,
+    /// working directory `/`.
+    func forecast(_ bin: URL, _ args: [String], extraEnv: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+        var env = ["PATH": "/usr/bin:/bin", "LC_ALL": "C", "OPENBLAS_NUM_THREADS": "1"]
+        env.merge(extraEnv) { _, new in new }
+        return try runProcess(bin.path, args, environment: env, currentDirectory: URL(fileURLWithPath: "/"))
+    }
+
+    func start(_ bin: URL, _ args: [String]) throws -> Process {
+        let p = Process()
+        p.executableURL = bin
+        p.arguments = args
+        p.environment = ["PATH": "/usr/bin:/bin", "LC_ALL": "C", "OPENBLAS_NUM_THREADS": "1"]
+        p.currentDirectoryURL = URL(fileURLWithPath: "/")
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    func history(_ job: String) throws -> [HistoryRow] {
+        try RunHistory(url: reports.appendingPathComponent("\(job)/history.csv")).read()
+    }
+
+    /// Every file under reports/ (bytes) and symlink (target), by relative path.
+    func snapshot() throws -> [String: Data] {
+        var out: [String: Data] = [:]
+        let fm = FileManager.default
+        guard let e = fm.enumerator(atPath: reports.path) else { return out }
+        for case let rel as String in e {
+            let path = reports.appendingPathComponent(rel).path
+            if let dest = try? fm.destinationOfSymbolicLink(atPath: path) {
+                out[rel] = Data("-> \(dest)".utf8)
+            } else if !RunFolders.isDirectory(URL(fileURLWithPath: path)) {
+                out[rel] = try Data(contentsOf: URL(fileURLWithPath: path))
+            }
+        }
+        return out
+    }
+}
+
+/// Bytes below 0x20 other than newline and tab: terminal control characters.
+private func controlBytes(_ s: String) -> [UInt8] {
+    s.utf8.filter { $0 < 0x20 && $0 != 0x0A && $0 != 0x09 || $0 == 0x7F }
+}
+
+@Suite(.serialized) struct EndToEndTests {
+    @Test func cronEnvironmentRunSkipAndQuiet() throws {
+        guard let bin = ForecastBinary.require() else { return }
+        let p = try TinyProject()
+        let check = try p.forecast(bin, ["run", "--check", p.pipeline.path])
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(check.stdout.contains("valid, 2 jobs"))
+
+        let first = try p.forecast(bin, ["run", p.pipeline.path])
+        #expect(first.status == 0, "stderr: \(first.stderr)")
+        let lines = first.stdout.split(separator: "\n")
+        #expect(lines.count == 2, "one line per job: \(first.stdout)")
+        #expect(lines.first?.hasPrefix("alpha ok pick=") == true)
+        #expect(controlBytes(first.stdout + first.stderr).isEmpty, "no control characters under cron")
+        for job in ["alpha", "beta"] {
+            #expect(FileManager.default.fileExists(atPath: p.reports.appendingPathComponent("\(job)/latest/report.md").path))
+            #expect(try p.history(job).map(\.status) == [.ok])
+        }
+        let index = try String(contentsOf: p.reports.appendingPathComponent("index.md"), encoding: .utf8)
+        #expect(index.contains("[latest](alpha/latest/report.md)"))
+        let log = try String(contentsOf: p.reports.appendingPathComponent("forecast.log"), encoding: .utf8)
+        #expect(log.contains(" info job=alpha "))
+        #expect(controlBytes(log).isEmpty)
+
+        let second = try p.forecast(bin, ["run", p.pipeline.path])
+        #expect(second.status == 0)
+        #expect(second.stdout.split(separator: "\n").allSatisfy { $0.contains(" skipped ") }, "\(second.stdout)")
+
+        let quiet = try p.forecast(bin, ["run", p.pipeline.path, "--force", "--quiet", "--job", "beta"])
+        #expect(quiet.status == 0)
+        #expect(quiet.stdout.isEmpty && quiet.stderr.isEmpty, "--quiet prints only errors")
+        #expect(try p.history("beta").map(\.status) == [.ok, .skipped, .ok])
+        #expect(try p.history("alpha").count == 2)
+    }
+
+    @Test func invalidPipelineAndUnknownJob() throws {
+        guard let bin = ForecastBinary.require() else { return }
+        let p = try TinyProject()
+        try p.dir.write("pipelines/bad.yaml", "jobs:\n  - name: a/b\n    input: x.csv\n    epoch: 3\n")
+        let bad = try p.forecast(bin, ["run", p.dir.file("pipelines/bad.yaml").path])
+        #expect(bad.status == 40)
+        #expect(bad.stderr.contains("bad.yaml:2:11: error: job name 'a/b' is not a plain identifier"))
+        #expect(bad.stderr.contains("bad.yaml:4:5: error: unknown key 'epoch'"))
+        #expect(!FileManager.default.fileExists(atPath: p.dir.file("pipelines/reports").path))
+        let unknown = try p.forecast(bin, ["run", p.pipeline.path, "--job", "gamma"])
+        #expect(unknown.status == 64)
+    }
+
+    @Test func concurrentRunsOneProceedsOneReportsTheLock() throws {
+        guard let bin = ForecastBinary.require() else { return }
+        let p = try TinyProject()
+        // Held by this (other) process: the binary refuses at once, or after --wait.
+        let lockURL = p.reports.appendingPathComponent(".forecast.lock")
+        let held = try RunLock.acquire(at: lockURL)
+        let refused = try p.forecast(bin, ["run", p.pipeline.path])
+        #expect(refused.status == 41)
+        #expect(refused.stderr.contains("another forecast run is in progress (pid \(getpid())"))
+        let t0 = Date()
+        let waited = try p.forecast(bin, ["run", p.pipeline.path, "--wait", "1"])
+        #expect(waited.status == 41)
+        #expect(Date().timeIntervalSince(t0) >= 1)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { held.release() }
+        let queued = try p.forecast(bin, ["run", p.pipeline.path, "--wait", "30"])
+        #expect(queued.status == 0, "waits for the lock, then runs: \(queued.stderr)")
+
+        // Two real runs at once: the second starts while the first holds the lock.
+        let a = try p.start(bin, ["run", p.pipeline.path, "--force"])
+        var firstHolds = false
+        for _ in 0..<500 {
+            if let s = try? String(contentsOf: lockURL, encoding: .utf8), s.hasPrefix("pid \(a.processIdentifier) ") { firstHolds = true; break }
+            usleep(5_000)
+        }
+        let b = try p.forecast(bin, ["run", p.pipeline.path, "--force"])
+        let firstStillRunning = a.isRunning
+        a.waitUntilExit()
+        #expect(a.terminationStatus == 0)
+        if firstHolds && firstStillRunning {
+            #expect(b.status == 41, "the second run reports the lock: \(b.stderr)")
+            #expect(b.stderr.contains("pid \(a.processIdentifier)"))
+        } else {
+            Issue.record("the first run finished before the second could start (\(firstHolds), \(firstStillRunning)); the lock was not contended")
+        }
+    }
+
+    @Test func killDashNineAtAnyMomentLosesNothing() throws {
+        guard let bin = ForecastBinary.require() else { return }
+        let p = try TinyProject(refit: "warm")
+        let t0 = Date()
+        let ok = try p.forecast(bin, ["run", p.pipeline.path])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        let fullRun = Date().timeIntervalSince(t0)
+
+        for fraction in [0.05, 0.2, 0.4, 0.6, 0.8, 0.95] {
+            let before = try p.snapshot()
+            let latestBefore = Dictionary(uniqueKeysWithValues: ["alpha", "beta"].map {
+                ($0, RunFolders.latestTarget(in: p.reports.appendingPathComponent($0)))
+            })
+            let proc = try p.start(bin, ["run", p.pipeline.path, "--force"])
+            usleep(UInt32(fullRun * fraction * 1_000_000))
+            kill(proc.processIdentifier, SIGKILL)
+            proc.waitUntilExit()
+            let after = try p.snapshot()
+            for (path, bytes) in before {
+                let parts = (path as NSString).pathComponents
+                if parts.count >= 2, parts[1].hasPrefix(".incomplete-") || parts[1].hasPrefix(".deleting-") {
+                    continue   // what an earlier killed run left half-written; the next run clears it
+                }
+                if parts.count >= 3, RunStamp.matches(parts[1]) {
+                    // A file of an earlier run folder: byte-for-byte the same, unless retention
+                    // pruned the whole folder after a newer run completed (never `latest`'s).
+                    let folderExists = FileManager.default.fileExists(atPath: p.reports.appendingPathComponent(parts[0]).appendingPathComponent(parts[1]).path)
+                    if folderExists {
+                        #expect(after[path] == bytes, "\(path) changed after kill at \(fraction)")
+                    } else {
+                        #expect(latestBefore[parts[0]] != parts[1], "the run `latest` pointed at was deleted: \(path)")
+                    }
+                } else if parts.last == "history.csv" {
+                    let now = try #require(after[path], "\(path) vanished")
+                    #expect(now.starts(with: bytes), "\(path) lost earlier rows after kill at \(fraction)")
+                    #expect(now.last == 0x0A, "no partial line in \(path)")
+                } else {
+                    #expect(after[path] != nil, "\(path) vanished after kill at \(fraction)")
+                }
+            }
+            for job in ["alpha", "beta"] {
+                let latest = p.reports.appendingPathComponent("\(job)/latest/report.md")
+                #expect(FileManager.default.fileExists(atPath: latest.path), "latest of \(job) is complete after kill at \(fraction)")
+                #expect(JobState.load(from: p.reports.appendingPathComponent(job)) != nil, "state.json of \(job) is readable")
+                #expect(try p.history(job).count >= 1)
+            }
+        }
+        let final = try p.forecast(bin, ["run", p.pipeline.path, "--force"])
+        #expect(final.status == 0, "the next run succeeds: \(final.stderr)")
+        for job in ["alpha", "beta"] {
+            let names = try FileManager.default.contentsOfDirectory(atPath: p.reports.appendingPathComponent(job).path)
+            #expect(!names.contains { $0.hasPrefix(".incomplete-") || $0.hasPrefix(".deleting-") }, "leftovers cleaned: \(names)")
+            #expect(try p.history(job).last?.status == .ok)
+        }
+        let log = try String(contentsOf: p.reports.appendingPathComponent("forecast.log"), encoding: .utf8)
+        #expect(log.contains("warm start from"), "refit warm resumed from a checkpoint")
+    }
+
+    @Test func scheduleEditsATestCrontabFile() throws {
+        guard let bin = ForecastBinary.require() else { return }
+        let p = try TinyProject()
+        let tab = try p.dir.write("crontab.txt", "MAILTO=\"\"\n15 4 * * * /usr/bin/true\n")
+        let env = ["FORECAST_CRONTAB_FILE": tab.path]
+        let printed = try p.forecast(bin, ["schedule", p.pipeline.path], extraEnv: env)
+        #expect(printed.status == 0)
+        #expect(printed.stdout.contains("'\(bin.resolvingSymlinksInPath().path)' run '\(p.pipeline.path)' --job alpha --quiet"))
+        #expect(try p.dir.read("crontab.txt") == "MAILTO=\"\"\n15 4 * * * /usr/bin/true\n")
+        #expect(try p.forecast(bin, ["schedule", p.pipeline.path, "--install"], extraEnv: env).status == 0)
+        let once = try p.dir.read("crontab.txt")
+        #expect(try p.forecast(bin, ["schedule", p.pipeline.path, "--install"], extraEnv: env).status == 0)
+        #expect(try p.dir.read("crontab.txt") == once, "idempotent")
+        #expect(once.components(separatedBy: "--job alpha").count == 2)
+        let listed = try p.forecast(bin, ["schedule", p.pipeline.path, "--list"], extraEnv: env)
+        #expect(listed.stdout.contains("\(p.pipeline.path): 2 entries"))
+        #expect(try p.forecast(bin, ["schedule", p.pipeline.path, "--remove"], extraEnv: env).status == 0)
+        #expect(try p.dir.read("crontab.txt") == "MAILTO=\"\"\n15 4 * * * /usr/bin/true\n", "other entries untouched")
+    }
+}

@@ -1,0 +1,358 @@
+import Foundation
+import Testing
+@testable import ForecastPipeline
+
+/// Parses `yaml` as if it were /tmp/pipes/p.yaml and returns its problems (empty when valid).
+private func problems(_ yaml: String) -> [PipelineError] {
+    do {
+        _ = try PipelineFile.parse(yaml: yaml, url: URL(fileURLWithPath: "/tmp/pipes/p.yaml"), displayPath: "p.yaml")
+        return []
+    } catch let e as PipelineFileErrors {
+        return e.problems
+    } catch {
+        Issue.record("unexpected error type \(error)")
+        return []
+    }
+}
+
+private func parse(_ yaml: String) throws -> PipelineFile {
+    try PipelineFile.parse(yaml: yaml, url: URL(fileURLWithPath: "/tmp/pipes/p.yaml"), displayPath: "p.yaml")
+}
+
+@Suite struct PipelineFileTests {
+    @Test func fullJobParsesWithDefaultsAndRelativePaths() throws {
+        let p = try parse("""
+        version: 1
+        report_root: ../reports
+        defaults:
+          epochs: 5
+          seed: 7
+          models: [naive, ff]
+          refit: warm
+        jobs:
+          - name: prices
+            input: ../data/prices.csv
+            target: price
+            features: [price, volume]
+            date_column: date
+            delimiter: ";"
+            missing: ffill
+            window: 20
+            stride: 2
+            horizon: 3
+            transform: log-return
+            scaling: minmax
+            season: 5
+            epochs: 9
+            batch_size: 16
+            learning_rate: 0.003
+            hidden: 12
+            patience: 0
+            clip: 1
+            schedule: "30 6 * * 1-5"
+            retention: 4
+          - name: air_2
+            input: /abs/air.csv
+            model_spec: "lstm:hidden=8"
+            report_dir: out/air
+        """)
+        #expect(p.version == 1)
+        #expect(p.reportRoot.path == "/tmp/reports")
+        #expect(p.logFile.path == "/tmp/reports/forecast.log")
+        #expect(p.indexFile.path == "/tmp/reports/index.md")
+        #expect(p.jobs.count == 2)
+        let a = p.jobs[0]
+        #expect(a.name == "prices")
+        #expect(a.line == 9)
+        #expect(a.input.path == "/tmp/data/prices.csv")
+        #expect(a.target == "price")
+        #expect(a.features == ["price", "volume"])
+        #expect(a.dateColumn == "date")
+        #expect(a.delimiter == ";")
+        #expect(a.missing == .ffill)
+        #expect(a.models == [.naive, .ff])
+        #expect(a.window == 20 && a.stride == 2 && a.horizon == 3)
+        #expect(a.transform == .logReturn && a.scaling == .minmax && a.season == 5)
+        #expect(a.epochs == 9, "the job's own value overrides defaults")
+        #expect(a.batchSize == 16 && a.hidden == 12 && a.patience == 0)
+        #expect(a.learningRate == 0.003 && a.clip == 1)
+        #expect(a.seed == 7, "taken from defaults")
+        #expect(a.schedule?.source == "30 6 * * 1-5")
+        #expect(a.retention == 4)
+        #expect(a.refit == .warm)
+        #expect(a.reportDir.path == "/tmp/reports/prices", "default report_dir is <report_root>/<name>")
+        let b = p.jobs[1]
+        #expect(b.input.path == "/abs/air.csv")
+        #expect(b.modelSpec == "lstm:hidden=8")
+        #expect(b.models == nil, "a job's model_spec replaces models from defaults")
+        #expect(b.reportDir.path == "/tmp/pipes/out/air", "report_dir is relative to the pipeline folder")
+        #expect(b.epochs == 5)
+        #expect(b.window == nil, "unset keys stay nil so fit's defaults apply")
+        #expect(b.schedule == nil)
+        #expect(b.retention == JobConfig.defaultRetention)
+    }
+
+    @Test func minimalFileUsesReportsNextToThePipeline() throws {
+        let p = try parse("jobs:\n  - name: a\n    input: x.csv\n")
+        #expect(p.reportRoot.path == "/tmp/pipes/reports")
+        #expect(p.jobs[0].refit == .full)
+        #expect(p.jobs[0].input.path == "/tmp/pipes/x.csv")
+        #expect(p.warnings.count == 1, "missing input is a warning, not an error")
+        #expect(p.warnings.first?.line == 2)
+    }
+
+    @Test func unknownKeyHasLineAndSuggestion() {
+        let e = problems("""
+        jobs:
+          - name: a
+            input: x.csv
+            epoch: 3
+        """)
+        #expect(e.count == 1)
+        #expect(e.first?.line == 4)
+        #expect(e.first?.column == 5)
+        #expect(e.first?.message.contains("unknown key 'epoch'") == true)
+        #expect(e.first?.hint?.contains("did you mean 'epochs'?") == true)
+        #expect(e.first?.description.hasPrefix("p.yaml:4:5: error: unknown key 'epoch'") == true)
+    }
+
+    @Test func unknownTopLevelAndDefaultsKeys() {
+        let e = problems("""
+        verison: 1
+        defaults:
+          sed: 3
+        jobs:
+          - name: a
+            input: x.csv
+        """)
+        #expect(e.map(\.line) == [1, 3])
+        #expect(e[0].hint?.contains("'version'") == true)
+        #expect(e[1].message.contains("in 'defaults'"))
+    }
+
+    @Test func wrongTypesNameTheKeyAndWhatWasFound() {
+        let e = problems("""
+        jobs:
+          - name: a
+            input: x.csv
+            epochs: ten
+            features: price
+            learning_rate: -0.1
+            window: 0
+            transform: log
+            models: [ff, gru2]
+            delimiter: ab
+            seed: 1.5
+        """)
+        #expect(e.map(\.line) == [4, 5, 6, 7, 8, 9, 10, 11])
+        #expect(e[0].message == "'epochs' must be a whole number ≥ 1, found 'ten'")
+        #expect(e[1].message.contains("'features' must be a list of text values"))
+        #expect(e[2].message.contains("greater than 0"))
+        #expect(e[3].message.contains("at least 1, found 0"))
+        #expect(e[4].message.contains("found 'log'"))
+        #expect(e[5].message.contains("found 'gru2'"))
+        #expect(e[5].hint == "did you mean 'gru'?")
+        #expect(e[5].column == 18, "points at the list item")
+        #expect(e[6].message.contains("single character"))
+        #expect(e[7].message.contains("whole number"))
+    }
+
+    @Test func missingRequiredKeys() {
+        let e = problems("""
+        jobs:
+          - input: x.csv
+          - name: b
+        """)
+        #expect(e.count == 2)
+        #expect(e[0].line == 2 && e[0].message.contains("no 'name'"))
+        #expect(e[1].line == 3 && e[1].message.contains("job 'b' has no 'input'"))
+        let noJobs = problems("version: 1\n")
+        #expect(noJobs.count == 1 && noJobs[0].message.contains("missing required key 'jobs'"))
+        let empty = problems("")
+        #expect(empty.count == 1 && empty[0].message.contains("empty"))
+        let emptyList = problems("jobs: []\n")
+        #expect(emptyList.first?.message == "'jobs' is empty")
+    }
+
+    @Test func inputFromDefaultsIsEnough() throws {
+        let p = try parse("defaults: {input: x.csv}\njobs:\n  - name: a\n  - name: b\n    epochs: 2\n")
+        #expect(p.jobs.map(\.input.path) == ["/tmp/pipes/x.csv", "/tmp/pipes/x.csv"])
+    }
+
+    @Test(arguments: ["a/b", "..", "../x", "has space", "9lives", "-dash", "ünï", ""])
+    func badJobNames(_ name: String) {
+        let e = problems("jobs:\n  - name: \"\(name)\"\n    input: x.csv\n")
+        #expect(e.count == 1)
+        #expect(e.first?.line == 2)
+        #expect(e.first?.message.contains("not a plain identifier") == true || name.isEmpty)
+    }
+
+    @Test(arguments: ["a", "A_b-9", "_x", "nightly-prices"])
+    func goodJobNames(_ name: String) {
+        #expect(problems("jobs:\n  - name: \(name)\n    input: x.csv\n").isEmpty)
+    }
+
+    @Test func duplicateJobNamesAndReportDirs() {
+        let e = problems("""
+        jobs:
+          - name: a
+            input: x.csv
+          - name: b
+            input: x.csv
+            report_dir: reports/a
+          - name: a
+            input: y.csv
+        """)
+        #expect(e.count == 2)
+        #expect(e[0].line == 4 && e[0].message.contains("share the report folder"))
+        #expect(e[1].line == 7 && e[1].message == "duplicate job name 'a' (first defined on line 2)")
+    }
+
+    @Test func duplicateYamlKey() {
+        let e = problems("jobs:\n  - name: a\n    input: x.csv\n    epochs: 1\n    epochs: 2\n")
+        #expect(e.count == 1)
+        #expect(e.first?.line == 5)
+        #expect(e.first?.message.contains("duplicate key 'epochs' (first on line 4)") == true)
+    }
+
+    @Test func invalidCronHasTheScheduleLine() {
+        let e = problems("""
+        jobs:
+          - name: a
+            input: x.csv
+            schedule: "61 6 * * *"
+          - name: b
+            input: x.csv
+            schedule: "@reboot"
+          - name: c
+            input: x.csv
+            schedule: "30 6 * *"
+        """)
+        #expect(e.map(\.line) == [4, 7, 10])
+        #expect(e[0].message.contains("minute value 61 is out of range 0-59"))
+        #expect(e[1].message.contains("@reboot"))
+        #expect(e[2].message.contains("expected 5 fields"))
+    }
+
+    @Test func unquotedFiveFieldScheduleIsPlainYAML() throws {
+        let p = try parse("jobs:\n  - name: a\n    input: x.csv\n    schedule: 30 6 * * 1-5\n")
+        #expect(p.jobs[0].schedule?.hours == [6])
+    }
+
+    @Test func yamlSyntaxErrorHasLine() {
+        let e = problems("jobs:\n  - name: a\n    input: [x.csv\n  - name: b\n")
+        #expect(e.count == 1)
+        #expect(e.first?.message.hasPrefix("YAML syntax") == true)
+        #expect(e.first?.line != nil)
+        // An unquoted '*' starts an alias: the hint says to quote.
+        let star = problems("jobs:\n  - name: a\n    input: x.csv\n    schedule: */5 * * * *\n")
+        #expect(star.first?.line == 4)
+        #expect(star.first?.hint?.contains("quote") == true)
+    }
+
+    @Test func bothModelsAndSpecIsAnError() {
+        let e = problems("jobs:\n  - name: a\n    input: x.csv\n    models: [ff]\n    model_spec: ff\n")
+        #expect(e.count == 1 && e[0].line == 5)
+    }
+
+    @Test func tildeAndVersionAreRejected() {
+        let e = problems("version: 2\njobs:\n  - name: a\n    input: ~/x.csv\n")
+        #expect(e.map(\.line) == [1, 4])
+        #expect(e[1].message.contains("'~' is not expanded"))
+    }
+
+    @Test func nameInDefaultsAndNonMappingJob() {
+        let e = problems("defaults:\n  name: x\njobs:\n  - just text\n")
+        #expect(e.map(\.line) == [2, 4])
+    }
+
+    @Test func numbersAreAcceptedAsColumnNames() throws {
+        let p = try parse("jobs:\n  - name: a\n    input: x.csv\n    target: 2024\n    features: [1, b]\n")
+        #expect(p.jobs[0].target == "2024")
+        #expect(p.jobs[0].features == ["1", "b"])
+    }
+
+    @Test func selectingJobs() throws {
+        let p = try parse("jobs:\n  - {name: a, input: x.csv}\n  - {name: b, input: x.csv}\n  - {name: c, input: x.csv}\n")
+        #expect(try p.jobs(named: []).map(\.name) == ["a", "b", "c"])
+        #expect(try p.jobs(named: ["c", "a"]).map(\.name) == ["a", "c"])
+        #expect(throws: UnknownJobError.self) { try p.jobs(named: ["zz"]) }
+    }
+
+    @Test func loadingFromDiskReportsMissingFileAndDirectory() throws {
+        let dir = try TempDir()
+        #expect(throws: PipelineFileErrors.self) { try PipelineFile.load(dir.url.appendingPathComponent("nope.yaml")) }
+        #expect(throws: PipelineFileErrors.self) { try PipelineFile.load(dir.url) }
+        let f = dir.url.appendingPathComponent("p.yaml")
+        try "jobs:\n  - name: a\n    input: d.csv\n".write(to: f, atomically: true, encoding: .utf8)
+        let p = try PipelineFile.load(f)
+        #expect(p.jobs[0].input.path == dir.url.appendingPathComponent("d.csv").path)
+        #expect(p.lockFile.path == dir.url.appendingPathComponent("reports/.forecast.lock").path)
+    }
+
+    @Test func fitArgumentsCarryOnlyTheSetOptions() throws {
+        let j = try parse("""
+        jobs:
+          - {name: a, input: x.csv, target: price, features: [a, b], models: [naive, lstm], window: 8,
+             transform: log-return, learning_rate: 0.01, seed: 3, schedule: '@daily', refit: warm}
+        """).jobs[0]
+        #expect(j.fitArguments == ["/tmp/pipes/x.csv", "--target", "price", "--features", "a,b", "--models", "naive,lstm",
+                                   "--window", "8", "--transform", "log-return", "--learning-rate", "0.01", "--seed", "3"])
+        #expect(try parse("jobs:\n  - {name: a, input: x.csv}\n").jobs[0].fitArguments == ["/tmp/pipes/x.csv"])
+    }
+
+    @Test func canonicalConfigurationIgnoresScheduleAndRetention() throws {
+        let a = try parse("jobs:\n  - {name: a, input: x.csv, epochs: 3, schedule: '@daily', retention: 2}\n").jobs[0]
+        let b = try parse("jobs:\n  - {name: a, input: x.csv, epochs: 3}\n").jobs[0]
+        let c = try parse("jobs:\n  - {name: a, input: x.csv, epochs: 4}\n").jobs[0]
+        #expect(a.canonicalConfiguration == b.canonicalConfiguration)
+        #expect(a.canonicalConfiguration != c.canonicalConfiguration)
+        #expect(b.canonicalConfiguration.contains("epochs=3\n"))
+    }
+}
+
+@Suite struct ShippedPipelineTests {
+    /// pipelines/nightly.yaml in this repository.
+    static var shipped: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("pipelines/nightly.yaml")
+    }
+
+    @Test func theExamplePipelineIsValidAndRunsOnData() throws {
+        let p = try PipelineFile.load(Self.shipped)
+        #expect(p.warnings.isEmpty, "the example's inputs exist: \(p.warnings)")
+        #expect(p.jobs.map(\.name) == ["prices", "airpassengers"])
+        let root = Self.shipped.deletingLastPathComponent().deletingLastPathComponent()
+        #expect(p.reportRoot.path == root.appendingPathComponent("reports").path)
+        #expect(p.jobs[0].input.path == root.appendingPathComponent("data/prices.csv").path)
+        #expect(p.jobs[0].refit == .warm && p.jobs[1].refit == .full)
+        #expect(p.jobs.allSatisfy { $0.schedule != nil && ($0.epochs ?? 0) <= 20 })
+        // Every key the file uses is documented in the README table the schema drives.
+        let text = try String(contentsOf: Self.shipped, encoding: .utf8)
+        let keys = Set(PipelineSchema.jobKeys.map(\.key) + PipelineSchema.topLevelKeys.map(\.key))
+        for line in text.split(separator: "\n") where !line.trimmingCharacters(in: .whitespaces).hasPrefix("#") {
+            let t = line.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "- ", with: "")
+            guard let colon = t.firstIndex(of: ":") else { continue }
+            #expect(keys.contains(String(t[..<colon])), "\(line)")
+        }
+    }
+
+    @Test func everyKeyIsDocumentedInThePipelinesReadme() throws {
+        let readme = try String(contentsOf: Self.shipped.deletingLastPathComponent().appendingPathComponent("README.md"), encoding: .utf8)
+        for (key, _) in PipelineSchema.topLevelKeys + PipelineSchema.jobKeys {
+            #expect(readme.contains("| `\(key)` |"), "pipelines/README.md documents '\(key)'")
+        }
+        for code in [40, 41, 42, 43, 44, 64, 73] {
+            #expect(readme.contains("| \(code) |"), "exit code \(code) documented")
+        }
+    }
+
+    @Test func checkSummaryListsJobsAndNextRuns() throws {
+        let p = try PipelineFile.load(Self.shipped)
+        let s = RunCommand.checkSummary(p, now: day("2024-05-03 12:00:00"), timeZone: TimeZone(identifier: "UTC")!)
+        #expect(s.contains("valid, 2 jobs"))
+        #expect(s.contains("prices: "))
+        #expect(s.contains("refit warm, keep 14, schedule \"30 6 * * 1-5\", next 2024-05-06T06:30:00Z"))
+        #expect(s.contains("next 2024-06-01T07:00:00Z"))
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+@testable import ForecastPipeline
+
+func day(_ s: String) -> Date {
+    let f = DateFormatter()
+    f.locale = Locale(identifier: "en_US_POSIX")
+    f.timeZone = TimeZone(identifier: "UTC")
+    f.dateFormat = s.count == 10 ? "yyyy-MM-dd" : "yyyy-MM-dd HH:mm:ss"
+    return f.date(from: s)!
+}
+
+@Suite struct RunHistoryTests {
+    @Test func appendAndReadBackRoundTrips() throws {
+        let dir = try TempDir()
+        let h = RunHistory(url: dir.file("job/history.csv"))
+        #expect(try h.read().isEmpty)
+        let a = HistoryRow(runStarted: day("2024-05-01 06:30:00"), job: "prices", status: .ok, duration: 2.3456,
+                           dataEnd: day("2024-04-30"), rows: 1000, pick: "lstm",
+                           forecast: ForecastPoint(date: day("2024-05-01"), value: 412.25, lower: 405.125, upper: 0.1 + 0.2),
+                           testMASE: ["naive": 1, "lstm": 0.8123456789, "ff": 1e-7], liveError: -3.5, liveScaledError: 0.75)
+        let b = HistoryRow(runStarted: day("2024-05-02 06:30:00"), job: "prices", status: .failed, duration: 0.1,
+                           message: "bad \"quote\", comma\nand newline\u{1B}[31m")
+        let c = HistoryRow(runStarted: day("2024-05-03 06:30:00"), job: "prices", status: .skipped)
+        try h.append(a)
+        try h.append(b)
+        try h.append(c)
+        let text = try dir.read("job/history.csv")
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 5, "header, three rows, final newline")
+        #expect(lines[0] == Substring(RunHistory.header))
+        #expect(lines[1] == "2024-05-01T06:30:00Z,prices,ok,2.346,2024-04-30,1000,lstm,2024-05-01,412.25,405.125,0.30000000000000004,ff=1e-07;lstm=0.8123456789;naive=1.0,-3.5,0.75,")
+        #expect(!text.contains("\u{1B}"), "no control characters in the file")
+        let back = try h.read()
+        #expect(back.count == 3)
+        var expectA = a
+        expectA.duration = 2.346
+        #expect(back[0] == expectA)
+        #expect(back[1].message == "bad \"quote\", comma and newline [31m")
+        #expect(back[1].status == .failed)
+        #expect(back[2] == c)
+    }
+
+    @Test func malformedLinesAreSkippedAndAppendRepairsAMissingNewline() throws {
+        let dir = try TempDir()
+        let url = try dir.write("history.csv", RunHistory.header + "\ngarbage line\n2024-05-01,j,ok,1,,,,,,,,,,,")
+        let h = RunHistory(url: url)
+        #expect(try h.read().count == 1)
+        try h.append(HistoryRow(runStarted: day("2024-05-02"), job: "j", status: .skipped))
+        let rows = try h.read()
+        #expect(rows.map(\.status) == [.ok, .skipped])
+    }
+
+    @Test func appendIsAtomicNoTemporaryFilesLeft() throws {
+        let dir = try TempDir()
+        let h = RunHistory(url: dir.file("history.csv"))
+        for i in 0..<20 {
+            try h.append(HistoryRow(runStarted: Date(timeIntervalSince1970: Double(1_700_000_000 + 86400 * i)), job: "j", status: .ok))
+        }
+        #expect(try h.read().count == 20)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path) == ["history.csv"])
+    }
+
+    @Test func csvSplitting() {
+        #expect(RunHistory.splitCSVLine("a,\"b,c\",\"d\"\"e\",") == ["a", "b,c", "d\"e", ""])
+        #expect(RunHistory.splitCSVLine("\"open") == nil)
+    }
+
+    @Test func timestampsDropMidnight() {
+        #expect(timestamp(day("2024-02-29")) == "2024-02-29")
+        #expect(timestamp(day("2024-02-29 13:05:09")) == "2024-02-29T13:05:09Z")
+        #expect(parseTimestamp("2024-02-29T13:05:09Z") == day("2024-02-29 13:05:09"))
+    }
+}
+
+@Suite struct LiveScoringTests {
+    let actuals: [(date: Date, value: Double)] = [
+        (day("2024-05-01"), 100), (day("2024-05-02"), 102), (day("2024-05-03"), 101), (day("2024-05-06"), 105),
+    ]
+
+    func okRow(_ run: String, forDay: String, value: Double, pick: String = "ff") -> HistoryRow {
+        HistoryRow(runStarted: day(run), job: "j", status: .ok, pick: pick,
+                   forecast: ForecastPoint(date: day(forDay), value: value, lower: value - 2, upper: value + 2),
+                   testMASE: [pick: 0.9])
+    }
+
+    @Test func naiveScale() throws {
+        // |102-100| + |101-102| + |105-101| = 7 over 3 steps.
+        #expect(try #require(LiveScoring.naiveScale([100, 102, 101, 105])).isApproximatelyEqual(to: 7.0 / 3, tolerance: 1e-12))
+        // Season 2: |101-100| + |105-102| = 4 over 2.
+        #expect(LiveScoring.naiveScale([100, 102, 101, 105], season: 2) == 2)
+        #expect(LiveScoring.naiveScale([5, 5, 5]) == nil)
+        #expect(LiveScoring.naiveScale([5]) == nil)
+    }
+
+    @Test func scoresYesterdaysForecastAgainstTodaysActual() throws {
+        let history = [
+            okRow("2024-05-01 07:00:00", forDay: "2024-05-02", value: 101),
+            HistoryRow(runStarted: day("2024-05-02 07:00:00"), job: "j", status: .failed),
+            okRow("2024-05-03 07:00:00", forDay: "2024-05-06", value: 108),   // observed later: actual 105
+            okRow("2024-05-06 07:00:00", forDay: "2024-05-07", value: 106),   // not observed yet
+        ]
+        let scores = LiveScoring.scores(history: history, actuals: actuals)
+        #expect(scores.count == 2)
+        #expect(scores[0].error == 1)
+        #expect(scores[0].insideInterval == true)
+        #expect(scores[1].error == -3)
+        #expect(scores[1].insideInterval == false)
+        let latest = try #require(LiveScoring.latest(history: history, actuals: actuals))
+        #expect(latest.forecast.date == day("2024-05-06"))
+        #expect(try #require(latest.scaledError).isApproximatelyEqual(to: 3 / (7.0 / 3), tolerance: 1e-12))
+        #expect(LiveScoring.latest(history: [history[3]], actuals: actuals) == nil)
+    }
+
+    @Test func driftPointsAndChart() {
+        var rows: [HistoryRow] = []
+        for i in 0..<40 {
+            var r = okRow("2024-05-01 07:00:00", forDay: "2024-05-02", value: 1)
+            r.runStarted = day("2024-01-01").addingTimeInterval(Double(i) * 86400)
+            r.liveScaledError = i % 5 == 0 ? nil : Double(i) / 20
+            rows.append(r)
+            if i % 7 == 0 { rows.append(HistoryRow(runStarted: r.runStarted, job: "j", status: .failed)) }
+        }
+        let points = DriftChart.points(history: rows, last: 30)
+        #expect(points.count == 30)
+        #expect(points.first?.runStarted == day("2024-01-11"))
+        #expect(points.allSatisfy { $0.pickTestMASE == 0.9 })
+        let svg = DriftChart.svg(points)
+        #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+        #expect(svg.hasSuffix("</svg>\n"))
+        #expect(svg.components(separatedBy: "<polyline").count - 1 >= 2, "both series drawn (the live one broken by gaps)")
+        #expect(svg.components(separatedBy: "<circle").count - 1 == 30 + points.filter { $0.liveScaledError != nil }.count)
+        #expect(!svg.contains("nan") && !svg.contains("inf"))
+        #expect(DriftChart.svg([]).hasSuffix("</svg>\n"), "an empty chart still renders")
+
+        let score = LiveScoring.latest(history: [okRow("2024-05-01 07:00:00", forDay: "2024-05-02", value: 101)], actuals: actuals)
+        let md = DriftChart.markdownSection(latest: score, points: points, chartFile: "drift.svg")
+        #expect(md.contains("## How the last forecast did"))
+        #expect(md.contains("| 2024-05-01T07:00:00Z | 2024-05-02 | ff | 101 | [99, 103] | 102 | 1 | 0.4286 | yes |"))
+        #expect(md.contains("![Live scaled error and test MASE over recent runs](drift.svg)"))
+        let none = DriftChart.markdownSection(latest: nil, points: [], chartFile: nil)
+        #expect(none.contains("No earlier forecast can be checked yet"))
+    }
+}
+
+extension Double {
+    func isApproximatelyEqual(to other: Double, tolerance: Double) -> Bool { abs(self - other) <= tolerance * max(1, abs(other)) }
+}
