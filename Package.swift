@@ -39,7 +39,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "ForecastPipeline", dependencies: [
-            "ForecastReport",
+            "ForecastIngest", "ForecastModels", "ForecastEvaluation", "ForecastReport",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
         ]),

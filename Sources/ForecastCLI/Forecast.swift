@@ -20,6 +20,6 @@ struct Forecast: ParsableCommand {
         40–44 pipelines, 64 usage, 73 output).
         """,
         version: version,
-        subcommands: [Fit.self, Predict.self]
+        subcommands: [Fit.self, Predict.self, Run.self, Schedule.self]
     )
 }

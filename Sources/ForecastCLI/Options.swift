@@ -52,7 +52,6 @@ enum ScalingChoice: String, ExpressibleByArgument, CaseIterable { case zscore, m
 enum OptimizerChoice: String, ExpressibleByArgument, CaseIterable { case adam, sgd }
 enum LossChoice: String, ExpressibleByArgument, CaseIterable { case mse, mae, huber }
 enum InitChoice: String, ExpressibleByArgument, CaseIterable { case glorot, pytorch }
-enum ModelChoice: String, ExpressibleByArgument, CaseIterable { case naive, snaive, drift, ff, rnn, gru, lstm }
 
 /// Windowing, models and training: the options of `fit` (and the keys of a pipeline job).
 struct ModelOptions: ParsableArguments {
@@ -77,8 +76,8 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("validation-fraction"), help: ArgumentHelp("Share of the training part held out for validation.", valueName: "f"))
     var validationFraction: Double = 0.1
 
-    @Option(help: ArgumentHelp("Comma-separated models: \(ModelChoice.allCases.map(\.rawValue).joined(separator: ",")).", valueName: "list"))
-    var models: String = ModelChoice.allCases.map(\.rawValue).joined(separator: ",")
+    @Option(help: ArgumentHelp("Comma-separated models: \(ContrastModel.allCases.map(\.rawValue).joined(separator: ",")).", valueName: "list"))
+    var models: String = ContrastModel.allCases.map(\.rawValue).joined(separator: ",")
 
     @Option(name: .customLong("model-spec"), help: ArgumentHelp("An extra model as a layer string, e.g. 'bigru(64,sum) > dense(1)'.", valueName: "spec"))
     var modelSpec: String?
@@ -118,8 +117,8 @@ struct ModelOptions: ParsableArguments {
 
     func modelList() throws -> [String] {
         let names = models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        for n in names where ModelChoice(rawValue: n) == nil {
-            throw ValidationError("--models: unknown model '\(n)'. Choose from \(ModelChoice.allCases.map(\.rawValue).joined(separator: ", ")).")
+        for n in names where ContrastModel(rawValue: n) == nil {
+            throw ValidationError("--models: unknown model '\(n)'. Choose from \(ContrastModel.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
         return names
     }
@@ -170,3 +169,5 @@ struct OutputOptions: ParsableArguments {
         if quiet && verbose { throw ValidationError("--quiet and --verbose cannot be used together.") }
     }
 }
+
+extension ContrastModel: ExpressibleByArgument {}

@@ -59,9 +59,9 @@ public struct FitWorkflow {
     }
 
     /// The neural models to train: (name, kind, spec), in report order.
-    public func neuralModels() throws -> [(name: String, kind: ModelKind, spec: ModelSpec)] {
+    public func neuralModels() throws -> [(name: String, kind: ForecastEvaluation.ModelKind, spec: ModelSpec)] {
         let c = configuration
-        var out: [(String, ModelKind, ModelSpec)] = []
+        var out: [(String, ForecastEvaluation.ModelKind, ModelSpec)] = []
         for name in c.models where ["ff", "rnn", "gru", "lstm"].contains(name) {
             let spec: ModelSpec
             do { spec = try ModelSpec.preset(name, hidden: c.hidden, outputs: c.horizon) } catch {
@@ -80,7 +80,28 @@ public struct FitWorkflow {
         return out
     }
 
+    /// Runs the whole fit and publishes the report folder under `reportsDirectory`.
     public func run() throws -> FitOutcome {
+        let fitted = try evaluate()
+        let c = configuration
+        let paths = try ReportWriter(root: URL(fileURLWithPath: c.reportsDirectory))
+            .write(files: fitted.files, dataset: c.datasetName ?? ReportWriter.slug(forDataFile: c.input),
+                   date: fitted.run.startedAt)
+        return FitOutcome(run: fitted.run, paths: paths, exitCode: fitted.allTrainedModelsFailed ? 30 : 0)
+    }
+
+    /// Everything a fit computes, not yet written: the evaluated run and the files of its report
+    /// folder (report, charts, metrics.json, one checkpoint per trained model).
+    public struct Evaluated {
+        public var run: RunResult
+        public var files: [ReportFile]
+        public var series: Series
+        public var season: Int?
+        public var allTrainedModelsFailed: Bool
+    }
+
+    /// Ingest, windows, training and evaluation; writes nothing.
+    public func evaluate() throws -> Evaluated {
         let started = Date()
         let clock = DispatchTime.now()
         let c = configuration
@@ -131,10 +152,8 @@ public struct FitWorkflow {
             let bytes = Data(checkpoint.encoded())
             files.append(ReportFile(name: "model-\(t.output.name).ckpt", contents: { bytes }))
         }
-        let paths = try ReportWriter(root: URL(fileURLWithPath: c.reportsDirectory))
-            .write(files: files, dataset: c.datasetName ?? ReportWriter.slug(forDataFile: c.input), date: started)
         let allFailed = !trained.isEmpty && trained.allSatisfy { $0.output.failureReason != nil }
-        return FitOutcome(run: run, paths: paths, exitCode: allFailed ? 30 : 0)
+        return Evaluated(run: run, files: files, series: series, season: season.season, allTrainedModelsFailed: allFailed)
     }
 
     // MARK: - Training
@@ -144,7 +163,7 @@ public struct FitWorkflow {
         var checkpoint: Checkpoint?
     }
 
-    func trainAll(_ models: [(name: String, kind: ModelKind, spec: ModelSpec)], dataset: WindowedDataset) -> [Trained] {
+    func trainAll(_ models: [(name: String, kind: ForecastEvaluation.ModelKind, spec: ModelSpec)], dataset: WindowedDataset) -> [Trained] {
         let results = ResultSlots<Trained>(count: models.count)
         let next = Counter()
         let group = DispatchGroup()
@@ -160,7 +179,7 @@ public struct FitWorkflow {
         return results.values()
     }
 
-    func trainOne(name: String, kind: ModelKind, spec: ModelSpec, dataset: WindowedDataset) -> Trained {
+    func trainOne(name: String, kind: ForecastEvaluation.ModelKind, spec: ModelSpec, dataset: WindowedDataset) -> Trained {
         let c = configuration
         let net: Network<Float>
         do {

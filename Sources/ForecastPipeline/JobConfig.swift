@@ -1,24 +1,9 @@
+import ForecastIngest
 import Foundation
 
-/// Model families a job can train or compare, named as on the `forecast fit` command line.
-public enum ModelKind: String, CaseIterable, Sendable {
+/// The models of the contrast set, named as on the `forecast fit --models` command line.
+public enum ContrastModel: String, CaseIterable, Sendable {
     case naive, snaive, drift, ff, rnn, gru, lstm
-}
-
-/// How the series is transformed before windowing (`forecast fit --transform`).
-public enum SeriesTransform: String, CaseIterable, Sendable {
-    case none, diff
-    case logReturn = "log-return"
-}
-
-/// How input features are scaled (`forecast fit --scaling`).
-public enum FeatureScaling: String, CaseIterable, Sendable {
-    case none, standard, minmax
-}
-
-/// What to do with missing values in the CSV (`forecast fit --missing`).
-public enum MissingValuePolicy: String, CaseIterable, Sendable {
-    case error, drop, ffill, interpolate
 }
 
 /// How a scheduled job trains: `full` retrains from scratch on every run; `warm` starts from the
@@ -41,9 +26,9 @@ public struct JobConfig: Equatable, Sendable {
     public var dateColumn: String?
     /// One character.
     public var delimiter: String?
-    public var missing: MissingValuePolicy?
+    public var missing: MissingPolicy?
     /// Models to train and compare; nil means fit's default set. Mutually exclusive with `modelSpec`.
-    public var models: [ModelKind]?
+    public var models: [ContrastModel]?
     /// A `forecast fit --model-spec` string, passed through unchanged.
     public var modelSpec: String?
     /// Input window length (time steps).
@@ -52,8 +37,8 @@ public struct JobConfig: Equatable, Sendable {
     public var stride: Int?
     /// Steps ahead to forecast.
     public var horizon: Int?
-    public var transform: SeriesTransform?
-    public var scaling: FeatureScaling?
+    public var transform: TargetTransform?
+    public var scaling: Scaling?
     /// Season length in time steps (seasonal naive, MASE scale).
     public var season: Int?
     public var epochs: Int?

@@ -131,7 +131,8 @@ public final class StandardConsole: PipelineConsole {
 
     public func line(_ text: String) {
         guard !quiet else { return }
-        FileHandle.standardOutput.write(Data((ConsoleText.clean(text) + "\n").utf8))
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { ConsoleText.clean(String($0)) }
+        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 
     public func error(_ text: String) {

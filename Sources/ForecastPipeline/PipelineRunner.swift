@@ -188,8 +188,10 @@ public final class PipelineRunner {
         if r.status == .ok {
             if let p = r.row.pick { parts.append("pick=\(p)") }
             if let f = r.row.forecast {
-                parts.append("next=\(RunHistory.number(f.value))")
-                if let lo = f.lower, let hi = f.upper { parts.append("interval=[\(RunHistory.number(lo)),\(RunHistory.number(hi))]") }
+                // Six significant digits for people; history.csv keeps every digit.
+                func short(_ x: Double) -> String { String(format: "%.6g", x) }
+                parts.append("next=\(short(f.value))")
+                if let lo = f.lower, let hi = f.upper { parts.append("interval=[\(short(lo)),\(short(hi))]") }
                 parts.append("for=\(timestamp(f.date))")
             }
         }

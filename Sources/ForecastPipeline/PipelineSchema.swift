@@ -1,3 +1,4 @@
+import ForecastIngest
 import Foundation
 import Yams
 
@@ -56,14 +57,14 @@ public enum PipelineSchema {
         ("features", .textList),
         ("date_column", .text),
         ("delimiter", .character),
-        ("missing", .choice(MissingValuePolicy.allCases.map(\.rawValue))),
-        ("models", .choiceList(ModelKind.allCases.map(\.rawValue))),
+        ("missing", .choice(MissingPolicy.allCases.map(\.rawValue))),
+        ("models", .choiceList(ContrastModel.allCases.map(\.rawValue))),
         ("model_spec", .text),
         ("window", .integer(min: 1)),
         ("stride", .integer(min: 1)),
         ("horizon", .integer(min: 1)),
-        ("transform", .choice(SeriesTransform.allCases.map(\.rawValue))),
-        ("scaling", .choice(FeatureScaling.allCases.map(\.rawValue))),
+        ("transform", .choice(TargetTransform.allCases.map(\.rawValue))),
+        ("scaling", .choice(Scaling.allCases.map(\.rawValue))),
         ("season", .integer(min: 1)),
         ("epochs", .integer(min: 1)),
         ("batch_size", .integer(min: 1)),
@@ -287,14 +288,14 @@ struct PipelineSchemaParser {
         case ("features", .texts(let l)): job.features = l
         case ("date_column", .text(let s)): job.dateColumn = s
         case ("delimiter", .text(let s)): job.delimiter = s
-        case ("missing", .text(let s)): job.missing = MissingValuePolicy(rawValue: s)
-        case ("models", .texts(let l)): job.models = l.compactMap(ModelKind.init(rawValue:))
+        case ("missing", .text(let s)): job.missing = MissingPolicy(rawValue: s)
+        case ("models", .texts(let l)): job.models = l.compactMap(ContrastModel.init(rawValue:))
         case ("model_spec", .text(let s)): job.modelSpec = s
         case ("window", .integer(let n)): job.window = n
         case ("stride", .integer(let n)): job.stride = n
         case ("horizon", .integer(let n)): job.horizon = n
-        case ("transform", .text(let s)): job.transform = SeriesTransform(rawValue: s)
-        case ("scaling", .text(let s)): job.scaling = FeatureScaling(rawValue: s)
+        case ("transform", .text(let s)): job.transform = TargetTransform(rawValue: s)
+        case ("scaling", .text(let s)): job.scaling = Scaling(rawValue: s)
         case ("season", .integer(let n)): job.season = n
         case ("epochs", .integer(let n)): job.epochs = n
         case ("batch_size", .integer(let n)): job.batchSize = n

@@ -42,7 +42,7 @@ struct TinyProject {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    init(schedule: String = "30 6 * * *", refit: String = "full", jobs: [String] = ["alpha", "beta"]) throws {
+    init(schedule: String = "30 6 * * *", refit: String = "full", jobs: [String] = ["alpha", "beta"], epochs: Int = 3) throws {
         dir = try TempDir()
         let data = try String(contentsOf: Self.repositoryRoot.appendingPathComponent("data/airpassengers.csv"), encoding: .utf8)
         try dir.write("data/series.csv", data)
@@ -56,7 +56,8 @@ struct TinyProject {
           models: [naive, ff]
           window: 12
           season: 12
-          epochs: 3
+          epochs: \(epochs)
+          patience: \(epochs)
           hidden: 4
           seed: 1
           retention: 3
@@ -179,14 +180,17 @@ private func controlBytes(_ s: String) -> [UInt8] {
         let queued = try p.forecast(bin, ["run", p.pipeline.path, "--wait", "30"])
         #expect(queued.status == 0, "waits for the lock, then runs: \(queued.stderr)")
 
-        // Two real runs at once: the second starts while the first holds the lock.
-        let a = try p.start(bin, ["run", p.pipeline.path, "--force"])
+        // Two real runs at once: the second starts while the first holds the lock. The first
+        // trains long enough (many epochs, no early stop) that it is surely still running.
+        let slow = try TinyProject(epochs: 400)
+        let a = try slow.start(bin, ["run", slow.pipeline.path, "--force"])
         var firstHolds = false
         for _ in 0..<500 {
-            if let s = try? String(contentsOf: lockURL, encoding: .utf8), s.hasPrefix("pid \(a.processIdentifier) ") { firstHolds = true; break }
+            if let s = try? String(contentsOf: slow.reports.appendingPathComponent(".forecast.lock"), encoding: .utf8),
+               s.hasPrefix("pid \(a.processIdentifier) ") { firstHolds = true; break }
             usleep(5_000)
         }
-        let b = try p.forecast(bin, ["run", p.pipeline.path, "--force"])
+        let b = try slow.forecast(bin, ["run", slow.pipeline.path, "--force"])
         let firstStillRunning = a.isRunning
         a.waitUntilExit()
         #expect(a.terminationStatus == 0)

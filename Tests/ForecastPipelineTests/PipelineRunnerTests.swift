@@ -133,7 +133,7 @@ struct Project {
         #expect(index.contains("| a | 2024-05-02T06:30:01Z | ok | ff | 13 for 2024-05-03 | [11, 15] | 0.9 | – | 2024-05-03T06:30:00Z | [latest](a/latest/report.md) |"))
         #expect(index.contains("| b | 2024-05-02T06:30:02Z | ok | ff | 7 for 2024-05-03 |"))
         #expect(console.lines.count == 2)
-        #expect(console.lines[0].hasPrefix("a ok pick=ff next=13.0 interval=[11.0,15.0] for=2024-05-03 duration="))
+        #expect(console.lines[0].hasPrefix("a ok pick=ff next=13 interval=[11,15] for=2024-05-03 duration="))
         #expect(console.errors.isEmpty)
         let log = try String(contentsOf: p.reports.appendingPathComponent("forecast.log"), encoding: .utf8)
         #expect(log.contains(" info job=a pid=\(getpid()) job started: no earlier successful run"))

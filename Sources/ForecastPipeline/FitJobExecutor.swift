@@ -1,0 +1,113 @@
+import ForecastEvaluation
+import ForecastIngest
+import ForecastModels
+import ForecastReport
+import Foundation
+
+/// Runs a pipeline job exactly as `forecast fit` would, writing its report folder into the
+/// runner's staging folder (the runner publishes it), with the live-error section added.
+public struct FitJobExecutor: JobExecutor {
+    public var version: String
+    public var workers: Int
+
+    public init(version: String, workers: Int = 2) {
+        self.version = version
+        self.workers = workers
+    }
+
+    /// The `fit` configuration of a job: the job's settings over `fit`'s defaults.
+    public static func configuration(for job: JobConfig) -> FitConfiguration {
+        var c = FitConfiguration(input: job.input.path)
+        c.target = job.target
+        c.features = job.features
+        c.dateColumn = job.dateColumn
+        c.delimiter = job.delimiter
+        if let v = job.missing { c.missing = v.rawValue }
+        if let v = job.models { c.models = v.map(\.rawValue) }
+        if job.modelSpec != nil {
+            c.modelSpec = job.modelSpec
+            if job.models == nil { c.models = ["naive", "snaive", "drift"] }
+        }
+        if let v = job.window { c.window = v }
+        if let v = job.stride { c.stride = v }
+        if let v = job.horizon { c.horizon = v }
+        if let v = job.transform { c.transform = v.rawValue }
+        if let v = job.scaling { c.scaling = v.rawValue }
+        c.season = job.season
+        if let v = job.epochs { c.epochs = v }
+        if let v = job.batchSize { c.batchSize = v }
+        if let v = job.learningRate { c.learningRate = v }
+        if let v = job.hidden { c.hidden = v }
+        if let v = job.patience { c.patience = v }
+        if let v = job.clip { c.clip = v }
+        if let v = job.seed { c.seed = v }
+        c.reportsDirectory = job.reportDir.path
+        c.datasetName = job.name
+        return c
+    }
+
+    public func run(_ job: JobConfig, context: JobContext) throws -> JobOutcome {
+        var workflow = FitWorkflow(configuration: Self.configuration(for: job),
+                                   commandLine: "forecast run (job \(job.name))", version: version, workers: workers)
+        if let warm = context.warmStartCheckpoint {
+            workflow.initialParameters = Self.warmStartParameters(from: warm.deletingLastPathComponent())
+            context.logger.info("warm start for \(workflow.initialParameters.keys.sorted().joined(separator: ", "))")
+        }
+        let fitted = try workflow.evaluate()
+        if fitted.allTrainedModelsFailed {
+            throw JobFailure(message: "every trained model failed: " + fitted.run.models
+                .compactMap { m in m.status.failureReason.map { "\(m.name): \($0)" } }.joined(separator: "; "))
+        }
+        let run = fitted.run
+        let dates = fitted.series.dates ?? []
+        let actuals = zip(dates, fitted.series.target).map { (date: $0, value: $1) }
+        var testMASE: [String: Double] = [:]
+        for m in run.models { if let mase = m.testMetrics.first?.mase { testMASE[m.name] = mase } }
+        let live = context.liveErrorSection(actuals: actuals, season: fitted.season ?? 1, pick: run.pick, testMASE: testMASE)
+
+        for file in fitted.files {
+            var data = try file.contents()
+            if file.name == ReportFileName.report {
+                data = Data(Self.insert(section: live.markdown, into: String(decoding: data, as: UTF8.self)).utf8)
+            }
+            try AtomicFile.write(data, to: context.runFolder.appendingPathComponent(file.name))
+        }
+        try AtomicFile.write(live.svg, to: context.runFolder.appendingPathComponent("drift.svg"))
+
+        let pick = run.pickedModel
+        let next = pick?.nextForecasts.first
+        let band = next?.intervals.first { abs($0.level - 0.8) < 1e-9 } ?? next?.intervals.first
+        let pickCheckpoint = pick.flatMap { p in
+            fitted.files.contains { $0.name == "model-\(p.name).ckpt" } ? "model-\(p.name).ckpt" : nil
+        } ?? fitted.files.first { $0.name.hasSuffix(".ckpt") }?.name
+        return JobOutcome(dataEnd: dates.last, rows: fitted.series.count, pick: run.pick ?? "none",
+                          forecast: next.map { ForecastPoint(date: $0.date, value: $0.value,
+                                                             lower: band.map(\.lower).flatMap { $0.isFinite ? $0 : nil },
+                                                             upper: band.map(\.upper).flatMap { $0.isFinite ? $0 : nil }) },
+                          testMASE: testMASE, checkpoint: pickCheckpoint, actuals: actuals, season: fitted.season ?? 1)
+    }
+
+    /// Parameters of every `model-<name>.ckpt` in `folder`, by model name; unreadable files are skipped
+    /// (their models train from scratch).
+    static func warmStartParameters(from folder: URL) -> [String: [Float]] {
+        var out: [String: [Float]] = [:]
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        for name in names where name.hasPrefix("model-") && name.hasSuffix(".ckpt") {
+            guard let checkpoint = try? Checkpoint.read(from: folder.appendingPathComponent(name).path) else { continue }
+            out[String(name.dropFirst("model-".count).dropLast(".ckpt".count))] = checkpoint.parameters
+        }
+        return out
+    }
+
+    /// The live-error section goes right after the verdict and the run line, before "## Data".
+    static func insert(section: String, into report: String) -> String {
+        guard let range = report.range(of: "\n## Data") else { return report + "\n" + section }
+        return report.replacingCharacters(in: range, with: "\n" + section.trimmingCharacters(in: .newlines) + "\n\n## Data")
+    }
+}
+
+/// A job that ran but produced nothing usable.
+public struct JobFailure: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
