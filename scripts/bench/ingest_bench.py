@@ -16,6 +16,8 @@ PANDAS_SNIPPET = r"""
 import os, resource, sys, time
 import pandas as pd
 path = sys.argv[1]
+if len(sys.argv) > 2:
+    pd.set_option("mode.max_threads", int(sys.argv[2]))
 size = os.path.getsize(path)
 t = time.perf_counter()
 frame = pd.read_csv(path)
@@ -35,34 +37,39 @@ def run(cmd):
     return {"mbps": float(m[2]), "rows": int(m[4]), "cols": int(m[5]), "rss_kb": int(m[6]), "checksum": float(m[7])}
 
 
+def summarize(label, ours, theirs):
+    med_o = statistics.median(x["mbps"] for x in ours)
+    med_p = statistics.median(x["mbps"] for x in theirs)
+    best_o = max(x["mbps"] for x in ours)
+    best_p = max(x["mbps"] for x in theirs)
+    print(f"{label}: median ours {med_o:.1f} MB/s vs pandas {med_p:.1f} MB/s, ratio {med_o / med_p:.2f}; "
+          f"best {best_o:.1f} vs {best_p:.1f}, ratio {best_o / best_p:.2f}")
+
+
 def main():
     binary, path = sys.argv[1], sys.argv[2]
     rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 5
     header = open(path).readline().strip().split(",")
     size = os.path.getsize(path)
-    print(f"file: {path}, {size / 1e6:.1f} MB, columns {','.join(header)}")
-    ours, theirs = [], []
+    print(f"file: {path}, {size / 1e6:.1f} MB, columns {','.join(header)}, {os.cpu_count()} CPUs")
+    runs = {"ours": [], "pandas": [], "ours-1": [], "pandas-1": []}
     for r in range(rounds):
-        a = run([binary, path, ",".join(header), "1"])
-        b = run([sys.executable, "-c", PANDAS_SNIPPET, path])
-        ours.append(a)
-        theirs.append(b)
-        print(f"round {r + 1}: ours {a['mbps']:.1f} MB/s (peak RSS {a['rss_kb'] / 1024:.0f} MiB), "
-              f"pandas {b['mbps']:.1f} MB/s (peak RSS {b['rss_kb'] / 1024:.0f} MiB)")
+        # Default settings first (pandas 3 parses in parallel threads, so do we), then one thread each.
+        runs["ours"].append(run([binary, path, ",".join(header), "1"]))
+        runs["pandas"].append(run([sys.executable, "-c", PANDAS_SNIPPET, path]))
+        runs["ours-1"].append(run([binary, path, ",".join(header), "1", "1"]))
+        runs["pandas-1"].append(run([sys.executable, "-c", PANDAS_SNIPPET, path, "1"]))
+        print(f"round {r + 1}: " + ", ".join(f"{k} {v[-1]['mbps']:.1f} MB/s" for k, v in runs.items()))
+    ours, theirs = runs["ours"], runs["pandas"]
     assert ours[0]["rows"] == theirs[0]["rows"] and ours[0]["cols"] == theirs[0]["cols"], "readers disagree on shape"
     rel = abs(ours[0]["checksum"] - theirs[0]["checksum"]) / abs(theirs[0]["checksum"])
-    med_o = statistics.median(x["mbps"] for x in ours)
-    med_p = statistics.median(x["mbps"] for x in theirs)
-    best_o = max(x["mbps"] for x in ours)
-    best_p = max(x["mbps"] for x in theirs)
-    numbers_mib = ours[0]["rows"] * ours[0]["cols"] * 8 / 2**20
-    peak_o = max(x["rss_kb"] for x in ours) / 1024
-    peak_p = max(x["rss_kb"] for x in theirs) / 1024
     print(f"rows {ours[0]['rows']}, columns {ours[0]['cols']}, checksums agree to {rel:.1e} (relative)")
-    print(f"median: ours {med_o:.1f} MB/s, pandas {med_p:.1f} MB/s, ratio {med_o / med_p:.2f}")
-    print(f"best:   ours {best_o:.1f} MB/s, pandas {best_p:.1f} MB/s, ratio {best_o / best_p:.2f}")
-    print(f"peak RSS: ours {peak_o:.0f} MiB = {peak_o / numbers_mib:.2f} x the parsed numbers ({numbers_mib:.0f} MiB); "
-          f"pandas {peak_p:.0f} MiB")
+    summarize("default threads", runs["ours"], runs["pandas"])
+    summarize("one thread     ", runs["ours-1"], runs["pandas-1"])
+    numbers_mib = ours[0]["rows"] * ours[0]["cols"] * 8 / 2**20
+    for key in runs:
+        peak = max(x["rss_kb"] for x in runs[key]) / 1024
+        print(f"peak RSS {key}: {peak:.0f} MiB = {peak / numbers_mib:.2f} x the parsed numbers ({numbers_mib:.0f} MiB)")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 // Reads a numeric CSV with ForecastIngest `repeats` times and prints one line per run:
 //   ours <MB/s> <seconds> rows=<n> cols=<d> maxrss_kb=<peak RSS>
-// Usage: IngestBench FILE COLUMNS(comma-separated) [REPEATS]
+// Usage: IngestBench FILE COLUMNS(comma-separated) [REPEATS] [THREADS]  (THREADS default: automatic)
 import ForecastIngest
 import Foundation
 #if canImport(Glibc)
@@ -15,6 +15,7 @@ guard args.count >= 3 else {
 let path = args[1]
 let columns = args[2].split(separator: ",").map(String.init)
 let repeats = args.count > 3 ? Int(args[3]) ?? 1 : 1
+let threads = args.count > 4 ? Int(args[4]) : nil
 let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
 
 for _ in 0..<repeats {
@@ -22,7 +23,7 @@ for _ in 0..<repeats {
     clock_gettime(CLOCK_MONOTONIC, &start)
     let series: Series
     do {
-        series = try loadSeries(IngestOptions(path: path, target: columns[0], features: columns))
+        series = try loadSeries(IngestOptions(path: path, target: columns[0], features: columns, threads: threads))
     } catch {
         FileHandle.standardError.write("\(error)\n".data(using: .utf8)!)
         exit(1)
