@@ -18,9 +18,10 @@ public func loadSeries(bytes: [UInt8], name: String, options: IngestOptions) thr
     try SeriesLoader.load(ByteSource(bytes: bytes, name: name), options: options)
 }
 
-/// `loadSeries(bytes:name:options:)` with a given block size, so tests can cut small inputs
-/// into many blocks.
-func loadSeries(bytes: [UInt8], name: String, options: IngestOptions, blockSize: Int) throws -> Series {
+/// `loadSeries(bytes:name:options:)` with a given block size (bytes), so tests and the fuzzer
+/// can cut small inputs into many blocks.
+@_spi(Fuzzing)
+public func loadSeries(bytes: [UInt8], name: String, options: IngestOptions, blockSize: Int) throws -> Series {
     try SeriesLoader.load(ByteSource(bytes: bytes, name: name), options: options, blockSize: blockSize)
 }
 
