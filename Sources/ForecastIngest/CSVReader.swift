@@ -55,6 +55,8 @@ private final class LibCSVParser {
 enum CSVReader {
     static let defaultBlockSize = 4 << 20
     static let planningSlice = 64 << 10
+    /// Bytes validated and parsed at a time within a block (fits in L2 cache).
+    static let parseSlice = 128 << 10
     static let candidateDelimiters: [UInt8] = [UInt8(ascii: ","), UInt8(ascii: ";"), 0x09, UInt8(ascii: "|")]
 
     /// Threads used when `IngestOptions.threads` is nil: the available cores, at most 4.
@@ -127,7 +129,7 @@ enum CSVReader {
             var end = min(count, blockStart + max(blockSize, 1))
             while end < count {
                 if let split = safeSplit(b, from: blockStart, to: end) { end = split; break }
-                end = min(count, end + max(blockSize, 1))  // no line end outside quotes yet
+                end = min(count, blockStart + 2 * (end - blockStart))  // no line end outside quotes yet: look twice as far
             }
             runner.submit(index: index, range: blockStart..<end, skipRecords: index == 0 && plan.hasHeader ? 1 : 0)
             index += 1
@@ -294,34 +296,49 @@ enum CSVReader {
         let builder = UnsafeMutablePointer<BlockBuilder>.allocate(capacity: 1)
         builder.initialize(to: BlockBuilder(plan: plan, skipRecords: skipRecords, rowEstimate: rowEstimate))
         defer { builder.deallocate() }
-        var limit = count
-        var encoding: (offset: Int, binary: Bool)? = nil
-        switch validateUTF8(p, count) {
-        case .invalid(let k, let binary): limit = k; encoding = (k, binary)
-        case .valid(let length): if length < count { limit = length; encoding = (length, false) }
+        guard let parser = LibCSVParser(delimiter: delimiter) else {
+            builder.pointee.failure = IngestError(.internalError, file: plan.file, message: "libcsv could not be initialised",
+                                                  hint: "out of memory?")
+            return (builder.move(), .failed)
         }
-        builder.pointee.lines.quoteSeen = memchr(p, 0x22, limit) != nil
-        let outcome: BlockOutcome
-        if let parser = LibCSVParser(delimiter: delimiter) {
-            let consumed = csv_parse(parser.raw, p, limit, blockField, blockRecord, builder)
+        // Validate and parse slice by slice, so each slice is still in cache when libcsv reads it.
+        var outcome: BlockOutcome? = nil
+        var fed = 0
+        while fed < count && outcome == nil {
+            var n = min(parseSlice, count - fed)
+            var encoding: (offset: Int, binary: Bool)? = nil
+            switch validateUTF8(p + fed, n) {
+            case .invalid(let k, let binary):
+                n = k
+                encoding = (fed + k, binary)
+            case .valid(let length):
+                if length < n {
+                    // An incomplete UTF-8 sequence: it continues in the next slice, unless the block
+                    // (which ends after a line end or at the end of the file) ends here.
+                    if fed + n == count || length == 0 { encoding = (fed + length, false) }
+                    n = length
+                }
+            }
+            if !builder.pointee.lines.quoteSeen && memchr(p + fed, 0x22, n) != nil { builder.pointee.lines.quoteSeen = true }
+            let consumed = csv_parse(parser.raw, p + fed, n, blockField, blockRecord, builder)
             if builder.pointee.failed {
                 outcome = .failed
-            } else if consumed < limit {
-                outcome = .quoting(offset: fileOffset + consumed, column: builder.pointee.field + 1, code: parser.error)
+            } else if consumed < n {
+                outcome = .quoting(offset: fileOffset + fed + consumed, column: builder.pointee.field + 1, code: parser.error)
             } else if let encoding {
                 outcome = .encoding(offset: fileOffset + encoding.offset, binary: encoding.binary)
-            } else if csv_fini(parser.raw, blockField, blockRecord, builder) != 0 {
+            }
+            fed += n
+        }
+        if outcome == nil {
+            if csv_fini(parser.raw, blockField, blockRecord, builder) != 0 {
                 outcome = builder.pointee.failed ? .failed
                     : .unterminated(line: builder.pointee.lines.line, column: builder.pointee.field + 1)
             } else {
                 outcome = builder.pointee.failed ? .failed : .ok
             }
-        } else {
-            builder.pointee.failure = IngestError(.internalError, file: plan.file, message: "libcsv could not be initialised",
-                                                  hint: "out of memory?")
-            outcome = .failed
         }
-        return (builder.move(), outcome)
+        return (builder.move(), outcome!)
     }
 
     // MARK: - UTF-8

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import ForecastIngest
+@_spi(Fuzzing) @testable import ForecastIngest
 
 /// Large files are cut into blocks parsed in parallel; the result and the first error must not
 /// depend on the block size or the number of threads.
@@ -105,5 +105,45 @@ import Testing
         let physical = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         let reported = String(decoding: physical[(reference?.line ?? 1) - 1], as: UTF8.self)
         #expect(reported.contains("oops"))
+    }
+
+    @Test func multiByteCharactersAcrossSliceAndBlockBoundaries() throws {
+        // An "é" (2 bytes) straddling the 128 KiB parse slice, then blocks of every small size.
+        let prefix = "date,note,price\n2024-01-01,"
+        let filler = String(repeating: "x", count: CSVReader.parseSlice - 1 - prefix.utf8.count)
+        let text = prefix + filler + "éz,1\n2024-01-02,café,2\n2024-01-03,€uro,3\n"
+        #expect(Array(text.utf8)[CSVReader.parseSlice - 1] == 0xC3)
+        for blockSize in [1 << 30, 7, 64, 1000] {
+            for threads in [1, 2] {
+                let s = try read(text.replacingOccurrences(of: "price", with: "price,volume")
+                                     .replacingOccurrences(of: ",1\n", with: ",1,1\n")
+                                     .replacingOccurrences(of: ",2\n", with: ",2,2\n")
+                                     .replacingOccurrences(of: ",3\n", with: ",3,3\n"),
+                                 blockSize: blockSize, threads: threads)
+                #expect(s.target == [1, 2, 3], "block \(blockSize), threads \(threads)")
+            }
+        }
+    }
+
+    @Test func encodingErrorInALaterBlock() throws {
+        var bytes = Array(Self.text(Self.records).utf8)
+        let line = 2601
+        // Find the start of file line 2601 and break the first byte of its note field.
+        var newlines = 0
+        var k = 0
+        while newlines < line - 1 { if bytes[k] == 0x0A { newlines += 1 }; k += 1 }
+        let comma = bytes[k...].firstIndex(of: UInt8(ascii: ","))!
+        bytes[comma + 1] = 0xFF
+        var seen: Set<String> = []
+        for blockSize in [333, 4096, 1 << 30] {
+            for threads in [1, 2] {
+                var options = IngestOptions(path: "blocks.csv", features: ["price", "volume"])
+                options.threads = threads
+                let e = ingestError { try loadSeries(bytes: bytes, name: "blocks.csv", options: options, blockSize: blockSize) }
+                expectError(e, code: 11, kind: .notUTF8, line: line, column: 2, fileSuffix: "blocks.csv")
+                seen.insert(e?.description ?? "")
+            }
+        }
+        #expect(seen.count == 1)
     }
 }
