@@ -498,7 +498,9 @@ private final class BlockRunner {
             let skip = index > firstFailure  // a later block cannot change the outcome
             lock.unlock()
             if !skip {
-                let estimate = range.count / bytesPerLine * 102 / 100 + 64
+                // Rows expected (the buffers are reserved and populated once), at most one per
+                // `columnCount` bytes (a row has columnCount − 1 delimiters and a line end).
+                let estimate = min(range.count / bytesPerLine * 102 / 100 + 64, range.count / max(1, plan.columnCount) + 2)
                 let (builder, outcome) = CSVReader.parseBlock(input.base + range.lowerBound, range.count, fileOffset: range.lowerBound,
                                                               plan: plan, delimiter: delimiter, skipRecords: skipRecords,
                                                               rowEstimate: estimate)
@@ -609,6 +611,7 @@ private final class BlockRunner {
             let task = { (t: Int) in
                 let j = stored[t]
                 out[t] = [Double](unsafeUninitializedCapacity: rows) { column, initialized in
+                    prefault(UnsafeMutableRawBufferPointer(column))
                     var n = 0
                     for slots in slotBases {
                         let b = (slots + j).pointer(to: \.values)!
@@ -663,6 +666,19 @@ private final class BlockRunner {
                         bad: bad, firstBad: firstBad, rowsRead: rows, targetColumn: plan.targetColumn,
                         featureColumns: plan.featureColumns)
     }
+}
+
+/// Maps the pages of a fresh buffer in one system call (MADV_POPULATE_WRITE, Linux 5.14+) instead
+/// of one page fault per 4 KiB while it is filled; a no-op where unsupported.
+func prefault(_ buffer: UnsafeMutableRawBufferPointer) {
+    #if os(Linux)
+    guard let base = buffer.baseAddress, buffer.count >= 1 << 20 else { return }
+    let page = 4096
+    let lo = (Int(bitPattern: base) + page - 1) / page * page
+    let hi = (Int(bitPattern: base) + buffer.count) / page * page
+    let populateWrite: Int32 = 23  // MADV_POPULATE_WRITE, not exported by the Glibc module
+    if hi > lo { _ = madvise(UnsafeMutableRawPointer(bitPattern: lo), hi - lo, populateWrite) }
+    #endif
 }
 
 extension String {
