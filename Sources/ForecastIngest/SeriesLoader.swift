@@ -217,6 +217,7 @@ enum SeriesLoader {
             file: file, delimiter: Character(Unicode.Scalar(raw.delimiter)), delimiterDetected: raw.delimiterDetected,
             decimalComma: raw.decimalComma, hasHeader: raw.hasHeader, columns: raw.names,
             dateColumn: raw.dateColumn.map(name), rowsRead: rowsRead, rowsUsed: lines.count,
+            lastLine: Int(raw.lines.last ?? 0),
             firstDate: dates?.first, lastDate: dates?.last, frequency: frequency,
             missingByColumn: summaryMissing, rowsWithMissing: rowsWithMissing, missingPolicy: options.missing,
             rowsDroppedMissing: rowsDropped, valuesFilled: filled, wasSorted: wasSorted, outOfOrderRows: outOfOrder,

@@ -320,6 +320,8 @@ enum SlidingWindows {
         }
         let n = series.count
         let D = series.dimInput
+        // The error for too few rows points at the last data line (nil for a series built in code).
+        let lastLine: Int? = series.summary.lastLine > 0 ? series.summary.lastLine : nil
         let lost = o.transform.lostPoints
 
         if let fitted {
@@ -334,7 +336,7 @@ enum SlidingWindows {
                                   hint: "pass the same --target and --features as when fitting")
             }
             guard n - lost >= o.timeSteps else {
-                throw IngestError(.tooFewRows, file: file, line: series.count + (series.summary.hasHeader ? 1 : 0),
+                throw IngestError(.tooFewRows, file: file, line: lastLine,
                                   message: "too few rows: \(n) after cleaning, but a window of \(o.timeSteps) steps"
                                       + (lost > 0 ? " plus 1 for --transform \(o.transform.rawValue)" : "") + " is needed",
                                   hint: "give at least \(o.timeSteps + lost) rows")
@@ -345,7 +347,7 @@ enum SlidingWindows {
             // Refine downwards to the smallest sufficient count (enough() is monotone in practice).
             var lo = max(n + 1, o.timeSteps + o.horizon + lost), hi = needed
             while lo < hi { let mid = (lo + hi) / 2; if enough(mid, o) { hi = mid } else { lo = mid + 1 } }
-            throw IngestError(.tooFewRows, file: file, line: series.count + (series.summary.hasHeader ? 1 : 0),
+            throw IngestError(.tooFewRows, file: file, line: lastLine,
                               message: "too few rows: \(n) after cleaning; a window of \(o.timeSteps), horizon \(o.horizon)"
                                   + (lost > 0 ? ", --transform \(o.transform.rawValue)" : "")
                                   + " and splits (test \(o.testFraction), validation \(o.validationFraction)) need at least \(hi)",

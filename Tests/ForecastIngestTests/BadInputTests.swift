@@ -63,6 +63,10 @@ import Testing
         expectError(e, code: 18, kind: .tooFewRows, line: 21, column: nil, fileSuffix: "short.csv")
         #expect(e?.message.contains("20 after cleaning") == true)
         #expect(e?.hint.contains("--window") == true)
+        // The line is the file's last data line, also with blank lines and rows out of order.
+        let messy = try load("date,price\n\n2024-01-02,2\n2024-01-01,1\n\n\n")
+        let e2 = ingestError { try makeWindows(messy, WindowingOptions(timeSteps: 4)) }
+        expectError(e2, code: 18, kind: .tooFewRows, line: 4, column: nil)
     }
 
     @Test func dateThatDoesNotParse() {
