@@ -15,10 +15,32 @@ private let sampleRecord: @convention(c) (Int32, UnsafeMutableRawPointer?) -> Vo
     ctx.unsafelyUnwrapped.assumingMemoryBound(to: SampleCollector.self).pointee.onRecordEnd(c)
 }
 private let blockField: @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeMutableRawPointer?) -> Void = { p, n, ctx in
-    ctx.unsafelyUnwrapped.assumingMemoryBound(to: BlockBuilder.self).pointee.onField(p, n)
+    ctx.unsafelyUnwrapped.assumingMemoryBound(to: BlockBuilder.self).pointee
+        .onField(p.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) }, n)
 }
 private let blockRecord: @convention(c) (Int32, UnsafeMutableRawPointer?) -> Void = { c, ctx in
     ctx.unsafelyUnwrapped.assumingMemoryBound(to: BlockBuilder.self).pointee.onRecordEnd(c)
+}
+
+private let recordingField: @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeMutableRawPointer?) -> Void = { p, n, ctx in
+    ctx.unsafelyUnwrapped.assumingMemoryBound(to: TokenizerComparison.Recorder.self).pointee
+        .onField(p.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) }, n)
+}
+private let recordingRecord: @convention(c) (Int32, UnsafeMutableRawPointer?) -> Void = { c, ctx in
+    ctx.unsafelyUnwrapped.assumingMemoryBound(to: TokenizerComparison.Recorder.self).pointee.onRecordEnd(c)
+}
+
+/// libcsv's callbacks recorded as text (see `TokenizerComparison`).
+enum LibCSVRecording {
+    static func events(_ bytes: [UInt8], delimiter: UInt8) -> [String]? {
+        guard let parser = LibCSVParser(delimiter: delimiter) else { return nil }
+        let recorder = UnsafeMutablePointer<TokenizerComparison.Recorder>.allocate(capacity: 1)
+        recorder.initialize(to: TokenizerComparison.Recorder())
+        defer { recorder.deinitialize(count: 1); recorder.deallocate() }
+        let consumed = bytes.withUnsafeBufferPointer { csv_parse(parser.raw, $0.baseAddress, $0.count, recordingField, recordingRecord, recorder) }
+        guard consumed == bytes.count, csv_fini(parser.raw, recordingField, recordingRecord, recorder) == 0 else { return nil }
+        return recorder.pointee.events
+    }
 }
 
 /// libcsv in strict mode, behind a value that frees it.
@@ -296,6 +318,12 @@ enum CSVReader {
         let builder = UnsafeMutablePointer<BlockBuilder>.allocate(capacity: 1)
         builder.initialize(to: BlockBuilder(plan: plan, skipRecords: skipRecords, rowEstimate: rowEstimate))
         defer { builder.deallocate() }
+        if memchr(p, 0x22, count) == nil {
+            return parseQuoteFreeBlock(p, count, fileOffset: fileOffset, builder: builder, delimiter: delimiter)
+        }
+        if memchr(p, 0x22, count) == nil {
+            return parseQuoteFreeBlock(p, count, fileOffset: fileOffset, builder: builder, delimiter: delimiter)
+        }
         guard let parser = LibCSVParser(delimiter: delimiter) else {
             builder.pointee.failure = IngestError(.internalError, file: plan.file, message: "libcsv could not be initialised",
                                                   hint: "out of memory?")
@@ -337,6 +365,42 @@ enum CSVReader {
             } else {
                 outcome = builder.pointee.failed ? .failed : .ok
             }
+        }
+        return (builder.move(), outcome!)
+    }
+
+    /// `parseBlock` for a block without any quote character: the same validation slice by slice,
+    /// tokenized by `QuoteFreeTokenizer` (libcsv's rules for unquoted text) instead of libcsv.
+    private static func parseQuoteFreeBlock(_ p: UnsafePointer<UInt8>, _ count: Int, fileOffset: Int,
+                                            builder: UnsafeMutablePointer<BlockBuilder>, delimiter: UInt8) -> (BlockBuilder, BlockOutcome) {
+        var tokenizer = QuoteFreeTokenizer(delimiter: delimiter)
+        defer { tokenizer.release() }
+        var outcome: BlockOutcome? = nil
+        var fed = 0
+        while fed < count && outcome == nil {
+            var n = min(parseSlice, count - fed)
+            var encoding: (offset: Int, binary: Bool)? = nil
+            switch validateUTF8(p + fed, n) {
+            case .invalid(let k, let binary):
+                n = k
+                encoding = (fed + k, binary)
+            case .valid(let length):
+                if length < n {
+                    if fed + n == count || length == 0 { encoding = (fed + length, false) }
+                    n = length
+                }
+            }
+            tokenizer.feed(p, fed..<(fed + n), into: &builder.pointee)
+            if builder.pointee.failed {
+                outcome = .failed
+            } else if let encoding {
+                outcome = .encoding(offset: fileOffset + encoding.offset, binary: encoding.binary)
+            }
+            fed += n
+        }
+        if outcome == nil {
+            tokenizer.finish(p, into: &builder.pointee)
+            outcome = builder.pointee.failed ? .failed : .ok
         }
         return (builder.move(), outcome!)
     }

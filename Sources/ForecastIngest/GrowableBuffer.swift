@@ -75,12 +75,6 @@ struct GrowableBuffer<Element: BitwiseCopyable> {
         set { base.unsafelyUnwrapped[i] = newValue }
     }
 
-    /// A Swift array with a copy of the elements.
-    func toArray() -> [Element] {
-        guard let base, count > 0 else { return [] }
-        return Array(UnsafeBufferPointer(start: base, count: count))
-    }
-
     /// Releases the memory; the buffer is empty afterwards.
     mutating func free() {
         if let base { releaseMemory(UnsafeMutableRawPointer(base), bytes: capacity * MemoryLayout<Element>.stride) }

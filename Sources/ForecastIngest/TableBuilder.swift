@@ -239,6 +239,16 @@ struct ColumnSlot {
     var firstValueIsNumber: Bool? = nil
 }
 
+/// Receives the fields and record ends of a CSV text, in the order and form libcsv's callbacks
+/// give them: a field is its bytes without surrounding spaces (nil for an empty unquoted field);
+/// a record end is the CR or LF that ended it (also for blank lines), or -1 at the end.
+protocol CSVFieldSink {
+    mutating func onField(_ p: UnsafePointer<UInt8>?, _ count: Int)
+    mutating func onRecordEnd(_ terminator: Int32)
+    /// Once true, the producer may stop.
+    var failed: Bool { get }
+}
+
 /// Reads one block of the file (a run of whole records) with a fixed plan, converting cells
 /// straight into per-column buffers.
 ///
@@ -246,7 +256,7 @@ struct ColumnSlot {
 /// exclusivity or uniqueness checks. libcsv cannot be stopped from a callback: after the first
 /// error every callback returns at once, and the driver stops feeding. Lines are relative to
 /// the block's first line (1) until the driver adds the block's offset.
-struct BlockBuilder {
+struct BlockBuilder: CSVFieldSink {
     let file: String
     let names: [String]
     let hasHeader: Bool
@@ -301,10 +311,9 @@ struct BlockBuilder {
     // MARK: libcsv callbacks
 
     @inline(__always)
-    mutating func onField(_ raw: UnsafeMutableRawPointer?, _ count: Int) {
+    mutating func onField(_ p: UnsafePointer<UInt8>?, _ count: Int) {
         if failed { return }
         if field == 0 { recordLine = lines.line }
-        let p = raw.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) }
         let cellLine = lines.line
         lines.field(p, count)
         if skipRecords == 0 { process(column: field, p, count, line: cellLine) }
