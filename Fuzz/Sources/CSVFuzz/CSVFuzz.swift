@@ -1,6 +1,7 @@
 // libFuzzer entry point. Byte 0 of an input chooses options (delimiter, missing and duplicate
 // policies, a date format, tiny blocks); the rest is the CSV file. Every input must end in a
 // Series that satisfies the invariants below or in an IngestError — a trap is a finding.
+// Quote-free inputs are also tokenized by both libcsv and the fast tokenizer, which must agree.
 // The date parser is fuzzed on the same bytes, free-form and with a format from the first line.
 @_spi(Fuzzing) import ForecastIngest
 
@@ -48,6 +49,17 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         precondition(error.exitCode != 0 && error.description.contains("Hint: "))
     } catch {
         preconditionFailure("not an IngestError: \(error)")
+    }
+
+    // Quote-free text: the fast tokenizer must give exactly libcsv's fields and record ends,
+    // whatever the pieces it is fed in.
+    if !body.contains(UInt8(ascii: "\"")) {
+        let delimiter: UInt8 = [UInt8(ascii: ","), UInt8(ascii: ";"), 0x09, UInt8(ascii: "|")][Int(control & 0x03)]
+        let reference = TokenizerComparison.libcsvEvents(body, delimiter: delimiter)
+        precondition(reference != nil, "libcsv failed on quote-free text")
+        precondition(TokenizerComparison.quoteFreeEvents(body, delimiter: delimiter) == reference, "tokenizers differ")
+        precondition(TokenizerComparison.quoteFreeEvents(body, delimiter: delimiter, piece: 1 + Int(control % 7)) == reference,
+                     "tokenizers differ when fed in pieces")
     }
 
     // The date parser: the text as is, and with the first line as a format for the second.
