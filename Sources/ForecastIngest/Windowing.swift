@@ -122,6 +122,19 @@ public struct WindowSet: Sendable {
     /// points `targetIndex[i] − T ..< targetIndex[i]`.
     public let targetIndex: [Int]
 
+    /// Windows built elsewhere (tests, synthetic data). Shapes: x (T, N, D), y (N, h), targetIndex N.
+    public init(count: Int, timeSteps: Int, dimInput: Int, horizon: Int, x: [Float], y: [Float], targetIndex: [Int]) {
+        precondition(x.count == timeSteps * count * dimInput && y.count == count * horizon && targetIndex.count == count,
+                     "WindowSet shapes: x (T, N, D), y (N, h), targetIndex (N)")
+        self.count = count
+        self.timeSteps = timeSteps
+        self.dimInput = dimInput
+        self.horizon = horizon
+        self.x = x
+        self.y = y
+        self.targetIndex = targetIndex
+    }
+
     /// Feed-forward input, shape (N, T·D): `flat()[i * T * D + s * D + d] == x[(s * N + i) * D + d]`.
     /// Computed on each call: O(N·T·D).
     public func flat() -> [Float] {
