@@ -1,10 +1,12 @@
 // ForecastIngest: CSV file → cleaned `Series` → `WindowedDataset` for the models.
 //
 // Reading (`loadSeries`)
-//   - libcsv (strict mode) tokenizes; a hand-written decimal parser converts numbers, equal to
-//     glibc strtod bit for bit (`DecimalParser`). Regular files are mapped, cut into ~4 MiB
-//     blocks of whole records and parsed on up to 4 threads; blocks merge in file order, so the
-//     result and the first error do not depend on the thread count.
+//   - libcsv (strict mode) tokenizes; blocks with no quote character at all use
+//     `QuoteFreeTokenizer` instead (libcsv's rules for unquoted text, checked against libcsv by
+//     tests and the fuzzer). A hand-written decimal parser converts numbers, equal to glibc
+//     strtod bit for bit (`DecimalParser`). Regular files are mapped, cut into ~4 MiB blocks of
+//     whole records and parsed on up to 4 threads; blocks merge in file order, so the result
+//     and the first error do not depend on the thread count.
 //   - Delimiter `,` `;` tab `|` detected from the first 50 records (`--delimiter` overrides); with
 //     `;` a decimal comma is accepted. UTF-8 only (a BOM is skipped); CR LF or LF; blank lines
 //     are skipped; quoted fields may hold delimiters, doubled quotes and newlines; spaces around
