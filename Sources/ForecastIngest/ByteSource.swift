@@ -10,9 +10,40 @@ private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count
 private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { Darwin.read(fd, buffer, count) }
 #endif
 
-/// The bytes of the input: a file read sequentially in chunks, or an in-memory buffer.
+/// The whole input in memory: a read-only file mapping, or an allocated copy.
+final class InputRegion: @unchecked Sendable {
+    let base: UnsafePointer<UInt8>
+    let count: Int
+    private let mapped: Bool
+
+    init(base: UnsafePointer<UInt8>, count: Int, mapped: Bool) {
+        self.base = base
+        self.count = count
+        self.mapped = mapped
+    }
+
+    deinit {
+        if mapped {
+            munmap(UnsafeMutableRawPointer(mutating: base), count)
+        } else {
+            UnsafeMutablePointer(mutating: base).deallocate()
+        }
+    }
+
+    /// Gives the pages wholly inside `range` back to the system (they are read again from the
+    /// page cache if touched later), so that resident memory stays at the blocks being parsed.
+    func drop(_ range: Range<Int>) {
+        guard mapped else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let address = Int(bitPattern: base)
+        let lo = (address + range.lowerBound + page - 1) / page * page
+        let hi = (address + range.upperBound) / page * page
+        if hi > lo { _ = madvise(UnsafeMutableRawPointer(bitPattern: lo), hi - lo, MADV_DONTNEED) }
+    }
+}
+
+/// The bytes of the input: a file (mapped, or read in chunks), or an in-memory buffer.
 ///
-/// Reading a file never maps it: resident memory stays at one chunk plus what the reader keeps.
 /// Error paths re-read from the start (`lineContaining`), so the hot path keeps no line index.
 final class ByteSource {
     private enum Storage {
@@ -69,6 +100,41 @@ final class ByteSource {
 
     deinit {
         if case .file(_, let fd) = storage { close(fd) }
+    }
+
+    /// The whole input as one contiguous, read-only region. A regular file is mapped (no copy;
+    /// pages are read on first touch and can be dropped again with `InputRegion.drop`), anything
+    /// else is read into memory. Throws `.unreadablePath` on an I/O error.
+    func contents() throws -> InputRegion {
+        if case .file(_, let fd) = storage, let size, size > 0 {
+            let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
+            if let p, p != MAP_FAILED {
+                _ = madvise(p, size, MADV_SEQUENTIAL)
+                return InputRegion(base: UnsafePointer(p.assumingMemoryBound(to: UInt8.self)), count: size, mapped: true)
+            }
+        }
+        // Not mappable (a pipe, a special file) or in memory: read it all.
+        var capacity = max(size ?? 0, 1 << 16)
+        var base = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        var count = 0
+        do {
+            while true {
+                if count == capacity {
+                    let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+                    bigger.update(from: base, count: count)
+                    base.deallocate()
+                    base = bigger
+                    capacity *= 2
+                }
+                let n = try read(into: base + count, capacity: capacity - count)
+                if n == 0 { break }
+                count += n
+            }
+        } catch {
+            base.deallocate()
+            throw error
+        }
+        return InputRegion(base: UnsafePointer(base), count: count, mapped: false)
     }
 
     /// Reads up to `capacity` bytes into `buffer`; 0 at the end. Throws `.unreadablePath` on an I/O error.

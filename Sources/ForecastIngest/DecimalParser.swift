@@ -48,40 +48,39 @@ struct DecimalParser {
         var negative = false
         if p[i] == UInt8(ascii: "-") { negative = true; i += 1 } else if p[i] == UInt8(ascii: "+") { i += 1 }
 
+        // Digits accumulate with wrapping arithmetic and are counted afterwards: more than 19
+        // significant digits may have wrapped, and go to strtod.
         var mantissa: UInt64 = 0
-        var significant = 0      // digits held in `mantissa` (leading zeros excluded)
+        var significant = 0      // digits in `mantissa`, leading zeros excluded
         var exponent = 0         // decimal exponent to apply to `mantissa`
-        var truncated = false    // a non-zero digit did not fit in 19 digits
-        var sawDigit = false
 
+        let integerStart = i
+        while i < end && p[i] == 0x30 { i += 1 }
+        var run = i
         while i < end {
             let d = p[i] &- 0x30
             if d > 9 { break }
-            sawDigit = true
-            if significant < 19 {
-                if mantissa != 0 || d != 0 { mantissa = mantissa &* 10 &+ UInt64(d); significant += 1 }
-            } else {
-                exponent += 1
-                if d != 0 { truncated = true }
-            }
+            mantissa = mantissa &* 10 &+ UInt64(d)
             i += 1
         }
+        significant = i - run
+        var digits = i - integerStart
         if i < end && (p[i] == UInt8(ascii: ".") || (decimalComma && p[i] == UInt8(ascii: ","))) {
             i += 1
+            let fractionStart = i
+            if mantissa == 0 { while i < end && p[i] == 0x30 { i += 1 } }
+            run = i
             while i < end {
                 let d = p[i] &- 0x30
                 if d > 9 { break }
-                sawDigit = true
-                if significant < 19 {
-                    if mantissa != 0 || d != 0 { mantissa = mantissa &* 10 &+ UInt64(d); significant += 1 }
-                    exponent -= 1
-                } else if d != 0 {
-                    truncated = true
-                }
+                mantissa = mantissa &* 10 &+ UInt64(d)
                 i += 1
             }
+            significant += i - run
+            exponent = fractionStart - i
+            digits += i - fractionStart
         }
-        if !sawDigit { return nil }
+        if digits == 0 { return nil }
         if i < end && (p[i] | 0x20) == UInt8(ascii: "e") {
             i += 1
             var expNegative = false
@@ -89,18 +88,18 @@ struct DecimalParser {
                 expNegative = p[i] == UInt8(ascii: "-"); i += 1
             }
             var value = 0
-            var expDigits = 0
+            let expStart = i
             while i < end {
                 let d = p[i] &- 0x30
                 if d > 9 { break }
                 if value < 100_000 { value = value * 10 + Int(d) }  // saturate: far beyond Double's range
-                expDigits += 1
                 i += 1
             }
-            if expDigits == 0 { return nil }
+            if i == expStart { return nil }
             exponent += expNegative ? -value : value
         }
         if i != end { return nil }
+        let truncated = significant > 19
 
         if mantissa == 0 && !truncated { return negative ? -0.0 : 0.0 }
         if !truncated && mantissa <= (1 << 53) && exponent >= -22 && exponent <= 22 {

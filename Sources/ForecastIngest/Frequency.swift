@@ -85,8 +85,8 @@ public enum Frequency: Equatable, Hashable, Sendable, Codable {
     }
 
     /// Infers the frequency of strictly increasing times (seconds since 1970, UTC) from the median
-    /// spacing. A daily spacing with no Saturday or Sunday and at least one Friday→Monday step is
-    /// `businessDaily`. O(n log n).
+    /// spacing. Dates with no Saturday or Sunday, a median step of one business day and at least
+    /// one step over a weekend are `businessDaily`. O(n log n).
     static func infer(_ seconds: [Double]) -> Frequency {
         guard seconds.count >= 2 else { return .unknown }
         var diffs = [Double]()
@@ -98,18 +98,30 @@ public enum Frequency: Equatable, Hashable, Sendable, Codable {
         func near(_ x: Double, _ tolerance: Double) -> Bool { abs(median - x) <= tolerance }
         if near(60, 0.5) { return .minutely }
         if near(3600, 0.5) { return .hourly }
-        if near(day, 3600) {
+        // Business days: no Saturday or Sunday, and a median step of one business day (calendar
+        // steps of 1 day, 3 over a weekend). Checked first: short weekday series have many 3-day steps.
+        if median >= day - 3600 && median <= 3 * day + 3600 {
             var weekend = false
             var crossesWeekend = false
-            for k in seconds.indices {
+            var businessSteps: [Int] = []
+            businessSteps.reserveCapacity(seconds.count - 1)
+            var previous = CivilCalendar.dayNumber(seconds[0])
+            if CivilCalendar.weekday(days: previous) >= 5 { weekend = true }
+            for k in 1..<seconds.count where !weekend {
                 let d = CivilCalendar.dayNumber(seconds[k])
                 if CivilCalendar.weekday(days: d) >= 5 { weekend = true; break }
-                if k > 0 && CivilCalendar.weekday(days: d) < CivilCalendar.weekday(days: CivilCalendar.dayNumber(seconds[k - 1])) {
-                    crossesWeekend = true
+                if CivilCalendar.weekday(days: d) < CivilCalendar.weekday(days: previous) || d - previous >= 7 { crossesWeekend = true }
+                businessSteps.append(businessIndex(day: d) - businessIndex(day: previous))
+                previous = d
+            }
+            if !weekend {
+                businessSteps.sort()
+                if businessSteps[businessSteps.count / 2] == 1 {
+                    return crossesWeekend ? .businessDaily : .daily
                 }
             }
-            return !weekend && crossesWeekend ? .businessDaily : .daily
         }
+        if near(day, 3600) { return .daily }
         if near(7 * day, 0.5 * day) { return .weekly }
         if median >= 28 * day - 3600 && median <= 31 * day + 3600 { return .monthly }
         if median >= 89 * day - 3600 && median <= 92 * day + 3600 { return .quarterly }

@@ -43,10 +43,13 @@ public struct IngestOptions: Sendable, Equatable {
     public var features: [String]?
     public var missing: MissingPolicy
     public var duplicates: DuplicatePolicy
+    /// Threads for parsing large files (blocks of 4 MiB are parsed in parallel and merged in file
+    /// order, so the result does not depend on it); `nil` uses the available cores, at most 4.
+    public var threads: Int?
 
     public init(path: String, delimiter: Character? = nil, dateColumn: String? = nil,
                 dateFormat: String? = nil, target: String? = nil, features: [String]? = nil,
-                missing: MissingPolicy = .ffill, duplicates: DuplicatePolicy = .error) {
+                missing: MissingPolicy = .ffill, duplicates: DuplicatePolicy = .error, threads: Int? = nil) {
         self.path = path
         self.delimiter = delimiter
         self.dateColumn = dateColumn
@@ -55,5 +58,6 @@ public struct IngestOptions: Sendable, Equatable {
         self.features = features
         self.missing = missing
         self.duplicates = duplicates
+        self.threads = threads
     }
 }

@@ -84,6 +84,8 @@ public struct IngestSummary: Sendable, Equatable {
     public var rowsRead: Int
     /// Rows in the cleaned series.
     public var rowsUsed: Int
+    /// File line of the last data row (0 for a series built in code).
+    public var lastLine: Int
     /// First and last timestamp of the cleaned series.
     public var firstDate: Date?
     public var lastDate: Date?
@@ -112,7 +114,7 @@ public struct IngestSummary: Sendable, Equatable {
     /// A summary with every count zero and no dates; for series built in code.
     public init(file: String, delimiter: Character = ",", delimiterDetected: Bool = false, decimalComma: Bool = false,
                 hasHeader: Bool = true, columns: [String] = [], dateColumn: String? = nil, rowsRead: Int = 0,
-                rowsUsed: Int = 0, firstDate: Date? = nil, lastDate: Date? = nil, frequency: Frequency = .unknown,
+                rowsUsed: Int = 0, lastLine: Int = 0, firstDate: Date? = nil, lastDate: Date? = nil, frequency: Frequency = .unknown,
                 missingByColumn: [String: Int] = [:], rowsWithMissing: Int = 0, missingPolicy: MissingPolicy = .ffill,
                 rowsDroppedMissing: Int = 0, valuesFilled: Int = 0, wasSorted: Bool = false, outOfOrderRows: Int = 0,
                 duplicatePolicy: DuplicatePolicy = .error, duplicatesRemoved: Int = 0, gapCount: Int = 0,
@@ -126,6 +128,7 @@ public struct IngestSummary: Sendable, Equatable {
         self.dateColumn = dateColumn
         self.rowsRead = rowsRead
         self.rowsUsed = rowsUsed
+        self.lastLine = lastLine
         self.firstDate = firstDate
         self.lastDate = lastDate
         self.frequency = frequency

@@ -18,12 +18,19 @@ public func loadSeries(bytes: [UInt8], name: String, options: IngestOptions) thr
     try SeriesLoader.load(ByteSource(bytes: bytes, name: name), options: options)
 }
 
+/// `loadSeries(bytes:name:options:)` with a given block size (bytes), so tests and the fuzzer
+/// can cut small inputs into many blocks.
+@_spi(Fuzzing)
+public func loadSeries(bytes: [UInt8], name: String, options: IngestOptions, blockSize: Int) throws -> Series {
+    try SeriesLoader.load(ByteSource(bytes: bytes, name: name), options: options, blockSize: blockSize)
+}
+
 /// Reads the CSV table and builds the series.
 enum SeriesLoader {
     static let gapsListed = 10
 
-    static func load(_ source: ByteSource, options: IngestOptions) throws -> Series {
-        var raw = try CSVReader.read(source, options: options)
+    static func load(_ source: ByteSource, options: IngestOptions, blockSize: Int = CSVReader.defaultBlockSize) throws -> Series {
+        var raw = try CSVReader.read(source, options: options, blockSize: blockSize)
         return try clean(&raw, options: options)
     }
 
@@ -141,15 +148,21 @@ enum SeriesLoader {
 
         // Missing values over the selected columns.
         let n = lines.count
-        var present = [Bool](repeating: true, count: n)
-        for (c, j) in selected.enumerated() {
-            var count = 0
-            columns[c].withUnsafeBufferPointer { col in
-                for r in 0..<n where col[r].isNaN { count += 1; present[r] = false }
+        var present: [Bool] = []
+        var rowsWithMissing = 0
+        if selected.contains(where: { (raw.missing[$0] ?? 0) > 0 }) {
+            present = [Bool](repeating: true, count: n)
+            for (c, j) in selected.enumerated() {
+                var count = 0
+                columns[c].withUnsafeBufferPointer { col in
+                    for r in 0..<n where col[r].isNaN { count += 1; present[r] = false }
+                }
+                summaryMissing[name(j)] = count
             }
-            summaryMissing[name(j)] = count
+            rowsWithMissing = present.lazy.filter { !$0 }.count
+        } else {
+            for j in selected { summaryMissing[name(j)] = 0 }  // counted while reading: none
         }
-        let rowsWithMissing = present.lazy.filter { !$0 }.count
         var rowsDropped = 0
         var filled = 0
         if rowsWithMissing > 0 {
@@ -204,6 +217,7 @@ enum SeriesLoader {
             file: file, delimiter: Character(Unicode.Scalar(raw.delimiter)), delimiterDetected: raw.delimiterDetected,
             decimalComma: raw.decimalComma, hasHeader: raw.hasHeader, columns: raw.names,
             dateColumn: raw.dateColumn.map(name), rowsRead: rowsRead, rowsUsed: lines.count,
+            lastLine: Int(raw.lines.last ?? 0),
             firstDate: dates?.first, lastDate: dates?.last, frequency: frequency,
             missingByColumn: summaryMissing, rowsWithMissing: rowsWithMissing, missingPolicy: options.missing,
             rowsDroppedMissing: rowsDropped, valuesFilled: filled, wasSorted: wasSorted, outOfOrderRows: outOfOrder,

@@ -122,6 +122,19 @@ public struct WindowSet: Sendable {
     /// points `targetIndex[i] − T ..< targetIndex[i]`.
     public let targetIndex: [Int]
 
+    /// Windows built elsewhere (tests, synthetic data). Shapes: x (T, N, D), y (N, h), targetIndex N.
+    public init(count: Int, timeSteps: Int, dimInput: Int, horizon: Int, x: [Float], y: [Float], targetIndex: [Int]) {
+        precondition(x.count == timeSteps * count * dimInput && y.count == count * horizon && targetIndex.count == count,
+                     "WindowSet shapes: x (T, N, D), y (N, h), targetIndex (N)")
+        self.count = count
+        self.timeSteps = timeSteps
+        self.dimInput = dimInput
+        self.horizon = horizon
+        self.x = x
+        self.y = y
+        self.targetIndex = targetIndex
+    }
+
     /// Feed-forward input, shape (N, T·D): `flat()[i * T * D + s * D + d] == x[(s * N + i) * D + d]`.
     /// Computed on each call: O(N·T·D).
     public func flat() -> [Float] {
@@ -320,6 +333,8 @@ enum SlidingWindows {
         }
         let n = series.count
         let D = series.dimInput
+        // The error for too few rows points at the last data line (nil for a series built in code).
+        let lastLine: Int? = series.summary.lastLine > 0 ? series.summary.lastLine : nil
         let lost = o.transform.lostPoints
 
         if let fitted {
@@ -334,7 +349,7 @@ enum SlidingWindows {
                                   hint: "pass the same --target and --features as when fitting")
             }
             guard n - lost >= o.timeSteps else {
-                throw IngestError(.tooFewRows, file: file, line: series.count + (series.summary.hasHeader ? 1 : 0),
+                throw IngestError(.tooFewRows, file: file, line: lastLine,
                                   message: "too few rows: \(n) after cleaning, but a window of \(o.timeSteps) steps"
                                       + (lost > 0 ? " plus 1 for --transform \(o.transform.rawValue)" : "") + " is needed",
                                   hint: "give at least \(o.timeSteps + lost) rows")
@@ -345,7 +360,7 @@ enum SlidingWindows {
             // Refine downwards to the smallest sufficient count (enough() is monotone in practice).
             var lo = max(n + 1, o.timeSteps + o.horizon + lost), hi = needed
             while lo < hi { let mid = (lo + hi) / 2; if enough(mid, o) { hi = mid } else { lo = mid + 1 } }
-            throw IngestError(.tooFewRows, file: file, line: series.count + (series.summary.hasHeader ? 1 : 0),
+            throw IngestError(.tooFewRows, file: file, line: lastLine,
                               message: "too few rows: \(n) after cleaning; a window of \(o.timeSteps), horizon \(o.horizon)"
                                   + (lost > 0 ? ", --transform \(o.transform.rawValue)" : "")
                                   + " and splits (test \(o.testFraction), validation \(o.validationFraction)) need at least \(hi)",

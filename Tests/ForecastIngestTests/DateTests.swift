@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+@testable import ForecastIngest
+
+/// Date forms, the date column's discovery, and the date parser itself.
+@Suite struct DateTests {
+    @Test(arguments: [
+        ("2024-02-29", utc(2024, 2, 29)),
+        ("2024-02-29T13:45", utc(2024, 2, 29, 13, 45)),
+        ("2024-02-29T13:45:30", utc(2024, 2, 29, 13, 45, 30)),
+        ("2024-02-29T13:45:30Z", utc(2024, 2, 29, 13, 45, 30)),
+        ("2024-02-29T13:45:30+02:00", utc(2024, 2, 29, 11, 45, 30)),
+        ("2024-02-29T13:45-05:30", utc(2024, 2, 29, 19, 15)),
+        ("2024-02-29 13:45:30", utc(2024, 2, 29, 13, 45, 30)),
+        ("2024/02/29", utc(2024, 2, 29)),
+        ("1709214330", utc(2024, 2, 29, 13, 45, 30)),
+        ("2024-03", utc(2024, 3, 1)),
+    ])
+    func isoFormsAndEpochSeconds(_ text: String, _ expected: Date) throws {
+        let parser = try DateParser()
+        #expect(parser.parse(text) == expected, "\(text)")
+    }
+
+    @Test(arguments: ["2023-02-29", "2024-13-01", "2024-00-10", "2024-04-31", "2024-01-01T24:00",
+                      "2024-01-01T10:60", "2024-01-01T10:00:00+25:00", "2024-01-01x", "24-01-01", "01.02.2024",
+                      "", "2024-01-01T", "abc", "2024-01-01 9:00"])
+    func invalidDatesAreRejected(_ text: String) throws {
+        #expect(try DateParser().parse(text) == nil, "\(text)")
+    }
+
+    @Test func dateFormatOption() throws {
+        let s = try load("Datum;Kurs\n31.01.2024;1,5\n01.02.2024;2,5\n") { $0.dateFormat = "%d.%m.%Y" }
+        #expect(s.dates == [utc(2024, 1, 31), utc(2024, 2, 1)])
+        #expect(s.target == [1.5, 2.5])
+        #expect(s.summary.dateColumn == "Datum")
+
+        let names = try DateParser(format: "%d %b %Y %I:%M %p")
+        #expect(names.parse("05 Mar 2024 01:30 PM") == utc(2024, 3, 5, 13, 30))
+        #expect(try DateParser(format: "%B %d, %Y").parse("february 29, 2024") == utc(2024, 2, 29))
+        #expect(try DateParser(format: "%Y%m%d").parse("20240131") == utc(2024, 1, 31))
+        #expect(try DateParser(format: "%y-%j").parse("24-060") == utc(2024, 2, 29))
+        #expect(try DateParser(format: "%m/%d/%Y").parse("2024-01-31") == nil)
+    }
+
+    @Test func invalidDateFormatIsAUsageError() {
+        let e = ingestError { try load("d,v\n2024-01-01,1\n") { $0.dateFormat = "%d.%q.%Y" } }
+        #expect(e?.exitCode == 64)
+        #expect(e?.kind == .invalidOption)
+        #expect(e?.description.contains("%q") == true)
+        let noYear = ingestError { try DateParser(format: "%d.%m") }
+        #expect(noYear?.exitCode == 64)
+    }
+
+    @Test(arguments: ["date", "Time", "TIMESTAMP", "datetime", "ds"])
+    func dateColumnFoundByName(_ name: String) throws {
+        let s = try load("value,\(name)\n1,2024-01-01\n2,2024-01-02\n")
+        #expect(s.summary.dateColumn == name)
+        #expect(s.dates == [utc(2024, 1, 1), utc(2024, 1, 2)])
+        #expect(s.targetName == "value")
+    }
+
+    @Test func epochSecondsInANamedColumn() throws {
+        let s = try load("timestamp,price\n1704067200,1\n1704153600,2\n")
+        #expect(s.dates == [utc(2024, 1, 1), utc(2024, 1, 2)])
+        #expect(s.target == [1, 2])
+    }
+
+    @Test func dateColumnFoundByContent() throws {
+        let s = try load("price,when\n1,2024-01-01 09:00:00\n2,2024-01-01 10:00:00\n3,2024-01-01 11:00:00\n")
+        #expect(s.summary.dateColumn == "when")
+        #expect(s.frequency == .hourly)
+    }
+
+    @Test func dateColumnGivenByOption() throws {
+        // Two date-like columns: the option chooses the second.
+        let s = try load("opened,closed,price\n2024-01-01,2024-02-01,1\n2024-01-02,2024-03-01,2\n") {
+            $0.dateColumn = "CLOSED"
+        }
+        #expect(s.summary.dateColumn == "closed")
+        #expect(s.dates == [utc(2024, 2, 1), utc(2024, 3, 1)])
+    }
+
+    @Test func unknownDateColumnIsASelectionError() {
+        let e = ingestError { try load("date,price\n2024-01-01,1\n") { $0.dateColumn = "day" } }
+        expectError(e, code: 16, kind: .columnSelection, line: 1, column: nil)
+        #expect(e?.message.contains("\"date\", \"price\"") == true)
+    }
+}
