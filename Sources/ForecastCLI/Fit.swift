@@ -65,8 +65,7 @@ struct Fit: ParsableCommand {
 enum FitSummary {
     static func text(_ outcome: FitOutcome) -> String {
         let run = outcome.run
-        var lines: [String] = []
-        lines.append("data     \(run.dataset.filePath): \(run.dataset.rows) rows, \(run.dataset.frequency.name), target \(run.dataset.target)")
+        var lines: [String] = outcome.dataLines.map { "data     " + $0 }
         lines.append("models   " + run.models.map { m in
             if let mase = m.testMetrics.first?.mase, m.status.isOK { return "\(m.name) \(String(format: "%.3f", mase))" }
             return "\(m.name) failed"

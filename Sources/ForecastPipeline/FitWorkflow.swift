@@ -21,6 +21,8 @@ public struct FitOutcome {
     public var run: RunResult
     public var paths: ReportPaths
     public var exitCode: Int32
+    /// What ingest and windowing did, one line each, for the terminal.
+    public var dataLines: [String]
 }
 
 /// An error in the fit configuration found before any work (exit 64).
@@ -87,7 +89,8 @@ public struct FitWorkflow {
         let paths = try ReportWriter(root: URL(fileURLWithPath: c.reportsDirectory))
             .write(files: fitted.files, dataset: c.datasetName ?? ReportWriter.slug(forDataFile: c.input),
                    date: fitted.run.startedAt)
-        return FitOutcome(run: fitted.run, paths: paths, exitCode: fitted.allTrainedModelsFailed ? 30 : 0)
+        return FitOutcome(run: fitted.run, paths: paths, exitCode: fitted.allTrainedModelsFailed ? 30 : 0,
+                          dataLines: fitted.dataLines)
     }
 
     /// Everything a fit computes, not yet written: the evaluated run and the files of its report
@@ -98,6 +101,8 @@ public struct FitWorkflow {
         public var series: Series
         public var season: Int?
         public var allTrainedModelsFailed: Bool
+        /// Ingest summary and tensor shapes, one line each.
+        public var dataLines: [String]
     }
 
     /// Ingest, windows, training and evaluation; writes nothing.
@@ -153,7 +158,21 @@ public struct FitWorkflow {
             files.append(ReportFile(name: "model-\(t.output.name).ckpt", contents: { bytes }))
         }
         let allFailed = !trained.isEmpty && trained.allSatisfy { $0.output.failureReason != nil }
-        return Evaluated(run: run, files: files, series: series, season: season.season, allTrainedModelsFailed: allFailed)
+        return Evaluated(run: run, files: files, series: series, season: season.season, allTrainedModelsFailed: allFailed,
+                         dataLines: Self.dataLines(series: series, dataset: dataset))
+    }
+
+    /// The ingest summary a user can check at a glance, then what the models see.
+    static func dataLines(series: Series, dataset: WindowedDataset) -> [String] {
+        var lines = series.summary.lines
+        if series.summary.gapCount == 0 { lines.append("gaps: none beyond the \(series.frequency.name) calendar") }
+        lines.append("target: \(series.targetName); input features: \(series.featureNames.joined(separator: ", ")) (dim_input \(dataset.dimInput))")
+        lines.append("transform \(dataset.transform.rawValue), scaling \(dataset.scaler.kind.rawValue) fitted on the \(dataset.validationStart) training points")
+        let T = dataset.timeSteps, D = dataset.dimInput, h = dataset.horizon
+        for (name, set) in [("train", dataset.train), ("validation", dataset.validation), ("test", dataset.test)] {
+            lines.append("\(name): \(set.count) windows, x (\(T), \(set.count), \(D)) time-major, flat (\(set.count), \(T * D)), y (\(set.count), \(h))")
+        }
+        return lines
     }
 
     // MARK: - Training
