@@ -73,8 +73,13 @@ enum FitSummary {
         if let pick = run.pickedModel {
             lines.append("pick     \(pick.name) (\(run.pickReason))")
             for f in pick.nextForecasts {
-                let band = f.intervals.last.map { String(format: " [%.4g, %.4g] %g%%", $0.lower, $0.upper, $0.level * 100) } ?? ""
-                lines.append("next     \(run.dataset.frequency.format(f.date)): \(String(format: "%.6g", f.value))\(band)")
+                let bands = f.intervals.map { b in
+                    b.lower.isFinite && b.upper.isFinite
+                        ? String(format: "%g%% [%.6g, %.6g]", b.level * 100, b.lower, b.upper)
+                        : String(format: "%g%% unbounded (too few validation points)", b.level * 100)
+                }
+                lines.append("next     \(run.dataset.frequency.format(f.date)): \(String(format: "%.6g", f.value))"
+                             + (bands.isEmpty ? "" : "  " + bands.joined(separator: ", ")))
             }
         } else {
             lines.append("pick     none: every model failed")

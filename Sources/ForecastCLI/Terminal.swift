@@ -34,7 +34,9 @@ struct Terminal {
         guard stderrIsTTY else { return nil }
         return { p in
             let v = p.validationLoss.map { String(format: "  val %.4f", $0) } ?? ""
-            let line = String(format: "training %@  epoch %d/%d  loss %.4f%@", p.model, p.epoch, p.maxEpochs, p.trainLoss, v)
+            // Early stopping usually ends sooner, so the time left is an upper bound.
+            let left = Double(p.maxEpochs - p.epoch) * p.seconds
+            let line = String(format: "training %@  epoch %d/%d  loss %.4f%@  ≤%.0fs left", p.model, p.epoch, p.maxEpochs, p.trainLoss, v, left)
             FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
         }
     }
