@@ -91,7 +91,9 @@ public struct ReportWriter {
 
         for file in files {
             precondition(!file.name.contains("/") && !file.name.hasPrefix("."), "report file names are plain names")
-            try ReportWriter.writeFlushed(try file.contents(), to: tmp.appendingPathComponent(file.name))
+            // The folder is private until renamed, so no per-file rename is needed.
+            let url = tmp.appendingPathComponent(file.name)
+            try AtomicFile.writeNewFile(try file.contents(), at: url, reportingPath: url.path)
         }
         ReportWriter.fsyncPath(tmp.path)
 
@@ -152,26 +154,6 @@ public struct ReportWriter {
         f.timeZone = timeZone
         f.dateFormat = "yyyy-MM-dd"
         return f.string(from: date)
-    }
-
-    /// Writes a new file and flushes it to disk (the folder is private until renamed, so no
-    /// per-file rename is needed).
-    static func writeFlushed(_ data: Data, to url: URL) throws {
-        let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw AtomicWriteError(path: url.path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress!.advanced(by: offset), raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw AtomicWriteError(path: url.path, reason: String(cString: strerror(errno)))
-                }
-                offset += n
-            }
-        }
-        guard fsync(fd) == 0 else { throw AtomicWriteError(path: url.path, reason: String(cString: strerror(errno))) }
     }
 
     /// Flushes a folder's entries (best effort: some file systems refuse fsync on folders).
