@@ -98,7 +98,7 @@ public struct ReportWriter {
         ReportWriter.fsyncPath(tmp.path)
 
         // Publish under the first free name for the day.
-        let day = ReportWriter.dayString(date, timeZone: timeZone)
+        let day = Format.day(date, timeZone: timeZone)
         var attempt = 1
         while published == nil {
             let name = attempt == 1 ? day : "\(day)-\(attempt)"
@@ -146,14 +146,6 @@ public struct ReportWriter {
         }
         let trimmed = out.trimmingCharacters(in: CharacterSet(charactersIn: "-"))
         return trimmed.isEmpty ? "dataset" : trimmed
-    }
-
-    static func dayString(_ date: Date, timeZone: TimeZone) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = timeZone
-        f.dateFormat = "yyyy-MM-dd"
-        return f.string(from: date)
     }
 
     /// Flushes a folder's entries (best effort: some file systems refuse fsync on folders).
