@@ -1,4 +1,5 @@
 import Foundation
+import ForecastIngest
 
 /// The three consecutive parts of a series: the models train on `train`, are chosen on
 /// `validation`, and are scored on `test`. Indices are into the full series.
@@ -97,15 +98,16 @@ public struct RunEvaluation: Codable, Sendable {
 /// - skill against the naive forecast on the same targets,
 /// - a Diebold–Mariano test against the naive forecast on the test part (step 1),
 /// - split-conformal intervals from the validation residuals, per step, with their test coverage,
-/// - next forecasts dated with the data frequency;
+/// - next forecasts dated with the data frequency (see `nextDateFrequency`);
 /// then picks a model on validation MAE (`ModelSelection`) and runs the pick-vs-naive and
 /// best-recurrent-vs-feed-forward Diebold–Mariano tests.
 public struct RunEvaluator: Sendable {
     /// Target values on the original scale, every row (after missing values were filled).
     public var series: [Double]
-    /// One date per value, increasing.
+    /// One date per value, increasing (for a dateless series, synthetic ones at a fixed spacing).
     public var dates: [Date]
-    public var frequency: DataFrequency
+    /// The frequency ingest inferred; next forecasts are dated with its `advance(_:by:)`.
+    public var frequency: Frequency
     public var split: SeriesSplit
     /// Steps ahead (≥ 1).
     public var horizon: Int
@@ -114,7 +116,7 @@ public struct RunEvaluator: Sendable {
     /// Nominal interval coverages.
     public var intervalLevels: [Double]
 
-    public init(series: [Double], dates: [Date], frequency: DataFrequency, split: SeriesSplit,
+    public init(series: [Double], dates: [Date], frequency: Frequency, split: SeriesSplit,
                 horizon: Int = 1, season: Int?, intervalLevels: [Double] = [0.8, 0.95]) {
         precondition(series.count == dates.count, "RunEvaluator: one date per value")
         precondition(split.test.upperBound <= series.count, "RunEvaluator: split beyond the series")
@@ -126,6 +128,13 @@ public struct RunEvaluator: Sendable {
         self.horizon = horizon
         self.season = season
         self.intervalLevels = intervalLevels
+    }
+
+    /// The frequency next forecasts are dated with: the data's, except that a series without
+    /// dates (`.unknown`, numbered with synthetic dates) continues the spacing of its last two dates.
+    var nextDateFrequency: Frequency {
+        guard frequency == .unknown, dates.count >= 2 else { return frequency }
+        return .irregular(step: dates[dates.count - 1].timeIntervalSince(dates[dates.count - 2]))
     }
 
     /// The baselines' outputs: naive, seasonal naive (if a season is set), drift. A baseline
@@ -225,8 +234,9 @@ public struct RunEvaluator: Sendable {
         }
 
         let last = dates[dates.count - 1]
+        let stepping = nextDateFrequency
         result.nextForecasts = output.nextForecast.prefix(horizon).enumerated().map { j, value in
-            NextForecast(step: j + 1, date: frequency.advance(last, by: j + 1), value: value,
+            NextForecast(step: j + 1, date: stepping.advance(last, by: j + 1), value: value,
                          intervals: intervalLevels.indices.map { l in
                              IntervalBound(level: intervalLevels[l], lower: value - halfWidths[l][j], upper: value + halfWidths[l][j])
                          })

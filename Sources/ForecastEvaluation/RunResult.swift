@@ -1,4 +1,5 @@
 import Foundation
+import ForecastIngest
 
 /// Everything one `forecast fit` run produced, as plain values: the evaluation module fills the
 /// model results (`RunEvaluator`), the lead fills the dataset description and reproducibility
@@ -6,7 +7,7 @@ import Foundation
 ///
 /// Dates are `Date` instants; they are shown with `dataset.frequency.format(_:)` (UTC; date only
 /// for daily and coarser data, with time for sub-daily data).
-public struct RunResult: Codable, Sendable {
+public struct RunResult: Sendable {
     public var dataset: DatasetSummary
     /// Baselines first, then the trained models, in the order given to the evaluator.
     public var models: [ModelResult]
@@ -55,7 +56,7 @@ public struct RunResult: Codable, Sendable {
 }
 
 /// The data a run used, as the report's "Data" section shows it.
-public struct DatasetSummary: Codable, Sendable {
+public struct DatasetSummary: Sendable {
     /// Path as given on the command line, and the SHA-256 of the file's bytes (lowercase hex).
     public var filePath: String
     public var sha256: String
@@ -63,13 +64,14 @@ public struct DatasetSummary: Codable, Sendable {
     public var rows: Int
     public var firstDate: Date
     public var lastDate: Date
-    public var frequency: DataFrequency
+    public var frequency: Frequency
     public var target: String
     public var features: [String]
     /// Missing values found, and how they were filled (e.g. "forward fill", "linear interpolation").
     public var missingCount: Int
     public var missingPolicy: String
-    /// Gaps in the calendar (periods with no row at all).
+    /// Gaps in the calendar (periods with no row at all): ingest's list, which holds only the
+    /// first few of a series with many gaps.
     public var gaps: [Gap]
     /// Transform of the target before training (e.g. "none", "log", "difference") and the scaling
     /// (e.g. "z-score fitted on the training part").
@@ -86,7 +88,7 @@ public struct DatasetSummary: Codable, Sendable {
     public var season: SeasonChoice
 
     public init(filePath: String, sha256: String, rows: Int, firstDate: Date, lastDate: Date,
-                frequency: DataFrequency, target: String, features: [String], missingCount: Int,
+                frequency: Frequency, target: String, features: [String], missingCount: Int,
                 missingPolicy: String, gaps: [Gap], transform: String, scaling: String, window: Int,
                 horizon: Int, trainCount: Int, validationCount: Int, testCount: Int, season: SeasonChoice) {
         self.filePath = filePath
@@ -108,19 +110,6 @@ public struct DatasetSummary: Codable, Sendable {
         self.validationCount = validationCount
         self.testCount = testCount
         self.season = season
-    }
-}
-
-/// A stretch of the calendar with no rows: `missingPeriods` expected timestamps between `after`
-/// and `before` (both present in the data).
-public struct Gap: Codable, Equatable, Sendable {
-    public var after: Date
-    public var before: Date
-    public var missingPeriods: Int
-    public init(after: Date, before: Date, missingPeriods: Int) {
-        self.after = after
-        self.before = before
-        self.missingPeriods = missingPeriods
     }
 }
 

@@ -1,3 +1,5 @@
+import ForecastIngest
+
 /// What a data frequency says about seasonality.
 public enum SeasonDefault: Codable, Hashable, Sendable {
     /// No season: the naive forecast is the MASE reference.
@@ -7,6 +9,18 @@ public enum SeasonDefault: Codable, Hashable, Sendable {
     /// A season that is used only if the seasonal naive forecast beats the naive forecast on the
     /// training part (business-daily 5, weekly 52).
     case ifHelps(Int)
+
+    /// The season `frequency` suggests for the seasonal naive baseline and MASE: its
+    /// `defaultSeason` — known for monthly 12, quarterly 4, daily 7 and hourly 24; business-daily 5
+    /// and weekly 52 only if the seasonal naive beats the naive on the training part; none for
+    /// the others (minutely, yearly, irregular, unknown).
+    public init(_ frequency: Frequency) {
+        guard let m = frequency.defaultSeason else { self = .none; return }
+        switch frequency {
+        case .businessDaily, .weekly: self = .ifHelps(m)
+        default: self = .known(m)
+        }
+    }
 }
 
 /// The season used by the seasonal naive baseline and by MASE, and why.

@@ -117,11 +117,11 @@ public struct FitWorkflow {
         let dataset = try makeWindows(series, try windowingOptions(c))
         let y = dataset.targetLevels
         let dates = series.dates ?? syntheticDates(count: y.count)
-        let frequency = DataFrequency(series.frequency)
+        let frequency = series.frequency
         let split = SeriesSplit(train: 0..<dataset.validationStart,
                                 validation: dataset.validationStart..<dataset.testStart,
                                 test: dataset.testStart..<y.count)
-        let season = chooseSeason(frequencyDefault: frequency.defaultSeason, override: c.season,
+        let season = chooseSeason(frequencyDefault: SeasonDefault(frequency), override: c.season,
                                   trainingSeries: Array(y[split.train]))
 
         // 2. Train the neural models (baselines are added by the evaluator).
@@ -140,7 +140,7 @@ public struct FitWorkflow {
             firstDate: dates.first ?? started, lastDate: dates.last ?? started,
             frequency: frequency, target: series.targetName, features: series.featureNames,
             missingCount: summary.missingCount, missingPolicy: summary.missingPolicy.rawValue,
-            gaps: summary.gaps.map { ForecastEvaluation.Gap(after: $0.after, before: $0.before, missingPeriods: $0.missingPeriods) },
+            gaps: summary.gaps,
             transform: c.transform, scaling: c.scaling, window: c.window, horizon: c.horizon,
             trainCount: dataset.train.count, validationCount: dataset.validation.count,
             testCount: dataset.test.count, season: season)
@@ -334,24 +334,6 @@ public struct FitWorkflow {
     func syntheticDates(count: Int) -> [Date] {
         let origin = Date(timeIntervalSince1970: 946_684_800)
         return (0..<count).map { origin.addingTimeInterval(Double($0) * 86_400) }
-    }
-}
-
-extension DataFrequency {
-    /// The evaluation's view of ingest's inferred frequency.
-    init(_ f: Frequency) {
-        switch f {
-        case .minutely: self = .fixed(seconds: 60)
-        case .hourly: self = .hourly
-        case .daily: self = .daily
-        case .businessDaily: self = .businessDaily
-        case .weekly: self = .weekly
-        case .monthly: self = .monthly
-        case .quarterly: self = .quarterly
-        case .yearly: self = .yearly
-        case .irregular(let step): self = .fixed(seconds: step)
-        case .unknown: self = .fixed(seconds: 86_400)
-        }
     }
 }
 

@@ -127,10 +127,10 @@ public enum DriftChart {
     /// The report section "How the last forecast did": the latest live score, a link to the
     /// chart file (written by the caller from `svg`), and the recent runs as a table.
     public static func markdownSection(latest: LiveScore?, points: [DriftPoint], chartFile: String?) -> String {
-        func n(_ x: Double?) -> String { x.map { String(format: "%.4g", $0) } ?? "–" }
+        let n = tableNumber
         var md = "## How the last forecast did\n\n"
         if let s = latest {
-            let interval = s.forecast.lower.flatMap { lo in s.forecast.upper.map { "[\(n(lo)), \(n($0))]" } } ?? "–"
+            let interval = tableInterval(s.forecast)
             let inside = s.insideInterval.map { $0 ? "yes" : "**no**" } ?? "–"
             md += "| forecast made | for | model | forecast | interval | actual | error | scaled error | inside interval |\n"
             md += "|---|---|---|---:|---|---:|---:|---:|---|\n"

@@ -40,16 +40,7 @@ public enum RunCommand {
         do {
             let summary = try PipelineRunner(pipeline: pipeline, executor: executor(pipeline), options: options, console: out).run()
             return summary.exitCode
-        } catch let e as UnknownJobError {
-            out.error("error: \(e)")
-            return e.exitCode
-        } catch let e as LockHeldError {
-            out.error("error: \(e)")
-            return e.exitCode
-        } catch let e as LockFileError {
-            out.error("error: \(e)")
-            return e.exitCode
-        } catch let e as LogFileError {
+        } catch let e as any PipelineCommandError {
             out.error("error: \(e)")
             return e.exitCode
         } catch {
@@ -131,7 +122,7 @@ public enum ScheduleCommand {
         } catch let e as PipelineFileErrors {
             console.error(e.description)
             return e.exitCode
-        } catch let e as CrontabError {
+        } catch let e as any PipelineCommandError {
             console.error("error: \(e)")
             return e.exitCode
         } catch {

@@ -1,5 +1,17 @@
 import Foundation
 
+/// An error that `forecast run` and `forecast schedule` print as "error: <description>" before
+/// exiting with `exitCode` (a pipeline file's own errors carry their location and print as is).
+protocol PipelineCommandError: Error, CustomStringConvertible {
+    var exitCode: Int32 { get }
+}
+
+extension UnknownJobError: PipelineCommandError {}
+extension LockHeldError: PipelineCommandError {}
+extension LockFileError: PipelineCommandError {}
+extension LogFileError: PipelineCommandError {}
+extension CrontabError: PipelineCommandError {}
+
 /// One problem in a pipeline file, located by YAML line and column (both 1-based; nil when the
 /// problem concerns the whole file, e.g. it cannot be read).
 public struct PipelineError: Error, Hashable, CustomStringConvertible, Sendable {

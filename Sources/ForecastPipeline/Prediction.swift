@@ -67,7 +67,7 @@ public struct Prediction {
         let net = try checkpoint.makeNetwork()
         let output = net.predict(x: dataset.nextInput(), count: 1)
         let values = dataset.inverseNext(output)
-        let frequency = DataFrequency(series.frequency)
+        let frequency = series.frequency
         let dates = dataset.nextDates()
         let points = values.enumerated().map { k, v in
             PredictedPoint(step: k + 1, date: dates.map { frequency.format($0[k]) }, value: v)

@@ -51,14 +51,14 @@ public enum ReportIndex {
     }
 
     public static func markdown(_ entries: [IndexEntry], generated: Date, pipeline: String) -> String {
-        func n(_ x: Double?) -> String { x.map { String(format: "%.4g", $0) } ?? "–" }
+        let n = tableNumber
         var md = "# Forecast reports\n\n"
         md += "Pipeline `\(pipeline)`, index written \(timestamp(generated)).\n\n"
         md += "| job | last run | status | pick | next forecast | interval | test MASE | live scaled error | next run | report |\n"
         md += "|---|---|---|---|---|---|---:|---:|---|---|\n"
         for e in entries {
             let forecast = e.forecast.map { "\(n($0.value)) for \(timestamp($0.date))" } ?? "–"
-            let interval = e.forecast.flatMap { f in f.lower.flatMap { lo in f.upper.map { "[\(n(lo)), \(n($0))]" } } } ?? "–"
+            let interval = e.forecast.map(tableInterval) ?? "–"
             let status = e.lastStatus.map { $0 == .failed ? "**failed**" : $0.rawValue } ?? "never run"
             let link = e.link.map { "[latest](\($0)/report.md)" } ?? "–"
             let next = e.nextRun.map(timestamp) ?? (e.schedule == nil ? "by hand" : "–")
@@ -84,4 +84,15 @@ public enum ReportIndex {
         while i < a.count && i < b.count && a[i] == b[i] { i += 1 }
         return (Array(repeating: "..", count: a.count - i) + b[i...]).joined(separator: "/")
     }
+}
+
+// Markdown table cells shared by index.md and the report's live-error section.
+
+/// A number with 4 significant digits, or "–" when there is none.
+func tableNumber(_ x: Double?) -> String { x.map { String(format: "%.4g", $0) } ?? "–" }
+
+/// A forecast's interval, "[lower, upper]", or "–" when it has no bounds.
+func tableInterval(_ f: ForecastPoint) -> String {
+    guard let lower = f.lower, let upper = f.upper else { return "–" }
+    return "[\(tableNumber(lower)), \(tableNumber(upper))]"
 }

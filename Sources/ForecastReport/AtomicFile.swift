@@ -13,29 +13,36 @@ public enum AtomicFile {
         let dir = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw AtomicWriteError(path: url.path, reason: String(cString: strerror(errno))) }
-        var ok = false
-        defer { if !ok { unlink(tmp.path) } }
+        do { try writeNewFile(data, at: tmp, reportingPath: url.path) } catch {
+            unlink(tmp.path)
+            throw error
+        }
+        guard rename(tmp.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(tmp.path)
+            throw AtomicWriteError(path: url.path, reason: reason)
+        }
+    }
+
+    /// Creates the file `url` (it must not exist), writes all of `data` and flushes it to disk.
+    /// Errors name `reportingPath`, the file the caller is really writing. O(data.count).
+    static func writeNewFile(_ data: Data, at url: URL, reportingPath: String) throws {
+        func failure() -> AtomicWriteError { AtomicWriteError(path: reportingPath, reason: String(cString: strerror(errno))) }
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw failure() }
+        defer { close(fd) }
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             var offset = 0
             while offset < raw.count {
                 let n = Glibc.write(fd, raw.baseAddress!.advanced(by: offset), raw.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    let reason = String(cString: strerror(errno))
-                    close(fd)
-                    throw AtomicWriteError(path: url.path, reason: reason)
+                    throw failure()
                 }
                 offset += n
             }
         }
-        fsync(fd)
-        close(fd)
-        guard rename(tmp.path, url.path) == 0 else {
-            throw AtomicWriteError(path: url.path, reason: String(cString: strerror(errno)))
-        }
-        ok = true
+        guard fsync(fd) == 0 else { throw failure() }
     }
 
     /// Writes `text` as UTF-8 to `url` atomically.

@@ -30,6 +30,9 @@ public struct MarkdownReport {
         self.timeZone = timeZone
     }
 
+    /// One row of a markdown table from cells that are already escaped.
+    static func tableRow(_ cells: [String]) -> String { "| " + cells.joined(separator: " | ") + " |" }
+
     public func render() -> String {
         var out: [String] = []
         let fileName = URL(fileURLWithPath: run.dataset.filePath).lastPathComponent
@@ -171,7 +174,7 @@ public struct MarkdownReport {
             out.append("")
         }
         let header = ["Model", "Params"] + columns.map(\.header) + ["DM p vs naive", "Epochs", "Train time"]
-        out.append("| " + header.joined(separator: " | ") + " |")
+        out.append(Self.tableRow(header))
         out.append("|" + header.enumerated().map { $0.offset == 0 ? "---" : "---:" }.joined(separator: "|") + "|")
         for m in models {
             var name = Escape.markdown(m.name)
@@ -186,7 +189,7 @@ public struct MarkdownReport {
             cells.append(dmCell(m))
             cells.append(m.epochsRun.map(String.init) ?? "—")
             cells.append(m.trainSeconds.map { Format.seconds($0) } ?? "—")
-            out.append("| " + cells.joined(separator: " | ") + " |")
+            out.append(Self.tableRow(cells))
         }
         out.append("")
         let seasonText = run.dataset.season.season.map { "the seasonal naive forecast (m = \($0))" } ?? "the naive forecast"
@@ -217,7 +220,7 @@ public struct MarkdownReport {
         let models = run.models.filter { $0.status.isOK && !$0.testMetrics.isEmpty }
         var out = ["### Test MAE by step ahead", ""]
         let header = ["Model"] + (1...h).map { "t+\($0)" }
-        out.append("| " + header.joined(separator: " | ") + " |")
+        out.append(Self.tableRow(header))
         out.append("|---|" + String(repeating: "---:|", count: h))
         let bestPerStep: [Double?] = (0..<h).map { s in models.compactMap { $0.testMetrics.count > s ? $0.testMetrics[s].mae : nil }.min() }
         for m in models {
@@ -226,7 +229,7 @@ public struct MarkdownReport {
                 let text = Format.number(m.testMetrics[s].mae)
                 return bestPerStep[s].map { Format.number($0) == text } == true ? "**\(text)**" : text
             }
-            out.append("| \(Escape.markdown(m.name)) | " + cells.joined(separator: " | ") + " |")
+            out.append(Self.tableRow([Escape.markdown(m.name)] + cells))
         }
         out.append("")
         out.append("Per-step RMSE, sMAPE, MASE, DirAcc and skill are in `metrics.json` (`per_step`).")
@@ -244,7 +247,7 @@ public struct MarkdownReport {
         var out = ["## Next forecast", ""]
         let multiStep = run.dataset.horizon > 1
         let header = ["Model"] + (multiStep ? ["Step"] : []) + ["Date", "Forecast"] + levels.map { "\(Format.level($0)) interval" }
-        out.append("| " + header.joined(separator: " | ") + " |")
+        out.append(Self.tableRow(header))
         out.append("|---|" + (multiStep ? "---:|" : "") + "---|---:|" + String(repeating: "---|", count: levels.count))
         let f = run.dataset.frequency
         for m in ordered {
@@ -258,7 +261,7 @@ public struct MarkdownReport {
                         cells.append("—")
                     }
                 }
-                out.append("| " + cells.joined(separator: " | ") + " |")
+                out.append(Self.tableRow(cells))
             }
         }
         out.append("")
@@ -297,7 +300,7 @@ public struct MarkdownReport {
         out.append("")
         var header = ["Model"]
         for level in levels { header += ["\(Format.level(level)) ±", "\(Format.level(level)) coverage"] }
-        out.append("| " + header.joined(separator: " | ") + " |")
+        out.append(Self.tableRow(header))
         out.append("|---|" + String(repeating: "---:|", count: 2 * levels.count))
         for m in models {
             var cells = [m.name == run.pick ? "★ " + Escape.markdown(m.name) : Escape.markdown(m.name)]
@@ -307,7 +310,7 @@ public struct MarkdownReport {
                 cells.append(q.map { $0.isFinite ? Format.number($0) : "unbounded" } ?? "—")
                 cells.append((c?.testCoverage.first ?? nil).map { Format.percent($0) } ?? "—")
             }
-            out.append("| " + cells.joined(separator: " | ") + " |")
+            out.append(Self.tableRow(cells))
         }
         out.append("")
         if run.dataset.horizon > 1 {

@@ -1,4 +1,5 @@
 import ForecastEvaluation
+import ForecastIngest
 import Foundation
 
 /// `metrics.json`: the report's numbers for dashboards and scripts, in a stable schema
@@ -101,7 +102,7 @@ public enum MetricsJSON {
         ]
     }
 
-    static func model(_ m: ModelResult, _ f: DataFrequency) -> JSONValue {
+    static func model(_ m: ModelResult, _ f: Frequency) -> JSONValue {
         var fields: [(String, JSONValue)] = [
             ("model", .string(m.name)),
             ("kind", .string(m.kind.rawValue)),
@@ -132,7 +133,7 @@ public enum MetricsJSON {
         return .object(fields)
     }
 
-    static func next(_ n: NextForecast, _ f: DataFrequency) -> JSONValue {
+    static func next(_ n: NextForecast, _ f: Frequency) -> JSONValue {
         .object([
             ("step", .int(n.step)),
             ("date", .string(f.format(n.date))),

@@ -91,12 +91,14 @@ public struct ReportWriter {
 
         for file in files {
             precondition(!file.name.contains("/") && !file.name.hasPrefix("."), "report file names are plain names")
-            try ReportWriter.writeFlushed(try file.contents(), to: tmp.appendingPathComponent(file.name))
+            // The folder is private until renamed, so no per-file rename is needed.
+            let url = tmp.appendingPathComponent(file.name)
+            try AtomicFile.writeNewFile(try file.contents(), at: url, reportingPath: url.path)
         }
         ReportWriter.fsyncPath(tmp.path)
 
         // Publish under the first free name for the day.
-        let day = ReportWriter.dayString(date, timeZone: timeZone)
+        let day = Format.day(date, timeZone: timeZone)
         var attempt = 1
         while published == nil {
             let name = attempt == 1 ? day : "\(day)-\(attempt)"
@@ -144,34 +146,6 @@ public struct ReportWriter {
         }
         let trimmed = out.trimmingCharacters(in: CharacterSet(charactersIn: "-"))
         return trimmed.isEmpty ? "dataset" : trimmed
-    }
-
-    static func dayString(_ date: Date, timeZone: TimeZone) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = timeZone
-        f.dateFormat = "yyyy-MM-dd"
-        return f.string(from: date)
-    }
-
-    /// Writes a new file and flushes it to disk (the folder is private until renamed, so no
-    /// per-file rename is needed).
-    static func writeFlushed(_ data: Data, to url: URL) throws {
-        let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw AtomicWriteError(path: url.path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress!.advanced(by: offset), raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw AtomicWriteError(path: url.path, reason: String(cString: strerror(errno)))
-                }
-                offset += n
-            }
-        }
-        guard fsync(fd) == 0 else { throw AtomicWriteError(path: url.path, reason: String(cString: strerror(errno))) }
     }
 
     /// Flushes a folder's entries (best effort: some file systems refuse fsync on folders).

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Number and text formatting shared by the markdown report and the charts. Plain ASCII digits,
-/// "." as decimal separator, independent of the machine's locale.
+/// Number, date and text formatting shared by the markdown report, the charts and the report
+/// writer. Plain ASCII digits, "." as decimal separator, independent of the machine's locale.
 enum Format {
     /// A value with about `significant` significant digits in fixed notation (e.g. 0.01234,
     /// 12.35, 1235); scientific notation for very large or very small magnitudes. "n/a" for NaN,
@@ -75,24 +75,30 @@ enum Format {
         return n < 0 ? "-" + out : out
     }
 
-    /// Run timestamps: "2025-11-25 07:00 UTC" style, in the given time zone.
-    static func timestamp(_ date: Date, timeZone: TimeZone) -> String {
+    /// `date` in `timeZone` with a fixed `DateFormatter` pattern, in the POSIX locale.
+    static func date(_ date: Date, _ pattern: String, timeZone: TimeZone) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = timeZone
-        f.dateFormat = "yyyy-MM-dd HH:mm"
+        f.dateFormat = pattern
+        return f.string(from: date)
+    }
+
+    /// A calendar day, "2025-11-25", in the given time zone.
+    static func day(_ date: Date, timeZone: TimeZone) -> String {
+        Format.date(date, "yyyy-MM-dd", timeZone: timeZone)
+    }
+
+    /// Run timestamps: "2025-11-25 07:00 UTC" style, in the given time zone.
+    static func timestamp(_ date: Date, timeZone: TimeZone) -> String {
         let abbreviation = timeZone.secondsFromGMT(for: date) == 0 && ["UTC", "GMT", "Etc/UTC", "Etc/GMT", "Z"].contains(timeZone.identifier)
             ? "UTC" : (timeZone.abbreviation(for: date) ?? timeZone.identifier)
-        return f.string(from: date) + " " + abbreviation
+        return Format.date(date, "yyyy-MM-dd HH:mm", timeZone: timeZone) + " " + abbreviation
     }
 
     /// ISO 8601 UTC with seconds, "2025-11-25T07:00:12Z".
     static func iso8601(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd'T'HH:mm:ss'Z'"
-        return f.string(from: date)
+        Format.date(date, "yyyy-MM-dd'T'HH:mm:ss'Z'", timeZone: TimeZone(identifier: "UTC")!)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ForecastIngest
 @testable import ForecastEvaluation
 
 @Suite struct RunEvaluatorTests {
@@ -120,6 +121,18 @@ import Testing
         #expect(abs(naive.testMetrics[1].mase! - naive.testMetrics[1].mae / scale) < 1e-12)
         #expect(naive.nextForecasts.map(\.value) == [series[99], series[99]])
         #expect(naive.intervals[0].halfWidth.count == 2)
+    }
+
+    @Test func nextForecastDatesFollowTheFrequency() throws {
+        let last = dates[99]
+        func nextDates(_ frequency: Frequency) throws -> [Date] {
+            let run = RunEvaluator(series: series, dates: dates, frequency: frequency, split: split, horizon: 2, season: nil)
+                .evaluate(models: [])
+            return try #require(run.models.first).nextForecasts.map(\.date)
+        }
+        #expect(try nextDates(.weekly) == [last.addingTimeInterval(7 * 86_400), last.addingTimeInterval(14 * 86_400)])
+        // A dateless series (synthetic dates a day apart) continues that spacing.
+        #expect(try nextDates(.unknown) == [last.addingTimeInterval(86_400), last.addingTimeInterval(2 * 86_400)])
     }
 
     @Test func seasonalNaiveFailsWhenHistoryIsTooShort() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ForecastIngest
 @testable import ForecastEvaluation
 
 @Suite struct SeasonAndFrequencyTests {
@@ -9,50 +10,66 @@ import Testing
     let smooth: [Double] = (0..<60).map { Double($0) * 0.5 }
 
     @Test func businessDailySeasonOnlyWhenItHelps() {
-        let helps = chooseSeason(frequencyDefault: DataFrequency.businessDaily.defaultSeason, override: nil, trainingSeries: periodic)
+        let helps = chooseSeason(frequencyDefault: SeasonDefault(.businessDaily), override: nil, trainingSeries: periodic)
         #expect(helps.season == 5)
-        let doesNot = chooseSeason(frequencyDefault: DataFrequency.businessDaily.defaultSeason, override: nil, trainingSeries: smooth)
+        let doesNot = chooseSeason(frequencyDefault: SeasonDefault(.businessDaily), override: nil, trainingSeries: smooth)
         #expect(doesNot.season == nil)
         #expect(doesNot.reason.contains("does not help"))
     }
 
     @Test func knownSeasonAndOverride() {
-        #expect(chooseSeason(frequencyDefault: DataFrequency.monthly.defaultSeason, override: nil, trainingSeries: smooth).season == 12)
-        #expect(chooseSeason(frequencyDefault: DataFrequency.daily.defaultSeason, override: nil, trainingSeries: smooth).season == 7)
-        #expect(chooseSeason(frequencyDefault: DataFrequency.yearly.defaultSeason, override: nil, trainingSeries: smooth).season == nil)
+        #expect(chooseSeason(frequencyDefault: SeasonDefault(.monthly), override: nil, trainingSeries: smooth).season == 12)
+        #expect(chooseSeason(frequencyDefault: SeasonDefault(.daily), override: nil, trainingSeries: smooth).season == 7)
+        #expect(chooseSeason(frequencyDefault: SeasonDefault(.yearly), override: nil, trainingSeries: smooth).season == nil)
         // Override wins, even where the default would test first.
-        #expect(chooseSeason(frequencyDefault: DataFrequency.businessDaily.defaultSeason, override: 3, trainingSeries: smooth).season == 3)
-        #expect(chooseSeason(frequencyDefault: DataFrequency.monthly.defaultSeason, override: 1, trainingSeries: smooth).season == nil)
+        #expect(chooseSeason(frequencyDefault: SeasonDefault(.businessDaily), override: 3, trainingSeries: smooth).season == 3)
+        #expect(chooseSeason(frequencyDefault: SeasonDefault(.monthly), override: 1, trainingSeries: smooth).season == nil)
         // Season not shorter than the training part: none.
         #expect(chooseSeason(frequencyDefault: .known(12), override: nil, trainingSeries: Array(smooth.prefix(12))).season == nil)
         #expect(chooseSeason(frequencyDefault: .none, override: 100, trainingSeries: smooth).season == nil)
     }
 
+    @Test func seasonDefaultPerFrequency() {
+        #expect(SeasonDefault(.monthly) == .known(12))
+        #expect(SeasonDefault(.quarterly) == .known(4))
+        #expect(SeasonDefault(.daily) == .known(7))
+        #expect(SeasonDefault(.hourly) == .known(24))
+        #expect(SeasonDefault(.businessDaily) == .ifHelps(5))
+        #expect(SeasonDefault(.weekly) == .ifHelps(52))
+        for f: Frequency in [.minutely, .yearly, .irregular(step: 900), .unknown] {
+            #expect(SeasonDefault(f) == SeasonDefault.none, "\(f)")
+        }
+    }
+
     func utc(_ y: Int, _ m: Int, _ d: Int, _ h: Int = 0, _ min: Int = 0) -> Date {
-        DataFrequency.utcCalendar.date(from: DateComponents(year: y, month: m, day: d, hour: h, minute: min))!
+        Frequency.utcCalendar.date(from: DateComponents(year: y, month: m, day: d, hour: h, minute: min))!
     }
 
     @Test func nextDatesFollowTheFrequency() {
         // Friday 2024-05-03 → Mon 6, Tue 7; skipping the weekend.
         let friday = utc(2024, 5, 3)
-        #expect(DataFrequency.businessDaily.advance(friday, by: 1) == utc(2024, 5, 6))
-        #expect(DataFrequency.businessDaily.advance(friday, by: 6) == utc(2024, 5, 13))
-        #expect(DataFrequency.daily.advance(friday, by: 1) == utc(2024, 5, 4))
-        #expect(DataFrequency.weekly.advance(friday, by: 2) == utc(2024, 5, 17))
+        #expect(Frequency.businessDaily.advance(friday, by: 1) == utc(2024, 5, 6))
+        #expect(Frequency.businessDaily.advance(friday, by: 6) == utc(2024, 5, 13))
+        #expect(Frequency.daily.advance(friday, by: 1) == utc(2024, 5, 4))
+        #expect(Frequency.weekly.advance(friday, by: 2) == utc(2024, 5, 17))
         // Month ends stay month ends; other days keep their day.
-        #expect(DataFrequency.monthly.advance(utc(2024, 1, 31), by: 1) == utc(2024, 2, 29))
-        #expect(DataFrequency.monthly.advance(utc(2024, 2, 29), by: 1) == utc(2024, 3, 31))
-        #expect(DataFrequency.monthly.advance(utc(1960, 12, 1), by: 1) == utc(1961, 1, 1))
-        #expect(DataFrequency.quarterly.advance(utc(2023, 11, 15), by: 1) == utc(2024, 2, 15))
-        #expect(DataFrequency.yearly.advance(utc(2023, 6, 30), by: 2) == utc(2025, 6, 30))
-        #expect(DataFrequency.hourly.advance(utc(2024, 1, 1, 23), by: 2) == utc(2024, 1, 2, 1))
+        #expect(Frequency.monthly.advance(utc(2024, 1, 31), by: 1) == utc(2024, 2, 29))
+        #expect(Frequency.monthly.advance(utc(2024, 2, 29), by: 1) == utc(2024, 3, 31))
+        #expect(Frequency.monthly.advance(utc(1960, 12, 1), by: 1) == utc(1961, 1, 1))
+        #expect(Frequency.quarterly.advance(utc(2023, 11, 15), by: 1) == utc(2024, 2, 15))
+        #expect(Frequency.yearly.advance(utc(2023, 6, 30), by: 2) == utc(2025, 6, 30))
+        #expect(Frequency.hourly.advance(utc(2024, 1, 1, 23), by: 2) == utc(2024, 1, 2, 1))
     }
 
     @Test func datesFormatWithTimeOnlyForSubDailyData() {
-        #expect(DataFrequency.daily.format(utc(2024, 5, 3, 0)) == "2024-05-03")
-        #expect(DataFrequency.hourly.format(utc(2024, 5, 3, 14, 0)) == "2024-05-03 14:00")
-        #expect(DataFrequency.fixed(seconds: 900).format(utc(2024, 5, 3, 14, 15)) == "2024-05-03 14:15")
-        #expect(DataFrequency.fixed(seconds: 2 * 86_400).format(utc(2024, 5, 3)) == "2024-05-03")
-        #expect(DataFrequency.businessDaily.name == "business-daily")
+        #expect(Frequency.daily.format(utc(2024, 5, 3, 0)) == "2024-05-03")
+        #expect(Frequency.hourly.format(utc(2024, 5, 3, 14, 0)) == "2024-05-03 14:00")
+        #expect(Frequency.irregular(step: 900).format(utc(2024, 5, 3, 14, 15)) == "2024-05-03 14:15")
+        #expect(Frequency.irregular(step: 2 * 86_400).format(utc(2024, 5, 3)) == "2024-05-03")
+        #expect(Frequency.minutely.format(utc(2024, 5, 3, 14, 15)) == "2024-05-03 14:15")
+        #expect(Frequency.irregular(step: 90).format(utc(2024, 5, 3, 14, 15).addingTimeInterval(30)) == "2024-05-03 14:15:30")
+        // A dateless series is numbered in days: dates only.
+        #expect(Frequency.unknown.format(utc(2000, 1, 1)) == "2000-01-01")
+        #expect(Frequency.businessDaily.name == "business-daily")
     }
 }

@@ -69,19 +69,21 @@ struct TinyProject {
         try dir.write("pipelines/tiny.yaml", yaml)
     }
 
-    /// Runs the binary with a cron-like environment: no HOME, no TERM, minimal PATH, C locale,
-    /// working directory `/`.
+    /// The environment cron gives a job: no HOME, no TERM, minimal PATH, C locale.
+    static let cronEnvironment = ["PATH": "/usr/bin:/bin", "LC_ALL": "C", "OPENBLAS_NUM_THREADS": "1"]
+
+    /// Runs the binary with a cron-like environment (`cronEnvironment`, working directory `/`).
     func forecast(_ bin: URL, _ args: [String], extraEnv: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
-        var env = ["PATH": "/usr/bin:/bin", "LC_ALL": "C", "OPENBLAS_NUM_THREADS": "1"]
-        env.merge(extraEnv) { _, new in new }
+        let env = Self.cronEnvironment.merging(extraEnv) { _, new in new }
         return try runProcess(bin.path, args, environment: env, currentDirectory: URL(fileURLWithPath: "/"))
     }
 
+    /// Starts the binary as `forecast(_:_:)` does, output discarded, without waiting for it.
     func start(_ bin: URL, _ args: [String]) throws -> Process {
         let p = Process()
         p.executableURL = bin
         p.arguments = args
-        p.environment = ["PATH": "/usr/bin:/bin", "LC_ALL": "C", "OPENBLAS_NUM_THREADS": "1"]
+        p.environment = Self.cronEnvironment
         p.currentDirectoryURL = URL(fileURLWithPath: "/")
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
@@ -94,20 +96,7 @@ struct TinyProject {
     }
 
     /// Every file under reports/ (bytes) and symlink (target), by relative path.
-    func snapshot() throws -> [String: Data] {
-        var out: [String: Data] = [:]
-        let fm = FileManager.default
-        guard let e = fm.enumerator(atPath: reports.path) else { return out }
-        for case let rel as String in e {
-            let path = reports.appendingPathComponent(rel).path
-            if let dest = try? fm.destinationOfSymbolicLink(atPath: path) {
-                out[rel] = Data("-> \(dest)".utf8)
-            } else if !RunFolders.isDirectory(URL(fileURLWithPath: path)) {
-                out[rel] = try Data(contentsOf: URL(fileURLWithPath: path))
-            }
-        }
-        return out
-    }
+    func snapshot() throws -> [String: Data] { try folderSnapshot(reports) }
 }
 
 /// Bytes below 0x20 other than newline and tab: terminal control characters.

@@ -87,21 +87,8 @@ struct Project {
         try h.close()
     }
 
-    /// Every regular file under reports/ with its bytes, and every symlink with its target.
-    func snapshot() throws -> [String: Data] {
-        var out: [String: Data] = [:]
-        let fm = FileManager.default
-        guard let e = fm.enumerator(atPath: reports.path) else { return out }
-        for case let rel as String in e {
-            let path = reports.appendingPathComponent(rel).path
-            if let dest = try? fm.destinationOfSymbolicLink(atPath: path) {
-                out[rel] = Data("-> \(dest)".utf8)
-            } else if !RunFolders.isDirectory(URL(fileURLWithPath: path)) {
-                out[rel] = try Data(contentsOf: URL(fileURLWithPath: path))
-            }
-        }
-        return out
-    }
+    /// Every file under reports/ (bytes) and symlink (target), by relative path.
+    func snapshot() throws -> [String: Data] { try folderSnapshot(reports) }
 }
 
 @Suite struct PipelineRunnerTests {

@@ -1,4 +1,5 @@
 import Foundation
+@testable import ForecastPipeline
 
 /// A fresh folder under the system temp directory, removed when the value is released.
 final class TempDir {
@@ -27,6 +28,23 @@ final class TempDir {
     }
 
     deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+/// Every regular file below `folder` with its bytes, and every symlink with its target
+/// ("-> target"), by path relative to `folder`; for checking that nothing changed.
+func folderSnapshot(_ folder: URL) throws -> [String: Data] {
+    var out: [String: Data] = [:]
+    let fm = FileManager.default
+    guard let e = fm.enumerator(atPath: folder.path) else { return out }
+    for case let rel as String in e {
+        let path = folder.appendingPathComponent(rel).path
+        if let dest = try? fm.destinationOfSymbolicLink(atPath: path) {
+            out[rel] = Data("-> \(dest)".utf8)
+        } else if !RunFolders.isDirectory(URL(fileURLWithPath: path)) {
+            out[rel] = try Data(contentsOf: URL(fileURLWithPath: path))
+        }
+    }
+    return out
 }
 
 /// Runs `path` with `arguments`, returning exit status and captured output.

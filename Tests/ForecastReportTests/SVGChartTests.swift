@@ -1,4 +1,5 @@
 import ForecastEvaluation
+import ForecastIngest
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
@@ -85,7 +86,7 @@ final class SVGProbe: NSObject, XMLParserDelegate {
     }
 
     @Test func dateTicksFollowTheCalendar() {
-        let cal = DataFrequency.utcCalendar
+        let cal = Frequency.utcCalendar
         let d = { (y: Int, m: Int, day: Int) in cal.date(from: DateComponents(year: y, month: m, day: day))! }
         #expect(AxisTicks.dates(d(2020, 1, 15), d(2024, 6, 1)).map(\.label) == ["2021", "2022", "2023", "2024"])
         #expect(AxisTicks.dates(d(2024, 1, 10), d(2024, 7, 20)).map(\.label) == ["Feb 2024", "Mar 2024", "Apr 2024", "May 2024", "Jun 2024", "Jul 2024"])

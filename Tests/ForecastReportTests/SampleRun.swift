@@ -1,4 +1,5 @@
 import ForecastEvaluation
+@testable import ForecastIngest  // Gap has no public initializer
 import Foundation
 
 /// A realistic run built through the real evaluator: a business-daily random walk with drift,
@@ -14,13 +15,13 @@ enum SampleRun {
         var series: [Double] = [100]
         for t in 1..<n { series.append(series[t - 1] + 0.05 + 1.5 * noise() + 0.6 * sin(Double(t) / 9)) }
         var dates: [Date] = []
-        var d = DataFrequency.utcCalendar.date(from: DateComponents(year: 2024, month: 1, day: 1))!  // a Monday
+        var d = Frequency.utcCalendar.date(from: DateComponents(year: 2024, month: 1, day: 1))!  // a Monday
         for _ in 0..<n {
             dates.append(d)
-            d = DataFrequency.businessDaily.advance(d, by: 1)
+            d = Frequency.businessDaily.advance(d, by: 1)
         }
         let split = SeriesSplit(count: n, validationFraction: 0.2, testFraction: 0.2)
-        let season = chooseSeason(frequencyDefault: DataFrequency.businessDaily.defaultSeason, override: nil,
+        let season = chooseSeason(frequencyDefault: SeasonDefault(.businessDaily), override: nil,
                                   trainingSeries: Array(series[split.train]))
         let evaluator = RunEvaluator(series: series, dates: dates, frequency: .businessDaily, split: split,
                                      horizon: horizon, season: season.season)
@@ -63,7 +64,7 @@ enum SampleRun {
             filePath: "data/prices.csv", sha256: String(repeating: "ab", count: 32), rows: n,
             firstDate: dates.first!, lastDate: dates.last!, frequency: .businessDaily, target: "price",
             features: [], missingCount: 2, missingPolicy: "forward fill",
-            gaps: [Gap(after: dates[40], before: dates[41], missingPeriods: 1)],
+            gaps: [Gap(after: dates[40], before: dates[41], missingPeriods: 1, line: 43)],  // row 41 after the header
             transform: "none", scaling: "z-score fitted on the training part", window: 20, horizon: horizon,
             trainCount: split.train.count, validationCount: split.validation.count, testCount: split.test.count,
             season: season)
