@@ -73,6 +73,9 @@ public struct DatasetSummary: Sendable {
     /// Gaps in the calendar (periods with no row at all): ingest's list, which holds only the
     /// first few of a series with many gaps.
     public var gaps: [Gap]
+    /// Totals over every gap (ingest lists only the first few in `gaps`).
+    public var gapCount: Int
+    public var missingPeriods: Int
     /// Transform of the target before training (e.g. "none", "log", "difference") and the scaling
     /// (e.g. "z-score fitted on the training part").
     public var transform: String
@@ -102,6 +105,8 @@ public struct DatasetSummary: Sendable {
         self.missingCount = missingCount
         self.missingPolicy = missingPolicy
         self.gaps = gaps
+        self.gapCount = gaps.count
+        self.missingPeriods = gaps.reduce(0) { $0 + $1.missingPeriods }
         self.transform = transform
         self.scaling = scaling
         self.window = window

@@ -135,7 +135,7 @@ public struct FitWorkflow {
 
         let summary = series.summary
         let checksum = try sha256Hex(of: URL(fileURLWithPath: c.input))
-        let datasetSummary = DatasetSummary(
+        var datasetSummary = DatasetSummary(
             filePath: c.input, sha256: checksum, rows: y.count,
             firstDate: dates.first ?? started, lastDate: dates.last ?? started,
             frequency: frequency, target: series.targetName, features: series.featureNames,
@@ -147,6 +147,9 @@ public struct FitWorkflow {
         let reproducibility = Reproducibility(version: version, commandLine: commandLine, seed: c.seed,
                                               hyperParameters: hyperParameters(c))
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - clock.uptimeNanoseconds) / 1e9
+        // Ingest lists the first few gaps; the totals cover all of them.
+        datasetSummary.gapCount = summary.gapCount
+        datasetSummary.missingPeriods = summary.missingPeriods
         let run = RunResult(dataset: datasetSummary, evaluation: evaluation, reproducibility: reproducibility,
                             startedAt: started, durationSeconds: seconds)
 

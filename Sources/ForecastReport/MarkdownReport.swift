@@ -125,12 +125,12 @@ public struct MarkdownReport {
         let gaps = run.dataset.gaps
         guard !gaps.isEmpty else { return "none" }
         let f = run.dataset.frequency
-        let total = gaps.reduce(0) { $0 + $1.missingPeriods }
+        let total = run.dataset.missingPeriods, count = run.dataset.gapCount
         let shown = gaps.sorted { $0.missingPeriods > $1.missingPeriods }.prefix(3).map {
             "\($0.missingPeriods) after \(f.format($0.after))"
         }
-        return "\(gaps.count) gap\(gaps.count == 1 ? "" : "s"), \(Format.integer(total)) missing period\(total == 1 ? "" : "s")"
-            + " (largest: " + shown.joined(separator: ", ") + (gaps.count > 3 ? ", …" : "") + ")"
+        return "\(count) gap\(count == 1 ? "" : "s"), \(Format.integer(total)) missing period\(total == 1 ? "" : "s")"
+            + " (largest: " + shown.joined(separator: ", ") + (count > 3 ? ", …" : "") + ")"
     }
 
     // MARK: - Models

@@ -62,7 +62,7 @@ public enum MetricsJSON {
                 ("features", .array(d.features.map(JSONValue.string))),
                 ("missing_values", .int(d.missingCount)),
                 ("missing_policy", .string(d.missingPolicy)),
-                ("gaps", .int(d.gaps.count)),
+                ("gaps", .int(d.gapCount)),
                 ("transform", .string(d.transform)),
                 ("scaling", .string(d.scaling)),
                 ("window", .int(d.window)),
