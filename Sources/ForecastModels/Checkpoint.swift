@@ -1,0 +1,259 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A trained model on disk: its description, window shape, caller metadata (e.g. scaler and
+/// feature columns) and Float32 parameters.
+///
+/// File format (all integers little-endian):
+///
+/// | offset | size | content |
+/// |---|---|---|
+/// | 0 | 4 | magic `FCST` |
+/// | 4 | 4 | format version, UInt32 (currently 1) |
+/// | 8 | 4 | header length L, UInt32 |
+/// | 12 | L | header, UTF-8 JSON with sorted keys: `spec`, `timeSteps`, `inputDim`, `outputDim`, `metadata` |
+/// | 12 + L | 8 | parameter count P, UInt64 |
+/// | 20 + L | 4·P | parameters, IEEE-754 binary32 in ``Network/parameters`` order |
+/// | 20 + L + 4P | 4 | CRC-32 (IEEE 802.3, as zlib) of every preceding byte |
+///
+/// Files are written atomically (temporary file in the same folder, fsync, rename), so a reader
+/// sees the old file or the new one, never a torn one.
+public struct Checkpoint: Equatable, Sendable {
+    public static let magic: [UInt8] = Array("FCST".utf8)
+    public static let formatVersion: UInt32 = 1
+
+    /// The model description (``ModelSpec`` text).
+    public var spec: String
+    public var timeSteps: Int
+    public var inputDim: Int
+    public var outputDim: Int
+    /// Whatever the caller needs to use the model again (scaler, feature names, training data hash…).
+    public var metadata: [String: String]
+    public var parameters: [Float]
+
+    public init(spec: String, timeSteps: Int, inputDim: Int, outputDim: Int, metadata: [String: String] = [:],
+                parameters: [Float]) {
+        self.spec = spec
+        self.timeSteps = timeSteps
+        self.inputDim = inputDim
+        self.outputDim = outputDim
+        self.metadata = metadata
+        self.parameters = parameters
+    }
+
+    /// A checkpoint of `network`'s current parameters.
+    public init(network: Network<Float>, metadata: [String: String] = [:]) {
+        self.init(spec: network.spec.description, timeSteps: network.timeSteps, inputDim: network.inputDim,
+                  outputDim: network.outputDim, metadata: metadata, parameters: network.copyParameters())
+    }
+
+    private struct Header: Codable {
+        var spec: String
+        var timeSteps: Int
+        var inputDim: Int
+        var outputDim: Int
+        var metadata: [String: String]
+    }
+
+    /// The file's bytes.
+    public func encoded() -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let header = Header(spec: spec, timeSteps: timeSteps, inputDim: inputDim, outputDim: outputDim, metadata: metadata)
+        let json = (try? encoder.encode(header)).map { [UInt8]($0) } ?? []
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24 + json.count + 4 * parameters.count)
+        bytes += Self.magic
+        Self.append(Self.formatVersion, to: &bytes)
+        Self.append(UInt32(json.count), to: &bytes)
+        bytes += json
+        Self.append(UInt64(parameters.count), to: &bytes)
+        for p in parameters { Self.append(p.bitPattern, to: &bytes) }
+        Self.append(CRC32.checksum(bytes), to: &bytes)
+        return bytes
+    }
+
+    /// Parses checkpoint bytes; `path` only labels errors.
+    /// - Throws: ``CheckpointError`` (exit code 31) for a wrong magic, another format version,
+    ///   truncation, a checksum mismatch or an unreadable header.
+    public static func decode(_ bytes: [UInt8], path: String = "<memory>") throws -> Checkpoint {
+        guard bytes.count >= 4, Array(bytes[0..<4]) == magic else {
+            throw CheckpointError(path: path, kind: .notACheckpoint)
+        }
+        guard bytes.count >= 12 else { throw CheckpointError(path: path, kind: .truncated) }
+        let version: UInt32 = read(bytes, at: 4)
+        guard version == formatVersion else {
+            throw CheckpointError(path: path, kind: .unsupportedVersion(found: version, supported: formatVersion))
+        }
+        let headerLength = Int(read(bytes, at: 8) as UInt32)
+        guard bytes.count >= 12 + headerLength + 8 else { throw CheckpointError(path: path, kind: .truncated) }
+        let count64: UInt64 = read(bytes, at: 12 + headerLength)
+        let dataStart = 20 + headerLength
+        guard count64 <= UInt64((bytes.count - dataStart) / 4) else { throw CheckpointError(path: path, kind: .truncated) }
+        let count = Int(count64)
+        let end = dataStart + 4 * count
+        guard bytes.count >= end + 4 else { throw CheckpointError(path: path, kind: .truncated) }
+        guard bytes.count == end + 4 else { throw CheckpointError(path: path, kind: .trailingBytes(bytes.count - end - 4)) }
+        let stored: UInt32 = read(bytes, at: end)
+        let actual = CRC32.checksum(bytes[0..<end])
+        guard stored == actual else { throw CheckpointError(path: path, kind: .checksumMismatch) }
+        let header: Header
+        do {
+            header = try JSONDecoder().decode(Header.self, from: Data(bytes[12..<(12 + headerLength)]))
+        } catch {
+            throw CheckpointError(path: path, kind: .invalidHeader(String(describing: error)))
+        }
+        var parameters = [Float](repeating: 0, count: count)
+        for i in 0..<count {
+            parameters[i] = Float(bitPattern: read(bytes, at: dataStart + 4 * i))
+        }
+        return Checkpoint(spec: header.spec, timeSteps: header.timeSteps, inputDim: header.inputDim,
+                          outputDim: header.outputDim, metadata: header.metadata, parameters: parameters)
+    }
+
+    /// Writes the checkpoint to `path` atomically, creating parent folders.
+    /// - Throws: ``CheckpointError`` with kind `.writeFailed` (exit code 73).
+    public func write(to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let dir = url.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        } catch {
+            throw CheckpointError(path: path, kind: .writeFailed("cannot create folder \(dir.path)"))
+        }
+        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw CheckpointError(path: path, kind: .writeFailed(String(cString: strerror(errno)))) }
+        let bytes = encoded()
+        var offset = 0
+        var failure: String?
+        bytes.withUnsafeBytes { raw in
+            while offset < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = String(cString: strerror(errno))
+                    return
+                }
+                offset += n
+            }
+        }
+        if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+        close(fd)
+        if failure == nil && rename(tmp, path) != 0 { failure = String(cString: strerror(errno)) }
+        if let failure {
+            unlink(tmp)
+            throw CheckpointError(path: path, kind: .writeFailed(failure))
+        }
+    }
+
+    /// Reads and verifies a checkpoint file.
+    /// - Throws: ``CheckpointError`` (exit code 31).
+    public static func read(from path: String) throws -> Checkpoint {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CheckpointError(path: path, kind: .unreadable)
+        }
+        return try decode([UInt8](data), path: path)
+    }
+
+    /// Rebuilds the network and loads the parameters.
+    /// - Throws: ``CheckpointError`` if the spec does not parse or the parameter count differs.
+    public func makeNetwork() throws -> Network<Float> {
+        let net: Network<Float>
+        do {
+            net = try Network<Float>(spec: ModelSpec(parsing: spec), timeSteps: timeSteps, inputDim: inputDim,
+                                     outputDim: outputDim)
+        } catch {
+            throw CheckpointError(path: "<checkpoint>", kind: .invalidHeader("model '\(spec)': \(error)"))
+        }
+        guard net.parameterCount == parameters.count else {
+            throw CheckpointError(path: "<checkpoint>",
+                                  kind: .invalidHeader("model '\(spec)' has \(net.parameterCount) parameters, the file \(parameters.count)"))
+        }
+        try? net.setParameters(parameters)
+        return net
+    }
+
+    private static func append<T: FixedWidthInteger>(_ v: T, to bytes: inout [UInt8]) {
+        var le = v.littleEndian
+        withUnsafeBytes(of: &le) { bytes += $0 }
+    }
+
+    private static func read<T: FixedWidthInteger>(_ bytes: [UInt8], at offset: Int) -> T {
+        var v: T = 0
+        for i in 0..<MemoryLayout<T>.size {
+            v |= T(bytes[offset + i]) << (8 * i)
+        }
+        return v
+    }
+}
+
+/// Why a checkpoint could not be read or written. Exit code 31, or 73 for a failed write.
+public struct CheckpointError: Error, CustomStringConvertible, Equatable, Sendable {
+    public enum Kind: Equatable, Sendable {
+        case unreadable
+        case notACheckpoint
+        case unsupportedVersion(found: UInt32, supported: UInt32)
+        case truncated
+        case trailingBytes(Int)
+        case checksumMismatch
+        case invalidHeader(String)
+        case writeFailed(String)
+    }
+
+    public var path: String
+    public var kind: Kind
+
+    public init(path: String, kind: Kind) {
+        self.path = path
+        self.kind = kind
+    }
+
+    public var exitCode: Int32 {
+        if case .writeFailed = kind { return 73 }
+        return 31
+    }
+
+    public var description: String {
+        switch kind {
+        case .unreadable:
+            return "\(path): checkpoint cannot be read (missing or no permission); hint: check the path given to --checkpoint"
+        case .notACheckpoint:
+            return "\(path): not a forecast checkpoint (the file does not start with 'FCST'); hint: pass a file written by 'forecast fit'"
+        case let .unsupportedVersion(found, supported):
+            return "\(path): checkpoint format version \(found), this program reads version \(supported); hint: retrain the model with this version"
+        case .truncated:
+            return "\(path): checkpoint is truncated; hint: the file was cut short, retrain or restore it"
+        case let .trailingBytes(n):
+            return "\(path): checkpoint has \(n) unexpected bytes after its end; hint: the file is corrupted, retrain or restore it"
+        case .checksumMismatch:
+            return "\(path): checkpoint checksum mismatch, the file is corrupted; hint: retrain or restore it"
+        case let .invalidHeader(reason):
+            return "\(path): checkpoint header is invalid: \(reason)"
+        case let .writeFailed(reason):
+            return "\(path): cannot write checkpoint: \(reason)"
+        }
+    }
+}
+
+/// CRC-32 (IEEE 802.3 polynomial 0xEDB88320 reflected, initial value and final XOR 0xFFFFFFFF),
+/// the checksum of zlib, gzip and PNG. `checksum("123456789") == 0xCBF43926`.
+public enum CRC32 {
+    private static let table: [UInt32] = (0..<256).map { n -> UInt32 in
+        var c = UInt32(n)
+        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        return c
+    }
+
+    public static func checksum<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        table.withUnsafeBufferPointer { t in
+            for b in bytes {
+                crc = t[Int((crc ^ UInt32(b)) & 0xFF)] ^ (crc >> 8)
+            }
+        }
+        return crc ^ 0xFFFF_FFFF
+    }
+}

@@ -1,1 +1,0 @@
-// ForecastModels module.

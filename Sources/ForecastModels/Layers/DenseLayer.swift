@@ -1,0 +1,251 @@
+/// Fully connected layer `y = act(x · Wᵀ + b)` with W of shape (out, in) and b of shape (out),
+/// PyTorch's `nn.Linear` layout (names "<prefix>weight", "<prefix>bias").
+///
+/// Shapes: flat input (B, in) → (B, out); sequence input (T, B, in) → (T, B, out), the same
+/// weights applied at every time step (the T·B rows go through one matrix product).
+/// Cost: forward one (R × in)·(in × out) GEMM with R = B or T·B; backward two GEMMs of that size.
+final class DenseLayer<S: NetworkScalar>: Layer<S> {
+    let inFeatures: Int
+    let outFeatures: Int
+    let activation: ModelSpec.Activation
+    let prefix: String
+    /// Rows per sample: T for per-time-step application, 1 otherwise.
+    let rowsPerSample: Int
+
+    private final class Workspace {
+        let output: ScratchBuffer<S>
+        lazy var dPre = ScratchBuffer<S>(rows * outFeatures)
+        lazy var dInput = ScratchBuffer<S>(rows * inFeatures)
+        lazy var ones: ScratchBuffer<S> = {
+            let b = ScratchBuffer<S>(rows)
+            b.pointer.update(repeating: 1, count: rows)
+            return b
+        }()
+        let rows: Int
+        let inFeatures: Int
+        let outFeatures: Int
+
+        init(rows: Int, inFeatures: Int, outFeatures: Int) {
+            self.rows = rows
+            self.inFeatures = inFeatures
+            self.outFeatures = outFeatures
+            output = ScratchBuffer(rows * outFeatures)
+        }
+    }
+
+    private var workspaces: [Int: Workspace] = [:]
+    private var lastInput: UnsafePointer<S>?
+    private var lastBatch = 0
+
+    init(prefix: String, timeSteps: Int, input: ActivationShape, units: Int, activation: ModelSpec.Activation) {
+        self.prefix = prefix
+        self.inFeatures = input.features
+        self.outFeatures = units
+        self.activation = activation
+        switch input {
+        case .sequence:
+            rowsPerSample = timeSteps
+            super.init(timeSteps: timeSteps, inputShape: input, outputShape: .sequence(features: units))
+        case .flat:
+            rowsPerSample = 1
+            super.init(timeSteps: timeSteps, inputShape: input, outputShape: .flat(features: units))
+        }
+    }
+
+    override var parameterSlots: [ParameterSlot] {
+        [ParameterSlot(name: prefix + "weight", shape: [outFeatures, inFeatures]),
+         ParameterSlot(name: prefix + "bias", shape: [outFeatures])]
+    }
+
+    private var weight: UnsafeMutablePointer<S> { parameters }
+    private var bias: UnsafeMutablePointer<S> { parameters + outFeatures * inFeatures }
+
+    override func initialize(scheme: InitScheme, rng: inout SplitMix64) {
+        switch scheme {
+        case .glorotOrthogonal:
+            Initializer.glorotUniform(weight, rows: outFeatures, columns: inFeatures, rng: &rng)
+            bias.update(repeating: 0, count: outFeatures)
+        case .pytorch:
+            // nn.Linear: kaiming_uniform(a = √5) gives U(±1/√in) for the weight; bias U(±1/√in).
+            let limit = 1 / Double(inFeatures).squareRoot()
+            Initializer.uniform(weight, count: outFeatures * inFeatures, limit: limit, rng: &rng)
+            Initializer.uniform(bias, count: outFeatures, limit: limit, rng: &rng)
+        }
+    }
+
+    private func workspace(batch: Int) -> Workspace {
+        if let w = workspaces[batch] { return w }
+        let w = Workspace(rows: batch * rowsPerSample, inFeatures: inFeatures, outFeatures: outFeatures)
+        workspaces[batch] = w
+        return w
+    }
+
+    override func releaseWorkspaces() {
+        workspaces.removeAll()
+        lastInput = nil
+    }
+
+    override func forward(_ input: UnsafePointer<S>, batch: Int, training: Bool) -> UnsafePointer<S> {
+        let ws = workspace(batch: batch)
+        let rows = ws.rows
+        let y = ws.output.pointer
+        let out = outFeatures
+        // Rows start as the bias, then the product is added onto them.
+        for r in 0..<rows {
+            (y + r * out).update(from: bias, count: out)
+        }
+        S.gemm(transA: false, transB: true, m: rows, n: out, k: inFeatures, alpha: 1,
+               a: input, lda: inFeatures, b: weight, ldb: inFeatures, beta: 1, c: y, ldc: out)
+        let n = rows * out
+        switch activation {
+        case .identity:
+            break
+        case .tanh:
+            S.tanhVector(y, into: y, count: n)
+        case .sigmoid:
+            S.sigmoidVector(y, into: y, count: n)
+        case .relu:
+            for i in 0..<n where y[i] < 0 { y[i] = 0 }
+        }
+        lastInput = input
+        lastBatch = batch
+        return UnsafePointer(y)
+    }
+
+    override func backward(_ dOutput: UnsafePointer<S>, batch: Int, needInputGradient: Bool) -> UnsafePointer<S>? {
+        precondition(batch == lastBatch && lastInput != nil, "backward without a matching forward")
+        let ws = workspace(batch: batch)
+        let rows = ws.rows
+        let out = outFeatures
+        let n = rows * out
+        let y = ws.output.pointer
+        // dL/d(pre-activation), with the derivative written through the stored output y.
+        let dPre: UnsafePointer<S>
+        switch activation {
+        case .identity:
+            dPre = dOutput
+        case .tanh:
+            let d = ws.dPre.pointer
+            for i in 0..<n { d[i] = dOutput[i] * (1 - y[i] * y[i]) }
+            dPre = UnsafePointer(d)
+        case .sigmoid:
+            let d = ws.dPre.pointer
+            for i in 0..<n { d[i] = dOutput[i] * y[i] * (1 - y[i]) }
+            dPre = UnsafePointer(d)
+        case .relu:
+            let d = ws.dPre.pointer
+            for i in 0..<n { d[i] = y[i] > 0 ? dOutput[i] : 0 }
+            dPre = UnsafePointer(d)
+        }
+        // dW += dPreᵀ · X   (out × in);   db += Σ_rows dPre;   dX = dPre · W   (rows × in).
+        S.gemm(transA: true, transB: false, m: out, n: inFeatures, k: rows, alpha: 1,
+               a: dPre, lda: out, b: lastInput!, ldb: inFeatures, beta: 1, c: gradients, ldc: inFeatures)
+        addColumnSums(dPre, rows: rows, columns: out, ones: ws.ones.pointer, into: gradients + out * inFeatures)
+        guard needInputGradient else { return nil }
+        let dx = ws.dInput.pointer
+        S.gemm(transA: false, transB: false, m: rows, n: inFeatures, k: out, alpha: 1,
+               a: dPre, lda: out, b: weight, ldb: inFeatures, beta: 0, c: dx, ldc: inFeatures)
+        return UnsafePointer(dx)
+    }
+}
+
+/// (T, B, D) → (B, T·D): `out[b, t·D + d] = in[t, b, d]`, the window of each sample laid out
+/// time by time (as `x.permute(1, 0, 2).reshape(B, T·D)` in PyTorch). No parameters.
+final class FlattenLayer<S: NetworkScalar>: Layer<S> {
+    private var outputs: [Int: ScratchBuffer<S>] = [:]
+    private var dInputs: [Int: ScratchBuffer<S>] = [:]
+
+    init(timeSteps: Int, features: Int) {
+        super.init(timeSteps: timeSteps, inputShape: .sequence(features: features),
+                   outputShape: .flat(features: timeSteps * features))
+    }
+
+    override func releaseWorkspaces() {
+        outputs.removeAll()
+        dInputs.removeAll()
+    }
+
+    override func forward(_ input: UnsafePointer<S>, batch: Int, training: Bool) -> UnsafePointer<S> {
+        let d = inputShape.features
+        let t = timeSteps
+        let out: ScratchBuffer<S>
+        if let o = outputs[batch] { out = o } else { out = ScratchBuffer(batch * t * d); outputs[batch] = out }
+        let y = out.pointer
+        for step in 0..<t {
+            for b in 0..<batch {
+                (y + b * t * d + step * d).update(from: input + (step * batch + b) * d, count: d)
+            }
+        }
+        return UnsafePointer(y)
+    }
+
+    override func backward(_ dOutput: UnsafePointer<S>, batch: Int, needInputGradient: Bool) -> UnsafePointer<S>? {
+        guard needInputGradient else { return nil }
+        let d = inputShape.features
+        let t = timeSteps
+        let buf: ScratchBuffer<S>
+        if let o = dInputs[batch] { buf = o } else { buf = ScratchBuffer(batch * t * d); dInputs[batch] = buf }
+        let dx = buf.pointer
+        for step in 0..<t {
+            for b in 0..<batch {
+                (dx + (step * batch + b) * d).update(from: dOutput + b * t * d + step * d, count: d)
+            }
+        }
+        return UnsafePointer(dx)
+    }
+}
+
+/// Inverted dropout: in training, each activation is kept with probability 1 − p and scaled
+/// by 1/(1 − p); at inference it is the identity. The mask comes from the layer's own seeded
+/// ``SplitMix64``, so training runs are reproducible. Works on any shape.
+final class DropoutLayer<S: NetworkScalar>: Layer<S> {
+    let rate: Double
+    private var rng: SplitMix64
+    private var masks: [Int: ScratchBuffer<S>] = [:]
+    private var outputs: [Int: ScratchBuffer<S>] = [:]
+    private var dInputs: [Int: ScratchBuffer<S>] = [:]
+    private var lastWasTraining = false
+
+    init(timeSteps: Int, shape: ActivationShape, rate: Double, seed: UInt64) {
+        self.rate = rate
+        rng = SplitMix64(seed: seed)
+        super.init(timeSteps: timeSteps, inputShape: shape, outputShape: shape)
+    }
+
+    override func releaseWorkspaces() {
+        masks.removeAll()
+        outputs.removeAll()
+        dInputs.removeAll()
+    }
+
+    private func buffer(_ dict: inout [Int: ScratchBuffer<S>], _ batch: Int) -> ScratchBuffer<S> {
+        if let b = dict[batch] { return b }
+        let b = ScratchBuffer<S>(batch * inputCountPerSample)
+        dict[batch] = b
+        return b
+    }
+
+    override func forward(_ input: UnsafePointer<S>, batch: Int, training: Bool) -> UnsafePointer<S> {
+        lastWasTraining = training && rate > 0
+        guard lastWasTraining else { return input }
+        let n = batch * inputCountPerSample
+        let mask = buffer(&masks, batch).pointer
+        let y = buffer(&outputs, batch).pointer
+        let scale = S(1 / (1 - rate))
+        for i in 0..<n {
+            mask[i] = rng.nextUnit() < rate ? 0 : scale
+            y[i] = input[i] * mask[i]
+        }
+        return UnsafePointer(y)
+    }
+
+    override func backward(_ dOutput: UnsafePointer<S>, batch: Int, needInputGradient: Bool) -> UnsafePointer<S>? {
+        guard needInputGradient else { return nil }
+        guard lastWasTraining else { return dOutput }
+        let n = batch * inputCountPerSample
+        let mask = buffer(&masks, batch).pointer
+        let dx = buffer(&dInputs, batch).pointer
+        for i in 0..<n { dx[i] = dOutput[i] * mask[i] }
+        return UnsafePointer(dx)
+    }
+}

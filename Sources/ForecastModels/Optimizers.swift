@@ -1,0 +1,197 @@
+import Foundation
+
+/// A training loss, averaged over all B·outputDim elements of a batch (PyTorch's
+/// `reduction="mean"`).
+public enum Loss: Equatable, Sendable, CustomStringConvertible {
+    /// Mean squared error: mean (ŷ − y)².
+    case mse
+    /// Mean absolute error: mean |ŷ − y| (gradient sign(ŷ − y), 0 at 0).
+    case mae
+    /// Huber loss (PyTorch `HuberLoss`): ½d² for |d| < δ, else δ(|d| − ½δ).
+    case huber(delta: Double)
+
+    public var description: String {
+        switch self {
+        case .mse: return "mse"
+        case .mae: return "mae"
+        case let .huber(delta): return "huber(\(delta))"
+        }
+    }
+
+    /// Parses "mse", "mae", "huber" (δ = 1) or "huber(δ)"; nil otherwise.
+    public init?(parsing text: String) {
+        let t = text.lowercased().replacingOccurrences(of: " ", with: "")
+        switch t {
+        case "mse": self = .mse
+        case "mae": self = .mae
+        case "huber": self = .huber(delta: 1)
+        default:
+            guard t.hasPrefix("huber("), t.hasSuffix(")"),
+                  let d = Double(t.dropFirst(6).dropLast()), d > 0 else { return nil }
+            self = .huber(delta: d)
+        }
+    }
+
+    /// Mean loss over `count` elements (accumulated in Double); writes dL/dŷ to `gradient`
+    /// when given. O(count).
+    func evaluate<S: NetworkScalar>(prediction: UnsafePointer<S>, target: UnsafePointer<S>, count: Int,
+                                    gradient: UnsafeMutablePointer<S>?) -> Double {
+        guard count > 0 else { return 0 }
+        var total = 0.0
+        let n = S(count)
+        switch self {
+        case .mse:
+            for i in 0..<count {
+                let d = prediction[i] - target[i]
+                total += Double(d) * Double(d)
+                gradient?[i] = 2 * d / n
+            }
+        case .mae:
+            for i in 0..<count {
+                let d = prediction[i] - target[i]
+                total += Double(abs(d))
+                gradient?[i] = (d > 0 ? 1 : (d < 0 ? -1 : 0)) / n
+            }
+        case let .huber(delta):
+            let dl = S(delta)
+            for i in 0..<count {
+                let d = prediction[i] - target[i]
+                if abs(d) < dl {
+                    total += 0.5 * Double(d) * Double(d)
+                    gradient?[i] = d / n
+                } else {
+                    total += delta * (Double(abs(d)) - 0.5 * delta)
+                    gradient?[i] = (d > 0 ? dl : -dl) / n
+                }
+            }
+        }
+        return total / Double(count)
+    }
+
+    /// Mean loss of `prediction` against `target` (equal lengths).
+    public func value(prediction: [Float], target: [Float]) -> Double {
+        precondition(prediction.count == target.count)
+        return prediction.withUnsafeBufferPointer { p in
+            target.withUnsafeBufferPointer { t in
+                evaluate(prediction: p.baseAddress!, target: t.baseAddress!, count: p.count, gradient: nil)
+            }
+        }
+    }
+}
+
+/// An optimizer updating a contiguous Float parameter buffer from the gradient buffer of the same
+/// layout in one loop.
+public protocol Optimizer: AnyObject {
+    var learningRate: Double { get set }
+    /// One update of `parameters` from `gradients` (equal counts). O(count), no allocation.
+    func step(parameters: UnsafeMutableBufferPointer<Float>, gradients: UnsafeBufferPointer<Float>)
+}
+
+extension Optimizer {
+    /// One update of a network's parameters from its gradients.
+    public func step(_ network: Network<Float>) {
+        step(parameters: network.parameters, gradients: UnsafeBufferPointer(network.gradients))
+    }
+}
+
+/// Adam with bias correction, exactly as PyTorch's `torch.optim.Adam` (single-tensor path,
+/// no weight decay, no amsgrad):
+///
+///     t += 1;  m = m + (1 − β₁)(g − m);  v = β₂ v + (1 − β₂) g²
+///     p −= (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
+///
+/// State (t, m, v) is public so a checkpoint can save and restore it.
+public final class Adam: Optimizer {
+    public var learningRate: Double
+    public let beta1: Double
+    public let beta2: Double
+    public let epsilon: Double
+    /// Number of steps taken (t).
+    public private(set) var stepCount: Int = 0
+    /// First-moment estimates m, one per parameter.
+    public private(set) var firstMoment: [Float]
+    /// Second-moment estimates v, one per parameter.
+    public private(set) var secondMoment: [Float]
+
+    public init(parameterCount: Int, learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
+                epsilon: Double = 1e-8) {
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        firstMoment = [Float](repeating: 0, count: parameterCount)
+        secondMoment = [Float](repeating: 0, count: parameterCount)
+    }
+
+    /// Restores saved state (counts must match the parameter count).
+    public func restore(stepCount: Int, firstMoment: [Float], secondMoment: [Float]) {
+        precondition(firstMoment.count == self.firstMoment.count && secondMoment.count == self.secondMoment.count)
+        self.stepCount = stepCount
+        self.firstMoment = firstMoment
+        self.secondMoment = secondMoment
+    }
+
+    public func step(parameters: UnsafeMutableBufferPointer<Float>, gradients: UnsafeBufferPointer<Float>) {
+        precondition(parameters.count == firstMoment.count && gradients.count == firstMoment.count)
+        stepCount += 1
+        let t = Double(stepCount)
+        let bc1 = 1 - Double.pow(beta1, t)
+        let bc2 = 1 - Double.pow(beta2, t)
+        let stepSize = Float(learningRate / bc1)
+        let bc2Sqrt = Float(bc2.squareRoot())
+        let w1 = Float(1 - beta1), b2 = Float(beta2), w2 = Float(1 - beta2), eps = Float(epsilon)
+        let n = parameters.count
+        let p = parameters.baseAddress!, g = gradients.baseAddress!
+        firstMoment.withUnsafeMutableBufferPointer { mb in
+            secondMoment.withUnsafeMutableBufferPointer { vb in
+                let m = mb.baseAddress!, v = vb.baseAddress!
+                for i in 0..<n {
+                    let gi = g[i]
+                    let mi = m[i] + w1 * (gi - m[i])
+                    let vi = b2 * v[i] + w2 * gi * gi
+                    m[i] = mi
+                    v[i] = vi
+                    p[i] -= stepSize * (mi / (vi.squareRoot() / bc2Sqrt + eps))
+                }
+            }
+        }
+    }
+}
+
+/// Stochastic gradient descent with (heavy-ball) momentum, as PyTorch's `torch.optim.SGD`
+/// (dampening 0, no Nesterov): `b = μ b + g` (b = g at the first step), `p −= lr · b`.
+/// With momentum 0 it is plain SGD.
+public final class SGD: Optimizer {
+    public var learningRate: Double
+    public let momentum: Double
+    /// Momentum buffer b, one per parameter.
+    public private(set) var velocity: [Float]
+    public private(set) var stepCount: Int = 0
+
+    public init(parameterCount: Int, learningRate: Double = 1e-2, momentum: Double = 0.9) {
+        self.learningRate = learningRate
+        self.momentum = momentum
+        velocity = [Float](repeating: 0, count: parameterCount)
+    }
+
+    public func step(parameters: UnsafeMutableBufferPointer<Float>, gradients: UnsafeBufferPointer<Float>) {
+        precondition(parameters.count == velocity.count && gradients.count == velocity.count)
+        let lr = Float(learningRate), mu = Float(momentum)
+        let first = stepCount == 0
+        stepCount += 1
+        let n = parameters.count
+        let p = parameters.baseAddress!, g = gradients.baseAddress!
+        velocity.withUnsafeMutableBufferPointer { vb in
+            let v = vb.baseAddress!
+            if momentum == 0 {
+                for i in 0..<n { p[i] -= lr * g[i] }
+            } else {
+                for i in 0..<n {
+                    let b = first ? g[i] : mu * v[i] + g[i]
+                    v[i] = b
+                    p[i] -= lr * b
+                }
+            }
+        }
+    }
+}
