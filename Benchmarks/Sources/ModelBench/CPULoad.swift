@@ -29,7 +29,7 @@ enum CPULoad {
     /// CPU seconds (user + system) used by this process.
     static func ownSeconds() -> Double {
         var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
         func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
         return s(usage.ru_utime) + s(usage.ru_stime)
     }

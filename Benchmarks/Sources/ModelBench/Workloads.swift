@@ -59,38 +59,17 @@ struct NormalGenerator {
     }
 }
 
-/// Contiguous mini-batches cut from random windows, the same way bench_torch.py cuts them:
-/// X is (T, N, D) time-major, Y is (N, 1); batch k holds windows [k·B, (k+1)·B).
-/// Recurrent batches are (T, B, D); MLP batches are pre-flattened (B, T·D) with index t·D + d.
-struct Batches {
-    let inputs: [[Float]]
-    let targets: [[Float]]
-    /// Windows per batch (the last one may be short if B does not divide N).
-    let sizes: [Int]
+/// Random windows for one workload, as bench_torch.py draws them: X (T, N, D) time-major
+/// standard normal, Y (N, 1). Training cuts X into contiguous mini-batches of B windows
+/// [k·B, (k+1)·B) (no shuffle); inference runs all N windows in batches of 1024.
+struct WindowData {
+    let x: [Float]
+    let y: [Float]
+    let count: Int
 
-    init(model: String, _ w: Workload, batch: Int, rng: inout NormalGenerator) {
-        let (T, D, N) = (w.T, w.D, w.N)
-        let X = rng.fill(T * N * D)
-        let Y = rng.fill(N)
-        var xs: [[Float]] = [], ys: [[Float]] = [], sizes: [Int] = []
-        var s = 0
-        while s < N {
-            let b = min(batch, N - s)
-            var xb = [Float](repeating: 0, count: T * b * D)
-            for t in 0..<T {
-                for i in 0..<b {
-                    for d in 0..<D {
-                        let src = (t * N + s + i) * D + d
-                        let dst = model == "mlp" ? i * T * D + t * D + d : (t * b + i) * D + d
-                        xb[dst] = X[src]
-                    }
-                }
-            }
-            xs.append(xb)
-            ys.append(Array(Y[s..<(s + b)]))
-            sizes.append(b)
-            s += b
-        }
-        inputs = xs; targets = ys; self.sizes = sizes
+    init(_ w: Workload, rng: inout NormalGenerator) {
+        x = rng.fill(w.T * w.N * w.D)
+        y = rng.fill(w.N)
+        count = w.N
     }
 }

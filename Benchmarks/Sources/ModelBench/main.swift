@@ -92,11 +92,11 @@ for wlName in workloadNames {
     let w = Workload.all.first { $0.name == wlName }!
     for model in modelNames {
         var rng = NormalGenerator(seed: 1)
-        let train = Batches(model: model, w, batch: w.B, rng: &rng)
-        let infer = Batches(model: model, w, batch: inferBatch, rng: &rng)
-        let runner: EpochRunner
+        let trainData = WindowData(w, rng: &rng)
+        let inferData = WindowData(w, rng: &rng)
+        let runner: NetworkRunner
         do {
-            runner = try makeRunner(model: model, workload: w, train: train, infer: infer)
+            runner = try NetworkRunner(model: model, workload: w, data: trainData, inferData: inferData)
         } catch {
             FileHandle.standardError.write("ModelBench: \(w.name) \(model): \(error)\n".data(using: .utf8)!)
             exit(1)
@@ -110,14 +110,15 @@ for wlName in workloadNames {
             FileHandle.standardError.write("ModelBench: \(w.name) \(model): non-finite result\n".data(using: .utf8)!)
         }
         let ff = forwardFLOPs(model: model, w)
+        let nBatches = (w.N + w.B - 1) / w.B
         let row = Row(
             workload: w.name, model: model, T: w.T, D: w.D, H: w.H, B: w.B, N: w.N, threads: threads,
             train: tr, train_windows_per_s: Double(w.N) / tr.median,
             train_flops: 3 * ff, train_gflops: 3 * ff / tr.median / 1e9,
             infer: inf, infer_windows_per_s: Double(w.N) / inf.median,
             infer_flops: ff, infer_gflops: ff / inf.median / 1e9,
-            n_batches: train.inputs.count, us_per_batch_train: tr.median / Double(train.inputs.count) * 1e6,
-            last_loss: Double(lastLoss), waited_idle_s: waited, when: timestamp("HH:mm:ss"))
+            n_batches: nBatches, us_per_batch_train: tr.median / Double(nBatches) * 1e6,
+            last_loss: lastLoss, waited_idle_s: waited, when: timestamp("HH:mm:ss"))
         doc.rows.append(row)
         print(w.name.padding(toLength: 8, withPad: " ", startingAt: 0), model.padding(toLength: 5, withPad: " ", startingAt: 0),
               String(format: "thr=%d train med %.3fs [%.3f,%.3f] att=%d %.0f win/s %.2f GF/s fgn=%.2f own=%.2f | infer %.1f ms %.2f GF/s att=%d fgn=%.2f",
