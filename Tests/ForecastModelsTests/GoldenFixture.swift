@@ -108,8 +108,10 @@ struct GoldenFixture: Decodable, Sendable {
 /// Agreement of a computed tensor with a golden one under the combined tolerance
 /// `|a − b| ≤ rtol · max(|b|, floor)`, with `floor = floorFraction · max_j |b_j|`.
 ///
-/// The floor keeps entries that are tiny only through cancellation (a gradient of 1e-9 in a
-/// tensor whose largest entry is 0.3) from demanding more digits than the scalar type carries.
+/// The floor (by default 10 % of the tensor's largest entry) keeps entries that are small only
+/// through cancellation from demanding more digits than the scalar type carries: e.g. the LSTM
+/// head-weight gradient 3.8e-4 is the sum of batch terms 0.044, −0.029, −0.014, so Float32
+/// rounding of those terms alone (≈ 6e-8 · 0.09) is already 1.4e-5 of the result.
 struct GoldenComparison: CustomStringConvertible {
     /// Largest `|a − b| / max(|b|, floor)` over the tensor.
     let maxRelativeError: Double
@@ -117,7 +119,7 @@ struct GoldenComparison: CustomStringConvertible {
     let worstIndex: Int
     let count: Int
 
-    init<S: BinaryFloatingPoint>(_ actual: [S], _ expected: GoldenTensor, floorFraction: Double = 1e-2) {
+    init<S: BinaryFloatingPoint>(_ actual: [S], _ expected: GoldenTensor, floorFraction: Double = 0.1) {
         precondition(actual.count == expected.count, "size \(actual.count) vs golden \(expected.count)")
         let scale = expected.data.reduce(0) { max($0, abs($1)) }
         let floor = max(scale * floorFraction, Double.leastNormalMagnitude)
