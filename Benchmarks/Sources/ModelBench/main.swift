@@ -6,6 +6,7 @@
 //
 //   ModelBench [--workloads W-small,W-ref,W-large] [--models mlp,rnn,gru,lstm]
 //              [--reps 5] [--out results.json]
+//   ModelBench --gemm      single-thread sgemm GFLOP/s at the workloads' per-step shapes
 //
 // Prints one line per (workload, model) and writes rows in bench_torch.py's JSON shape.
 import Foundation
@@ -58,7 +59,7 @@ func option(_ name: String, _ args: [String]) -> String? {
 }
 
 let args = CommandLine.arguments
-let known = Set(["--workloads", "--models", "--reps", "--out"])
+let known = Set(["--workloads", "--models", "--reps", "--out", "--gemm"])
 for (i, a) in args.enumerated().dropFirst() where a.hasPrefix("--") && !known.contains(a) {
     FileHandle.standardError.write("ModelBench: unknown option \(a) (argument \(i))\n".data(using: .utf8)!)
     exit(64)
@@ -80,6 +81,10 @@ for name in modelNames where !allModels.contains(name) {
 
 let threads = 1
 let pinned = setBLASThreads(Int32(threads))
+if args.contains("--gemm") {
+    GemmPeak.run()
+    exit(0)
+}
 var doc = Document(meta: [
     "impl": "forecast ForecastModels (Swift, Float32)",
     "threads": String(threads),
