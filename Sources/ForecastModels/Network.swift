@@ -256,8 +256,8 @@ public final class Network<S: NetworkScalar> {
     /// Backward through all layers; returns dL/dX when `needInputGradient`.
     func backwardPointer(_ dOutput: UnsafePointer<S>, batch: Int, needInputGradient: Bool) -> UnsafePointer<S>? {
         var d: UnsafePointer<S>? = dOutput
-        for (i, layer) in layers.enumerated().reversed() {
-            d = layer.backward(d!, batch: batch, needInputGradient: needInputGradient || i > 0)
+        for i in stride(from: layers.count - 1, through: 0, by: -1) {
+            d = layers[i].backward(d!, batch: batch, needInputGradient: needInputGradient || i > 0)
         }
         return d
     }
@@ -327,6 +327,84 @@ public final class Network<S: NetworkScalar> {
             }
         }
         return result
+    }
+
+    /// Every hidden state of each recurrent element after the last forward, PyTorch's `output`
+    /// of `nn.RNN/GRU/LSTM`: key "layers.i.output", shape (T, B, directions·H), the top level of
+    /// a stack; for a bidirectional layer the two directions concatenated (whatever its merge),
+    /// the backward half at time t being its state after reading steps T−1 … t.
+    public func sequenceOutputs() -> [String: [S]] {
+        var result: [String: [S]] = [:]
+        for layer in layers {
+            guard case let .recurrent(r) = layer else { continue }
+            result[r.prefix + "output"] = r.sequenceOutput() // later levels overwrite earlier ones
+        }
+        return result
+    }
+
+    /// Sets the initial states h₀ (and c₀ for LSTM) of recurrent layers for the following passes,
+    /// in PyTorch's layout: keys "layers.i.h_0" and "layers.i.c_0" (i the element of the model
+    /// description), each (levels·directions, B, H) ordered l0, l0_reverse, l1, … . Layers without
+    /// an entry start from zero; an LSTM given h_0 without c_0 starts its cells from zero. The
+    /// following forward passes must use batch size `batch`. Gradients do not flow into h₀.
+    /// - Throws: ``NetworkError`` for an unknown key or a wrong size.
+    public func setInitialStates(_ states: [String: [S]], batch: Int) throws {
+        var used = Set<String>()
+        var blocks: [(prefix: String, layers: [RecurrentLayer<S>])] = []
+        for layer in layers {
+            guard case let .recurrent(r) = layer else { continue }
+            if let i = blocks.firstIndex(where: { $0.prefix == r.prefix }) {
+                blocks[i].layers.append(r)
+            } else {
+                blocks.append((r.prefix, [r]))
+            }
+        }
+        var assignments: [(RecurrentLayer<S>, (batch: Int, h: [[S]], c: [[S]]?)?)] = []
+        for block in blocks {
+            let hKey = block.prefix + "h_0", cKey = block.prefix + "c_0"
+            let h = states[hKey], c = states[cKey]
+            if h != nil { used.insert(hKey) }
+            if c != nil { used.insert(cKey) }
+            let directions = block.layers[0].directionCount
+            let hidden = block.layers[0].hidden
+            let slice = batch * hidden
+            let expected = block.layers.count * directions * slice
+            for (name, values) in [(hKey, h), (cKey, c)] {
+                if let values, values.count != expected {
+                    throw NetworkError("initial state '\(name)' needs \(block.layers.count * directions)·\(batch)·\(hidden) = \(expected) values, got \(values.count)")
+                }
+            }
+            if c != nil && block.layers[0].cell != .lstm {
+                throw NetworkError("'\(cKey)': only LSTM layers have a cell state")
+            }
+            for (level, layer) in block.layers.enumerated() {
+                guard h != nil || c != nil else {
+                    assignments.append((layer, nil))
+                    continue
+                }
+                let zero = [S](repeating: 0, count: slice)
+                func part(_ v: [S]?, _ d: Int) -> [S] {
+                    guard let v else { return zero }
+                    let start = (level * directions + d) * slice
+                    return Array(v[start..<(start + slice)])
+                }
+                let hs = (0..<directions).map { part(h, $0) }
+                let cs = layer.cell == .lstm ? (0..<directions).map { part(c, $0) } : nil
+                assignments.append((layer, (batch, hs, cs)))
+            }
+        }
+        if let unknown = Set(states.keys).subtracting(used).sorted().first {
+            throw NetworkError("unknown initial state '\(unknown)'; expected keys like " +
+                               blocks.map { "'\($0.prefix)h_0'" }.joined(separator: ", "))
+        }
+        for (layer, value) in assignments { layer.initialStates = value }
+    }
+
+    /// Back to zero initial states.
+    public func clearInitialStates() {
+        for layer in layers {
+            if case let .recurrent(r) = layer { r.initialStates = nil }
+        }
     }
 
     /// Frees the per-batch-size workspaces (they are rebuilt on the next pass).

@@ -17,7 +17,9 @@ struct GradientCheckReport {
 /// Finite-difference gradient check in Float64 of `net` on a random batch: the loss is the
 /// random linear functional L = Σ w ⊙ output, so dL/d(output) = w. Every parameter and every
 /// input element is perturbed by ±`step` (central differences, truncation error O(step²)).
-func checkGradients(_ net: Network<Double>, batch: Int, seed: UInt64, step: Double = 5e-6) -> GradientCheckReport {
+/// `tamper` may alter the analytic parameter gradients before the comparison (to test the checker).
+func checkGradients(_ net: Network<Double>, batch: Int, seed: UInt64, step: Double = 5e-6,
+                    tamper: ((inout [Double]) -> Void)? = nil) -> GradientCheckReport {
     var rng = SplitMix64(seed: seed)
     var x = (0..<(net.timeSteps * batch * net.inputDim)).map { _ in rng.normal() }
     let w = (0..<(batch * net.outputDim)).map { _ in rng.normal() }
@@ -27,7 +29,8 @@ func checkGradients(_ net: Network<Double>, batch: Int, seed: UInt64, step: Doub
     net.zeroGrad()
     _ = net.forward(x: x, batch: batch)
     let dx = net.backward(dOutput: w)
-    let analytic = Array(net.gradients)
+    var analytic = Array(net.gradients)
+    tamper?(&analytic)
 
     var errors: [String: Double] = [:]
     var norms: [String: Double] = [:]

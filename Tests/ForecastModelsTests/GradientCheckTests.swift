@@ -49,10 +49,17 @@ struct GradientCheckTests {
         #expect(report.worst.error < 1e-6, "worst \(report.worst)")
     }
 
-    @Test("a deliberately wrong gradient is caught")
+    @Test("the checker catches a 1 % error in a single gradient entry")
     func detectsErrors() throws {
-        // Guard against a checker that cannot fail: corrupt one analytic value through the API
-        // (a parameter change between backward and the differences) and expect a large error.
+        let net = try Network<Double>(description: "gru(3) > dense(1)", timeSteps: 3, inputDim: 2, outputDim: 1, seed: 1)
+        let view = try #require(net.view(named: "layers.0.weight_hh_l0"))
+        let report = checkGradients(net, batch: 2, seed: 2) { $0[view.offset + 4] *= 1.01 }
+        #expect(report.errors["layers.0.weight_hh_l0"]! > 1e-4)
+        #expect(report.errors["layers.0.weight_ih_l0"]! < 1e-6)
+    }
+
+    @Test("backward accumulates into the gradients (+=) until zeroGrad")
+    func accumulates() throws {
         let net = try Network<Double>(description: "gru(3) > dense(1)", timeSteps: 3, inputDim: 2, outputDim: 1, seed: 1)
         var rng = SplitMix64(seed: 2)
         let x = (0..<(3 * 2 * 2)).map { _ in rng.normal() }
@@ -60,12 +67,26 @@ struct GradientCheckTests {
         _ = net.forward(x: x, batch: 2)
         _ = net.backward(dOutput: [1, 1])
         let first = net.gradient(named: "layers.0.weight_hh_l0")!
-        // Backward again without zeroGrad accumulates: gradients double.
         _ = net.forward(x: x, batch: 2)
         _ = net.backward(dOutput: [1, 1])
         let second = net.gradient(named: "layers.0.weight_hh_l0")!
+        #expect(first.contains { $0 != 0 })
         for (a, b) in zip(first, second) {
             #expect(abs(b - 2 * a) <= 1e-12 * max(1, abs(a)))
         }
+        net.zeroGrad()
+        #expect(net.gradients.allSatisfy { $0 == 0 })
+    }
+
+    @Test("gradients are right with given initial states h₀, c₀", arguments: ["lstm(3, layers: 2) > dense(1)", "bigru(3, concat) > dense(1)", "rnn(3) > dense(1)"])
+    func initialStates(_ description: String) throws {
+        let net = try Network<Double>(description: description, timeSteps: 4, inputDim: 2, outputDim: 1, seed: 5)
+        var rng = SplitMix64(seed: 6)
+        let count = description.hasPrefix("lstm") ? 2 * 3 * 3 : (description.hasPrefix("bi") ? 2 * 3 * 3 : 3 * 3)
+        var states = ["layers.0.h_0": (0..<count).map { _ in rng.normal() }]
+        if description.hasPrefix("lstm") { states["layers.0.c_0"] = (0..<count).map { _ in rng.normal() } }
+        try net.setInitialStates(states, batch: 3)
+        let report = checkGradients(net, batch: 3, seed: 7)
+        #expect(report.worst.error < 1e-6, "\(description): worst \(report.worst)")
     }
 }

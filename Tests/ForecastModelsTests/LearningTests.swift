@@ -70,11 +70,13 @@ struct LearningTests {
     }
 
     /// The contract's long-dependency test: the target is the input from 30 steps back (marked),
-    /// with 30 steps of uniform distractors after it. In this setting (lr 0.02, H = 16, 15 epochs
-    /// of 1024 windows) a scan of six seeds gave: RNN 0/6 below 90 % of the target variance,
-    /// GRU 6/6 and LSTM 5/6 below 2 %. The test runs seed 1 (training is deterministic).
-    /// The trained models' gradient flow shows why: ‖∂L/∂h‖ 30 steps back is ~10⁻⁶ of its value
-    /// at the last step in the RNN, of order 1 in the gated cells.
+    /// with 30 steps of uniform distractors after it. Setting: lr 0.02, H = 16, 25 epochs of 1024
+    /// windows. A scan of seeds 1–6 with two OpenBLAS kernels (Haswell, SkylakeX) gave GRU 12/12
+    /// and LSTM 12/12 below 1 % of the target variance, the RNN 11/12 above 40 % (one RNN run
+    /// learned the task). The test runs seed 1 (training is deterministic for a given BLAS
+    /// kernel): GRU and LSTM ≈ 0.1 %, RNN ≈ 87 %. The trained models' gradient flow shows why:
+    /// ‖∂L/∂h‖ 30 steps back is below 10⁻⁶ of its value at the last step in the RNN, of order
+    /// 1 in the gated cells.
     @Test("GRU and LSTM learn a 30-step dependency that the vanilla RNN does not")
     func longDependency() throws {
         let lag = 30, t = 32, amplitude = 2.0
@@ -85,7 +87,7 @@ struct LearningTests {
         var decay: [String: Double] = [:]
         for cell in ["rnn", "gru", "lstm"] {
             let net = try Network<Float>(description: "\(cell)(16) > dense(1)", timeSteps: t, inputDim: 2, outputDim: 1, seed: 1)
-            let config = TrainingConfig(maxEpochs: 15, batchSize: 32, learningRate: 0.02, patience: 0,
+            let config = TrainingConfig(maxEpochs: 25, batchSize: 32, learningRate: 0.02, patience: 0,
                                         lrPlateauPatience: 0, seed: 1)
             let result = train(net, train: trainSet, validation: validation, config: config)
             #expect(result.status == .completed)
@@ -95,7 +97,7 @@ struct LearningTests {
         }
         #expect(relative["gru"]! < 0.05, "GRU relative MSE \(relative["gru"]!)")
         #expect(relative["lstm"]! < 0.05, "LSTM relative MSE \(relative["lstm"]!)")
-        #expect(relative["rnn"]! > 0.5, "RNN relative MSE \(relative["rnn"]!)")
+        #expect(relative["rnn"]! > 0.3, "RNN relative MSE \(relative["rnn"]!)")
         #expect(decay["rnn"]! < 1e-3, "RNN gradient ratio k=30 / k=0: \(decay["rnn"]!)")
         #expect(decay["gru"]! > 0.1 && decay["lstm"]! > 0.1, "gated ratios \(decay)")
     }

@@ -167,6 +167,37 @@ struct NetworkTests {
         #expect(zip(hBackward, hn[(b * h)...]).allSatisfy { abs($0 - $1) < 1e-14 })
     }
 
+    @Test("sequence outputs: forward h_t per step, backward state after reading T−1 … t",
+          arguments: ["bilstm(4, sum) > dense(1)", "bigru(4, concat) > dense(1)", "gru(4) > dense(1)"])
+    func sequenceOutputs(_ description: String) throws {
+        let t = 5, b = 2, d = 3, h = 4
+        let dirs = description.hasPrefix("bi") ? 2 : 1
+        let x = Self.randomInput(t * b * d, seed: 4).map(Double.init)
+        func network(_ steps: Int) throws -> Network<Double> {
+            try Network<Double>(description: description, timeSteps: steps, inputDim: d, outputDim: 1, seed: 2)
+        }
+        let net = try network(t)
+        _ = net.forward(x: x, batch: b)
+        let output = try #require(net.sequenceOutputs()["layers.0.output"])
+        #expect(output.count == t * b * dirs * h)
+        for step in 0..<t {
+            // The forward direction's h_step is the final state of a run over steps 0…step; the
+            // backward direction's output at step is the final state of a run over step…T−1.
+            let prefix = try network(step + 1), suffix = try network(t - step)
+            _ = prefix.forward(x: Array(x[0..<((step + 1) * b * d)]), batch: b)
+            _ = suffix.forward(x: Array(x[(step * b * d)...]), batch: b)
+            let hp = prefix.finalHiddenStates()["layers.0.h_n"]!, hs = suffix.finalHiddenStates()["layers.0.h_n"]!
+            for r in 0..<b {
+                for j in 0..<h {
+                    #expect(abs(output[(step * b + r) * dirs * h + j] - hp[r * h + j]) < 1e-14)
+                    if dirs == 2 {
+                        #expect(abs(output[(step * b + r) * 2 * h + h + j] - hs[(b + r) * h + j]) < 1e-14)
+                    }
+                }
+            }
+        }
+    }
+
     @Test("LSTM final states h_n and c_n in PyTorch's (layers·directions, B, H) layout")
     func lstmStates() throws {
         let net = try Network<Float>(description: "lstm(3, layers: 2) > dense(1)", timeSteps: 4, inputDim: 2, outputDim: 1, seed: 2)
@@ -175,6 +206,28 @@ struct NetworkTests {
         #expect(states["layers.0.h_n"]?.count == 2 * 5 * 3)
         #expect(states["layers.0.c_n"]?.count == 2 * 5 * 3)
         #expect(states["layers.0.h_n"]!.allSatisfy { abs($0) < 1 })
+    }
+
+    @Test("h_0/c_0: running 3 + 3 steps with the carried state equals running 6", arguments: ["lstm(4, layers: 2)", "gru(4)", "rnn(4, relu)"])
+    func carriedState(_ description: String) throws {
+        let b = 3, d = 2, h = 4
+        let levels = description.contains("layers: 2") ? 2 : 1
+        let long = try Network<Double>(description: description, timeSteps: 6, inputDim: d, outputDim: h, seed: 1)
+        let short = try Network<Double>(description: description, timeSteps: 3, inputDim: d, outputDim: h, seed: 1)
+        let x = Self.randomInput(6 * b * d, seed: 3).map(Double.init)
+        let whole = long.forward(x: x, batch: b)
+        _ = short.forward(x: Array(x[0..<(3 * b * d)]), batch: b)
+        let first = short.finalHiddenStates()
+        var carried = ["layers.0.h_0": first["layers.0.h_n"]!]
+        if let c = first["layers.0.c_n"] { carried["layers.0.c_0"] = c }
+        #expect(carried["layers.0.h_0"]!.count == levels * b * h)
+        try short.setInitialStates(carried, batch: b)
+        let second = short.forward(x: Array(x[(3 * b * d)...]), batch: b)
+        #expect(zip(second, whole).allSatisfy { abs($0 - $1) < 1e-14 })
+        short.clearInitialStates()
+        #expect(short.forward(x: Array(x[(3 * b * d)...]), batch: b) != second)
+        #expect(throws: NetworkError.self) { try short.setInitialStates(["layers.0.h_0": [1, 2]], batch: b) }
+        #expect(throws: NetworkError.self) { try short.setInitialStates(["layers.1.h_0": carried["layers.0.h_0"]!], batch: b) }
     }
 
     @Test("predict in batches equals one forward over everything")
@@ -265,5 +318,30 @@ struct FastMathTests {
             }
         }
         #expect(abs(out[0] - 0.047_425_87) < 1e-7 && out[1] == 0.5 && out[3].isNaN && out[4] == 1)
+    }
+
+    @Test("the sixteen-lane versions compute exactly the scalar formulas")
+    func lanes() {
+        var rng = SplitMix64(seed: 3)
+        for _ in 0..<64 {
+            var v = SIMD16<Float>()
+            for lane in 0..<16 { v[lane] = Float(rng.uniform(-100, 100) * (lane < 8 ? 0.05 : 1)) }
+            v[0] = lane0Special(rng.nextIndex(below: 4))
+            let e = FastMath.exp(v), t = FastMath.tanh(v), s = FastMath.sigmoid(v)
+            for lane in 0..<16 {
+                #expect(same(e[lane], FastMath.exp(v[lane])))
+                #expect(same(t[lane], FastMath.tanh(v[lane])))
+                #expect(same(s[lane], FastMath.sigmoid(v[lane])))
+            }
+        }
+    }
+
+    /// Bit-identical, or both NaN (the sign of a NaN may differ).
+    private func same(_ a: Float, _ b: Float) -> Bool {
+        a.isNaN ? b.isNaN : a.bitPattern == b.bitPattern
+    }
+
+    private func lane0Special(_ i: Int) -> Float {
+        [Float.nan, .infinity, -.infinity, 0][i]
     }
 }

@@ -3,7 +3,7 @@
 ///
 /// Shapes: input X (T, B, D) → output (T, B, H′) of all hidden states when `returnSequences`
 /// (the next layer is recurrent), else the final hidden state (B, H′); H′ = H, or 2H for a
-/// concatenating bidirectional layer. h₀ = c₀ = 0.
+/// concatenating bidirectional layer. h₀ = c₀ = 0 unless set (``initialStates``).
 ///
 /// Parameters per direction, PyTorch's names and layout (G = 1, 3, 4 gates for RNN, GRU, LSTM;
 /// gate order r, z, n for GRU and i, f, g, o for LSTM; suffix "_reverse" for the backward
@@ -94,6 +94,8 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
     }
 
     private var workspaces: [Int: Workspace] = [:]
+    /// Given h₀ (and LSTM c₀) per direction, each (B, H); nil means zero.
+    var initialStates: (batch: Int, h: [[S]], c: [[S]]?)?
     private var lastInput: UnsafePointer<S>?
     private var lastBatch = 0
     /// b_ih + b_hh per direction (for GRU the n block holds b_in only), refreshed each forward.
@@ -229,6 +231,22 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
         let reverse = d == 1
         let gv = dw.gateValues.pointer
         let states = dw.states.pointer
+        // h₀ (and c₀): the given initial state, else zero.
+        let initialSlot = reverse ? t : 0
+        let hasInitialState = initialStates != nil
+        if let initial = initialStates {
+            precondition(initial.batch == batch, "initial states were set for batch size \(initial.batch), not \(batch)")
+            initial.h[d].withUnsafeBufferPointer { (states + initialSlot * bh).update(from: $0.baseAddress!, count: bh) }
+        } else {
+            (states + initialSlot * bh).update(repeating: 0, count: bh)
+        }
+        if let cells = dw.cells {
+            if let c = initialStates?.c?[d] {
+                c.withUnsafeBufferPointer { (cells.pointer + initialSlot * bh).update(from: $0.baseAddress!, count: bh) }
+            } else {
+                (cells.pointer + initialSlot * bh).update(repeating: 0, count: bh)
+            }
+        }
         let wHH = UnsafePointer(weightHH(d))
         let bias = UnsafePointer(combinedBias.pointer + d * gh)
         // Input projection of every time step in one product: (T·B × D)·(D × G·H).
@@ -243,13 +261,13 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
             let hOut = states + outSlot * bh
             switch cell {
             case .rnn:
-                if s > 0 {
+                if s > 0 || hasInitialState {
                     S.gemm(transA: false, transB: true, m: batch, n: h, k: h, alpha: 1,
                            a: hPrev, lda: h, b: wHH, ldb: h, beta: 1, c: g, ldc: h)
                 }
                 RecurrentKernels.rnnForward(pre: g, bias: bias, hOut: hOut, batch: batch, hidden: h, relu: useReLU)
             case .lstm:
-                if s > 0 {
+                if s > 0 || hasInitialState {
                     S.gemm(transA: false, transB: true, m: batch, n: gh, k: h, alpha: 1,
                            a: hPrev, lda: h, b: wHH, ldb: h, beta: 1, c: g, ldc: gh)
                 }
@@ -259,7 +277,7 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
                                              hOut: hOut, batch: batch, hidden: h)
             case .gru:
                 let ghBuf = dw.gh!.pointer
-                if s > 0 {
+                if s > 0 || hasInitialState {
                     S.gemm(transA: false, transB: true, m: batch, n: gh, k: h, alpha: 1,
                            a: hPrev, lda: h, b: wHH, ldb: h, beta: 0, c: ghBuf, ldc: gh)
                 } else {
@@ -321,6 +339,29 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
         }
     }
 
+    /// All hidden states of the last forward in PyTorch's `output` layout (T, B, directions·H):
+    /// at time t the forward direction's h_t, then (bidirectional) the backward direction's
+    /// state after reading steps T−1 … t — concatenated whatever the layer's merge.
+    func sequenceOutput() -> [S] {
+        guard let ws = workspaces[lastBatch] else { return [] }
+        let t = timeSteps, h = hidden, batch = lastBatch, dirs = directionCount
+        let bh = batch * h
+        var out = [S](repeating: 0, count: t * batch * dirs * h)
+        out.withUnsafeMutableBufferPointer { o in
+            for d in 0..<dirs {
+                let states = ws.directions[d].states.pointer
+                for step in 0..<t {
+                    let slot = d == 0 ? step + 1 : step
+                    for b in 0..<batch {
+                        (o.baseAddress! + (step * batch + b) * dirs * h + d * h)
+                            .update(from: states + slot * bh + b * h, count: h)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
     // MARK: Backward (BPTT)
 
     override func backward(_ dOutput: UnsafePointer<S>, batch: Int, needInputGradient: Bool) -> UnsafePointer<S>? {
@@ -338,9 +379,21 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
             // Weight gradients of all time steps at once.
             let dG = UnsafePointer(dw.dGates.pointer)
             let dGh = cell == .gru ? UnsafePointer(dw.dGatesHidden.pointer) : dG
-            let prevStates = UnsafePointer(dw.states.pointer + (d == 1 ? batch * hidden : 0))
-            S.gemm(transA: true, transB: false, m: gh, n: hidden, k: rows, alpha: 1,
-                   a: dGh, lda: gh, b: prevStates, ldb: hidden, beta: 1, c: gradWeightHH(d), ldc: hidden)
+            // dW_hh = Σ_t dGh_tᵀ h_{t−1}. With h₀ = 0 the first processed step adds nothing: its
+            // rows (time 0 forward, time T−1 backward) are left out of the product.
+            let bh = batch * hidden
+            var prevStates = UnsafePointer(dw.states.pointer + (d == 1 ? bh : 0))
+            var dGhRows = dGh
+            var count = rows
+            if initialStates == nil && timeSteps > 1 {
+                count -= batch
+                if d == 0 {
+                    prevStates += bh
+                    dGhRows += batch * gh
+                }
+            }
+            S.gemm(transA: true, transB: false, m: gh, n: hidden, k: count, alpha: 1,
+                   a: dGhRows, lda: gh, b: prevStates, ldb: hidden, beta: 1, c: gradWeightHH(d), ldc: hidden)
             S.gemm(transA: true, transB: false, m: gh, n: inFeatures, k: rows, alpha: 1,
                    a: dG, lda: gh, b: lastInput!, ldb: inFeatures, beta: 1, c: gradWeightIH(d), ldc: inFeatures)
             addColumnSums(dG, rows: rows, columns: gh, ones: ws.ones.pointer, into: gradBiasIH(d))
