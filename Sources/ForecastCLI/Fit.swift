@@ -10,11 +10,12 @@ struct Fit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train baselines, a windowed MLP and recurrent models on a CSV series and write a report.",
         discussion: """
-        Reads FILE.csv, windows the target into (time_steps, n_samples, dim_input) tensors, trains
-        naive, seasonal naive, drift, a windowed feed-forward network, RNN, GRU and LSTM on the
-        training part, picks the model with the lowest validation error, scores all of them on the
-        test part with rolling-origin one-step-ahead forecasts, and writes
-        <reports>/<dataset>/<date>/report.md with charts, metrics.json and one checkpoint per model.
+        Reads FILE.csv, windows the target into (time_steps, n_samples, dim_input) \
+        tensors, trains naive, seasonal naive, drift, a windowed feed-forward network, \
+        RNN, GRU and LSTM on the training part, picks the model with the lowest \
+        validation error, scores every model on the test part with rolling-origin \
+        one-step-ahead forecasts, and writes <reports>/<dataset>/<date>/report.md \
+        with charts, metrics.json and one checkpoint per trained model.
         """
     )
 

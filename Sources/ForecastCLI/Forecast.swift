@@ -10,14 +10,13 @@ struct Forecast: ParsableCommand {
         abstract: "Fit, compare and schedule time-series forecasting models on CSV data.",
         discussion: """
         Typical use:
-          forecast fit prices.csv                 train naive baselines, a windowed MLP, RNN, GRU and LSTM;
-                                                  write reports/prices/<date>/report.md
+          forecast fit prices.csv
           forecast predict --model reports/prices/latest/model-gru.ckpt prices.csv
-          forecast run pipelines/nightly.yaml     run every job of a pipeline (for cron)
+          forecast run pipelines/nightly.yaml
           forecast schedule pipelines/nightly.yaml --install
 
-        Exit codes are listed in the README (0 success, 10–19 input data, 30–32 models,
-        40–44 pipelines, 64 usage, 73 output).
+        Exit codes: 0 success, 10-19 input data, 30-32 models, 40-44 pipelines, \
+        64 usage, 73 output; the README lists each one.
         """,
         version: version,
         subcommands: [Fit.self, Predict.self, Run.self, Schedule.self]

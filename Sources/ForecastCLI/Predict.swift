@@ -8,9 +8,10 @@ struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Forecast the next points of a CSV with a model saved by `forecast fit`.",
         discussion: """
-        Loads a checkpoint (for example reports/prices/latest/model-gru.ckpt), reads FILE.csv with the
-        columns the model was trained on, and forecasts the points after its last row. The scaler
-        and transform fitted at training time are reused; nothing is retrained.
+        Loads a checkpoint (for example reports/prices/latest/model-gru.ckpt), reads \
+        FILE.csv with the columns the model was trained on, and forecasts the points \
+        after its last row. The scaler and transform fitted at training time are \
+        reused; nothing is retrained.
         """
     )
 

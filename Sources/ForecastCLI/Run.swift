@@ -7,12 +7,13 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the jobs of a pipeline file (what cron calls).",
         discussion: """
-        Each job runs as `forecast fit` does and publishes its dated report folder, `latest`,
-        history.csv and reports/index.md. Unchanged input and configuration are skipped unless
-        --force. One run at a time per report folder (flock); a killed run loses nothing.
-        Exit codes: 0 every job succeeded or was skipped; 40 invalid pipeline file; 41 another
-        run holds the lock; 42 some jobs failed; 43 every job failed; 64 unknown --job;
-        73 log or lock file cannot be created.
+        Each job runs as `forecast fit` does and publishes its dated report folder, `latest`, \
+        history.csv and reports/index.md. Unchanged input and configuration are skipped unless \
+        --force. One run at a time per report folder (flock); a killed run loses nothing. \
+        Exit codes: 0 every job succeeded or was skipped; 40 invalid pipeline file; 41 another \
+        run holds the lock; 42 some jobs failed; 43 every job failed; 64 unknown --job; \
+        73 log or lock file cannot be created. \
+        
         """
     )
 

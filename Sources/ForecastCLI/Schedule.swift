@@ -6,10 +6,11 @@ struct Schedule: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print, install or remove the crontab lines of a pipeline's scheduled jobs.",
         discussion: """
-        Without a flag, prints the lines. --install adds them to your crontab between marker
-        comments for this pipeline (replacing earlier ones, leaving other entries alone); --remove
-        takes them out; --list shows every forecast pipeline installed. Exit code 44 when the
-        crontab cannot be read or written.
+        Without a flag, prints the lines. --install adds them to your crontab between marker \
+        comments for this pipeline (replacing earlier ones, leaving other entries alone); --remove \
+        takes them out; --list shows every forecast pipeline installed. Exit code 44 when the \
+        crontab cannot be read or written. \
+        
         """
     )
 
