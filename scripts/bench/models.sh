@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Side-by-side speed comparison of our ForecastModels with PyTorch on the reference
+# workloads of ../shared/anchors/ (relative to the repository root).
+#
+#   scripts/bench/models.sh [--workloads W-small,W-ref,W-large] [--models mlp,rnn,gru,lstm]
+#                           [--reps 5] [--out DIR]
+#
+# 1. builds the Benchmarks package (Benchmarks/Package.swift) in release;
+# 2. for each workload × model runs our ModelBench, then bench_torch.py, back to back in
+#    this one session, both on one thread (OPENBLAS_NUM_THREADS=1, torch.set_num_threads(1));
+# 3. prints the ratio table ours/PyTorch (training s/epoch and inference time) via compare.py.
+#
+# Environment: TORCH_PYTHON (default $TORCH_VENV/bin/python, TORCH_VENV default ../venv-torch),
+# ANCHORS_DIR (default ../shared/anchors), BENCH_WAIT_SCALE=0 disables waiting for idle cores
+# (both sides), BENCH_ATTEMPTS caps re-measurements of a disturbed block (default 3).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+ANCHORS_DIR="${ANCHORS_DIR:-$ROOT/../shared/anchors}"
+TORCH_VENV="${TORCH_VENV:-$ROOT/../venv-torch}"
+TORCH_PYTHON="${TORCH_PYTHON:-$TORCH_VENV/bin/python}"
+WORKLOADS="W-small,W-ref,W-large"
+MODELS="mlp,rnn,gru,lstm"
+REPS=5
+OUT="$ROOT/Benchmarks/results/$(date +%Y%m%d-%H%M%S)"
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --workloads) WORKLOADS="$2"; shift 2 ;;
+        --models) MODELS="$2"; shift 2 ;;
+        --reps) REPS="$2"; shift 2 ;;
+        --out) OUT="$2"; shift 2 ;;
+        *) echo "usage: $0 [--workloads LIST] [--models LIST] [--reps N] [--out DIR]" >&2; exit 64 ;;
+    esac
+done
+[ -f "$ANCHORS_DIR/bench_torch.py" ] || { echo "no bench_torch.py in $ANCHORS_DIR (set ANCHORS_DIR)" >&2; exit 10; }
+[ -x "$TORCH_PYTHON" ] || { echo "no PyTorch python at $TORCH_PYTHON (set TORCH_PYTHON or TORCH_VENV)" >&2; exit 10; }
+
+export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+(cd "$ROOT/Benchmarks" && swift build -c release --product ModelBench)
+BIN="$ROOT/Benchmarks/.build/release/ModelBench"
+mkdir -p "$OUT"
+{
+    echo "commit: $(git -C "$ROOT" rev-parse --short HEAD) $(git -C "$ROOT" status --porcelain --untracked-files=no | grep -q . && echo dirty || echo clean)"
+    echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') ($(getconf _NPROCESSORS_ONLN) cores)"
+    echo "torch: $("$TORCH_PYTHON" -c 'import torch; print(torch.__version__, torch.backends.cpu.get_cpu_capability())')"
+    echo "openblas: $(ls /usr/lib/x86_64-linux-gnu/libopenblas*.so* 2>/dev/null | head -1 | xargs -r readlink -f)"
+} | tee "$OUT/env.txt"
+
+# Interleave per (workload, model) so both sides see the same machine conditions.
+for wl in ${WORKLOADS//,/ }; do
+    for m in ${MODELS//,/ }; do
+        "$BIN" --workloads "$wl" --models "$m" --reps "$REPS" --out "$OUT/ours-$wl-$m.json" | sed -u 's/^/ours  /'
+        "$TORCH_PYTHON" "$ANCHORS_DIR/bench_torch.py" --threads 1 --workloads "$wl" --models "$m" \
+            --reps "$REPS" --out "$OUT/torch-$wl-$m.json" | sed -u 's/^/torch /'
+    done
+done
+python3 "$ROOT/scripts/bench/compare.py" "$OUT" | tee "$OUT/table.md"
+echo "results in $OUT"
