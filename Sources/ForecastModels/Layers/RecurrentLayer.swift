@@ -100,8 +100,6 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
     private var lastBatch = 0
     /// b_ih + b_hh per direction (for GRU the n block holds b_in only), refreshed each forward.
     private var combinedBias: ScratchBuffer<S>
-    /// LSTM: 1 for the i, f, o blocks and 2 for the g block (see `RecurrentKernels.lstmForward`).
-    private let gateScale: ScratchBuffer<S>
 
     init(prefix: String, level: Int, timeSteps: Int, inFeatures: Int, spec: ModelSpec.Recurrent,
          returnSequences: Bool) {
@@ -116,11 +114,6 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
         self.useReLU = spec.cell == .rnn && spec.activation == .relu
         self.gates = spec.cell.gateCount
         combinedBias = ScratchBuffer((spec.bidirectional ? 2 : 1) * spec.cell.gateCount * spec.units)
-        gateScale = ScratchBuffer(spec.cell.gateCount * spec.units)
-        gateScale.pointer.update(repeating: 1, count: gateScale.count)
-        if spec.cell == .lstm {
-            (gateScale.pointer + 2 * spec.units).update(repeating: 2, count: spec.units)
-        }
         let width = spec.outputWidth
         super.init(timeSteps: timeSteps, inputShape: .sequence(features: inFeatures),
                    outputShape: returnSequences ? .sequence(features: width) : .flat(features: width))
@@ -272,7 +265,7 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
                            a: hPrev, lda: h, b: wHH, ldb: h, beta: 1, c: g, ldc: gh)
                 }
                 let cells = dw.cells!.pointer
-                RecurrentKernels.lstmForward(gates: g, bias: bias, gateScale: UnsafePointer(gateScale.pointer), cPrev: cells + prevSlot * bh,
+                RecurrentKernels.lstmForward(gates: g, bias: bias, cPrev: cells + prevSlot * bh,
                                              cOut: cells + outSlot * bh, tanhC: dw.tanhCells!.pointer + step * bh,
                                              hOut: hOut, batch: batch, hidden: h)
             case .gru:
