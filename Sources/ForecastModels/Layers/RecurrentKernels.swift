@@ -195,6 +195,58 @@ enum RecurrentKernels {
         (dcv * f).store(to: dc + j)
     }
 
+    /// `sums[j] += Σ_r m[r·rowStride + j]` for j < `columns`, r < `rows`, rows added in order
+    /// (four at a time per register block, same sums as one row at a time). For the bias
+    /// gradients, one time step's (B, G·H) block at a time while it is still in cache.
+    @inline(__always)
+    static func addColumnSums<S: NetworkScalar>(_ m: UnsafePointer<S>, rows: Int, columns: Int, rowStride: Int,
+                                                into sums: UnsafeMutablePointer<S>) {
+        if S.self == Float.self {
+            columnSums(FloatLanes.self, Float.self, rebound(m, to: Float.self), rows: rows, columns: columns,
+                       rowStride: rowStride, into: rebound(sums, to: Float.self))
+        } else {
+            precondition(S.self == Double.self, "recurrent kernels support Float and Double")
+            columnSums(Double.self, Double.self, rebound(m, to: Double.self), rows: rows, columns: columns,
+                       rowStride: rowStride, into: rebound(sums, to: Double.self))
+        }
+    }
+
+    @inline(__always)
+    static func columnSums<V: KernelLanes, W: KernelLanes>(_: V.Type, _: W.Type, _ m: UnsafePointer<W.Scalar>, rows: Int,
+                                                           columns: Int, rowStride: Int,
+                                                           into sums: UnsafeMutablePointer<W.Scalar>)
+    where V.Scalar == W.Scalar {
+        var r = 0
+        while r + 4 <= rows {
+            let r0 = m + r * rowStride, r1 = r0 + rowStride, r2 = r1 + rowStride, r3 = r2 + rowStride
+            var j = 0
+            while j + V.laneCount <= columns {
+                let a = V(loading: sums + j) + V(loading: r0 + j) + V(loading: r1 + j) + V(loading: r2 + j) + V(loading: r3 + j)
+                a.store(to: sums + j)
+                j += V.laneCount
+            }
+            while j < columns {
+                let a = W(loading: sums + j) + W(loading: r0 + j) + W(loading: r1 + j) + W(loading: r2 + j) + W(loading: r3 + j)
+                a.store(to: sums + j)
+                j += 1
+            }
+            r += 4
+        }
+        while r < rows {
+            let r0 = m + r * rowStride
+            var j = 0
+            while j + V.laneCount <= columns {
+                (V(loading: sums + j) + V(loading: r0 + j)).store(to: sums + j)
+                j += V.laneCount
+            }
+            while j < columns {
+                (W(loading: sums + j) + W(loading: r0 + j)).store(to: sums + j)
+                j += 1
+            }
+            r += 1
+        }
+    }
+
     /// GRU step. `gates` (B, 3H) holds W_ih x on entry and r, z, n on exit; `hiddenProjection`
     /// (B, 3H) holds W_hh h_{t−1}; `bias` is b_ih + b_hh for r, z and b_in for n; `biasHN` is
     /// b_hn. Stores W_hn h_{t−1} + b_hn in `hn` for the backward pass.
