@@ -53,7 +53,8 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
         let hn: ScratchBuffer<S>?          // GRU: (T, B, H) = W_hn h_{t−1} + b_hn
         let gh: ScratchBuffer<S>?          // GRU: (B, G·H) per-step scratch
         private let sizes: (tbgh: Int, bh: Int, gh: Int, h: Int, gru: Bool, lstm: Bool)
-        lazy var dGates = ScratchBuffer<S>(sizes.tbgh)                       // (T, B, G·H)
+        /// GRU: (T, B, G·H) pre-activation gradients. RNN and LSTM write theirs over `gateValues`.
+        lazy var dGates = ScratchBuffer<S>(sizes.tbgh)
         lazy var dGatesHidden = ScratchBuffer<S>(sizes.gru ? sizes.tbgh : 0) // GRU: (T, B, G·H)
         lazy var dh = ScratchBuffer<S>(sizes.bh)
         lazy var dc = ScratchBuffer<S>(sizes.lstm ? sizes.bh : 0)
@@ -100,6 +101,9 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
     /// Given h₀ (and LSTM c₀) per direction, each (B, H); nil means zero.
     var initialStates: (batch: Int, h: [[S]], c: [[S]]?)?
     private var lastInput: UnsafePointer<S>?
+    /// Set by backward for RNN and LSTM, which write the gate gradients over the stored gate
+    /// values (one (T, B, G·H) buffer instead of two): a second backward needs a new forward.
+    private var gatesConsumed = false
     private var lastBatch = 0
     /// b_ih + b_hh per direction (for GRU the n block holds b_in only), refreshed each forward.
     private var combinedBias: ScratchBuffer<S>
@@ -207,6 +211,7 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
         let ws = workspace(batch: batch)
         lastInput = input
         lastBatch = batch
+        gatesConsumed = false
         let gh = gates * hidden
         for d in 0..<directionCount {
             // Biases that add straight onto the gate pre-activations, combined once per batch.
@@ -246,12 +251,16 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
         }
         let wHH = UnsafePointer(weightHH(d))
         let bias = UnsafePointer(combinedBias.pointer + d * gh)
-        // Input projection of every time step in one product: (T·B × D)·(D × G·H).
-        S.gemm(transA: false, transB: true, m: t * batch, n: gh, k: inFeatures, alpha: 1,
-               a: input, lda: inFeatures, b: weightIH(d), ldb: inFeatures, beta: 0, c: gv, ldc: gh)
+        let wIH = UnsafePointer(weightIH(d))
         for s in 0..<t {
             let step = reverse ? t - 1 - s : s
             let g = gv + step * batch * gh
+            // Input projection of this step, (B × D)·(D × G·H), just before the recurrent product
+            // adds onto it: the block stays in cache (one product over all T·B rows would write
+            // the whole (T, B, G·H) buffer out first — 32 MB at W-large).
+            S.gemm(transA: false, transB: true, m: batch, n: gh, k: inFeatures, alpha: 1,
+                   a: input + step * batch * inFeatures, lda: inFeatures, b: wIH, ldb: inFeatures,
+                   beta: 0, c: g, ldc: gh)
             let prevSlot = reverse ? step + 1 : step
             let outSlot = reverse ? step : step + 1
             let hPrev = UnsafePointer(states + prevSlot * bh)
@@ -363,6 +372,7 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
 
     override func backward(_ dOutput: UnsafePointer<S>, batch: Int, needInputGradient: Bool) -> UnsafePointer<S>? {
         precondition(batch == lastBatch && lastInput != nil, "backward without a matching forward")
+        precondition(!gatesConsumed, "a second backward needs a new forward (the first one overwrote the stored gates)")
         let ws = workspace(batch: batch)
         let rows = timeSteps * batch
         let gh = gates * hidden
@@ -374,7 +384,7 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
             let dw = ws.directions[d]
             reverseLoop(d, dOutput: dOutput, workspace: dw, batch: batch)
             // Weight gradients of all time steps at once.
-            let dG = UnsafePointer(dw.dGates.pointer)
+            let dG = UnsafePointer(gateGradients(dw))
             let dGh = cell == .gru ? UnsafePointer(dw.dGatesHidden.pointer) : dG
             // dW_hh = Σ_t dGh_tᵀ h_{t−1}. With h₀ = 0 the first processed step adds nothing: its
             // rows (time 0 forward, time T−1 backward) are left out of the product.
@@ -419,7 +429,15 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
             }
         }
         if recordGradientFlow { gradientFlowSamples += batch }
+        gatesConsumed = cell != .gru
         return needInputGradient ? UnsafePointer(ws.dInput.pointer) : nil
+    }
+
+    /// Where the reverse loop writes the pre-activation gradients: over the gate values for RNN
+    /// and LSTM (each step's kernel reads its gates before writing), a separate buffer for GRU
+    /// (its backward reads the n gate after writing the gradients).
+    private func gateGradients(_ dw: DirectionWorkspace) -> UnsafeMutablePointer<S> {
+        cell == .gru ? dw.dGates.pointer : dw.gateValues.pointer
     }
 
     /// Walks the steps of direction `d` in reverse processing order, filling dGates (and for GRU
@@ -430,7 +448,7 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
         let reverse = d == 1
         let gv = UnsafePointer(dw.gateValues.pointer)
         let states = UnsafePointer(dw.states.pointer)
-        let dG = dw.dGates.pointer
+        let dG = gateGradients(dw)
         let dh = dw.dh.pointer
         let wHH = UnsafePointer(weightHH(d))
         let width = outputWidth
