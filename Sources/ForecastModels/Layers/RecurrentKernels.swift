@@ -33,8 +33,8 @@ enum RecurrentKernels {
 
     /// LSTM step. `gates` (B, 4H) holds W_ih x + W_hh h on entry and the activations i, f, g, o on
     /// exit; c′ = f ⊙ c + i ⊙ g goes to `cOut`, tanh(c′) to `tanhC`, h′ = o ⊙ tanh(c′) to `hOut`.
-    /// `bias` (4H) is b_ih + b_hh. Both tanh's go through the sigmoid, tanh(a) = 2σ(2a) − 1 (one
-    /// formula, absolute error below 2e-7 in Float).
+    /// `bias` (4H) is b_ih + b_hh. In Float both tanh's are ``FastMath/tanhFast(_:)-(Float)``
+    /// (absolute error below 2e-7; these values only enter products and sums with O(1) terms).
     ///
     /// Row by row, in two passes that stay in L1: first the four gate activations of the row,
     /// then the cell update. Each pass's iterations are independent, so the processor overlaps
@@ -98,32 +98,26 @@ enum RecurrentKernels {
         }
     }
 
-    /// Activation of the `V.laneCount` gate pre-activations at `j` (plus bias), in place:
-    /// σ(a), or tanh(a) = 2σ(2a) − 1.
+    /// Activation of the `V.laneCount` gate pre-activations at `j` (plus bias), in place: σ(a),
+    /// or tanh(a) for the g block.
     @inline(__always)
     static func lstmGateColumns<V: KernelLanes>(_: V.Type, row: UnsafeMutablePointer<V.Scalar>,
                                                 bias: UnsafePointer<V.Scalar>, column j: Int, tanh: Bool) {
         let a = V(loading: row + j) + V(loading: bias + j)
-        if tanh {
-            let two = V(repeating: 2)
-            (two * V.kernelSigmoid(a * two) - V(repeating: 1)).store(to: row + j)
-        } else {
-            V.kernelSigmoid(a).store(to: row + j)
-        }
+        (tanh ? V.kernelTanh(a) : V.kernelSigmoid(a)).store(to: row + j)
     }
 
-    /// c′ = f ⊙ c + i ⊙ g, tanh(c′) = 2σ(2c′) − 1 and h′ = o ⊙ tanh(c′) for the `V.laneCount`
+    /// c′ = f ⊙ c + i ⊙ g, tanh(c′) and h′ = o ⊙ tanh(c′) for the `V.laneCount`
     /// columns at `j`, from the activated gate row.
     @inline(__always)
     static func lstmCellColumns<V: KernelLanes>(_: V.Type, row: UnsafePointer<V.Scalar>, cPrev: UnsafePointer<V.Scalar>,
                                                 cOut: UnsafeMutablePointer<V.Scalar>,
                                                 tanhC: UnsafeMutablePointer<V.Scalar>,
                                                 hOut: UnsafeMutablePointer<V.Scalar>, hidden h: Int, column j: Int) {
-        let two = V(repeating: 2)
         let i = V(loading: row + j), f = V(loading: row + h + j)
         let g = V(loading: row + 2 * h + j), o = V(loading: row + 3 * h + j)
         let c = f * V(loading: cPrev + j) + i * g
-        let t = two * V.kernelSigmoid(c * two) - V(repeating: 1)
+        let t = V.kernelTanh(c)
         c.store(to: cOut + j)
         t.store(to: tanhC + j)
         (o * t).store(to: hOut + j)
