@@ -17,11 +17,14 @@
 /// - LSTM: i, f, o = σ(·), g = tanh(·) of W_i· x + b_i· + W_h· h + b_h·; c′ = f ⊙ c + i ⊙ g,
 ///         h′ = o ⊙ tanh(c′).
 ///
-/// Cost per batch: forward one (T·B × D)·(D × G·H) GEMM for the input projection of all steps,
-/// then per step one (B × H)·(H × G·H) GEMM and O(B·G·H) elementwise work. Backward (BPTT):
-/// per step the elementwise gate derivatives and one (B × G·H)·(G·H × H) GEMM for dh_{t−1};
-/// after the reverse loop, one GEMM each for dW_hh = Σ_t dG_tᵀ h_{t−1}, dW_ih = dGᵀ X and
-/// dX = dG W_ih over all T·B rows.
+/// Cost per batch: forward, per step, a (B × D)·(D × G·H) GEMM for the input projection and a
+/// (B × H)·(H × G·H) one for the recurrent term (against a transposed copy of W_hh, refreshed
+/// each forward), both accumulating onto the biases, then O(B·G·H) elementwise work. Backward
+/// (BPTT): per step the elementwise gate derivatives, the step's share of the bias gradient
+/// (column sums) and one (B × G·H)·(G·H × H) GEMM for dh_{t−1}; after the reverse loop, one GEMM
+/// each for dW_hh = Σ_t dG_tᵀ h_{t−1}, dW_ihᵀ = Xᵀ dG and dX = dG W_ih over all T·B rows.
+///
+/// One backward per forward: RNN and LSTM write the gate gradients over the stored gate values.
 ///
 /// Memory: hidden states are stored in T + 1 slots per direction. The forward direction reads its
 /// h_{t−1} from slot t and writes h_t to slot t + 1 (slot 0 holds h₀); the backward direction
