@@ -21,6 +21,8 @@ protocol KernelLanes {
     static func * (a: Self, b: Self) -> Self
     /// `1 / (1 + exp(−x))` per lane.
     static func kernelSigmoid(_ x: Self) -> Self
+    /// `tanh(x)` per lane, to absolute accuracy (``FastMath/tanhFast(_:)-(Float)`` for Float).
+    static func kernelTanh(_ x: Self) -> Self
 }
 
 extension KernelLanes {
@@ -34,6 +36,7 @@ extension Float: KernelLanes {
     @inline(__always) init(loading p: UnsafePointer<Float>) { self = p.pointee }
     @inline(__always) func store(to p: UnsafeMutablePointer<Float>) { p.pointee = self }
     @inline(__always) static func kernelSigmoid(_ x: Float) -> Float { FastMath.sigmoid(x) }
+    @inline(__always) static func kernelTanh(_ x: Float) -> Float { FastMath.tanhFast(x) }
 }
 
 extension Double: KernelLanes {
@@ -43,6 +46,7 @@ extension Double: KernelLanes {
     @inline(__always) init(loading p: UnsafePointer<Double>) { self = p.pointee }
     @inline(__always) func store(to p: UnsafeMutablePointer<Double>) { p.pointee = self }
     @inline(__always) static func kernelSigmoid(_ x: Double) -> Double { 1 / (1 + Double.exp(-x)) }
+    @inline(__always) static func kernelTanh(_ x: Double) -> Double { Double.tanh(x) }
 }
 
 /// Eight Float lanes: two SSE registers per value on baseline x86-64, enough independent work
@@ -56,6 +60,7 @@ extension SIMD8: KernelLanes where Scalar == Float {
         UnsafeMutableRawPointer(p).storeBytes(of: self, as: SIMD8<Float>.self)
     }
     @inline(__always) static func kernelSigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> { FastMath.sigmoid(x) }
+    @inline(__always) static func kernelTanh(_ x: SIMD8<Float>) -> SIMD8<Float> { FastMath.tanhFast(x) }
 }
 
 /// The same memory viewed as scalars of type `T`: only called where `S == T` was checked.

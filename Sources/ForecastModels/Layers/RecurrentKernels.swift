@@ -33,8 +33,8 @@ enum RecurrentKernels {
 
     /// LSTM step. `gates` (B, 4H) holds W_ih x + W_hh h on entry and the activations i, f, g, o on
     /// exit; c′ = f ⊙ c + i ⊙ g goes to `cOut`, tanh(c′) to `tanhC`, h′ = o ⊙ tanh(c′) to `hOut`.
-    /// `bias` (4H) is b_ih + b_hh. Both tanh's go through the sigmoid, tanh(a) = 2σ(2a) − 1 (one
-    /// formula, absolute error below 2e-7 in Float).
+    /// `bias` (4H) is b_ih + b_hh. In Float both tanh's are ``FastMath/tanhFast(_:)-(Float)``
+    /// (absolute error below 2e-7; these values only enter products and sums with O(1) terms).
     ///
     /// Row by row, in two passes that stay in L1: first the four gate activations of the row,
     /// then the cell update. Each pass's iterations are independent, so the processor overlaps
@@ -98,32 +98,26 @@ enum RecurrentKernels {
         }
     }
 
-    /// Activation of the `V.laneCount` gate pre-activations at `j` (plus bias), in place:
-    /// σ(a), or tanh(a) = 2σ(2a) − 1.
+    /// Activation of the `V.laneCount` gate pre-activations at `j` (plus bias), in place: σ(a),
+    /// or tanh(a) for the g block.
     @inline(__always)
     static func lstmGateColumns<V: KernelLanes>(_: V.Type, row: UnsafeMutablePointer<V.Scalar>,
                                                 bias: UnsafePointer<V.Scalar>, column j: Int, tanh: Bool) {
         let a = V(loading: row + j) + V(loading: bias + j)
-        if tanh {
-            let two = V(repeating: 2)
-            (two * V.kernelSigmoid(a * two) - V(repeating: 1)).store(to: row + j)
-        } else {
-            V.kernelSigmoid(a).store(to: row + j)
-        }
+        (tanh ? V.kernelTanh(a) : V.kernelSigmoid(a)).store(to: row + j)
     }
 
-    /// c′ = f ⊙ c + i ⊙ g, tanh(c′) = 2σ(2c′) − 1 and h′ = o ⊙ tanh(c′) for the `V.laneCount`
+    /// c′ = f ⊙ c + i ⊙ g, tanh(c′) and h′ = o ⊙ tanh(c′) for the `V.laneCount`
     /// columns at `j`, from the activated gate row.
     @inline(__always)
     static func lstmCellColumns<V: KernelLanes>(_: V.Type, row: UnsafePointer<V.Scalar>, cPrev: UnsafePointer<V.Scalar>,
                                                 cOut: UnsafeMutablePointer<V.Scalar>,
                                                 tanhC: UnsafeMutablePointer<V.Scalar>,
                                                 hOut: UnsafeMutablePointer<V.Scalar>, hidden h: Int, column j: Int) {
-        let two = V(repeating: 2)
         let i = V(loading: row + j), f = V(loading: row + h + j)
         let g = V(loading: row + 2 * h + j), o = V(loading: row + 3 * h + j)
         let c = f * V(loading: cPrev + j) + i * g
-        let t = two * V.kernelSigmoid(c * two) - V(repeating: 1)
+        let t = V.kernelTanh(c)
         c.store(to: cOut + j)
         t.store(to: tanhC + j)
         (o * t).store(to: hOut + j)
@@ -193,6 +187,58 @@ enum RecurrentKernels {
         (dcv * i * (one - g * g)).store(to: dRow + 2 * h + j)
         (dhv * t * o * (one - o)).store(to: dRow + 3 * h + j)
         (dcv * f).store(to: dc + j)
+    }
+
+    /// `sums[j] += Σ_r m[r·rowStride + j]` for j < `columns`, r < `rows`, rows added in order
+    /// (four at a time per register block, same sums as one row at a time). For the bias
+    /// gradients, one time step's (B, G·H) block at a time while it is still in cache.
+    @inline(__always)
+    static func addColumnSums<S: NetworkScalar>(_ m: UnsafePointer<S>, rows: Int, columns: Int, rowStride: Int,
+                                                into sums: UnsafeMutablePointer<S>) {
+        if S.self == Float.self {
+            columnSums(FloatLanes.self, Float.self, rebound(m, to: Float.self), rows: rows, columns: columns,
+                       rowStride: rowStride, into: rebound(sums, to: Float.self))
+        } else {
+            precondition(S.self == Double.self, "recurrent kernels support Float and Double")
+            columnSums(Double.self, Double.self, rebound(m, to: Double.self), rows: rows, columns: columns,
+                       rowStride: rowStride, into: rebound(sums, to: Double.self))
+        }
+    }
+
+    @inline(__always)
+    static func columnSums<V: KernelLanes, W: KernelLanes>(_: V.Type, _: W.Type, _ m: UnsafePointer<W.Scalar>, rows: Int,
+                                                           columns: Int, rowStride: Int,
+                                                           into sums: UnsafeMutablePointer<W.Scalar>)
+    where V.Scalar == W.Scalar {
+        var r = 0
+        while r + 4 <= rows {
+            let r0 = m + r * rowStride, r1 = r0 + rowStride, r2 = r1 + rowStride, r3 = r2 + rowStride
+            var j = 0
+            while j + V.laneCount <= columns {
+                let a = V(loading: sums + j) + V(loading: r0 + j) + V(loading: r1 + j) + V(loading: r2 + j) + V(loading: r3 + j)
+                a.store(to: sums + j)
+                j += V.laneCount
+            }
+            while j < columns {
+                let a = W(loading: sums + j) + W(loading: r0 + j) + W(loading: r1 + j) + W(loading: r2 + j) + W(loading: r3 + j)
+                a.store(to: sums + j)
+                j += 1
+            }
+            r += 4
+        }
+        while r < rows {
+            let r0 = m + r * rowStride
+            var j = 0
+            while j + V.laneCount <= columns {
+                (V(loading: sums + j) + V(loading: r0 + j)).store(to: sums + j)
+                j += V.laneCount
+            }
+            while j < columns {
+                (W(loading: sums + j) + W(loading: r0 + j)).store(to: sums + j)
+                j += 1
+            }
+            r += 1
+        }
     }
 
     /// GRU step. `gates` (B, 3H) holds W_ih x on entry and r, z, n on exit; `hiddenProjection`
