@@ -289,15 +289,27 @@ final class Trainer {
                               totalSeconds: Self.seconds(since: start))
     }
 
-    /// √(Σ g²) over the whole gradient buffer, accumulated in Double.
+    /// √(Σ g²) over the whole gradient buffer, accumulated in Double in four interleaved partial
+    /// sums (independent chains instead of one latency-bound one; fixed order, deterministic).
     private func gradientNorm() -> Double {
         let g = net.gradients.baseAddress!
-        var sum = 0.0
-        for i in 0..<net.gradients.count {
-            let v = Double(g[i])
-            sum += v * v
+        let n = net.gradients.count
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        var i = 0
+        while i + 4 <= n {
+            let a = Double(g[i]), b = Double(g[i + 1]), c = Double(g[i + 2]), d = Double(g[i + 3])
+            s0 += a * a
+            s1 += b * b
+            s2 += c * c
+            s3 += d * d
+            i += 4
         }
-        return sum.squareRoot()
+        while i < n {
+            let a = Double(g[i])
+            s0 += a * a
+            i += 1
+        }
+        return ((s0 + s1) + (s2 + s3)).squareRoot()
     }
 
     private func scaleGradients(by factor: Float) {

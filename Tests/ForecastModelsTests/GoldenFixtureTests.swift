@@ -13,12 +13,8 @@ struct GoldenFixtureTests {
     }
 
     @Test func hasEveryCase() throws {
-        let names = Set(fixture.cases.map(\.name))
-        let expected: Set<String> = [
-            "rnn_l1", "rnn_l2", "gru_l1", "gru_l2", "lstm_l1", "lstm_l2",
-            "birnn_sum", "bigru_sum", "bilstm_sum", "birnn_concat", "bigru_concat", "bilstm_concat", "mlp",
-        ]
-        #expect(names == expected)
+        #expect(Set(fixture.cases.map(\.name)) == Set(goldenModelCases))
+        #expect(fixture.cases.count == goldenModelCases.count)
         #expect(fixture.adam.steps.count == 2)
     }
 

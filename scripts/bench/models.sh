@@ -35,6 +35,9 @@ done
 [ -x "$TORCH_PYTHON" ] || { echo "no PyTorch python at $TORCH_PYTHON (set TORCH_PYTHON or TORCH_VENV)" >&2; exit 10; }
 
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+# SwiftPM can keep a stale build plan for a path dependency (a source file added to the main
+# package is then missing from the benchmark build); dropping the plan forces re-planning only.
+rm -f "$ROOT/Benchmarks/.build/release.yaml"
 (cd "$ROOT/Benchmarks" && swift build -c release --product ModelBench)
 BIN="$ROOT/Benchmarks/.build/release/ModelBench"
 mkdir -p "$OUT"

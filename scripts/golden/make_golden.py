@@ -30,6 +30,9 @@ Cases (x is time-major: (T, B, D); T=5, B=3, D=2, H=4 unless stated)
   For every bidirectional case `output` is PyTorch's (T, B, 2H) sequence output
   (forward features first, then backward), so a 'sum' merge of the sequence is
   output[..., :H] + output[..., H:].
+* rnn_h12_l1, gru_h12_l1, lstm_h12_l1, gru_h12_l2, lstm_h12_l2, bigru_h12_sum,
+  bilstm_h12_concat — as above with H=12, so kernels that work on 8 SIMD lanes
+  run their vector loop and their scalar remainder (own seeds).
 * mlp — x (T, B, D) is flattened per window to (B, T*D) with feature index
   t*D + d (x.permute(1, 0, 2).reshape(B, T*D)), then Linear(T*D, H) ReLU
   Linear(H, H) ReLU Linear(H, 1).
@@ -59,20 +62,22 @@ import torch
 import torch.nn as nn
 
 T, B, D, H = 5, 3, 2, 4
+WIDE = 12  # hidden size of the *_h12_* cases
 SEED = 20240601
 
 
 class RecurrentRegressor(nn.Module):
     """Recurrent stack followed by a Linear head on its final state(s)."""
 
-    def __init__(self, kind, layers, bidirectional, merge):
+    def __init__(self, kind, layers, bidirectional, merge, hidden=None):
         super().__init__()
+        hidden = hidden or H
         cls = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}[kind]
         kw = {"nonlinearity": "tanh"} if kind == "rnn" else {}
         self.kind, self.bidirectional, self.merge = kind, bidirectional, merge
-        self.rnn = cls(input_size=D, hidden_size=H, num_layers=layers,
+        self.rnn = cls(input_size=D, hidden_size=hidden, num_layers=layers,
                        bidirectional=bidirectional, batch_first=False, **kw)
-        head_in = 2 * H if (bidirectional and merge == "concat") else H
+        head_in = 2 * hidden if (bidirectional and merge == "concat") else hidden
         self.head = nn.Linear(head_in, 1)
 
     def forward(self, x):
@@ -118,7 +123,7 @@ def make_data(gen):
     return x, y
 
 
-def run_case(name, spec, build, seed):
+def run_case(name, spec, build, seed, hidden=H):
     torch.manual_seed(seed)
     model = f32_exact(build())
     gen = torch.Generator().manual_seed(seed + 1)
@@ -130,7 +135,7 @@ def run_case(name, spec, build, seed):
     case = {
         "name": name,
         "spec": spec,
-        "timeSteps": T, "batch": B, "inputSize": D, "hidden": H,
+        "timeSteps": T, "batch": B, "inputSize": D, "hidden": hidden,
         "parameterNames": [n for n, _ in model.named_parameters()],
         "parameters": {n: tensor(p) for n, p in model.named_parameters()},
         "gradients": {n: tensor(p.grad) for n, p in model.named_parameters()},
@@ -199,6 +204,21 @@ def main():
     cases.append(run_case("mlp", f"flatten > dense({H},relu) > dense({H},relu) > dense(1)",
                           MLPRegressor, seed))
     seed += 10
+    # Wider cases: H = 12 = 8 + 4, so vectorised kernels (8 lanes) run both their main loop and
+    # their remainder. Own seed range, so the cases above stay unchanged.
+    wide_seed = SEED + 1000
+    for kind, layers, bi, merge in (("rnn", 1, False, None), ("gru", 1, False, None),
+                                    ("lstm", 1, False, None), ("gru", 2, False, None),
+                                    ("lstm", 2, False, None), ("gru", 1, True, "sum"),
+                                    ("lstm", 1, True, "concat")):
+        name = ("bi" if bi else "") + f"{kind}_h{WIDE}" + (f"_{merge}" if bi else f"_l{layers}")
+        args = [str(WIDE)] + ([merge] if bi else []) + ([f"layers: {layers}"] if layers > 1 else [])
+        spec = ("bi" if bi else "") + f"{kind}(" + ", ".join(args) + ") > dense(1)"
+        cases.append(run_case(
+            name, spec,
+            lambda k=kind, l=layers, b=bi, m=merge: RecurrentRegressor(k, l, b, m, hidden=WIDE),
+            wide_seed, hidden=WIDE))
+        wide_seed += 10
 
     doc = {
         "generator": "scripts/golden/make_golden.py",

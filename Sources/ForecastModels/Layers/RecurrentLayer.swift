@@ -17,11 +17,14 @@
 /// - LSTM: i, f, o = σ(·), g = tanh(·) of W_i· x + b_i· + W_h· h + b_h·; c′ = f ⊙ c + i ⊙ g,
 ///         h′ = o ⊙ tanh(c′).
 ///
-/// Cost per batch: forward one (T·B × D)·(D × G·H) GEMM for the input projection of all steps,
-/// then per step one (B × H)·(H × G·H) GEMM and O(B·G·H) elementwise work. Backward (BPTT):
-/// per step the elementwise gate derivatives and one (B × G·H)·(G·H × H) GEMM for dh_{t−1};
-/// after the reverse loop, one GEMM each for dW_hh = Σ_t dG_tᵀ h_{t−1}, dW_ih = dGᵀ X and
-/// dX = dG W_ih over all T·B rows.
+/// Cost per batch: forward, per step, a (B × D)·(D × G·H) GEMM for the input projection and a
+/// (B × H)·(H × G·H) one for the recurrent term (against a transposed copy of W_hh, refreshed
+/// each forward), both accumulating onto the biases, then O(B·G·H) elementwise work. Backward
+/// (BPTT): per step the elementwise gate derivatives, the step's share of the bias gradient
+/// (column sums) and one (B × G·H)·(G·H × H) GEMM for dh_{t−1}; after the reverse loop, one GEMM
+/// each for dW_hh = Σ_t dG_tᵀ h_{t−1}, dW_ihᵀ = Xᵀ dG and dX = dG W_ih over all T·B rows.
+///
+/// One backward per forward: RNN and LSTM write the gate gradients over the stored gate values.
 ///
 /// Memory: hidden states are stored in T + 1 slots per direction. The forward direction reads its
 /// h_{t−1} from slot t and writes h_t to slot t + 1 (slot 0 holds h₀); the backward direction
@@ -52,12 +55,16 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
         let tanhCells: ScratchBuffer<S>?   // LSTM: (T, B, H)
         let hn: ScratchBuffer<S>?          // GRU: (T, B, H) = W_hn h_{t−1} + b_hn
         let gh: ScratchBuffer<S>?          // GRU: (B, G·H) per-step scratch
-        private let sizes: (tbgh: Int, bh: Int, gru: Bool, lstm: Bool)
-        lazy var dGates = ScratchBuffer<S>(sizes.tbgh)                       // (T, B, G·H)
+        private let sizes: (tbgh: Int, bh: Int, gh: Int, h: Int, gru: Bool, lstm: Bool)
+        /// GRU: (T, B, G·H) pre-activation gradients. RNN and LSTM write theirs over `gateValues`.
+        lazy var dGates = ScratchBuffer<S>(sizes.tbgh)
         lazy var dGatesHidden = ScratchBuffer<S>(sizes.gru ? sizes.tbgh : 0) // GRU: (T, B, G·H)
         lazy var dh = ScratchBuffer<S>(sizes.bh)
-        lazy var dhNext = ScratchBuffer<S>(sizes.bh)
         lazy var dc = ScratchBuffer<S>(sizes.lstm ? sizes.bh : 0)
+        /// Σ over all T·B rows of dGates (G·H): the b_ih gradient (and b_hh's, except GRU's n block).
+        lazy var dBias = ScratchBuffer<S>(sizes.gh)
+        /// GRU: Σ over all rows of dGatesHidden's n block (H), the b_hn gradient.
+        lazy var dBiasHiddenN = ScratchBuffer<S>(sizes.gru ? sizes.h : 0)
 
         init(timeSteps t: Int, batch b: Int, hidden h: Int, gates g: Int, cell: ModelSpec.Cell) {
             gateValues = ScratchBuffer(t * b * g * h)
@@ -66,7 +73,7 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
             tanhCells = cell == .lstm ? ScratchBuffer(t * b * h) : nil
             hn = cell == .gru ? ScratchBuffer(t * b * h) : nil
             gh = cell == .gru ? ScratchBuffer(b * g * h) : nil
-            sizes = (t * b * g * h, b * h, cell == .gru, cell == .lstm)
+            sizes = (t * b * g * h, b * h, g * h, h, cell == .gru, cell == .lstm)
         }
     }
 
@@ -76,20 +83,20 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
         let output: ScratchBuffer<S>?
         let batch: Int
         private let inputCount: Int
+        private let weightIHCount: Int
         lazy var dInput = ScratchBuffer<S>(inputCount)
-        lazy var ones: ScratchBuffer<S> = {
-            let o = ScratchBuffer<S>(rows)
-            o.pointer.update(repeating: 1, count: rows)
-            return o
-        }()
+        /// dW_ihᵀ (D, G·H) of one direction, before it is added into the gradient buffer.
+        lazy var dWeightIHTransposed = ScratchBuffer<S>(weightIHCount)
         let rows: Int
 
-        init(directions: [DirectionWorkspace], output: ScratchBuffer<S>?, batch: Int, rows: Int, inputCount: Int) {
+        init(directions: [DirectionWorkspace], output: ScratchBuffer<S>?, batch: Int, rows: Int, inputCount: Int,
+             weightIHCount: Int) {
             self.directions = directions
             self.output = output
             self.batch = batch
             self.rows = rows
             self.inputCount = inputCount
+            self.weightIHCount = weightIHCount
         }
     }
 
@@ -97,11 +104,15 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
     /// Given h₀ (and LSTM c₀) per direction, each (B, H); nil means zero.
     var initialStates: (batch: Int, h: [[S]], c: [[S]]?)?
     private var lastInput: UnsafePointer<S>?
+    /// Set by backward for RNN and LSTM, which write the gate gradients over the stored gate
+    /// values (one (T, B, G·H) buffer instead of two): a second backward needs a new forward.
+    private var gatesConsumed = false
     private var lastBatch = 0
     /// b_ih + b_hh per direction (for GRU the n block holds b_in only), refreshed each forward.
     private var combinedBias: ScratchBuffer<S>
-    /// LSTM: 1 for the i, f, o blocks and 2 for the g block (see `RecurrentKernels.lstmForward`).
-    private let gateScale: ScratchBuffer<S>
+    /// W_hhᵀ (H, G·H) per direction, refreshed each forward: the per-step product h·W_hhᵀ then
+    /// runs as a plain (non-transposed) GEMM, which OpenBLAS does ~5 % faster at these shapes.
+    private var weightHHTransposed: ScratchBuffer<S>
 
     init(prefix: String, level: Int, timeSteps: Int, inFeatures: Int, spec: ModelSpec.Recurrent,
          returnSequences: Bool) {
@@ -116,11 +127,7 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
         self.useReLU = spec.cell == .rnn && spec.activation == .relu
         self.gates = spec.cell.gateCount
         combinedBias = ScratchBuffer((spec.bidirectional ? 2 : 1) * spec.cell.gateCount * spec.units)
-        gateScale = ScratchBuffer(spec.cell.gateCount * spec.units)
-        gateScale.pointer.update(repeating: 1, count: gateScale.count)
-        if spec.cell == .lstm {
-            (gateScale.pointer + 2 * spec.units).update(repeating: 2, count: spec.units)
-        }
+        weightHHTransposed = ScratchBuffer((spec.bidirectional ? 2 : 1) * spec.cell.gateCount * spec.units * spec.units)
         let width = spec.outputWidth
         super.init(timeSteps: timeSteps, inputShape: .sequence(features: inFeatures),
                    outputShape: returnSequences ? .sequence(features: width) : .flat(features: width))
@@ -194,7 +201,8 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
         let needsOutput = bidirectional
         let outCount = returnSequences ? timeSteps * batch * outputWidth : batch * outputWidth
         let w = Workspace(directions: dirs, output: needsOutput ? ScratchBuffer(outCount) : nil, batch: batch,
-                          rows: timeSteps * batch, inputCount: timeSteps * batch * inFeatures)
+                          rows: timeSteps * batch, inputCount: timeSteps * batch * inFeatures,
+                          weightIHCount: gates * hidden * inFeatures)
         workspaces[batch] = w
         return w
     }
@@ -210,6 +218,7 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
         let ws = workspace(batch: batch)
         lastInput = input
         lastBatch = batch
+        gatesConsumed = false
         let gh = gates * hidden
         for d in 0..<directionCount {
             // Biases that add straight onto the gate pre-activations, combined once per batch.
@@ -220,9 +229,25 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
             if cell == .gru {
                 for j in foldedCount..<gh { cb[j] = bih[j] }
             }
+            transpose(weightHH(d), rows: gh, columns: hidden, into: weightHHTransposed.pointer + d * gh * hidden)
             runDirection(d, input: input, workspace: ws.directions[d], batch: batch)
         }
         return mergedOutput(ws)
+    }
+
+    /// `out` (columns × rows) = `m`ᵀ for a row-major (rows × columns) `m`, in 8 × 8 tiles so both
+    /// sides stay in L1.
+    private func transpose(_ m: UnsafePointer<S>, rows: Int, columns: Int, into out: UnsafeMutablePointer<S>) {
+        let tile = 8
+        for r0 in stride(from: 0, to: rows, by: tile) {
+            let r1 = min(r0 + tile, rows)
+            for c0 in stride(from: 0, to: columns, by: tile) {
+                let c1 = min(c0 + tile, columns)
+                for r in r0..<r1 {
+                    for c in c0..<c1 { out[c * rows + r] = m[r * columns + c] }
+                }
+            }
+        }
     }
 
     private func runDirection(_ d: Int, input: UnsafePointer<S>, workspace dw: DirectionWorkspace, batch: Int) {
@@ -247,14 +272,21 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
                 (cells.pointer + initialSlot * bh).update(repeating: 0, count: bh)
             }
         }
-        let wHH = UnsafePointer(weightHH(d))
+        let wHHT = UnsafePointer(weightHHTransposed.pointer + d * gh * h)
         let bias = UnsafePointer(combinedBias.pointer + d * gh)
-        // Input projection of every time step in one product: (T·B × D)·(D × G·H).
-        S.gemm(transA: false, transB: true, m: t * batch, n: gh, k: inFeatures, alpha: 1,
-               a: input, lda: inFeatures, b: weightIH(d), ldb: inFeatures, beta: 0, c: gv, ldc: gh)
+        let wIH = UnsafePointer(weightIH(d))
         for s in 0..<t {
             let step = reverse ? t - 1 - s : s
             let g = gv + step * batch * gh
+            // The step's pre-activations start as the biases, then the input projection
+            // (B × D)·(D × G·H) and the recurrent product add onto them while the block is in
+            // cache (one product over all T·B rows would write the whole (T, B, G·H) buffer out
+            // first — 32 MB at W-large). Filling in the biases costs what the GEMM's own zeroing
+            // (β = 0) would, and takes an addition out of the kernels' inner loops.
+            for r in 0..<batch { (g + r * gh).update(from: bias, count: gh) }
+            S.gemm(transA: false, transB: true, m: batch, n: gh, k: inFeatures, alpha: 1,
+                   a: input + step * batch * inFeatures, lda: inFeatures, b: wIH, ldb: inFeatures,
+                   beta: 1, c: g, ldc: gh)
             let prevSlot = reverse ? step + 1 : step
             let outSlot = reverse ? step : step + 1
             let hPrev = UnsafePointer(states + prevSlot * bh)
@@ -262,28 +294,28 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
             switch cell {
             case .rnn:
                 if s > 0 || hasInitialState {
-                    S.gemm(transA: false, transB: true, m: batch, n: h, k: h, alpha: 1,
-                           a: hPrev, lda: h, b: wHH, ldb: h, beta: 1, c: g, ldc: h)
+                    S.gemm(transA: false, transB: false, m: batch, n: h, k: h, alpha: 1,
+                           a: hPrev, lda: h, b: wHHT, ldb: h, beta: 1, c: g, ldc: h)
                 }
-                RecurrentKernels.rnnForward(pre: g, bias: bias, hOut: hOut, batch: batch, hidden: h, relu: useReLU)
+                RecurrentKernels.rnnForward(pre: g, hOut: hOut, batch: batch, hidden: h, relu: useReLU)
             case .lstm:
                 if s > 0 || hasInitialState {
-                    S.gemm(transA: false, transB: true, m: batch, n: gh, k: h, alpha: 1,
-                           a: hPrev, lda: h, b: wHH, ldb: h, beta: 1, c: g, ldc: gh)
+                    S.gemm(transA: false, transB: false, m: batch, n: gh, k: h, alpha: 1,
+                           a: hPrev, lda: h, b: wHHT, ldb: gh, beta: 1, c: g, ldc: gh)
                 }
                 let cells = dw.cells!.pointer
-                RecurrentKernels.lstmForward(gates: g, bias: bias, gateScale: UnsafePointer(gateScale.pointer), cPrev: cells + prevSlot * bh,
+                RecurrentKernels.lstmForward(gates: g, cPrev: cells + prevSlot * bh,
                                              cOut: cells + outSlot * bh, tanhC: dw.tanhCells!.pointer + step * bh,
                                              hOut: hOut, batch: batch, hidden: h)
             case .gru:
                 let ghBuf = dw.gh!.pointer
                 if s > 0 || hasInitialState {
-                    S.gemm(transA: false, transB: true, m: batch, n: gh, k: h, alpha: 1,
-                           a: hPrev, lda: h, b: wHH, ldb: h, beta: 0, c: ghBuf, ldc: gh)
+                    S.gemm(transA: false, transB: false, m: batch, n: gh, k: h, alpha: 1,
+                           a: hPrev, lda: h, b: wHHT, ldb: gh, beta: 0, c: ghBuf, ldc: gh)
                 } else {
                     ghBuf.update(repeating: 0, count: batch * gh)
                 }
-                RecurrentKernels.gruForward(gates: g, hiddenProjection: ghBuf, bias: bias,
+                RecurrentKernels.gruForward(gates: g, hiddenProjection: ghBuf,
                                             biasHN: biasHH(d) + 2 * h, hn: dw.hn!.pointer + step * bh,
                                             hPrev: hPrev, hOut: hOut, batch: batch, hidden: h)
             }
@@ -366,6 +398,7 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
 
     override func backward(_ dOutput: UnsafePointer<S>, batch: Int, needInputGradient: Bool) -> UnsafePointer<S>? {
         precondition(batch == lastBatch && lastInput != nil, "backward without a matching forward")
+        precondition(!gatesConsumed, "a second backward needs a new forward (the first one overwrote the stored gates)")
         let ws = workspace(batch: batch)
         let rows = timeSteps * batch
         let gh = gates * hidden
@@ -377,7 +410,7 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
             let dw = ws.directions[d]
             reverseLoop(d, dOutput: dOutput, workspace: dw, batch: batch)
             // Weight gradients of all time steps at once.
-            let dG = UnsafePointer(dw.dGates.pointer)
+            let dG = UnsafePointer(gateGradients(dw))
             let dGh = cell == .gru ? UnsafePointer(dw.dGatesHidden.pointer) : dG
             // dW_hh = Σ_t dGh_tᵀ h_{t−1}. With h₀ = 0 the first processed step adds nothing: its
             // rows (time 0 forward, time T−1 backward) are left out of the product.
@@ -394,10 +427,27 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
             }
             S.gemm(transA: true, transB: false, m: gh, n: hidden, k: count, alpha: 1,
                    a: dGhRows, lda: gh, b: prevStates, ldb: hidden, beta: 1, c: gradWeightHH(d), ldc: hidden)
-            S.gemm(transA: true, transB: false, m: gh, n: inFeatures, k: rows, alpha: 1,
-                   a: dG, lda: gh, b: lastInput!, ldb: inFeatures, beta: 1, c: gradWeightIH(d), ldc: inFeatures)
-            addColumnSums(dG, rows: rows, columns: gh, ones: ws.ones.pointer, into: gradBiasIH(d))
-            addColumnSums(dGh, rows: rows, columns: gh, ones: ws.ones.pointer, into: gradBiasHH(d))
+            // dW_ih = dGᵀ X, computed as its transpose Xᵀ dG (D × G·H): with few input features
+            // that orientation suits OpenBLAS's kernels better (W-ref: 1.5× faster).
+            let dWT = ws.dWeightIHTransposed.pointer
+            S.gemm(transA: true, transB: false, m: inFeatures, n: gh, k: rows, alpha: 1,
+                   a: lastInput!, lda: inFeatures, b: dG, ldb: gh, beta: 0, c: dWT, ldc: gh)
+            let dWih = gradWeightIH(d)
+            for g in 0..<gh {
+                for f in 0..<inFeatures { dWih[g * inFeatures + f] += dWT[f * gh + g] }
+            }
+            // Bias gradients: column sums accumulated by the reverse loop. b_ih and b_hh enter the
+            // pre-activations the same way, so their gradients agree, except GRU's b_hn.
+            let dB = dw.dBias.pointer
+            let dBih = gradBiasIH(d), dBhh = gradBiasHH(d)
+            for j in 0..<gh { dBih[j] += dB[j] }
+            if cell == .gru {
+                for j in 0..<(2 * hidden) { dBhh[j] += dB[j] }
+                let dBn = dw.dBiasHiddenN.pointer
+                for j in 0..<hidden { dBhh[2 * hidden + j] += dBn[j] }
+            } else {
+                for j in 0..<gh { dBhh[j] += dB[j] }
+            }
             if needInputGradient {
                 S.gemm(transA: false, transB: false, m: rows, n: inFeatures, k: gh, alpha: 1,
                        a: dG, lda: gh, b: weightIH(d), ldb: inFeatures, beta: d == 0 ? 0 : 1,
@@ -405,7 +455,15 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
             }
         }
         if recordGradientFlow { gradientFlowSamples += batch }
+        gatesConsumed = cell != .gru
         return needInputGradient ? UnsafePointer(ws.dInput.pointer) : nil
+    }
+
+    /// Where the reverse loop writes the pre-activation gradients: over the gate values for RNN
+    /// and LSTM (each step's kernel reads its gates before writing), a separate buffer for GRU
+    /// (its backward reads the n gate after writing the gradients).
+    private func gateGradients(_ dw: DirectionWorkspace) -> UnsafeMutablePointer<S> {
+        cell == .gru ? dw.dGates.pointer : dw.gateValues.pointer
     }
 
     /// Walks the steps of direction `d` in reverse processing order, filling dGates (and for GRU
@@ -416,13 +474,16 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
         let reverse = d == 1
         let gv = UnsafePointer(dw.gateValues.pointer)
         let states = UnsafePointer(dw.states.pointer)
-        let dG = dw.dGates.pointer
+        let dG = gateGradients(dw)
         let dh = dw.dh.pointer
         let wHH = UnsafePointer(weightHH(d))
         let width = outputWidth
         let columnOffset = bidirectional && merge == .concat && reverse ? h : 0
         dh.update(repeating: 0, count: bh)
         if cell == .lstm { dw.dc.pointer.update(repeating: 0, count: bh) }
+        let dBias = dw.dBias.pointer
+        dBias.update(repeating: 0, count: gh)
+        if cell == .gru { dw.dBiasHiddenN.pointer.update(repeating: 0, count: h) }
         // Many-to-one: the output gradient enters at the direction's final step only.
         if !returnSequences {
             addOutputGradient(dOutput, width: width, columnOffset: columnOffset, into: dh, batch: batch)
@@ -478,7 +539,11 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
                     S.gemm(transA: false, transB: false, m: batch, n: h, k: gh, alpha: 1,
                            a: dGhStep, lda: gh, b: wHH, ldb: h, beta: 1, c: dh, ldc: h)
                 }
+                RecurrentKernels.addColumnSums(UnsafePointer(dGhStep + 2 * h), rows: batch, columns: h, rowStride: gh,
+                                               into: dw.dBiasHiddenN.pointer)
             }
+            // This step's share of the bias gradient, while its rows are still in cache.
+            RecurrentKernels.addColumnSums(UnsafePointer(dGStep), rows: batch, columns: gh, rowStride: gh, into: dBias)
         }
     }
 
