@@ -17,9 +17,10 @@
 /// - LSTM: i, f, o = σ(·), g = tanh(·) of W_i· x + b_i· + W_h· h + b_h·; c′ = f ⊙ c + i ⊙ g,
 ///         h′ = o ⊙ tanh(c′).
 ///
-/// Cost per batch: forward, per step, a (B × D)·(D × G·H) GEMM for the input projection and a
-/// (B × H)·(H × G·H) one for the recurrent term (against a transposed copy of W_hh, refreshed
-/// each forward), both accumulating onto the biases, then O(B·G·H) elementwise work. Backward
+/// Cost per batch: forward, one (T·B × D)·(D × G·H) GEMM for the input projection of every step
+/// before the loop, then per step a (B × H)·(H × G·H) GEMM for the recurrent term (against a
+/// transposed copy of W_hh, refreshed each forward), both accumulating onto the biases, and
+/// O(B·G·H) elementwise work. Backward
 /// (BPTT): per step the elementwise gate derivatives, the step's share of the bias gradient
 /// (column sums) and one (B × G·H)·(G·H × H) GEMM for dh_{t−1}; after the reverse loop, one GEMM
 /// each for dW_hh = Σ_t dG_tᵀ h_{t−1}, dW_ihᵀ = Xᵀ dG and dX = dG W_ih over all T·B rows.
@@ -274,19 +275,16 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
         }
         let wHHT = UnsafePointer(weightHHTransposed.pointer + d * gh * h)
         let bias = UnsafePointer(combinedBias.pointer + d * gh)
-        let wIH = UnsafePointer(weightIH(d))
+        // Pre-activations of every step start as the biases; the input projection of all T steps
+        // is then ONE product (T·B × D)·(D × G·H) added onto them, before the recurrent loop.
+        // Inside the loop only h·W_hhᵀ remains.
+        let rows = t * batch
+        for r in 0..<rows { (gv + r * gh).update(from: bias, count: gh) }
+        S.gemm(transA: false, transB: true, m: rows, n: gh, k: inFeatures, alpha: 1,
+               a: input, lda: inFeatures, b: weightIH(d), ldb: inFeatures, beta: 1, c: gv, ldc: gh)
         for s in 0..<t {
             let step = reverse ? t - 1 - s : s
             let g = gv + step * batch * gh
-            // The step's pre-activations start as the biases, then the input projection
-            // (B × D)·(D × G·H) and the recurrent product add onto them while the block is in
-            // cache (one product over all T·B rows would write the whole (T, B, G·H) buffer out
-            // first — 32 MB at W-large). Filling in the biases costs what the GEMM's own zeroing
-            // (β = 0) would, and takes an addition out of the kernels' inner loops.
-            for r in 0..<batch { (g + r * gh).update(from: bias, count: gh) }
-            S.gemm(transA: false, transB: true, m: batch, n: gh, k: inFeatures, alpha: 1,
-                   a: input + step * batch * inFeatures, lda: inFeatures, b: wIH, ldb: inFeatures,
-                   beta: 1, c: g, ldc: gh)
             let prevSlot = reverse ? step + 1 : step
             let outSlot = reverse ? step : step + 1
             let hPrev = UnsafePointer(states + prevSlot * bh)
