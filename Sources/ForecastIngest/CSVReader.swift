@@ -333,20 +333,7 @@ enum CSVReader {
         var outcome: BlockOutcome? = nil
         var fed = 0
         while fed < count && outcome == nil {
-            var n = min(parseSlice, count - fed)
-            var encoding: (offset: Int, binary: Bool)? = nil
-            switch validateUTF8(p + fed, n) {
-            case .invalid(let k, let binary):
-                n = k
-                encoding = (fed + k, binary)
-            case .valid(let length):
-                if length < n {
-                    // An incomplete UTF-8 sequence: it continues in the next slice, unless the block
-                    // (which ends after a line end or at the end of the file) ends here.
-                    if fed + n == count || length == 0 { encoding = (fed + length, false) }
-                    n = length
-                }
-            }
+            let (n, encoding) = validatedSlice(p, from: fed, count: count)
             if !builder.pointee.lines.quoteSeen && memchr(p + fed, 0x22, n) != nil { builder.pointee.lines.quoteSeen = true }
             let consumed = csv_parse(parser.raw, p + fed, n, blockField, blockRecord, builder)
             if builder.pointee.failed {
@@ -378,18 +365,7 @@ enum CSVReader {
         var outcome: BlockOutcome? = nil
         var fed = 0
         while fed < count && outcome == nil {
-            var n = min(parseSlice, count - fed)
-            var encoding: (offset: Int, binary: Bool)? = nil
-            switch validateUTF8(p + fed, n) {
-            case .invalid(let k, let binary):
-                n = k
-                encoding = (fed + k, binary)
-            case .valid(let length):
-                if length < n {
-                    if fed + n == count || length == 0 { encoding = (fed + length, false) }
-                    n = length
-                }
-            }
+            let (n, encoding) = validatedSlice(p, from: fed, count: count)
             tokenizer.feed(p, fed..<(fed + n), into: &builder.pointee)
             if builder.pointee.failed {
                 outcome = .failed
@@ -406,6 +382,22 @@ enum CSVReader {
     }
 
     // MARK: - UTF-8
+
+    /// The next slice of a block to tokenize, starting at `fed`: at most `parseSlice` bytes of valid
+    /// UTF-8, and the block-relative offset of an encoding error that ends the block, if any.
+    static func validatedSlice(_ p: UnsafePointer<UInt8>, from fed: Int, count: Int) -> (n: Int, encoding: (offset: Int, binary: Bool)?) {
+        let n = min(parseSlice, count - fed)
+        switch validateUTF8(p + fed, n) {
+        case .invalid(let k, let binary):
+            return (k, (fed + k, binary))
+        case .valid(let length):
+            guard length < n else { return (n, nil) }
+            // An incomplete UTF-8 sequence: it continues in the next slice, unless the block
+            // (which ends after a line end or at the end of the file) ends here.
+            let ends = fed + n == count || length == 0
+            return (length, ends ? (fed + length, false) : nil)
+        }
+    }
 
     enum Validation: Equatable {
         /// The first `length` bytes are valid; the rest (≤ 3 bytes) may be an incomplete sequence.
