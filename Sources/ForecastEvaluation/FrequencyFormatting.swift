@@ -20,6 +20,10 @@ extension Frequency {
     /// `date` as text: "yyyy-MM-dd" for daily and coarser data, "yyyy-MM-dd HH:mm" for sub-daily
     /// data, with ":ss" when an irregular spacing is not a whole number of minutes; always UTC.
     public func format(_ date: Date) -> String {
+        if self == .unknown {
+            // A dateless series carries row numbers as days from `rowNumberOrigin`: show the row.
+            return "row \(Int((date.timeIntervalSince(Frequency.rowNumberOrigin) / 86_400).rounded()) + 1)"
+        }
         let c = Frequency.utcCalendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         var text = String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
         if showsTime {
@@ -30,6 +34,10 @@ extension Frequency {
         }
         return text
     }
+
+    /// Row i (0-based) of a series without dates is stamped `rowNumberOrigin` + i days, so that
+    /// the evaluation, which works on dates, can handle it; `format` prints it as "row i+1".
+    public static let rowNumberOrigin = Date(timeIntervalSince1970: 946_684_800)  // 2000-01-01
 
     /// The Gregorian calendar in UTC that `format(_:)` uses.
     public static let utcCalendar: Calendar = {

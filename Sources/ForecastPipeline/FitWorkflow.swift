@@ -332,11 +332,10 @@ public struct FitWorkflow {
         return list
     }
 
-    /// A dateless series (one column of values) is numbered in days from 2000-01-01 so that
-    /// charts and tables have an axis; the report says the frequency is unknown.
+    /// A dateless series (one column of values) is stamped with its row numbers (see
+    /// `Frequency.rowNumberOrigin`); reports show "row n" for its dates.
     func syntheticDates(count: Int) -> [Date] {
-        let origin = Date(timeIntervalSince1970: 946_684_800)
-        return (0..<count).map { origin.addingTimeInterval(Double($0) * 86_400) }
+        (0..<count).map { Frequency.rowNumberOrigin.addingTimeInterval(Double($0) * 86_400) }
     }
 }
 

@@ -64,3 +64,23 @@ struct FitPredictTests {
         #expect(outcome.run.models.map(\.name).contains("seasonal naive (m=12)"))
     }
 }
+
+@Suite("series without dates")
+struct DatelessSeriesTests {
+    @Test("a single column of values is numbered by row, and the next forecast is for the row after the last")
+    func rowNumbers() throws {
+        let dir = try temporaryDirectory()
+        let csv = dir.appendingPathComponent("values.csv")
+        let values = (0..<120).map { i in String(100 + 10 * sin(Double(i) / 3) + Double(i)) }
+        try Data(("value\n" + values.joined(separator: "\n") + "\n").utf8).write(to: csv)
+        var c = FitConfiguration(input: csv.path)
+        c.window = 12; c.hidden = 8; c.epochs = 2; c.models = ["naive", "ff"]
+        c.reportsDirectory = dir.path
+        let outcome = try FitWorkflow(configuration: c, commandLine: "test", version: "test").run()
+        #expect(outcome.run.dataset.frequency == .unknown)
+        let next = try #require(outcome.run.pickedModel?.nextForecasts.first)
+        #expect(outcome.run.dataset.frequency.format(next.date) == "row 121")
+        let report = try String(contentsOf: outcome.paths.report, encoding: .utf8)
+        #expect(report.contains("row 1 to row 120"))
+    }
+}

@@ -68,8 +68,9 @@ import ForecastIngest
         #expect(Frequency.irregular(step: 2 * 86_400).format(utc(2024, 5, 3)) == "2024-05-03")
         #expect(Frequency.minutely.format(utc(2024, 5, 3, 14, 15)) == "2024-05-03 14:15")
         #expect(Frequency.irregular(step: 90).format(utc(2024, 5, 3, 14, 15).addingTimeInterval(30)) == "2024-05-03 14:15:30")
-        // A dateless series is numbered in days: dates only.
-        #expect(Frequency.unknown.format(utc(2000, 1, 1)) == "2000-01-01")
+        // A dateless series is stamped with row numbers as days from 2000-01-01: shown as rows.
+        #expect(Frequency.unknown.format(utc(2000, 1, 1)) == "row 1")
+        #expect(Frequency.unknown.format(utc(2000, 2, 1)) == "row 32")
         #expect(Frequency.businessDaily.name == "business-daily")
     }
 }
