@@ -215,7 +215,8 @@ public final class Network<S: NetworkScalar> {
     }
 
     /// Backward pass for the last ``forward(x:batch:)``: `dOutput` is dL/d(output), (B, outputDim).
-    /// Adds dL/d(parameters) into ``gradients`` and returns dL/dX, (T, B, D).
+    /// Adds dL/d(parameters) into ``gradients`` and returns dL/dX, (T, B, D). Once per forward:
+    /// recurrent layers overwrite the forward's stored gate values with their gradients.
     public func backward(dOutput: [S]) -> [S] {
         backwardArray(dOutput)
     }

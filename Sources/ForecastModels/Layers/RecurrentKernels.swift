@@ -3,14 +3,10 @@
 /// LSTM [i | f | g | o], each H wide. Generic so Float64 gradient checks run this very code;
 /// called from concrete contexts so release builds specialise it for Float.
 enum RecurrentKernels {
-    /// h′ = act(pre + bias). `pre` (B, H) holds W_ih x + W_hh h; it is left with the pre-activation.
+    /// h′ = act(pre). `pre` (B, H) holds W_ih x + b_ih + W_hh h + b_hh (the pre-activation).
     @inline(__always)
-    static func rnnForward<S: NetworkScalar>(pre: UnsafeMutablePointer<S>, bias: UnsafePointer<S>,
-                                             hOut: UnsafeMutablePointer<S>, batch: Int, hidden h: Int, relu: Bool) {
-        for b in 0..<batch {
-            let row = pre + b * h
-            for j in 0..<h { row[j] += bias[j] }
-        }
+    static func rnnForward<S: NetworkScalar>(pre: UnsafeMutablePointer<S>, hOut: UnsafeMutablePointer<S>,
+                                             batch: Int, hidden h: Int, relu: Bool) {
         let n = batch * h
         if relu {
             for i in 0..<n { hOut[i] = pre[i] > 0 ? pre[i] : 0 }
@@ -31,9 +27,9 @@ enum RecurrentKernels {
         }
     }
 
-    /// LSTM step. `gates` (B, 4H) holds W_ih x + W_hh h on entry and the activations i, f, g, o on
-    /// exit; c′ = f ⊙ c + i ⊙ g goes to `cOut`, tanh(c′) to `tanhC`, h′ = o ⊙ tanh(c′) to `hOut`.
-    /// `bias` (4H) is b_ih + b_hh. In Float both tanh's are ``FastMath/tanhFast(_:)-(Float)``
+    /// LSTM step. `gates` (B, 4H) holds the pre-activations W_ih x + b_ih + W_hh h + b_hh on entry
+    /// and the activations i, f, g, o on exit; c′ = f ⊙ c + i ⊙ g goes to `cOut`, tanh(c′) to
+    /// `tanhC`, h′ = o ⊙ tanh(c′) to `hOut`. In Float both tanh's are ``FastMath/tanhFast(_:)-(Float)``
     /// (absolute error below 2e-7; these values only enter products and sums with O(1) terms).
     ///
     /// Row by row, in two passes that stay in L1: first the four gate activations of the row,
@@ -41,19 +37,18 @@ enum RecurrentKernels {
     /// their long polynomial chains (one fused pass would chain σ → c′ → tanh(c′) per column and
     /// run latency-bound).
     @inline(__always)
-    static func lstmForward<S: NetworkScalar>(gates: UnsafeMutablePointer<S>, bias: UnsafePointer<S>,
-                                              cPrev: UnsafePointer<S>, cOut: UnsafeMutablePointer<S>,
+    static func lstmForward<S: NetworkScalar>(gates: UnsafeMutablePointer<S>, cPrev: UnsafePointer<S>, cOut: UnsafeMutablePointer<S>,
                                               tanhC: UnsafeMutablePointer<S>, hOut: UnsafeMutablePointer<S>,
                                               batch: Int, hidden h: Int) {
         if S.self == Float.self {
             lstmForwardRows(FloatLanes.self, Float.self, gates: rebound(gates, to: Float.self),
-                            bias: rebound(bias, to: Float.self), cPrev: rebound(cPrev, to: Float.self),
+                            cPrev: rebound(cPrev, to: Float.self),
                             cOut: rebound(cOut, to: Float.self), tanhC: rebound(tanhC, to: Float.self),
                             hOut: rebound(hOut, to: Float.self), batch: batch, hidden: h)
         } else {
             precondition(S.self == Double.self, "recurrent kernels support Float and Double")
             lstmForwardRows(Double.self, Double.self, gates: rebound(gates, to: Double.self),
-                            bias: rebound(bias, to: Double.self), cPrev: rebound(cPrev, to: Double.self),
+                            cPrev: rebound(cPrev, to: Double.self),
                             cOut: rebound(cOut, to: Double.self), tanhC: rebound(tanhC, to: Double.self),
                             hOut: rebound(hOut, to: Double.self), batch: batch, hidden: h)
         }
@@ -70,7 +65,7 @@ enum RecurrentKernels {
     /// ``lstmForward`` on `V`-wide groups of columns, the last (count mod `V.laneCount`) ones as `W`.
     @inline(__always)
     static func lstmForwardRows<V: KernelLanes, W: KernelLanes>(
-        _: V.Type, _: W.Type, gates: UnsafeMutablePointer<W.Scalar>, bias: UnsafePointer<W.Scalar>,
+        _: V.Type, _: W.Type, gates: UnsafeMutablePointer<W.Scalar>,
         cPrev: UnsafePointer<W.Scalar>, cOut: UnsafeMutablePointer<W.Scalar>, tanhC: UnsafeMutablePointer<W.Scalar>,
         hOut: UnsafeMutablePointer<W.Scalar>, batch: Int, hidden h: Int
     ) where V.Scalar == W.Scalar {
@@ -79,12 +74,12 @@ enum RecurrentKernels {
             let cp = cPrev + b * h, co = cOut + b * h, tc = tanhC + b * h, ho = hOut + b * h
             // Gate activations: σ for i, f (columns 0..<2H) and o (3H..<4H), tanh for g.
             var j = 0
-            while j + V.laneCount <= 2 * h { lstmGateColumns(V.self, row: row, bias: bias, column: j, tanh: false); j += V.laneCount }
-            while j < 2 * h { lstmGateColumns(W.self, row: row, bias: bias, column: j, tanh: false); j += 1 }
-            while j + V.laneCount <= 3 * h { lstmGateColumns(V.self, row: row, bias: bias, column: j, tanh: true); j += V.laneCount }
-            while j < 3 * h { lstmGateColumns(W.self, row: row, bias: bias, column: j, tanh: true); j += 1 }
-            while j + V.laneCount <= 4 * h { lstmGateColumns(V.self, row: row, bias: bias, column: j, tanh: false); j += V.laneCount }
-            while j < 4 * h { lstmGateColumns(W.self, row: row, bias: bias, column: j, tanh: false); j += 1 }
+            while j + V.laneCount <= 2 * h { lstmGateColumns(V.self, row: row, column: j, tanh: false); j += V.laneCount }
+            while j < 2 * h { lstmGateColumns(W.self, row: row, column: j, tanh: false); j += 1 }
+            while j + V.laneCount <= 3 * h { lstmGateColumns(V.self, row: row, column: j, tanh: true); j += V.laneCount }
+            while j < 3 * h { lstmGateColumns(W.self, row: row, column: j, tanh: true); j += 1 }
+            while j + V.laneCount <= 4 * h { lstmGateColumns(V.self, row: row, column: j, tanh: false); j += V.laneCount }
+            while j < 4 * h { lstmGateColumns(W.self, row: row, column: j, tanh: false); j += 1 }
             // Cell update.
             j = 0
             while j + V.laneCount <= h {
@@ -98,12 +93,12 @@ enum RecurrentKernels {
         }
     }
 
-    /// Activation of the `V.laneCount` gate pre-activations at `j` (plus bias), in place: σ(a),
-    /// or tanh(a) for the g block.
+    /// Activation of the `V.laneCount` gate pre-activations at `j`, in place: σ(a), or tanh(a)
+    /// for the g block.
     @inline(__always)
-    static func lstmGateColumns<V: KernelLanes>(_: V.Type, row: UnsafeMutablePointer<V.Scalar>,
-                                                bias: UnsafePointer<V.Scalar>, column j: Int, tanh: Bool) {
-        let a = V(loading: row + j) + V(loading: bias + j)
+    static func lstmGateColumns<V: KernelLanes>(_: V.Type, row: UnsafeMutablePointer<V.Scalar>, column j: Int,
+                                                tanh: Bool) {
+        let a = V(loading: row + j)
         (tanh ? V.kernelTanh(a) : V.kernelSigmoid(a)).store(to: row + j)
     }
 
@@ -241,24 +236,24 @@ enum RecurrentKernels {
         }
     }
 
-    /// GRU step. `gates` (B, 3H) holds W_ih x on entry and r, z, n on exit; `hiddenProjection`
-    /// (B, 3H) holds W_hh h_{t−1}; `bias` is b_ih + b_hh for r, z and b_in for n; `biasHN` is
-    /// b_hn. Stores W_hn h_{t−1} + b_hn in `hn` for the backward pass.
+    /// GRU step. `gates` (B, 3H) holds W_ih x + b_ih (+ b_hh for r and z) on entry and r, z, n on
+    /// exit; `hiddenProjection` (B, 3H) holds W_hh h_{t−1}; `biasHN` is b_hn. Stores
+    /// W_hn h_{t−1} + b_hn in `hn` for the backward pass.
     @inline(__always)
     static func gruForward<S: NetworkScalar>(gates: UnsafeMutablePointer<S>, hiddenProjection: UnsafePointer<S>,
-                                             bias: UnsafePointer<S>, biasHN: UnsafePointer<S>,
+                                             biasHN: UnsafePointer<S>,
                                              hn: UnsafeMutablePointer<S>, hPrev: UnsafePointer<S>,
                                              hOut: UnsafeMutablePointer<S>, batch: Int, hidden h: Int) {
         let g3 = 3 * h
         for b in 0..<batch {
             let row = gates + b * g3
             let ghr = hiddenProjection + b * g3
-            for j in 0..<(2 * h) { row[j] += ghr[j] + bias[j] }
+            for j in 0..<(2 * h) { row[j] += ghr[j] }
             S.sigmoidVector(row, into: row, count: 2 * h)
             let hnb = hn + b * h
-            let nRow = row + 2 * h, ghn = ghr + 2 * h, bn = bias + 2 * h
+            let nRow = row + 2 * h, ghn = ghr + 2 * h
             for j in 0..<h { hnb[j] = ghn[j] + biasHN[j] }
-            for j in 0..<h { nRow[j] += bn[j] + row[j] * hnb[j] }
+            for j in 0..<h { nRow[j] += row[j] * hnb[j] }
             S.tanhVector(nRow, into: nRow, count: h)
             let zRow = row + h, hp = hPrev + b * h, ho = hOut + b * h
             for j in 0..<h {

@@ -17,11 +17,14 @@
 /// - LSTM: i, f, o = σ(·), g = tanh(·) of W_i· x + b_i· + W_h· h + b_h·; c′ = f ⊙ c + i ⊙ g,
 ///         h′ = o ⊙ tanh(c′).
 ///
-/// Cost per batch: forward one (T·B × D)·(D × G·H) GEMM for the input projection of all steps,
-/// then per step one (B × H)·(H × G·H) GEMM and O(B·G·H) elementwise work. Backward (BPTT):
-/// per step the elementwise gate derivatives and one (B × G·H)·(G·H × H) GEMM for dh_{t−1};
-/// after the reverse loop, one GEMM each for dW_hh = Σ_t dG_tᵀ h_{t−1}, dW_ih = dGᵀ X and
-/// dX = dG W_ih over all T·B rows.
+/// Cost per batch: forward, per step, a (B × D)·(D × G·H) GEMM for the input projection and a
+/// (B × H)·(H × G·H) one for the recurrent term (against a transposed copy of W_hh, refreshed
+/// each forward), both accumulating onto the biases, then O(B·G·H) elementwise work. Backward
+/// (BPTT): per step the elementwise gate derivatives, the step's share of the bias gradient
+/// (column sums) and one (B × G·H)·(G·H × H) GEMM for dh_{t−1}; after the reverse loop, one GEMM
+/// each for dW_hh = Σ_t dG_tᵀ h_{t−1}, dW_ihᵀ = Xᵀ dG and dX = dG W_ih over all T·B rows.
+///
+/// One backward per forward: RNN and LSTM write the gate gradients over the stored gate values.
 ///
 /// Memory: hidden states are stored in T + 1 slots per direction. The forward direction reads its
 /// h_{t−1} from slot t and writes h_t to slot t + 1 (slot 0 holds h₀); the backward direction
@@ -275,12 +278,15 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
         for s in 0..<t {
             let step = reverse ? t - 1 - s : s
             let g = gv + step * batch * gh
-            // Input projection of this step, (B × D)·(D × G·H), just before the recurrent product
-            // adds onto it: the block stays in cache (one product over all T·B rows would write
-            // the whole (T, B, G·H) buffer out first — 32 MB at W-large).
+            // The step's pre-activations start as the biases, then the input projection
+            // (B × D)·(D × G·H) and the recurrent product add onto them while the block is in
+            // cache (one product over all T·B rows would write the whole (T, B, G·H) buffer out
+            // first — 32 MB at W-large). Filling in the biases costs what the GEMM's own zeroing
+            // (β = 0) would, and takes an addition out of the kernels' inner loops.
+            for r in 0..<batch { (g + r * gh).update(from: bias, count: gh) }
             S.gemm(transA: false, transB: true, m: batch, n: gh, k: inFeatures, alpha: 1,
                    a: input + step * batch * inFeatures, lda: inFeatures, b: wIH, ldb: inFeatures,
-                   beta: 0, c: g, ldc: gh)
+                   beta: 1, c: g, ldc: gh)
             let prevSlot = reverse ? step + 1 : step
             let outSlot = reverse ? step : step + 1
             let hPrev = UnsafePointer(states + prevSlot * bh)
@@ -291,14 +297,14 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
                     S.gemm(transA: false, transB: false, m: batch, n: h, k: h, alpha: 1,
                            a: hPrev, lda: h, b: wHHT, ldb: h, beta: 1, c: g, ldc: h)
                 }
-                RecurrentKernels.rnnForward(pre: g, bias: bias, hOut: hOut, batch: batch, hidden: h, relu: useReLU)
+                RecurrentKernels.rnnForward(pre: g, hOut: hOut, batch: batch, hidden: h, relu: useReLU)
             case .lstm:
                 if s > 0 || hasInitialState {
                     S.gemm(transA: false, transB: false, m: batch, n: gh, k: h, alpha: 1,
                            a: hPrev, lda: h, b: wHHT, ldb: gh, beta: 1, c: g, ldc: gh)
                 }
                 let cells = dw.cells!.pointer
-                RecurrentKernels.lstmForward(gates: g, bias: bias, cPrev: cells + prevSlot * bh,
+                RecurrentKernels.lstmForward(gates: g, cPrev: cells + prevSlot * bh,
                                              cOut: cells + outSlot * bh, tanhC: dw.tanhCells!.pointer + step * bh,
                                              hOut: hOut, batch: batch, hidden: h)
             case .gru:
@@ -309,7 +315,7 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
                 } else {
                     ghBuf.update(repeating: 0, count: batch * gh)
                 }
-                RecurrentKernels.gruForward(gates: g, hiddenProjection: ghBuf, bias: bias,
+                RecurrentKernels.gruForward(gates: g, hiddenProjection: ghBuf,
                                             biasHN: biasHH(d) + 2 * h, hn: dw.hn!.pointer + step * bh,
                                             hPrev: hPrev, hOut: hOut, batch: batch, hidden: h)
             }
