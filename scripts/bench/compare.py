@@ -32,12 +32,14 @@ def required(wl, m):
     return 1.0 if wl == "W-large" else 0.5
 
 
-def flag(m):
+def flag(row, side):
     notes = []
-    if m["disturbed"]:
-        notes.append("disturbed")
-    if m["spread"] > 0.20:
-        notes.append(f"spread {m['spread']:.0%}")
+    for phase in ("train", "infer"):
+        m = row[phase]
+        if m["disturbed"]:
+            notes.append(f"{side} {phase} disturbed ({m['foreign_cores']:.2f} foreign cores)")
+        if m["spread"] > 0.20:
+            notes.append(f"{side} {phase} spread {m['spread']:.0%}")
     return notes
 
 
@@ -64,8 +66,7 @@ def main():
         else:
             verdict = f"≤ {req} **FAIL**"
             failed += 1
-        notes = [f"ours {n}" for n in flag(o["train"]) + flag(o["infer"])] + \
-                [f"torch {n}" for n in flag(t["train"]) + flag(t["infer"])]
+        notes = flag(o, "ours") + flag(t, "torch")
         print(f"| {k[0]} | {k[1]} | {o['train']['median']:.4f} | {t['train']['median']:.4f} | "
               f"{tr:.3f} | {verdict} | {o['train_windows_per_s']:.0f} | {t['train_windows_per_s']:.0f} | "
               f"{o['infer_windows_per_s']:.0f} | {t['infer_windows_per_s']:.0f} | {ir:.3f} | "
