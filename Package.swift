@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Targets follow the pipeline's stages: ingest → models → evaluation → report → pipeline → CLI.
-// C libraries sit behind their own system-library targets (CCSV, CCBLAS) and never appear
+// C libraries sit behind their own system-library targets (CCSV, CCBLAS, CDNNL) and never appear
 // in a public Swift signature.
 let package = Package(
     name: "forecast",
@@ -27,10 +27,14 @@ let package = Package(
         .systemLibrary(name: "CCSV", path: "Sources/CCSV", providers: [.apt(["libcsv-dev"])]),
         // CBLAS from OpenBLAS: Debian libopenblas-dev.
         .systemLibrary(name: "CCBLAS", path: "Sources/CCBLAS", providers: [.apt(["libopenblas-dev"])]),
+        // oneDNN (Apache-2.0), for its single-precision GEMM: Debian libdnnl-dev.
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        // Float32 elementwise kernels of the recurrent layers, one copy per instruction set.
+        .target(name: "CForecastKernels"),
 
         .target(name: "ForecastIngest", dependencies: ["CCSV"]),
         .target(name: "ForecastModels", dependencies: [
-            "CCBLAS",
+            "CCBLAS", "CDNNL", "CForecastKernels",
             .product(name: "Numerics", package: "swift-numerics"),
         ]),
         .target(name: "ForecastEvaluation", dependencies: ["ForecastIngest", "ForecastModels"]),

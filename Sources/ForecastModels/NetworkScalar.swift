@@ -1,4 +1,5 @@
 import CCBLAS
+import CForecastKernels
 import Numerics
 
 /// The scalar a ``Network`` computes in: `Float` for training and inference, `Double` for the
@@ -10,11 +11,12 @@ import Numerics
 /// sigmoid and tanh. `Float` uses vectorisable polynomial approximations of `exp` and `tanh`
 /// (a few ulp; bounds in ``FastMath``); `Double` uses libm.
 ///
-/// Speed note: matrix products take most of the training time. The library never sets the BLAS
-/// thread count (the caller does, e.g. `OPENBLAS_NUM_THREADS=1`). Debian 12's OpenBLAS 0.3.21
-/// does not recognise AMD Zen 4 and runs its AVX2 "Haswell" kernels there; starting the process
-/// with `OPENBLAS_CORETYPE=SkylakeX` selects the AVX-512 kernels, about 1.5–2× faster for these
-/// shapes (results stay deterministic, but differ in the last bits from the Haswell kernels).
+/// Speed note: matrix products take most of the training time. Float32 products go through
+/// ``MatrixBackend/current`` (OpenBLAS, or oneDNN on AVX-512 processors OpenBLAS 0.3.21 does not
+/// drive with AVX-512); Float32 sigmoid and tanh through C kernels compiled per instruction set
+/// (CForecastKernels) that evaluate ``FastMath``'s formulas bit for bit. The library never sets
+/// the BLAS thread count (the caller does, e.g. `OPENBLAS_NUM_THREADS=1`); oneDNN always runs on
+/// the calling thread alone.
 public protocol NetworkScalar: BinaryFloatingPoint, Real, Sendable {
     /// `C = alpha · op(A) · op(B) + beta · C` for row-major matrices, where `op(A)` is `m × k`,
     /// `op(B)` is `k × n` and `C` is `m × n`; `transA`/`transB` select `op(X) = Xᵀ`.
@@ -38,43 +40,16 @@ extension Float: NetworkScalar {
     public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        if m == 0 || n == 0 { return }
-        cblas_sgemm(CblasRowMajor, blasTranspose(transA), blasTranspose(transB),
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
-                    beta, c, Int32(ldc))
+        MatrixBackend.current.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                                    a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     }
 
     public static func sigmoidVector(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        #if !DEBUG
-        // Sixteen lanes at a time: four independent SSE chains (or one AVX-512 vector) in flight
-        // hide the latency of the polynomial and the division. Debug builds take the scalar loop
-        // (unoptimised SIMD code is slow); both evaluate the same formulas.
-        while i + 16 <= count {
-            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
-            UnsafeMutableRawPointer(y + i).storeBytes(of: FastMath.sigmoid(v), as: SIMD16<Float>.self)
-            i += 16
-        }
-        #endif
-        while i < count {
-            y[i] = FastMath.sigmoid(x[i])
-            i += 1
-        }
+        fk_sigmoid(x, y, count)
     }
 
     public static func tanhVector(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        #if !DEBUG
-        while i + 16 <= count {
-            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
-            UnsafeMutableRawPointer(y + i).storeBytes(of: FastMath.tanh(v), as: SIMD16<Float>.self)
-            i += 16
-        }
-        #endif
-        while i < count {
-            y[i] = FastMath.tanh(x[i])
-            i += 1
-        }
+        fk_tanh(x, y, count)
     }
 }
 
@@ -192,91 +167,5 @@ public enum FastMath {
         q = q * f + 2.402_224_2e-1
         q = q * f + 6.931_470_04e-1
         return (q * f + 1) * Float(bitPattern: t.bitPattern << 23)
-    }
-
-    // The same formulas on sixteen lanes (see the scalar versions for the constants).
-
-    /// `exp` on sixteen lanes; same formula and accuracy as ``exp(_:)-(Float)``.
-    @inline(__always)
-    public static func exp(_ x: SIMD16<Float>) -> SIMD16<Float> {
-        var v = x.replacing(with: 88.3, where: x .> 88.3)
-        v = v.replacing(with: -87.3, where: v .< -87.3)
-        let shifter = SIMD16<Float>(repeating: 12_582_912)
-        let t = v * 1.442_695_040_9 + shifter
-        let n = t - shifter
-        let r = (v - n * 0.693_359_375) - n * -2.121_944_4e-4
-        let r2 = r * r
-        let e0 = 5.000_000_1e-1 + 1.666_666_5e-1 * r
-        let e1 = 4.166_579_6e-2 + 8.333_452e-3 * r
-        let e2 = 1.398_199_9e-3 + 1.987_569_1e-4 * r
-        let q = e0 + r2 * (e1 + r2 * e2)
-        let p = (1 + r) + r2 * q
-        let nBits = unsafeBitCast(t, to: SIMD16<Int32>.self) &- Int32(bitPattern: 0x4B40_0000)
-        return p * unsafeBitCast((nBits &+ 127) &<< 23, to: SIMD16<Float>.self)
-    }
-
-    /// `tanh` on sixteen lanes; same formula and accuracy as ``tanh(_:)-(Float)``.
-    @inline(__always)
-    public static func tanh(_ x: SIMD16<Float>) -> SIMD16<Float> {
-        let z = x * x
-        var p = SIMD16<Float>(repeating: -5.704_988_7e-3)
-        p = p * z + 2.063_908_9e-2
-        p = p * z - 5.373_971_6e-2
-        p = p * z + 1.333_144_2e-1
-        p = p * z - 3.333_328_2e-1
-        let small = p * z * x + x
-        let large = 1 - 2 / (exp(2 * x) + 1)
-        return large.replacing(with: small, where: z .< 0.390_625)
-    }
-
-    /// ``sigmoid(_:)-(Float)`` on sixteen lanes (same formula).
-    @inline(__always)
-    public static func sigmoid(_ x: SIMD16<Float>) -> SIMD16<Float> {
-        1 / (1 + exp2Clamped(x * -1.442_695_040_9))
-    }
-
-    /// ``exp2Clamped(_:)-(Float)`` on sixteen lanes (same formula).
-    @inline(__always)
-    static func exp2Clamped(_ y: SIMD16<Float>) -> SIMD16<Float> {
-        var v = y.replacing(with: 125, where: y .> 125)
-        v = v.replacing(with: -125, where: v .< -125)
-        let shifter = SIMD16<Float>(repeating: 12_583_039)
-        let t = v + shifter
-        let f = v - (t - shifter)
-        var q = SIMD16<Float>(repeating: 1.326_472_7e-3)
-        q = q * f + 9.671_513e-3
-        q = q * f + 5.550_733_6e-2
-        q = q * f + 2.402_224_2e-1
-        q = q * f + 6.931_470_04e-1
-        return (q * f + 1) * unsafeBitCast(unsafeBitCast(t, to: SIMD16<UInt32>.self) &<< 23, to: SIMD16<Float>.self)
-    }
-
-    /// ``sigmoid(_:)-(Float)`` on eight lanes (same formula).
-    @inline(__always)
-    public static func sigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        1 / (1 + exp2Clamped(x * -1.442_695_040_9))
-    }
-
-    /// ``tanhFast(_:)-(Float)`` on eight lanes (same formula).
-    @inline(__always)
-    public static func tanhFast(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let e = exp2Clamped(x * -2.885_390_081_8)
-        return (1 - e) / (1 + e)
-    }
-
-    /// ``exp2Clamped(_:)-(Float)`` on eight lanes (same formula).
-    @inline(__always)
-    static func exp2Clamped(_ y: SIMD8<Float>) -> SIMD8<Float> {
-        var v = y.replacing(with: 125, where: y .> 125)
-        v = v.replacing(with: -125, where: v .< -125)
-        let shifter = SIMD8<Float>(repeating: 12_583_039)
-        let t = v + shifter
-        let f = v - (t - shifter)
-        var q = SIMD8<Float>(repeating: 1.326_472_7e-3)
-        q = q * f + 9.671_513e-3
-        q = q * f + 5.550_733_6e-2
-        q = q * f + 2.402_224_2e-1
-        q = q * f + 6.931_470_04e-1
-        return (q * f + 1) * unsafeBitCast(unsafeBitCast(t, to: SIMD8<UInt32>.self) &<< 23, to: SIMD8<Float>.self)
     }
 }

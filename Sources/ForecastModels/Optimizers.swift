@@ -208,3 +208,12 @@ public final class SGD: Optimizer {
         }
     }
 }
+
+private extension SIMD8 where Scalar == Float {
+    @inline(__always) init(loading p: UnsafePointer<Float>) {
+        self = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+    @inline(__always) func store(to p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: self, as: SIMD8<Float>.self)
+    }
+}

@@ -329,6 +329,8 @@ public struct FitWorkflow {
         if let d = c.dateColumn { list.append(.init("date_column", d)) }
         if let d = c.dateFormat { list.append(.init("date_format", d)) }
         if let d = c.delimiter { list.append(.init("delimiter", d == "\t" ? "tab" : d)) }
+        // Not an option, but the backends round differently (FORECAST_GEMM selects one).
+        list.append(.init("matrix_backend", MatrixBackend.summary))
         return list
     }
 

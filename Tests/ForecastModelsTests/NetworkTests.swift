@@ -320,18 +320,66 @@ struct FastMathTests {
         #expect(abs(out[0] - 0.047_425_87) < 1e-7 && out[1] == 0.5 && out[3].isNaN && out[4] == 1)
     }
 
-    @Test("the sixteen-lane versions compute exactly the scalar formulas")
-    func lanes() {
+    @Test("the C vector kernels compute exactly FastMath's scalar formulas")
+    func vectorKernels() {
+        // 16·64 + 7 values: full vectors of every width (16, 8, 4 lanes) and a scalar tail;
+        // lanes from tiny to saturating, plus NaN, ±∞ and 0.
         var rng = SplitMix64(seed: 3)
-        for _ in 0..<64 {
-            var v = SIMD16<Float>()
-            for lane in 0..<16 { v[lane] = Float(rng.uniform(-100, 100) * (lane < 8 ? 0.05 : 1)) }
-            v[0] = lane0Special(rng.nextIndex(below: 4))
-            let e = FastMath.exp(v), t = FastMath.tanh(v), s = FastMath.sigmoid(v)
-            for lane in 0..<16 {
-                #expect(same(e[lane], FastMath.exp(v[lane])))
-                #expect(same(t[lane], FastMath.tanh(v[lane])))
-                #expect(same(s[lane], FastMath.sigmoid(v[lane])))
+        var x = (0..<(16 * 64 + 7)).map { i in Float(rng.uniform(-100, 100) * (i % 3 == 0 ? 0.01 : i % 3 == 1 ? 0.2 : 1)) }
+        for (i, special) in [Float.nan, .infinity, -.infinity, 0, -0.0, 1e-30].enumerated() {
+            x[37 * i] = special
+            x[x.count - 1 - i] = special
+        }
+        var sig = [Float](repeating: 0, count: x.count), tanh = sig
+        x.withUnsafeBufferPointer { src in
+            sig.withUnsafeMutableBufferPointer { Float.sigmoidVector(src.baseAddress!, into: $0.baseAddress!, count: src.count) }
+            tanh.withUnsafeMutableBufferPointer { Float.tanhVector(src.baseAddress!, into: $0.baseAddress!, count: src.count) }
+        }
+        var mismatches = 0
+        for i in x.indices where !same(sig[i], FastMath.sigmoid(x[i])) || !same(tanh[i], FastMath.tanh(x[i])) {
+            mismatches += 1
+        }
+        #expect(mismatches == 0)
+    }
+
+    @Test("OpenBLAS and oneDNN products agree for every transpose combination")
+    func matrixBackends() {
+        var rng = SplitMix64(seed: 11)
+        let m = 37, n = 70, k = 29
+        let a = (0..<(m * k)).map { _ in Float(rng.uniform(-1, 1)) }
+        let b = (0..<(k * n)).map { _ in Float(rng.uniform(-1, 1)) }
+        let c0 = (0..<(m * n)).map { _ in Float(rng.uniform(-1, 1)) }
+        for transA in [false, true] {
+            for transB in [false, true] {
+                var results: [[Float]] = []
+                for backend in MatrixBackend.allCases {
+                    var c = c0
+                    a.withUnsafeBufferPointer { ap in
+                        b.withUnsafeBufferPointer { bp in
+                            c.withUnsafeMutableBufferPointer { cp in
+                                backend.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5,
+                                              a: ap.baseAddress!, lda: transA ? m : k, b: bp.baseAddress!,
+                                              ldb: transB ? k : n, beta: 2, c: cp.baseAddress!, ldc: n)
+                            }
+                        }
+                    }
+                    results.append(c)
+                }
+                // Reference in Double.
+                var worst = 0.0
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var sum = 0.0
+                        for p in 0..<k {
+                            let av = Double(transA ? a[p * m + i] : a[i * k + p])
+                            let bv = Double(transB ? b[j * k + p] : b[p * n + j])
+                            sum += av * bv
+                        }
+                        let expected = 0.5 * sum + 2 * Double(c0[i * n + j])
+                        for r in results { worst = max(worst, abs(Double(r[i * n + j]) - expected)) }
+                    }
+                }
+                #expect(worst < 1e-5, "transA \(transA) transB \(transB): worst error \(worst)")
             }
         }
     }
@@ -339,9 +387,5 @@ struct FastMathTests {
     /// Bit-identical, or both NaN (the sign of a NaN may differ).
     private func same(_ a: Float, _ b: Float) -> Bool {
         a.isNaN ? b.isNaN : a.bitPattern == b.bitPattern
-    }
-
-    private func lane0Special(_ i: Int) -> Float {
-        [Float.nan, .infinity, -.infinity, 0][i]
     }
 }

@@ -1,7 +1,13 @@
+import CForecastKernels
+
 /// The elementwise parts of one time step of each cell, forward and backward, over a (B, ·)
 /// block of rows. Gate blocks are laid out per row as in PyTorch: RNN [a], GRU [r | z | n],
-/// LSTM [i | f | g | o], each H wide. Generic so Float64 gradient checks run this very code;
-/// called from concrete contexts so release builds specialise it for Float.
+/// LSTM [i | f | g | o], each H wide.
+///
+/// The LSTM kernels and the column sums run in C for Float (CForecastKernels: 16-, 8- or 4-lane
+/// copies per instruction set) and in the generic Swift below for Double (the gradient checks).
+/// Both evaluate the same formulas in the same order; the golden tests against PyTorch check the
+/// Float path, the finite-difference checks the Double path.
 enum RecurrentKernels {
     /// h′ = act(pre). `pre` (B, H) holds W_ih x + b_ih + W_hh h + b_hh (the pre-activation).
     @inline(__always)
@@ -27,211 +33,89 @@ enum RecurrentKernels {
         }
     }
 
-    /// LSTM step. `gates` (B, 4H) holds the pre-activations W_ih x + b_ih + W_hh h + b_hh on entry
-    /// and the activations i, f, g, o on exit; c′ = f ⊙ c + i ⊙ g goes to `cOut`, tanh(c′) to
-    /// `tanhC`, h′ = o ⊙ tanh(c′) to `hOut`. In Float both tanh's are ``FastMath/tanhFast(_:)-(Float)``
+    /// LSTM step. `gates` (B, 4H) holds W_ih x + W_hh h on entry (`bias` (4H) = b_ih + b_hh is
+    /// added here, which spares writing it into every row before the input projection) and the
+    /// activations i, f, g, o on exit; c′ = f ⊙ c + i ⊙ g goes to `cOut`, tanh(c′) to `tanhC`,
+    /// h′ = o ⊙ tanh(c′) to `hOut`. In Float both tanh's are ``FastMath/tanhFast(_:)-(Float)``
     /// (absolute error below 2e-7; these values only enter products and sums with O(1) terms).
-    ///
-    /// Row by row, in two passes that stay in L1: first the four gate activations of the row,
-    /// then the cell update. Each pass's iterations are independent, so the processor overlaps
-    /// their long polynomial chains (one fused pass would chain σ → c′ → tanh(c′) per column and
-    /// run latency-bound).
     @inline(__always)
-    static func lstmForward<S: NetworkScalar>(gates: UnsafeMutablePointer<S>, cPrev: UnsafePointer<S>, cOut: UnsafeMutablePointer<S>,
+    static func lstmForward<S: NetworkScalar>(gates: UnsafeMutablePointer<S>, bias: UnsafePointer<S>,
+                                              cPrev: UnsafePointer<S>, cOut: UnsafeMutablePointer<S>,
                                               tanhC: UnsafeMutablePointer<S>, hOut: UnsafeMutablePointer<S>,
                                               batch: Int, hidden h: Int) {
         if S.self == Float.self {
-            lstmForwardRows(FloatLanes.self, Float.self, gates: rebound(gates, to: Float.self),
-                            cPrev: rebound(cPrev, to: Float.self),
-                            cOut: rebound(cOut, to: Float.self), tanhC: rebound(tanhC, to: Float.self),
-                            hOut: rebound(hOut, to: Float.self), batch: batch, hidden: h)
-        } else {
-            precondition(S.self == Double.self, "recurrent kernels support Float and Double")
-            lstmForwardRows(Double.self, Double.self, gates: rebound(gates, to: Double.self),
-                            cPrev: rebound(cPrev, to: Double.self),
-                            cOut: rebound(cOut, to: Double.self), tanhC: rebound(tanhC, to: Double.self),
-                            hOut: rebound(hOut, to: Double.self), batch: batch, hidden: h)
+            fk_lstm_forward(rebound(gates, to: Float.self), rebound(bias, to: Float.self),
+                            rebound(cPrev, to: Float.self), rebound(cOut, to: Float.self),
+                            rebound(tanhC, to: Float.self), rebound(hOut, to: Float.self), batch, h)
+            return
         }
-    }
-
-    /// Lane type of the Float kernels' main loops: vectors in release builds, plain Float in debug
-    /// builds (unoptimised SIMD code is slow there). Same results either way.
-    #if DEBUG
-    typealias FloatLanes = Float
-    #else
-    typealias FloatLanes = SIMD8<Float>
-    #endif
-
-    /// ``lstmForward`` on `V`-wide groups of columns, the last (count mod `V.laneCount`) ones as `W`.
-    @inline(__always)
-    static func lstmForwardRows<V: KernelLanes, W: KernelLanes>(
-        _: V.Type, _: W.Type, gates: UnsafeMutablePointer<W.Scalar>,
-        cPrev: UnsafePointer<W.Scalar>, cOut: UnsafeMutablePointer<W.Scalar>, tanhC: UnsafeMutablePointer<W.Scalar>,
-        hOut: UnsafeMutablePointer<W.Scalar>, batch: Int, hidden h: Int
-    ) where V.Scalar == W.Scalar {
         for b in 0..<batch {
-            let row = gates + b * 4 * h
+            let ig = gates + b * 4 * h, fg = ig + h, gg = ig + 2 * h, og = ig + 3 * h
             let cp = cPrev + b * h, co = cOut + b * h, tc = tanhC + b * h, ho = hOut + b * h
-            // Gate activations: σ for i, f (columns 0..<2H) and o (3H..<4H), tanh for g.
-            var j = 0
-            while j + V.laneCount <= 2 * h { lstmGateColumns(V.self, row: row, column: j, tanh: false); j += V.laneCount }
-            while j < 2 * h { lstmGateColumns(W.self, row: row, column: j, tanh: false); j += 1 }
-            while j + V.laneCount <= 3 * h { lstmGateColumns(V.self, row: row, column: j, tanh: true); j += V.laneCount }
-            while j < 3 * h { lstmGateColumns(W.self, row: row, column: j, tanh: true); j += 1 }
-            while j + V.laneCount <= 4 * h { lstmGateColumns(V.self, row: row, column: j, tanh: false); j += V.laneCount }
-            while j < 4 * h { lstmGateColumns(W.self, row: row, column: j, tanh: false); j += 1 }
-            // Cell update.
-            j = 0
-            while j + V.laneCount <= h {
-                lstmCellColumns(V.self, row: row, cPrev: cp, cOut: co, tanhC: tc, hOut: ho, hidden: h, column: j)
-                j += V.laneCount
-            }
-            while j < h {
-                lstmCellColumns(W.self, row: row, cPrev: cp, cOut: co, tanhC: tc, hOut: ho, hidden: h, column: j)
-                j += 1
+            for j in 0..<h {
+                let i = sigmoid(ig[j] + bias[j]), f = sigmoid(fg[j] + bias[h + j])
+                let g = S.tanh(gg[j] + bias[2 * h + j]), o = sigmoid(og[j] + bias[3 * h + j])
+                ig[j] = i; fg[j] = f; gg[j] = g; og[j] = o
+                let c = f * cp[j] + i * g
+                let t = S.tanh(c)
+                co[j] = c; tc[j] = t; ho[j] = o * t
             }
         }
     }
 
-    /// Activation of the `V.laneCount` gate pre-activations at `j`, in place: σ(a), or tanh(a)
-    /// for the g block.
     @inline(__always)
-    static func lstmGateColumns<V: KernelLanes>(_: V.Type, row: UnsafeMutablePointer<V.Scalar>, column j: Int,
-                                                tanh: Bool) {
-        let a = V(loading: row + j)
-        (tanh ? V.kernelTanh(a) : V.kernelSigmoid(a)).store(to: row + j)
-    }
-
-    /// c′ = f ⊙ c + i ⊙ g, tanh(c′) and h′ = o ⊙ tanh(c′) for the `V.laneCount`
-    /// columns at `j`, from the activated gate row.
-    @inline(__always)
-    static func lstmCellColumns<V: KernelLanes>(_: V.Type, row: UnsafePointer<V.Scalar>, cPrev: UnsafePointer<V.Scalar>,
-                                                cOut: UnsafeMutablePointer<V.Scalar>,
-                                                tanhC: UnsafeMutablePointer<V.Scalar>,
-                                                hOut: UnsafeMutablePointer<V.Scalar>, hidden h: Int, column j: Int) {
-        let i = V(loading: row + j), f = V(loading: row + h + j)
-        let g = V(loading: row + 2 * h + j), o = V(loading: row + 3 * h + j)
-        let c = f * V(loading: cPrev + j) + i * g
-        let t = V.kernelTanh(c)
-        c.store(to: cOut + j)
-        t.store(to: tanhC + j)
-        (o * t).store(to: hOut + j)
-    }
+    private static func sigmoid<S: NetworkScalar>(_ x: S) -> S { 1 / (1 + S.exp(-x)) }
 
     /// LSTM step backward. On entry `dh` is ∂L/∂h_t (all paths) and `dc` the ∂L/∂c_t carried from
     /// step t + 1; writes the pre-activation gradients to `dGates` (B, 4H) and leaves
-    /// ∂L/∂c_{t−1} in `dc`. (∂L/∂h_{t−1} = dGates · W_hh is the caller's GEMM.) One pass: each
-    /// column's inputs are read once. `dGates` may be `gates` itself (each column's activations
-    /// are read before its gradients are written).
+    /// ∂L/∂c_{t−1} in `dc`. (∂L/∂h_{t−1} = dGates · W_hh is the caller's GEMM.) `dGates` may be
+    /// `gates` itself: each column's activations are read before its gradients are written.
     @inline(__always)
     static func lstmBackward<S: NetworkScalar>(gates: UnsafePointer<S>, cPrev: UnsafePointer<S>, tanhC: UnsafePointer<S>,
                                                dh: UnsafePointer<S>, dc: UnsafeMutablePointer<S>,
                                                dGates: UnsafeMutablePointer<S>, batch: Int, hidden h: Int) {
         if S.self == Float.self {
-            lstmBackwardRows(FloatLanes.self, Float.self, gates: rebound(gates, to: Float.self),
-                             cPrev: rebound(cPrev, to: Float.self), tanhC: rebound(tanhC, to: Float.self),
-                             dh: rebound(dh, to: Float.self), dc: rebound(dc, to: Float.self),
-                             dGates: rebound(dGates, to: Float.self), batch: batch, hidden: h)
-        } else {
-            precondition(S.self == Double.self, "recurrent kernels support Float and Double")
-            lstmBackwardRows(Double.self, Double.self, gates: rebound(gates, to: Double.self),
-                             cPrev: rebound(cPrev, to: Double.self), tanhC: rebound(tanhC, to: Double.self),
-                             dh: rebound(dh, to: Double.self), dc: rebound(dc, to: Double.self),
-                             dGates: rebound(dGates, to: Double.self), batch: batch, hidden: h)
+            fk_lstm_backward(rebound(gates, to: Float.self), rebound(cPrev, to: Float.self),
+                             rebound(tanhC, to: Float.self), rebound(dh, to: Float.self),
+                             rebound(dc, to: Float.self), rebound(dGates, to: Float.self), batch, h)
+            return
         }
-    }
-
-    /// ``lstmBackward`` with `V`-wide groups of columns, the last H mod `V.laneCount` ones as `W`.
-    @inline(__always)
-    static func lstmBackwardRows<V: KernelLanes, W: KernelLanes>(
-        _: V.Type, _: W.Type, gates: UnsafePointer<W.Scalar>, cPrev: UnsafePointer<W.Scalar>,
-        tanhC: UnsafePointer<W.Scalar>, dh: UnsafePointer<W.Scalar>, dc: UnsafeMutablePointer<W.Scalar>,
-        dGates: UnsafeMutablePointer<W.Scalar>, batch: Int, hidden h: Int
-    ) where V.Scalar == W.Scalar {
         for b in 0..<batch {
-            let row = gates + b * 4 * h, dRow = dGates + b * 4 * h
+            let row = gates + b * 4 * h, d = dGates + b * 4 * h
             let tc = tanhC + b * h, cp = cPrev + b * h, dhb = dh + b * h, dcb = dc + b * h
-            var j = 0
-            while j + V.laneCount <= h {
-                lstmBackwardColumns(V.self, row: row, cPrev: cp, tanhC: tc, dh: dhb, dc: dcb, dRow: dRow,
-                                    hidden: h, column: j)
-                j += V.laneCount
-            }
-            while j < h {
-                lstmBackwardColumns(W.self, row: row, cPrev: cp, tanhC: tc, dh: dhb, dc: dcb, dRow: dRow,
-                                    hidden: h, column: j)
-                j += 1
+            for j in 0..<h {
+                let i = row[j], f = row[h + j], g = row[2 * h + j], o = row[3 * h + j]
+                let t = tc[j], dhv = dhb[j]
+                // ∂L/∂c_t over both paths (through h_t and from step t + 1).
+                let dcv = dcb[j] + dhv * o * (1 - t * t)
+                d[j] = dcv * g * i * (1 - i)
+                d[h + j] = dcv * cp[j] * f * (1 - f)
+                d[2 * h + j] = dcv * i * (1 - g * g)
+                d[3 * h + j] = dhv * t * o * (1 - o)
+                dcb[j] = dcv * f
             }
         }
-    }
-
-    /// ``lstmBackward`` for the `V.laneCount` columns starting at `j` of one row.
-    @inline(__always)
-    static func lstmBackwardColumns<V: KernelLanes>(_: V.Type, row: UnsafePointer<V.Scalar>, cPrev: UnsafePointer<V.Scalar>,
-                                                    tanhC: UnsafePointer<V.Scalar>, dh: UnsafePointer<V.Scalar>,
-                                                    dc: UnsafeMutablePointer<V.Scalar>,
-                                                    dRow: UnsafeMutablePointer<V.Scalar>, hidden h: Int, column j: Int) {
-        let one = V(repeating: 1)
-        let i = V(loading: row + j), f = V(loading: row + h + j)
-        let g = V(loading: row + 2 * h + j), o = V(loading: row + 3 * h + j)
-        let t = V(loading: tanhC + j), dhv = V(loading: dh + j)
-        // ∂L/∂c_t over both paths (through h_t and from step t + 1).
-        let dcv = V(loading: dc + j) + dhv * o * (one - t * t)
-        (dcv * g * i * (one - i)).store(to: dRow + j)
-        (dcv * V(loading: cPrev + j) * f * (one - f)).store(to: dRow + h + j)
-        (dcv * i * (one - g * g)).store(to: dRow + 2 * h + j)
-        (dhv * t * o * (one - o)).store(to: dRow + 3 * h + j)
-        (dcv * f).store(to: dc + j)
     }
 
     /// `sums[j] += Σ_r m[r·rowStride + j]` for j < `columns`, r < `rows`, rows added in order
-    /// (four at a time per register block, same sums as one row at a time). For the bias
-    /// gradients, one time step's (B, G·H) block at a time while it is still in cache.
+    /// (four at a time per column, as the C kernel does). For the bias gradients, one time
+    /// step's (B, G·H) block at a time while it is still in cache.
     @inline(__always)
     static func addColumnSums<S: NetworkScalar>(_ m: UnsafePointer<S>, rows: Int, columns: Int, rowStride: Int,
                                                 into sums: UnsafeMutablePointer<S>) {
         if S.self == Float.self {
-            columnSums(FloatLanes.self, Float.self, rebound(m, to: Float.self), rows: rows, columns: columns,
-                       rowStride: rowStride, into: rebound(sums, to: Float.self))
-        } else {
-            precondition(S.self == Double.self, "recurrent kernels support Float and Double")
-            columnSums(Double.self, Double.self, rebound(m, to: Double.self), rows: rows, columns: columns,
-                       rowStride: rowStride, into: rebound(sums, to: Double.self))
+            fk_add_column_sums(rebound(m, to: Float.self), rows, columns, rowStride, rebound(sums, to: Float.self))
+            return
         }
-    }
-
-    @inline(__always)
-    static func columnSums<V: KernelLanes, W: KernelLanes>(_: V.Type, _: W.Type, _ m: UnsafePointer<W.Scalar>, rows: Int,
-                                                           columns: Int, rowStride: Int,
-                                                           into sums: UnsafeMutablePointer<W.Scalar>)
-    where V.Scalar == W.Scalar {
         var r = 0
         while r + 4 <= rows {
             let r0 = m + r * rowStride, r1 = r0 + rowStride, r2 = r1 + rowStride, r3 = r2 + rowStride
-            var j = 0
-            while j + V.laneCount <= columns {
-                let a = V(loading: sums + j) + V(loading: r0 + j) + V(loading: r1 + j) + V(loading: r2 + j) + V(loading: r3 + j)
-                a.store(to: sums + j)
-                j += V.laneCount
-            }
-            while j < columns {
-                let a = W(loading: sums + j) + W(loading: r0 + j) + W(loading: r1 + j) + W(loading: r2 + j) + W(loading: r3 + j)
-                a.store(to: sums + j)
-                j += 1
-            }
+            for j in 0..<columns { sums[j] = sums[j] + r0[j] + r1[j] + r2[j] + r3[j] }
             r += 4
         }
         while r < rows {
             let r0 = m + r * rowStride
-            var j = 0
-            while j + V.laneCount <= columns {
-                (V(loading: sums + j) + V(loading: r0 + j)).store(to: sums + j)
-                j += V.laneCount
-            }
-            while j < columns {
-                (W(loading: sums + j) + W(loading: r0 + j)).store(to: sums + j)
-                j += 1
-            }
+            for j in 0..<columns { sums[j] += r0[j] }
             r += 1
         }
     }
@@ -294,4 +178,15 @@ enum RecurrentKernels {
             for j in 0..<h { dhb[j] *= zg[j] }
         }
     }
+}
+
+/// The same memory viewed as scalars of type `T`: only called where `S == T` was checked.
+@inline(__always)
+func rebound<S, T>(_ p: UnsafeMutablePointer<S>, to _: T.Type) -> UnsafeMutablePointer<T> {
+    UnsafeMutableRawPointer(p).assumingMemoryBound(to: T.self)
+}
+
+@inline(__always)
+func rebound<S, T>(_ p: UnsafePointer<S>, to _: T.Type) -> UnsafePointer<T> {
+    UnsafeRawPointer(p).assumingMemoryBound(to: T.self)
 }

@@ -273,10 +273,14 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
         // Pre-activations of every step start as the biases; the input projection of all T steps
         // is then ONE product (T·B × D)·(D × G·H) added onto them, before the recurrent loop.
         // Inside the loop only h·W_hhᵀ remains.
+        // (LSTM adds the biases in its step kernel instead, sparing a (T, B, G·H) write.)
         let rows = t * batch
-        for r in 0..<rows { (gv + r * gh).update(from: bias, count: gh) }
+        let biasInKernel = cell == .lstm
+        if !biasInKernel {
+            for r in 0..<rows { (gv + r * gh).update(from: bias, count: gh) }
+        }
         S.gemm(transA: false, transB: true, m: rows, n: gh, k: inFeatures, alpha: 1,
-               a: input, lda: inFeatures, b: weightIH(d), ldb: inFeatures, beta: 1, c: gv, ldc: gh)
+               a: input, lda: inFeatures, b: weightIH(d), ldb: inFeatures, beta: biasInKernel ? 0 : 1, c: gv, ldc: gh)
         for s in 0..<t {
             let step = reverse ? t - 1 - s : s
             let g = gv + step * batch * gh
@@ -297,7 +301,7 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
                            a: hPrev, lda: h, b: wHHT, ldb: gh, beta: 1, c: g, ldc: gh)
                 }
                 let cells = dw.cells!.pointer
-                RecurrentKernels.lstmForward(gates: g, cPrev: cells + prevSlot * bh,
+                RecurrentKernels.lstmForward(gates: g, bias: bias, cPrev: cells + prevSlot * bh,
                                              cOut: cells + outSlot * bh, tanhC: dw.tanhCells!.pointer + step * bh,
                                              hOut: hOut, batch: batch, hidden: h)
             case .gru:

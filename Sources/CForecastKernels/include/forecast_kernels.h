@@ -1,0 +1,42 @@
+// Float32 kernels of the recurrent layers' hot loops, compiled once per instruction set
+// (AVX-512, AVX2, baseline x86-64) and picked at load time; plus the single-precision matrix
+// product's backend choice. Internal to ForecastModels: no type from here is public API.
+#ifndef FORECAST_KERNELS_H
+#define FORECAST_KERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// 1 when the processor runs AVX-512F instructions, else 0.
+int fk_cpu_has_avx512(void);
+
+/// Limits the OpenMP runtime (oneDNN's threads) to one thread for calls from the calling
+/// thread. Idempotent and cheap after the first call on a thread.
+void fk_single_openmp_thread(void);
+
+/// y[i] = 1 / (1 + 2^(−x·log2 e)) (FastMath.sigmoid), i < n; x and y may alias.
+void fk_sigmoid(const float *x, float *y, ptrdiff_t n);
+/// y[i] = tanh(x[i]) with relative accuracy (FastMath.tanh), i < n; x and y may alias.
+void fk_tanh(const float *x, float *y, ptrdiff_t n);
+
+/// LSTM step forward over a (B, 4H) gate block [i | f | g | o]: pre-activations without bias on
+/// entry (bias (4H) is added to every row), activations on exit; c' = f*c + i*g to c_out,
+/// tanh(c') to tanh_c, h' = o*tanh(c') to h_out.
+void fk_lstm_forward(float *gates, const float *bias, const float *c_prev, float *c_out, float *tanh_c,
+                     float *h_out, ptrdiff_t batch, ptrdiff_t hidden);
+
+/// LSTM step backward: dh = dL/dh_t, dc = dL/dc_t from step t+1 (replaced by dL/dc_{t-1});
+/// writes the pre-activation gradients to d_gates (which may be gates itself).
+void fk_lstm_backward(const float *gates, const float *c_prev, const float *tanh_c, const float *dh,
+                      float *dc, float *d_gates, ptrdiff_t batch, ptrdiff_t hidden);
+
+/// sums[j] += sum over r < rows of m[r*stride + j], j < columns, rows added in order.
+void fk_add_column_sums(const float *m, ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t stride, float *sums);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,74 @@
+import CCBLAS
+import CDNNL
+import CForecastKernels
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The library that multiplies Float32 matrices, chosen once per process.
+///
+/// OpenBLAS (through CBLAS) is the default. Debian 12's OpenBLAS 0.3.21 predates AMD Zen 4/5
+/// and runs its AVX2 "Haswell" kernels there (the machines this project runs on force that
+/// with `OPENBLAS_CORETYPE`, since its auto-detection misbehaves on them): about 115 GFLOP/s on
+/// one core for the recurrent layers' per-step shapes. oneDNN's `dnnl_sgemm` (the library
+/// PyTorch's CPU kernels use) dispatches on the processor's features at run time and reaches
+/// about 230 GFLOP/s on the same shapes with AVX-512 (`Benchmarks`, `ModelBench --gemm`).
+/// So `automatic` takes oneDNN exactly when the processor has AVX-512 and OpenBLAS's kernels
+/// do not use it.
+///
+/// Both are deterministic on one thread; they round differently, so the backend is part of a
+/// run's configuration (reports name it). `FORECAST_GEMM=openblas` or `=onednn` overrides
+/// the choice. Float64 products (the gradient checks) always use OpenBLAS's `dgemm`.
+public enum MatrixBackend: String, Sendable, CaseIterable {
+    case openblas
+    case onednn
+
+    /// The backend of this process: `FORECAST_GEMM` when set to a backend's name, else
+    /// ``automatic``.
+    public static let current: MatrixBackend = {
+        if let raw = getenv("FORECAST_GEMM"), let chosen = MatrixBackend(rawValue: String(cString: raw)) {
+            return chosen
+        }
+        return automatic
+    }()
+
+    /// oneDNN when the processor runs AVX-512 but OpenBLAS's kernels for it do not; else OpenBLAS.
+    public static var automatic: MatrixBackend {
+        guard fk_cpu_has_avx512() == 1 else { return .openblas }
+        let core = openBLASCore.lowercased()
+        let avx512Cores = ["skylakex", "cooperlake", "sapphirerapids", "zen4", "zen5"]
+        return avx512Cores.contains(core) ? .openblas : .onednn
+    }
+
+    /// The kernel set OpenBLAS picked at load time (e.g. "Haswell").
+    public static var openBLASCore: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
+    /// A short description for logs and reports, e.g. "onednn (OpenBLAS core Haswell, AVX-512)".
+    public static var summary: String {
+        "\(current.rawValue) (OpenBLAS core \(openBLASCore)\(fk_cpu_has_avx512() == 1 ? ", AVX-512" : ""))"
+    }
+
+    /// `C = alpha · op(A) · op(B) + beta · C`, row-major, through this backend (see
+    /// ``NetworkScalar/gemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``). O(m·n·k).
+    @inline(__always)
+    public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if m == 0 || n == 0 { return }
+        switch self {
+        case .openblas:
+            cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        case .onednn:
+            // One OpenMP thread per calling thread: models train side by side on their own
+            // threads, and a fixed team size keeps the results reproducible.
+            fk_single_openmp_thread()
+            let status = dnnl_sgemm(transA ? 84 : 78, transB ? 84 : 78, Int64(m), Int64(n), Int64(k), alpha,
+                                    a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc)) // 'T' : 'N'
+            precondition(status == dnnl_success, "dnnl_sgemm rejected its arguments (status \(status.rawValue))")
+        }
+    }
+}
