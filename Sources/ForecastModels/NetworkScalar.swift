@@ -25,6 +25,10 @@ public protocol NetworkScalar: BinaryFloatingPoint, Real, Sendable {
                      a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
                      beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
 
+    /// Whether ``gemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` is oneDNN's, which
+    /// prefers other operand orientations than OpenBLAS for the recurrent layers' products.
+    static var gemmIsOneDNN: Bool { get }
+
     /// `y[i] = 1 / (1 + exp(-x[i]))` for `i < count`; `x` and `y` may be the same buffer.
     static func sigmoidVector(_ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, count: Int)
 
@@ -36,6 +40,8 @@ public protocol NetworkScalar: BinaryFloatingPoint, Real, Sendable {
 private func blasTranspose(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
 
 extension Float: NetworkScalar {
+    public static let gemmIsOneDNN = MatrixBackend.current == .onednn
+
     @inline(__always)
     public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
@@ -54,6 +60,8 @@ extension Float: NetworkScalar {
 }
 
 extension Double: NetworkScalar {
+    public static var gemmIsOneDNN: Bool { false }
+
     @inline(__always)
     public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
                             a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,

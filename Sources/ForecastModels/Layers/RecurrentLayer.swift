@@ -85,13 +85,17 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
         let batch: Int
         private let inputCount: Int
         private let weightIHCount: Int
+        private let weightHHCount: Int
         lazy var dInput = ScratchBuffer<S>(inputCount)
         /// dW_ihᵀ (D, G·H) of one direction, before it is added into the gradient buffer.
         lazy var dWeightIHTransposed = ScratchBuffer<S>(weightIHCount)
+        /// dW_hhᵀ (H, G·H) of one direction (oneDNN orientation), before it is added.
+        lazy var dWeightHHTransposed = ScratchBuffer<S>(weightHHCount)
         let rows: Int
 
         init(directions: [DirectionWorkspace], output: ScratchBuffer<S>?, batch: Int, rows: Int, inputCount: Int,
-             weightIHCount: Int) {
+             weightIHCount: Int, weightHHCount: Int) {
+            self.weightHHCount = weightHHCount
             self.directions = directions
             self.output = output
             self.batch = batch
@@ -203,7 +207,7 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
         let outCount = returnSequences ? timeSteps * batch * outputWidth : batch * outputWidth
         let w = Workspace(directions: dirs, output: needsOutput ? ScratchBuffer(outCount) : nil, batch: batch,
                           rows: timeSteps * batch, inputCount: timeSteps * batch * inFeatures,
-                          weightIHCount: gates * hidden * inFeatures)
+                          weightIHCount: gates * hidden * inFeatures, weightHHCount: gates * hidden * hidden)
         workspaces[batch] = w
         return w
     }
@@ -230,7 +234,9 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
             if cell == .gru {
                 for j in foldedCount..<gh { cb[j] = bih[j] }
             }
-            transpose(weightHH(d), rows: gh, columns: hidden, into: weightHHTransposed.pointer + d * gh * hidden)
+            if !S.gemmIsOneDNN {
+                transpose(weightHH(d), rows: gh, columns: hidden, into: weightHHTransposed.pointer + d * gh * hidden)
+            }
             runDirection(d, input: input, workspace: ws.directions[d], batch: batch)
         }
         return mergedOutput(ws)
@@ -269,6 +275,11 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
             }
         }
         let wHHT = UnsafePointer(weightHHTransposed.pointer + d * gh * h)
+        let wHH = UnsafePointer(weightHH(d))
+        // h·W_hhᵀ: OpenBLAS is faster on the transposed copy (plain NN product), oneDNN on W_hh
+        // itself (NT; 1.9× at W-large's 128 × 256 · 256 × 1024).
+        let oneDNN = S.gemmIsOneDNN
+        let recurrentB = oneDNN ? wHH : wHHT
         let bias = UnsafePointer(combinedBias.pointer + d * gh)
         // Pre-activations of every step start as the biases; the input projection of all T steps
         // is then ONE product (T·B × D)·(D × G·H) added onto them, before the recurrent loop.
@@ -291,14 +302,14 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
             switch cell {
             case .rnn:
                 if s > 0 || hasInitialState {
-                    S.gemm(transA: false, transB: false, m: batch, n: h, k: h, alpha: 1,
-                           a: hPrev, lda: h, b: wHHT, ldb: h, beta: 1, c: g, ldc: h)
+                    S.gemm(transA: false, transB: oneDNN, m: batch, n: h, k: h, alpha: 1,
+                           a: hPrev, lda: h, b: recurrentB, ldb: h, beta: 1, c: g, ldc: h)
                 }
                 RecurrentKernels.rnnForward(pre: g, hOut: hOut, batch: batch, hidden: h, relu: useReLU)
             case .lstm:
                 if s > 0 || hasInitialState {
-                    S.gemm(transA: false, transB: false, m: batch, n: gh, k: h, alpha: 1,
-                           a: hPrev, lda: h, b: wHHT, ldb: gh, beta: 1, c: g, ldc: gh)
+                    S.gemm(transA: false, transB: oneDNN, m: batch, n: gh, k: h, alpha: 1,
+                           a: hPrev, lda: h, b: recurrentB, ldb: oneDNN ? h : gh, beta: 1, c: g, ldc: gh)
                 }
                 let cells = dw.cells!.pointer
                 RecurrentKernels.lstmForward(gates: g, bias: bias, cPrev: cells + prevSlot * bh,
@@ -307,8 +318,8 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
             case .gru:
                 let ghBuf = dw.gh!.pointer
                 if s > 0 || hasInitialState {
-                    S.gemm(transA: false, transB: false, m: batch, n: gh, k: h, alpha: 1,
-                           a: hPrev, lda: h, b: wHHT, ldb: gh, beta: 0, c: ghBuf, ldc: gh)
+                    S.gemm(transA: false, transB: oneDNN, m: batch, n: gh, k: h, alpha: 1,
+                           a: hPrev, lda: h, b: recurrentB, ldb: oneDNN ? h : gh, beta: 0, c: ghBuf, ldc: gh)
                 } else {
                     ghBuf.update(repeating: 0, count: batch * gh)
                 }
@@ -422,17 +433,22 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
                     dGhRows += batch * gh
                 }
             }
-            S.gemm(transA: true, transB: false, m: gh, n: hidden, k: count, alpha: 1,
-                   a: dGhRows, lda: gh, b: prevStates, ldb: hidden, beta: 1, c: gradWeightHH(d), ldc: hidden)
+            if S.gemmIsOneDNN {
+                // oneDNN is faster at the transposed product Hᵀ·dG (H × G·H): 1.1–1.2×.
+                let dWT = ws.dWeightHHTransposed.pointer
+                S.gemm(transA: true, transB: false, m: hidden, n: gh, k: count, alpha: 1,
+                       a: prevStates, lda: hidden, b: dGhRows, ldb: gh, beta: 0, c: dWT, ldc: gh)
+                addTransposed(dWT, rows: hidden, columns: gh, into: gradWeightHH(d))
+            } else {
+                S.gemm(transA: true, transB: false, m: gh, n: hidden, k: count, alpha: 1,
+                       a: dGhRows, lda: gh, b: prevStates, ldb: hidden, beta: 1, c: gradWeightHH(d), ldc: hidden)
+            }
             // dW_ih = dGᵀ X, computed as its transpose Xᵀ dG (D × G·H): with few input features
             // that orientation suits OpenBLAS's kernels better (W-ref: 1.5× faster).
             let dWT = ws.dWeightIHTransposed.pointer
             S.gemm(transA: true, transB: false, m: inFeatures, n: gh, k: rows, alpha: 1,
                    a: lastInput!, lda: inFeatures, b: dG, ldb: gh, beta: 0, c: dWT, ldc: gh)
-            let dWih = gradWeightIH(d)
-            for g in 0..<gh {
-                for f in 0..<inFeatures { dWih[g * inFeatures + f] += dWT[f * gh + g] }
-            }
+            addTransposed(dWT, rows: inFeatures, columns: gh, into: gradWeightIH(d))
             // Bias gradients: column sums accumulated by the reverse loop. b_ih and b_hh enter the
             // pre-activations the same way, so their gradients agree, except GRU's b_hn.
             let dB = dw.dBias.pointer
@@ -454,6 +470,15 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
         if recordGradientFlow { gradientFlowSamples += batch }
         gatesConsumed = cell != .gru
         return needInputGradient ? UnsafePointer(ws.dInput.pointer) : nil
+    }
+
+    /// `out[c·rows + r] += m[r·columns + c]`: adds the transpose of a row-major (rows × columns)
+    /// `m` to a (columns × rows) gradient, one output row at a time.
+    private func addTransposed(_ m: UnsafePointer<S>, rows: Int, columns: Int, into out: UnsafeMutablePointer<S>) {
+        for c in 0..<columns {
+            let o = out + c * rows
+            for r in 0..<rows { o[r] += m[r * columns + c] }
+        }
     }
 
     /// Where the reverse loop writes the pre-activation gradients: over the gate values for RNN
