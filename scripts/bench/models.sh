@@ -43,8 +43,9 @@ BIN="$ROOT/Benchmarks/.build/release/ModelBench"
 mkdir -p "$OUT"
 {
     echo "commit: $(git -C "$ROOT" rev-parse --short HEAD) $(git -C "$ROOT" status --porcelain --untracked-files=no | grep -q . && echo dirty || echo clean)"
-    echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') ($(getconf _NPROCESSORS_ONLN) cores)"
+    echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2- | tr -d ' ') ($(getconf _NPROCESSORS_ONLN) cores)"
     echo "torch: $("$TORCH_PYTHON" -c 'import torch; print(torch.__version__, torch.backends.cpu.get_cpu_capability())')"
+    echo "matrix backend: $("$BIN" --backend 2>/dev/null || echo unknown)"
     echo "openblas: $(ls /usr/lib/x86_64-linux-gnu/libopenblas*.so* 2>/dev/null | head -1 | xargs -r readlink -f)"
 } | tee "$OUT/env.txt"
 

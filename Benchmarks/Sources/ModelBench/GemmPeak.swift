@@ -1,7 +1,7 @@
 import Foundation
 import ForecastModels
 
-/// Single-thread `sgemm` throughput (through ForecastModels' `Float.gemm`, i.e. OpenBLAS) at a
+/// Single-thread `sgemm` throughput (through ForecastModels' `Float.gemm`: ``MatrixBackend/current``) at a
 /// large square size and at the per-time-step shapes of the recurrent workloads: the ceiling
 /// against which an epoch's FLOP count turns into a lower bound on its time.
 enum GemmPeak {

@@ -7,9 +7,11 @@
 //   ModelBench [--workloads W-small,W-ref,W-large] [--models mlp,rnn,gru,lstm]
 //              [--reps 5] [--out results.json]
 //   ModelBench --gemm      single-thread sgemm GFLOP/s at the workloads' per-step shapes
+//   ModelBench --backend   which library does the Float32 products (FORECAST_GEMM overrides)
 //
 // Prints one line per (workload, model) and writes rows in bench_torch.py's JSON shape.
 import Foundation
+import ForecastModels
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -59,7 +61,7 @@ func option(_ name: String, _ args: [String]) -> String? {
 }
 
 let args = CommandLine.arguments
-let known = Set(["--workloads", "--models", "--reps", "--out", "--gemm"])
+let known = Set(["--workloads", "--models", "--reps", "--out", "--gemm", "--backend"])
 for (i, a) in args.enumerated().dropFirst() where a.hasPrefix("--") && !known.contains(a) {
     FileHandle.standardError.write("ModelBench: unknown option \(a) (argument \(i))\n".data(using: .utf8)!)
     exit(64)
@@ -81,6 +83,10 @@ for name in modelNames where !allModels.contains(name) {
 
 let threads = 1
 let pinned = setBLASThreads(Int32(threads))
+if args.contains("--backend") {
+    print(MatrixBackend.summary)
+    exit(0)
+}
 if args.contains("--gemm") {
     GemmPeak.run()
     exit(0)
@@ -90,6 +96,7 @@ var doc = Document(meta: [
     "threads": String(threads),
     "openblas_set_num_threads": pinned ? "1" : "not found",
     "OPENBLAS_NUM_THREADS": ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "unset",
+    "matrix_backend": MatrixBackend.summary,
     "start": timestamp("yyyy-MM-dd'T'HH:mm:ss"),
 ], rows: [])
 
