@@ -92,12 +92,16 @@ static FK_TARGET void FK_NAME(lstm_forward)(float *gates, const float *bias, con
         const float *cp = c_prev + b * h;
         float *co = c_out + b * h, *tc = tanh_c + b * h, *ho = h_out + b * h;
         ptrdiff_t j = 0;
+        // Two passes over the row: the gate activations (independent of each other), then the
+        // cell update; within each pass the iterations are independent, so they overlap.
+        for (ptrdiff_t k = 0; k + FK_LANES <= h; k += FK_LANES) {
+            STORE(ig + k, FK_NAME(sigmoid)(LOAD(ig + k) + LOAD(bias + k)));
+            STORE(fg + k, FK_NAME(sigmoid)(LOAD(fg + k) + LOAD(bias + h + k)));
+            STORE(gg + k, FK_NAME(tanh_fast)(LOAD(gg + k) + LOAD(bias + 2 * h + k)));
+            STORE(og + k, FK_NAME(sigmoid)(LOAD(og + k) + LOAD(bias + 3 * h + k)));
+        }
         for (; j + FK_LANES <= h; j += FK_LANES) {
-            VF i = FK_NAME(sigmoid)(LOAD(ig + j) + LOAD(bias + j));
-            VF f = FK_NAME(sigmoid)(LOAD(fg + j) + LOAD(bias + h + j));
-            VF g = FK_NAME(tanh_fast)(LOAD(gg + j) + LOAD(bias + 2 * h + j));
-            VF o = FK_NAME(sigmoid)(LOAD(og + j) + LOAD(bias + 3 * h + j));
-            STORE(ig + j, i); STORE(fg + j, f); STORE(gg + j, g); STORE(og + j, o);
+            VF i = LOAD(ig + j), f = LOAD(fg + j), g = LOAD(gg + j), o = LOAD(og + j);
             VF c = f * LOAD(cp + j) + i * g;
             VF t = FK_NAME(tanh_fast)(c);
             STORE(co + j, c); STORE(tc + j, t); STORE(ho + j, o * t);

@@ -4,12 +4,14 @@ import Numerics
 
 /// The scalar a ``Network`` computes in: `Float` for training and inference, `Double` for the
 /// finite-difference gradient checks. Every layer is written once, generic over this protocol,
-/// so the Float64 checks exercise exactly the code that trains in Float32.
+/// so the Float64 checks exercise the code that trains in Float32 — except the elementwise LSTM
+/// step and the bias column sums, which Float runs as C kernels with the same formulas (the
+/// golden tests against PyTorch check those in Float32).
 ///
 /// Besides the arithmetic of `Real`, a scalar supplies the three kernels the layers spend their
-/// time in: a row-major matrix product (CBLAS `sgemm`/`dgemm`) and in-place-capable vector
-/// sigmoid and tanh. `Float` uses vectorisable polynomial approximations of `exp` and `tanh`
-/// (a few ulp; bounds in ``FastMath``); `Double` uses libm.
+/// time in: a row-major matrix product and in-place-capable vector sigmoid and tanh. `Float`
+/// uses polynomial approximations of `exp` and `tanh` (a few ulp; bounds in ``FastMath``);
+/// `Double` uses libm and OpenBLAS's `dgemm`.
 ///
 /// Speed note: matrix products take most of the training time. Float32 products go through
 /// ``MatrixBackend/current`` (OpenBLAS, or oneDNN on AVX-512 processors OpenBLAS 0.3.21 does not
@@ -85,13 +87,13 @@ extension Double: NetworkScalar {
     }
 }
 
-/// Branch-free single-precision `exp` and `tanh` that the compiler can vectorise (only
-/// multiplies, adds, compares, selects and integer bit operations, no calls). Accuracy: `exp`
-/// relative error below 2e-7 on [-87, 88] (Cephes `expf` polynomial, Cody–Waite reduction), `tanh`
-/// below 3e-7 absolute and 2e-6 relative, `sigmoid` below 1e-7 absolute, `tanhFast` below 2e-7
-/// absolute (bounds checked by the
-/// tests against libm in Double). The vector versions evaluate exactly the scalar formulas, lane
-/// by lane (same bits).
+/// Branch-free single-precision `exp` and `tanh` (only multiplies, adds, compares, selects and
+/// integer bit operations, no calls). Accuracy: `exp` relative error below 2e-7 on [-87, 88]
+/// (Cephes `expf` polynomial, Cody–Waite reduction), `tanh` below 3e-7 absolute and 2e-6
+/// relative, `sigmoid` below 1e-7 absolute, `tanhFast` below 2e-7 absolute (bounds checked by the
+/// tests against libm in Double). These are the reference formulas: the vector kernels of
+/// CForecastKernels, which the layers run, evaluate them operation for operation on 16, 8 or 4
+/// lanes and give the same bits (checked by the tests).
 public enum FastMath {
     /// `exp(x)` in Float; inputs are clamped to [-87.3, 88.3] so the result stays finite and
     /// normal (a sigmoid or tanh built on it saturates correctly for any finite input). NaN

@@ -18,8 +18,9 @@
 ///         h′ = o ⊙ tanh(c′).
 ///
 /// Cost per batch: forward, one (T·B × D)·(D × G·H) GEMM for the input projection of every step
-/// before the loop, then per step a (B × H)·(H × G·H) GEMM for the recurrent term (against a
-/// transposed copy of W_hh, refreshed each forward), both accumulating onto the biases, and
+/// before the loop, then per step a (B × H)·(H × G·H) GEMM for the recurrent term (with OpenBLAS
+/// against a transposed copy of W_hh, refreshed each forward), both accumulating onto the biases
+/// (LSTM: the step kernel adds them), and
 /// O(B·G·H) elementwise work. Backward
 /// (BPTT): per step the elementwise gate derivatives, the step's share of the bias gradient
 /// (column sums) and one (B × G·H)·(G·H × H) GEMM for dh_{t−1}; after the reverse loop, one GEMM
@@ -115,8 +116,9 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
     private var lastBatch = 0
     /// b_ih + b_hh per direction (for GRU the n block holds b_in only), refreshed each forward.
     private var combinedBias: ScratchBuffer<S>
-    /// W_hhᵀ (H, G·H) per direction, refreshed each forward: the per-step product h·W_hhᵀ then
-    /// runs as a plain (non-transposed) GEMM, which OpenBLAS does ~5 % faster at these shapes.
+    /// W_hhᵀ (H, G·H) per direction, refreshed each forward when the products are OpenBLAS's: the
+    /// per-step product h·W_hhᵀ then runs as a plain (non-transposed) GEMM, which OpenBLAS does
+    /// ~5 % faster at these shapes. (oneDNN takes W_hh itself, NT.)
     private var weightHHTransposed: ScratchBuffer<S>
 
     init(prefix: String, level: Int, timeSteps: Int, inFeatures: Int, spec: ModelSpec.Recurrent,
