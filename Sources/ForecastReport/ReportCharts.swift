@@ -1,4 +1,5 @@
 import ForecastEvaluation
+import ForecastIngest
 import Foundation
 
 /// The report's three charts, built from a `RunResult`. Each returns nil when the run has no
@@ -9,9 +10,15 @@ enum ReportCharts {
     static func testPeriod(_ run: RunResult) -> SVGLineChart? {
         guard let pick = run.pickedModel, let pickForecasts = pick.testForecasts, !run.test.values.isEmpty else { return nil }
         let f = run.dataset.frequency
+        // A series without dates is plotted against its row numbers, as the report prints them.
+        let dateless = f == .unknown
+        let x: (Date) -> Double = { date in
+            dateless ? (date.timeIntervalSince(Frequency.rowNumberOrigin) / 86_400).rounded() + 1
+                     : date.timeIntervalSince1970
+        }
         let xOf: (Int) -> Double? = { index in
             let i = index - run.test.startIndex
-            return run.test.dates.indices.contains(i) ? run.test.dates[i].timeIntervalSince1970 : nil
+            return run.test.dates.indices.contains(i) ? x(run.test.dates[i]) : nil
         }
         func oneStep(_ r: RollingForecasts) -> (xs: [Double], ys: [Double]) {
             var xs: [Double] = [], ys: [Double] = []
@@ -23,13 +30,13 @@ enum ReportCharts {
             }
             return (xs, ys)
         }
-        let actualXs = run.test.dates.map(\.timeIntervalSince1970)
+        let actualXs = run.test.dates.map(x)
         let markers = run.test.values.count <= 60
         var chart = SVGLineChart(
             title: "Test period: actual vs \(pick.name) (pick) and naive",
             subtitle: "One step ahead, \(run.test.values.count) points, \(f.format(run.test.dates.first!)) to \(f.format(run.test.dates.last!)); shaded: \(pick.name) prediction intervals",
             description: "",
-            xAxis: .dates, yLabel: run.dataset.target)
+            xAxis: dateless ? .numbers(label: "row") : .dates, yLabel: run.dataset.target)
         let (px, py) = oneStep(pickForecasts)
         for calibration in pick.intervals.sorted(by: { $0.level > $1.level }) {
             guard let q = calibration.halfWidth.first, q.isFinite else { continue }

@@ -96,4 +96,19 @@ final class SVGProbe: NSObject, XMLParserDelegate {
             #expect(cal.component(.weekday, from: Date(timeIntervalSince1970: t.value)) == 2)
         }
     }
+
+    @Test("a series without dates is plotted against row numbers, not the internal stamps")
+    func datelessAxis() throws {
+        let run = SampleRun.make(dateless: true)
+        let svg = try #require(ReportCharts.testPeriod(run)).render()
+        #expect(svg.contains(">row<"))
+        // The stamps start on 2000-01-01; no calendar tick may leak into the chart.
+        #expect(!svg.contains(">2000") && !svg.contains("2000-"))
+        #expect(!svg.contains("Jan") && !svg.contains("Feb") && !svg.contains("Mar"))
+        #expect(svg.contains("row 241 to row 300"))
+        // Ticks cover the test rows (the last 60 of 300).
+        #expect(svg.contains(">250<") || svg.contains(">260<") || svg.contains(">280<"))
+        let dated = try #require(ReportCharts.testPeriod(SampleRun.make())).render()
+        #expect(!dated.contains(">row<"))
+    }
 }

@@ -5,7 +5,7 @@ import Foundation
 /// A realistic run built through the real evaluator: a business-daily random walk with drift,
 /// four networks (one failed) with loss curves and gradient-flow records. Deterministic.
 enum SampleRun {
-    static func make(horizon: Int = 1, failAll: Bool = false, modelName: String = "GRU") -> RunResult {
+    static func make(horizon: Int = 1, failAll: Bool = false, modelName: String = "GRU", dateless: Bool = false) -> RunResult {
         let n = 300
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         func noise() -> Double {  // xorshift64*, uniform in (−1, 1)
@@ -20,10 +20,13 @@ enum SampleRun {
             dates.append(d)
             d = Frequency.businessDaily.advance(d, by: 1)
         }
+        // A single-column CSV: rows are stamped as days from `rowNumberOrigin`, as FitWorkflow does.
+        let frequency: Frequency = dateless ? .unknown : .businessDaily
+        if dateless { dates = (0..<n).map { Frequency.rowNumberOrigin.addingTimeInterval(Double($0) * 86_400) } }
         let split = SeriesSplit(count: n, validationFraction: 0.2, testFraction: 0.2)
         let season = chooseSeason(frequencyDefault: SeasonDefault(.businessDaily), override: nil,
                                   trainingSeries: Array(series[split.train]))
-        let evaluator = RunEvaluator(series: series, dates: dates, frequency: .businessDaily, split: split,
+        let evaluator = RunEvaluator(series: series, dates: dates, frequency: frequency, split: split,
                                      horizon: horizon, season: season.season)
 
         /// Forecasts that move part of the way from y[t−1] to the truth, plus noise.
@@ -62,7 +65,7 @@ enum SampleRun {
         let evaluation = evaluator.evaluate(models: models)
         let dataset = DatasetSummary(
             filePath: "data/prices.csv", sha256: String(repeating: "ab", count: 32), rows: n,
-            firstDate: dates.first!, lastDate: dates.last!, frequency: .businessDaily, target: "price",
+            firstDate: dates.first!, lastDate: dates.last!, frequency: frequency, target: "price",
             features: [], missingCount: 2, missingPolicy: "forward fill",
             gaps: [Gap(after: dates[40], before: dates[41], missingPeriods: 1, line: 43)],  // row 41 after the header
             transform: "none", scaling: "z-score fitted on the training part", window: 20, horizon: horizon,
