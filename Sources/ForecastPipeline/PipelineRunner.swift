@@ -169,10 +169,14 @@ public final class PipelineRunner {
         }
 
         do {
-            let entries = ReportIndex.entries(for: pipeline.jobs, indexFolder: pipeline.reportRoot,
-                                              now: options.now(), timeZone: options.timeZone)
-            try ReportIndex.write(entries, to: pipeline.indexFile, generated: wholeSeconds(options.now()),
-                                  pipeline: pipeline.url.path)
+            // Every pipeline writing into this root gets its table, this one first.
+            let others = try ReportIndex.registerAndLoadOthers(pipeline)
+            let now = options.now()
+            let sections = ([pipeline] + others).map { p in
+                (pipeline: p.url.path, entries: ReportIndex.entries(for: p.jobs, indexFolder: p.reportRoot,
+                                                                   now: now, timeZone: options.timeZone))
+            }
+            try ReportIndex.write(sections, to: pipeline.indexFile, generated: wholeSeconds(options.now()))
         } catch {
             logger.error("cannot write \(pipeline.indexFile.path): \(error)")
             console.error("error: cannot write \(pipeline.indexFile.path): \(error)")

@@ -51,10 +51,29 @@ public enum ReportIndex {
     }
 
     public static func markdown(_ entries: [IndexEntry], generated: Date, pipeline: String) -> String {
-        let n = tableNumber
+        markdown([(pipeline, entries)], generated: generated)
+    }
+
+    /// The index of every pipeline that writes into one report root: one table per pipeline
+    /// (the first is the one that just ran), each followed by its failures.
+    public static func markdown(_ sections: [(pipeline: String, entries: [IndexEntry])], generated: Date) -> String {
         var md = "# Forecast reports\n\n"
-        md += "Pipeline `\(pipeline)`, index written \(timestamp(generated)).\n\n"
-        md += "| job | last run | status | pick | next forecast | interval | test MASE | live scaled error | next run | report |\n"
+        if sections.count == 1 {
+            md += "Pipeline `\(sections[0].pipeline)`, index written \(timestamp(generated)).\n"
+            md += table(sections[0].entries, headingLevel: "##")
+        } else {
+            md += "\(sections.count) pipelines write into this folder; index written \(timestamp(generated)).\n"
+            for section in sections {
+                md += "\n## Pipeline `\(section.pipeline)`\n"
+                md += table(section.entries, headingLevel: "###")
+            }
+        }
+        return md
+    }
+
+    private static func table(_ entries: [IndexEntry], headingLevel: String) -> String {
+        let n = tableNumber
+        var md = "\n| job | last run | status | pick | next forecast | interval | test MASE | live scaled error | next run | report |\n"
         md += "|---|---|---|---|---|---|---:|---:|---|---|\n"
         for e in entries {
             let forecast = e.forecast.map { "\(n($0.value)) for \(timestamp($0.date))" } ?? "–"
@@ -66,7 +85,7 @@ public enum ReportIndex {
         }
         let failed = entries.filter { $0.lastStatus == .failed }
         if !failed.isEmpty {
-            md += "\n## Failures\n\n"
+            md += "\n\(headingLevel) Failures\n\n"
             for e in failed { md += "- **\(e.job)**: \(e.message ?? "failed; see the log")\n" }
         }
         return md
@@ -75,6 +94,38 @@ public enum ReportIndex {
     /// Writes `index.md` atomically.
     public static func write(_ entries: [IndexEntry], to url: URL, generated: Date, pipeline: String) throws {
         try AtomicFile.write(markdown(entries, generated: generated, pipeline: pipeline), to: url)
+    }
+
+    /// Writes `index.md` atomically, one table per pipeline.
+    public static func write(_ sections: [(pipeline: String, entries: [IndexEntry])], to url: URL, generated: Date) throws {
+        try AtomicFile.write(markdown(sections, generated: generated), to: url)
+    }
+
+    /// `.pipelines` in a report root: the absolute paths of the pipeline files that write into it,
+    /// one per line, so that `index.md` lists the jobs of all of them rather than of whichever ran
+    /// last. Runs sharing a root hold the same lock, so reading and rewriting it does not race.
+    public static func registryFile(root: URL) -> URL { root.appendingPathComponent(".pipelines") }
+
+    /// The other pipelines registered in `pipeline`'s report root that still exist, parse and
+    /// write into that root (in registration order), after adding `pipeline` to the registry and
+    /// dropping the entries that no longer qualify.
+    public static func registerAndLoadOthers(_ pipeline: PipelineFile) throws -> [PipelineFile] {
+        let registry = registryFile(root: pipeline.reportRoot)
+        let root = pipeline.reportRoot.standardizedFileURL.path
+        let listed = ((try? String(contentsOf: registry, encoding: .utf8)) ?? "")
+            .split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+        var others: [PipelineFile] = []
+        for path in listed where path != pipeline.url.path {
+            guard let other = try? PipelineFile.load(path: path),
+                  other.reportRoot.standardizedFileURL.path == root else { continue }
+            others.append(other)
+        }
+        let kept = [pipeline.url.path] + others.map(\.url.path)
+        let unchanged = listed.count == kept.count && Set(listed) == Set(kept)
+        if !unchanged {
+            try AtomicFile.write(kept.sorted().joined(separator: "\n") + "\n", to: registry)
+        }
+        return others
     }
 
     /// `to` relative to the folder `from` (both absolute), e.g. `prices/latest`.

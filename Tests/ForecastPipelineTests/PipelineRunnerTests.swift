@@ -301,3 +301,52 @@ struct Project {
         #expect(summary([]) == 0)
     }
 }
+
+@Suite("Two pipelines sharing a report root")
+struct SharedReportRootTests {
+    @Test("index.md lists the jobs of both, and forgets a pipeline that moved away")
+    func indexListsEveryPipeline() throws {
+        let p = try Project()
+        // A second pipeline file in the same project writing into the same reports/ folder.
+        let weeklyURL = try p.dir.write("pipelines/weekly.yaml", """
+        report_root: ../reports
+        jobs:
+          - name: c
+            input: ../data/b.csv
+        """)
+        #expect(try p.run(FileWritingExecutor()).exitCode == 0)
+        var options = PipelineRunOptions()
+        nonisolated(unsafe) var t = day("2024-05-02 07:30:00")
+        options.now = { t = t.addingTimeInterval(1); return t }
+        options.timeZone = TimeZone(identifier: "UTC")!
+        let weekly = try PipelineFile.load(weeklyURL)
+        #expect(try PipelineRunner(pipeline: weekly, executor: FileWritingExecutor(), options: options,
+                                   console: RecordingConsole()).run().exitCode == 0)
+
+        let index = try String(contentsOf: p.reports.appendingPathComponent("index.md"), encoding: .utf8)
+        #expect(index.contains("2 pipelines write into this folder"))
+        // The pipeline that ran last comes first, and each keeps its own jobs.
+        let weeklyAt = try #require(index.range(of: "## Pipeline `\(weekly.url.path)`"))
+        let nightly = try p.load()
+        let nightlyAt = try #require(index.range(of: "## Pipeline `\(nightly.url.path)`"))
+        #expect(weeklyAt.lowerBound < nightlyAt.lowerBound)
+        let cRow = try #require(index.range(of: "| c | "))
+        let aRow = try #require(index.range(of: "| a | 2024-05-02T06:30:01Z | ok | ff |"))
+        #expect(index.contains("| b | "))
+        #expect(cRow.lowerBound < nightlyAt.lowerBound && aRow.lowerBound > nightlyAt.lowerBound)
+
+        // The weekly pipeline moves to its own folder: the next nightly run lists only its jobs.
+        try p.dir.write("pipelines/weekly.yaml", """
+        report_root: ../reports-weekly
+        jobs:
+          - name: c
+            input: ../data/b.csv
+        """)
+        #expect(try p.run(FileWritingExecutor(), force: true, start: day("2024-05-03 06:30:00")).exitCode == 0)
+        let after = try String(contentsOf: p.reports.appendingPathComponent("index.md"), encoding: .utf8)
+        #expect(!after.contains("| c | ") && after.contains("| a | ") && !after.contains("pipelines write into this folder"))
+        let registry = try String(contentsOf: p.reports.appendingPathComponent(".pipelines"), encoding: .utf8)
+        let nightlyPath = try p.load().url.path
+        #expect(registry == nightlyPath + "\n")
+    }
+}
