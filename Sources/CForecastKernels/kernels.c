@@ -98,6 +98,8 @@ FK_SCALAR void lstm_backward1(const float *row, ptrdiff_t h, ptrdiff_t j, float 
 struct fk_table {
     void (*sigmoid)(const float *, float *, ptrdiff_t);
     void (*tanh)(const float *, float *, ptrdiff_t);
+    void (*relu)(float *, ptrdiff_t);
+    void (*relu_backward)(const float *, const float *, float *, ptrdiff_t);
     void (*lstm_forward)(float *, const float *, const float *, float *, float *, float *, ptrdiff_t, ptrdiff_t);
     void (*lstm_backward)(const float *, const float *, const float *, const float *, float *, float *, ptrdiff_t,
                           ptrdiff_t);
@@ -171,6 +173,8 @@ void fk_single_openmp_thread(void) {
 
 void fk_sigmoid(const float *x, float *y, ptrdiff_t n) { table()->sigmoid(x, y, n); }
 void fk_tanh(const float *x, float *y, ptrdiff_t n) { table()->tanh(x, y, n); }
+void fk_relu(float *y, ptrdiff_t n) { table()->relu(y, n); }
+void fk_relu_backward(const float *y, const float *dy, float *dx, ptrdiff_t n) { table()->relu_backward(y, dy, dx, n); }
 
 void fk_lstm_forward(float *gates, const float *bias, const float *c_prev, float *c_out, float *tanh_c, float *h_out,
                      ptrdiff_t batch, ptrdiff_t hidden) {

@@ -85,6 +85,24 @@ static FK_TARGET void FK_NAME(tanh_array)(const float *x, float *y, ptrdiff_t n)
     for (; i < n; i++) y[i] = tanh1(x[i]);
 }
 
+static FK_TARGET void FK_NAME(relu)(float *y, ptrdiff_t n) {
+    ptrdiff_t i = 0;
+    for (; i + FK_LANES <= n; i += FK_LANES) {
+        VF v = LOAD(y + i);
+        STORE(y + i, SELECT(v < SPLAT(0.0f), SPLAT(0.0f), v));
+    }
+    for (; i < n; i++) y[i] = y[i] < 0.0f ? 0.0f : y[i];
+}
+
+static FK_TARGET void FK_NAME(relu_backward)(const float *y, const float *dy, float *dx, ptrdiff_t n) {
+    ptrdiff_t i = 0;
+    for (; i + FK_LANES <= n; i += FK_LANES) {
+        VF v = LOAD(y + i);
+        STORE(dx + i, SELECT(v > SPLAT(0.0f), LOAD(dy + i), SPLAT(0.0f)));
+    }
+    for (; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}
+
 static FK_TARGET void FK_NAME(lstm_forward)(float *gates, const float *bias, const float *c_prev, float *c_out,
                                             float *tanh_c, float *h_out, ptrdiff_t batch, ptrdiff_t h) {
     for (ptrdiff_t b = 0; b < batch; b++) {
@@ -152,8 +170,8 @@ static FK_TARGET void FK_NAME(add_column_sums)(const float *m, ptrdiff_t rows, p
 }
 
 static const struct fk_table FK_NAME(table) = {
-    FK_NAME(sigmoid_array), FK_NAME(tanh_array), FK_NAME(lstm_forward), FK_NAME(lstm_backward),
-    FK_NAME(add_column_sums),
+    FK_NAME(sigmoid_array), FK_NAME(tanh_array), FK_NAME(relu), FK_NAME(relu_backward), FK_NAME(lstm_forward),
+    FK_NAME(lstm_backward), FK_NAME(add_column_sums),
 };
 
 #undef VF

@@ -34,6 +34,13 @@ public protocol NetworkScalar: BinaryFloatingPoint, Real, Sendable {
     /// `y[i] = 1 / (1 + exp(-x[i]))` for `i < count`; `x` and `y` may be the same buffer.
     static func sigmoidVector(_ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, count: Int)
 
+    /// `y[i] = max(y[i], 0)` in place for `i < count` (NaN stays NaN).
+    static func reluVector(_ y: UnsafeMutablePointer<Self>, count: Int)
+
+    /// `dx[i] = y[i] > 0 ? dy[i] : 0` for `i < count`: ReLU backward through its output `y`.
+    static func reluBackward(output y: UnsafePointer<Self>, gradient dy: UnsafePointer<Self>,
+                             into dx: UnsafeMutablePointer<Self>, count: Int)
+
     /// `y[i] = tanh(x[i])` for `i < count`; `x` and `y` may be the same buffer.
     static func tanhVector(_ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, count: Int)
 }
@@ -58,6 +65,15 @@ extension Float: NetworkScalar {
 
     public static func tanhVector(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
         fk_tanh(x, y, count)
+    }
+
+    public static func reluVector(_ y: UnsafeMutablePointer<Float>, count: Int) {
+        fk_relu(y, count)
+    }
+
+    public static func reluBackward(output y: UnsafePointer<Float>, gradient dy: UnsafePointer<Float>,
+                                    into dx: UnsafeMutablePointer<Float>, count: Int) {
+        fk_relu_backward(y, dy, dx, count)
     }
 }
 
@@ -84,6 +100,15 @@ extension Double: NetworkScalar {
         for i in 0..<count {
             y[i] = Double.tanh(x[i])
         }
+    }
+
+    public static func reluVector(_ y: UnsafeMutablePointer<Double>, count: Int) {
+        for i in 0..<count where y[i] < 0 { y[i] = 0 }
+    }
+
+    public static func reluBackward(output y: UnsafePointer<Double>, gradient dy: UnsafePointer<Double>,
+                                    into dx: UnsafeMutablePointer<Double>, count: Int) {
+        for i in 0..<count { dx[i] = y[i] > 0 ? dy[i] : 0 }
     }
 }
 

@@ -320,7 +320,7 @@ struct FastMathTests {
         #expect(abs(out[0] - 0.047_425_87) < 1e-7 && out[1] == 0.5 && out[3].isNaN && out[4] == 1)
     }
 
-    @Test("the C vector kernels compute exactly FastMath's scalar formulas")
+    @Test("the C vector kernels compute exactly FastMath's scalar formulas and ReLU's definition")
     func vectorKernels() {
         // 16·64 + 7 values: full vectors of every width (16, 8, 4 lanes) and a scalar tail;
         // lanes from tiny to saturating, plus NaN, ±∞ and 0.
@@ -340,6 +340,20 @@ struct FastMathTests {
             mismatches += 1
         }
         #expect(mismatches == 0)
+        // ReLU forward (in place) and backward through its output.
+        var relu = x
+        relu.withUnsafeMutableBufferPointer { Float.reluVector($0.baseAddress!, count: $0.count) }
+        let dy = x.indices.map { Float($0 % 7) - 3 }
+        var dx = [Float](repeating: .nan, count: x.count)
+        relu.withUnsafeBufferPointer { y in
+            dy.withUnsafeBufferPointer { g in
+                dx.withUnsafeMutableBufferPointer { Float.reluBackward(output: y.baseAddress!, gradient: g.baseAddress!, into: $0.baseAddress!, count: y.count) }
+            }
+        }
+        for i in x.indices {
+            #expect(same(relu[i], x[i] < 0 ? 0 : x[i]), "relu(\(x[i]))")
+            #expect(same(dx[i], relu[i] > 0 ? dy[i] : 0), "relu'(\(x[i]))")
+        }
     }
 
     @Test("OpenBLAS and oneDNN products agree for every transpose combination")

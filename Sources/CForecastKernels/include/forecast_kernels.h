@@ -22,6 +22,11 @@ void fk_sigmoid(const float *x, float *y, ptrdiff_t n);
 /// y[i] = tanh(x[i]) with relative accuracy (FastMath.tanh), i < n; x and y may alias.
 void fk_tanh(const float *x, float *y, ptrdiff_t n);
 
+/// y[i] = y[i] < 0 ? 0 : y[i] (ReLU in place; NaN stays NaN), i < n.
+void fk_relu(float *y, ptrdiff_t n);
+/// dx[i] = y[i] > 0 ? dy[i] : 0 (ReLU backward through its output y), i < n; dx may be dy.
+void fk_relu_backward(const float *y, const float *dy, float *dx, ptrdiff_t n);
+
 /// LSTM step forward over a (B, 4H) gate block [i | f | g | o]: pre-activations without bias on
 /// entry (bias (4H) is added to every row), activations on exit; c' = f*c + i*g to c_out,
 /// tanh(c') to tanh_c, h' = o*tanh(c') to h_out.

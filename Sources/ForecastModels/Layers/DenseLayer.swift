@@ -105,7 +105,7 @@ final class DenseLayer<S: NetworkScalar>: Layer<S> {
         case .sigmoid:
             S.sigmoidVector(y, into: y, count: n)
         case .relu:
-            for i in 0..<n where y[i] < 0 { y[i] = 0 }
+            S.reluVector(y, count: n)
         }
         lastInput = input
         lastBatch = batch
@@ -134,7 +134,7 @@ final class DenseLayer<S: NetworkScalar>: Layer<S> {
             dPre = UnsafePointer(d)
         case .relu:
             let d = ws.dPre.pointer
-            for i in 0..<n { d[i] = y[i] > 0 ? dOutput[i] : 0 }
+            S.reluBackward(output: y, gradient: dOutput, into: d, count: n)
             dPre = UnsafePointer(d)
         }
         // dW += dPreᵀ · X   (out × in);   db += Σ_rows dPre;   dX = dPre · W   (rows × in).

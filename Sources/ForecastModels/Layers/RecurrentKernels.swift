@@ -15,7 +15,8 @@ enum RecurrentKernels {
                                              batch: Int, hidden h: Int, relu: Bool) {
         let n = batch * h
         if relu {
-            for i in 0..<n { hOut[i] = pre[i] > 0 ? pre[i] : 0 }
+            hOut.update(from: pre, count: n)
+            S.reluVector(hOut, count: n)
         } else {
             S.tanhVector(pre, into: hOut, count: n)
         }
@@ -27,7 +28,7 @@ enum RecurrentKernels {
                                               batch: Int, hidden: Int, relu: Bool) {
         let n = batch * hidden
         if relu {
-            for i in 0..<n { dPre[i] = h[i] > 0 ? dh[i] : 0 }
+            S.reluBackward(output: h, gradient: dh, into: dPre, count: n)
         } else {
             for i in 0..<n { dPre[i] = dh[i] * (1 - h[i] * h[i]) }
         }
