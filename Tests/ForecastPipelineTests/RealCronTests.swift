@@ -20,7 +20,10 @@ import Testing
         }
         guard let daemon = try CronDaemon.ensureRunning() else { return }
         defer { daemon.stop() }
-        guard try ensureUser(Self.user) else { return }
+        guard let createdUser = try ensureUser(Self.user) else { return }
+        // Leave the machine as found: a user this test created goes again (after the crontab
+        // cleanup below, which runs first).
+        defer { if createdUser { _ = try? runProcess("/usr/sbin/userdel", ["--force", "--remove", Self.user]) } }
 
         let p = try TinyProject(schedule: "* * * * *", jobs: ["minutely"])
         // The job runs as the test user: it must be able to write the project folder and run the
@@ -72,12 +75,14 @@ import Testing
     }
 
     /// Creates the dedicated user (with a home: cron changes to it before running a job).
-    func ensureUser(_ name: String) throws -> Bool {
-        if try runProcess("/usr/bin/id", ["-u", name]).status == 0 { return true }
+    /// Whether the user had to be created (true) or existed (false); nil, with a recorded
+    /// issue, when it can be neither found nor created.
+    func ensureUser(_ name: String) throws -> Bool? {
+        if try runProcess("/usr/bin/id", ["-u", name]).status == 0 { return false }
         let r = try runProcess("/usr/sbin/useradd", ["--create-home", "--home-dir", "/var/lib/\(name)", "--shell", "/bin/sh", name])
         if r.status != 0 {
             Issue.record("REAL-CRON TEST NOT RUN: cannot create the test user \(name): \(r.stderr)")
-            return false
+            return nil
         }
         return true
     }
