@@ -35,9 +35,10 @@ public enum MatrixBackend: String, Sendable, CaseIterable {
     /// oneDNN when the processor runs AVX-512 but OpenBLAS's kernels for it do not; else OpenBLAS.
     public static var automatic: MatrixBackend {
         guard fk_cpu_has_avx512() == 1 else { return .openblas }
-        let core = openBLASCore.lowercased()
-        let avx512Cores = ["skylakex", "cooperlake", "sapphirerapids", "zen4", "zen5"]
-        return avx512Cores.contains(core) ? .openblas : .onednn
+        // OpenBLAS's names for its AVX-512 kernel sets (0.3.21: SkylakeX, Cooperlake; later
+        // releases add SapphireRapids).
+        let avx512Cores = ["skylakex", "cooperlake", "sapphirerapids"]
+        return avx512Cores.contains(openBLASCore.lowercased()) ? .openblas : .onednn
     }
 
     /// The kernel set OpenBLAS picked at load time (e.g. "Haswell").
