@@ -398,6 +398,42 @@ struct FastMathTests {
         }
     }
 
+    @Test("a product's bits do not depend on where its operands sit in memory (run-to-run determinism)")
+    func matrixProductsIgnoreAlignment() {
+        // Models train on their own threads, so buffer addresses (and their alignment) differ
+        // between runs; the results must not.
+        var rng = SplitMix64(seed: 5)
+        for (m, n, k) in [(64, 256, 64), (64, 64, 256), (2048, 256, 4), (37, 70, 29)] {
+            let a = (0..<(m * k)).map { _ in Float(rng.uniform(-1, 1)) }
+            let b = (0..<(k * n)).map { _ in Float(rng.uniform(-1, 1)) }
+            for backend in MatrixBackend.allCases {
+                for (transA, transB) in [(false, true), (true, false), (false, false)] {
+                    var reference: [Float]?
+                    for offset in 0..<6 {
+                        let pa = UnsafeMutablePointer<Float>.allocate(capacity: a.count + 16)
+                        let pb = UnsafeMutablePointer<Float>.allocate(capacity: b.count + 16)
+                        let pc = UnsafeMutablePointer<Float>.allocate(capacity: m * n + 16)
+                        defer { pa.deallocate(); pb.deallocate(); pc.deallocate() }
+                        let (ao, bo, co) = (offset, (offset * 3) % 7, (offset * 5) % 11)
+                        (pa + ao).update(from: a, count: a.count)
+                        (pb + bo).update(from: b, count: b.count)
+                        (pc + co).update(repeating: 0.25, count: m * n)
+                        backend.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1,
+                                      a: pa + ao, lda: transA ? m : k, b: pb + bo, ldb: transB ? k : n,
+                                      beta: 1, c: pc + co, ldc: n)
+                        let c = Array(UnsafeBufferPointer(start: pc + co, count: m * n))
+                        if let reference {
+                            #expect(c.map(\.bitPattern) == reference.map(\.bitPattern),
+                                    "\(backend) \(m)×\(n)×\(k) transA \(transA) transB \(transB) offset \(offset)")
+                        } else {
+                            reference = c
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Bit-identical, or both NaN (the sign of a NaN may differ).
     private func same(_ a: Float, _ b: Float) -> Bool {
         a.isNaN ? b.isNaN : a.bitPattern == b.bitPattern
