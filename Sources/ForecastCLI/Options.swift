@@ -1,5 +1,6 @@
 import Foundation
 import ArgumentParser
+import ForecastModels
 import ForecastPipeline
 
 /// How the CSV is read: shared by `fit` and `predict`.
@@ -124,6 +125,7 @@ struct ModelOptions: ParsableArguments {
     }
 
     func validate() throws {
+        try validateMatrixBackendEnvironment()
         guard window >= 1 else { throw ValidationError("--window must be at least 1 (got \(window)).") }
         guard stride >= 1 else { throw ValidationError("--stride must be at least 1 (got \(stride)).") }
         guard horizon >= 1 else { throw ValidationError("--horizon must be at least 1 (got \(horizon)).") }
@@ -171,3 +173,11 @@ struct OutputOptions: ParsableArguments {
 }
 
 extension ContrastModel: ExpressibleByArgument {}
+
+/// `FORECAST_GEMM`, when set, must name a matrix backend: a typo would otherwise silently run
+/// with the automatic choice. Checked by every command that trains or predicts.
+func validateMatrixBackendEnvironment() throws {
+    if let value = MatrixBackend.unrecognisedEnvironmentValue {
+        throw ValidationError("FORECAST_GEMM=\(value) is not a matrix backend: set it to openblas or onednn, or unset it.")
+    }
+}

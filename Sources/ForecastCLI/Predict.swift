@@ -24,6 +24,10 @@ struct Predict: ParsableCommand {
     @Flag(help: "Print the forecast as JSON.")
     var json = false
 
+    func validate() throws {
+        try validateMatrixBackendEnvironment()
+    }
+
     func run() throws {
         let terminal = Terminal(quiet: false, verbose: false)
         openblas_set_num_threads(1)

@@ -36,6 +36,7 @@ struct Run: ParsableCommand {
     var check = false
 
     func validate() throws {
+        try validateMatrixBackendEnvironment()
         if let wait, !(wait >= 0 && wait.isFinite) {
             throw ValidationError("--wait must be a number of seconds ≥ 0 (got \(wait)).")
         }

@@ -32,6 +32,14 @@ public enum MatrixBackend: String, Sendable, CaseIterable {
         return automatic
     }()
 
+    /// The value of `FORECAST_GEMM` when it is set but names no backend (the choice then falls
+    /// back to ``automatic``; the CLI refuses to run instead, so a typo is not silently ignored).
+    public static var unrecognisedEnvironmentValue: String? {
+        guard let raw = getenv("FORECAST_GEMM") else { return nil }
+        let value = String(cString: raw)
+        return MatrixBackend(rawValue: value) == nil ? value : nil
+    }
+
     /// oneDNN when the processor runs AVX-512 but OpenBLAS's kernels for it do not; else OpenBLAS.
     public static var automatic: MatrixBackend {
         guard fk_cpu_has_avx512() == 1 else { return .openblas }

@@ -69,6 +69,16 @@ struct CommandLineTests {
         #expect(badModel.stderr.contains("transformer"))
         let badSpec = try runForecast(["fit", csv, "--model-spec", "gru(64 > dense(1)", "--reports", dir.path])
         #expect(badSpec.status == 64)
+        // A misspelt matrix backend is refused, not silently replaced by the automatic choice.
+        var environment = ProcessInfo.processInfo.environment
+        environment["FORECAST_GEMM"] = "mkl"
+        for arguments in [["fit", csv, "--reports", dir.path], ["predict", "--model", "model.ckpt", csv], ["run", "pipeline.yaml"]] {
+            let badBackend = try runForecast(arguments, environment: environment)
+            #expect(badBackend.status == 64, "\(arguments[0]): \(badBackend.stderr)")
+            #expect(badBackend.stderr.contains("FORECAST_GEMM=mkl") && badBackend.stderr.contains("openblas or onednn"))
+        }
+        environment["FORECAST_GEMM"] = "openblas"
+        #expect(try runForecast(["fit", csv, "--reports", dir.path] + quick, environment: environment).status == 0)
     }
 
     @Test("predict rejects a corrupted checkpoint (31) and a CSV without the model's columns (32)")
