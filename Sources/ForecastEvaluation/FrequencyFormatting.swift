@@ -22,7 +22,7 @@ extension Frequency {
     public func format(_ date: Date) -> String {
         if self == .unknown {
             // A dateless series carries row numbers as days from `rowNumberOrigin`: show the row.
-            return "row \(Int((date.timeIntervalSince(Frequency.rowNumberOrigin) / 86_400).rounded()) + 1)"
+            return "row \(Frequency.rowNumber(of: date))"
         }
         let c = Frequency.utcCalendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         var text = String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
@@ -38,6 +38,16 @@ extension Frequency {
     /// Row i (0-based) of a series without dates is stamped `rowNumberOrigin` + i days, so that
     /// the evaluation, which works on dates, can handle it; `format` prints it as "row i+1".
     public static let rowNumberOrigin = Date(timeIntervalSince1970: 946_684_800)  // 2000-01-01
+
+    /// The stamp of row `index` (0-based) of a series without dates: `rowNumberOrigin` + index days.
+    public static func rowStamp(_ index: Int) -> Date {
+        rowNumberOrigin.addingTimeInterval(Double(index) * 86_400)
+    }
+
+    /// The 1-based row number a ``rowStamp(_:)`` stands for.
+    public static func rowNumber(of stamp: Date) -> Int {
+        Int((stamp.timeIntervalSince(rowNumberOrigin) / 86_400).rounded()) + 1
+    }
 
     /// The Gregorian calendar in UTC that `format(_:)` uses.
     public static let utcCalendar: Calendar = {

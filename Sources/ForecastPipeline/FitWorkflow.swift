@@ -337,7 +337,7 @@ public struct FitWorkflow {
     /// A dateless series (one column of values) is stamped with its row numbers (see
     /// `Frequency.rowNumberOrigin`); reports show "row n" for its dates.
     func syntheticDates(count: Int) -> [Date] {
-        (0..<count).map { Frequency.rowNumberOrigin.addingTimeInterval(Double($0) * 86_400) }
+        (0..<count).map(Frequency.rowStamp)
     }
 }
 

@@ -13,8 +13,7 @@ enum ReportCharts {
         // A series without dates is plotted against its row numbers, as the report prints them.
         let dateless = f == .unknown
         let x: (Date) -> Double = { date in
-            dateless ? (date.timeIntervalSince(Frequency.rowNumberOrigin) / 86_400).rounded() + 1
-                     : date.timeIntervalSince1970
+            dateless ? Double(Frequency.rowNumber(of: date)) : date.timeIntervalSince1970
         }
         let xOf: (Int) -> Double? = { index in
             let i = index - run.test.startIndex

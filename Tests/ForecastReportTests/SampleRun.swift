@@ -22,7 +22,7 @@ enum SampleRun {
         }
         // A single-column CSV: rows are stamped as days from `rowNumberOrigin`, as FitWorkflow does.
         let frequency: Frequency = dateless ? .unknown : .businessDaily
-        if dateless { dates = (0..<n).map { Frequency.rowNumberOrigin.addingTimeInterval(Double($0) * 86_400) } }
+        if dateless { dates = (0..<n).map(Frequency.rowStamp) }
         let split = SeriesSplit(count: n, validationFraction: 0.2, testFraction: 0.2)
         let season = chooseSeason(frequencyDefault: SeasonDefault(.businessDaily), override: nil,
                                   trainingSeries: Array(series[split.train]))
