@@ -25,20 +25,15 @@ public enum MatrixBackend: String, Sendable, CaseIterable {
 
     /// The backend of this process: `FORECAST_GEMM` when set to a backend's name, else
     /// ``automatic``.
-    public static let current: MatrixBackend = {
-        if let raw = getenv("FORECAST_GEMM"), let chosen = MatrixBackend(rawValue: String(cString: raw)) {
-            return chosen
-        }
-        return automatic
-    }()
+    public static let current: MatrixBackend = environmentValue.flatMap(MatrixBackend.init(rawValue:)) ?? automatic
 
     /// The value of `FORECAST_GEMM` when it is set but names no backend (the choice then falls
     /// back to ``automatic``; the CLI refuses to run instead, so a typo is not silently ignored).
     public static var unrecognisedEnvironmentValue: String? {
-        guard let raw = getenv("FORECAST_GEMM") else { return nil }
-        let value = String(cString: raw)
-        return MatrixBackend(rawValue: value) == nil ? value : nil
+        environmentValue.flatMap { MatrixBackend(rawValue: $0) == nil ? $0 : nil }
     }
+
+    private static var environmentValue: String? { getenv("FORECAST_GEMM").map { String(cString: $0) } }
 
     /// oneDNN when the processor runs AVX-512 but OpenBLAS's kernels for it do not; else OpenBLAS.
     public static var automatic: MatrixBackend {
