@@ -30,7 +30,8 @@ let package = Package(
         // oneDNN (Apache-2.0), for its single-precision GEMM: Debian libdnnl-dev.
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
         // Float32 elementwise kernels of the recurrent layers, one copy per instruction set.
-        .target(name: "CForecastKernels"),
+        // libm: fmaf, for the baseline copy of the kernels on processors without FMA.
+        .target(name: "CForecastKernels", linkerSettings: [.linkedLibrary("m")]),
 
         .target(name: "ForecastIngest", dependencies: ["CCSV"]),
         .target(name: "ForecastModels", dependencies: [
@@ -54,7 +55,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "ForecastIngestTests", dependencies: ["ForecastIngest"]),
-        .testTarget(name: "ForecastModelsTests", dependencies: ["ForecastModels"],
+        .testTarget(name: "ForecastModelsTests", dependencies: ["ForecastModels", "CForecastKernels"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ForecastEvaluationTests", dependencies: ["ForecastEvaluation"],
                     exclude: ["Scripts"]),

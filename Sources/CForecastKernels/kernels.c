@@ -1,10 +1,12 @@
 // Float32 kernels of the recurrent layers' hot loops. See forecast_kernels.h.
 //
-// kernels_body.h is compiled three times, for AVX-512F (16 lanes), AVX2 (8) and baseline
+// kernels_body.h is compiled three times, for AVX-512F (16 lanes), AVX2 + FMA (8) and baseline
 // x86-64 SSE2 (4), and the first call picks the widest copy the processor runs. The formulas are
-// FastMath's (Swift), operation for operation, with floating-point contraction off: no FMA is
-// formed and every operation rounds as written, so all three copies — and the Swift scalar
-// code — produce the same bits. Columns past the last full vector take the scalar formulas.
+// FastMath's (Swift), operation for operation: floating-point contraction is off, and the fused
+// multiply-adds of the polynomials are written out (fmaf here, an elementwise fma in the vector
+// copies, `addingProduct` in Swift), so every copy — and the Swift scalar code — produces the
+// same bits. (The baseline copy's fma is libm's, slower but exact.) Columns past the last full
+// vector take the scalar formulas.
 #include "forecast_kernels.h"
 
 #include <dlfcn.h>
@@ -18,6 +20,8 @@
 
 FK_SCALAR float bits_to_float(unsigned int u) { float f; memcpy(&f, &u, sizeof f); return f; }
 FK_SCALAR unsigned int float_to_bits(float f) { unsigned int u; memcpy(&u, &f, sizeof u); return u; }
+/// a·b + c rounded once.
+FK_SCALAR float fma1(float a, float b, float c) { return __builtin_fmaf(a, b, c); }
 
 /// 2^y for y clamped to [-125, 125]: 2^n · 2^f with n = round(y) read from the mantissa of
 /// y + 1.5·2²³ + 127, 2^f a degree-5 polynomial.
@@ -28,11 +32,11 @@ FK_SCALAR float exp2_clamped1(float y) {
     float t = v + shifter;
     float f = v - (t - shifter);
     float q = 1.3264727e-3f;
-    q = q * f + 9.671513e-3f;
-    q = q * f + 5.5507336e-2f;
-    q = q * f + 2.4022242e-1f;
-    q = q * f + 6.93147004e-1f;
-    return (q * f + 1.0f) * bits_to_float(float_to_bits(t) << 23);
+    q = fma1(q, f, 9.671513e-3f);
+    q = fma1(q, f, 5.5507336e-2f);
+    q = fma1(q, f, 2.4022242e-1f);
+    q = fma1(q, f, 6.93147004e-1f);
+    return fma1(q, f, 1.0f) * bits_to_float(float_to_bits(t) << 23);
 }
 
 /// Cephes expf: Cody–Waite reduction, minimax polynomial; inputs clamped to [-87.3, 88.3].
@@ -40,15 +44,15 @@ FK_SCALAR float exp_cephes1(float x) {
     float v = x > 88.3f ? 88.3f : x;
     v = v < -87.3f ? -87.3f : v;
     const float shifter = 12582912.0f;
-    float t = v * 1.4426950409f + shifter;
+    float t = fma1(v, 1.4426950409f, shifter);
     float n = t - shifter;
-    float r = (v - n * 0.693359375f) - n * -2.1219444e-4f;
+    float r = fma1(n, 2.1219444e-4f, fma1(n, -0.693359375f, v));
     float r2 = r * r;
-    float e0 = 5.0000001e-1f + 1.6666665e-1f * r;
-    float e1 = 4.1665796e-2f + 8.333452e-3f * r;
-    float e2 = 1.3981999e-3f + 1.9875691e-4f * r;
-    float q = e0 + r2 * (e1 + r2 * e2);
-    float p = (1.0f + r) + r2 * q;
+    float e0 = fma1(1.6666665e-1f, r, 5.0000001e-1f);
+    float e1 = fma1(8.333452e-3f, r, 4.1665796e-2f);
+    float e2 = fma1(1.9875691e-4f, r, 1.3981999e-3f);
+    float q = fma1(r2, fma1(r2, e2, e1), e0);
+    float p = fma1(r2, q, 1.0f + r);
     int nbits = (int)(float_to_bits(t) - float_to_bits(shifter));
     return p * bits_to_float((unsigned int)(nbits + 127) << 23);
 }
@@ -64,11 +68,11 @@ FK_SCALAR float tanh_fast1(float x) {
 FK_SCALAR float tanh1(float x) {
     float z = x * x;
     float p = -5.7049887e-3f;
-    p = p * z + 2.0639089e-2f;
-    p = p * z - 5.3739716e-2f;
-    p = p * z + 1.3331442e-1f;
-    p = p * z - 3.3333282e-1f;
-    float small = p * z * x + x;
+    p = fma1(p, z, 2.0639089e-2f);
+    p = fma1(p, z, -5.3739716e-2f);
+    p = fma1(p, z, 1.3331442e-1f);
+    p = fma1(p, z, -3.3333282e-1f);
+    float small = fma1(p * z, x, x);
     float e = exp_cephes1(2.0f * x);
     float large = 1.0f - 2.0f / (e + 1.0f);
     return z < 0.390625f ? small : large;
@@ -79,7 +83,7 @@ FK_SCALAR void lstm_forward1(float *ig, float *fg, float *gg, float *og, const f
     float i = sigmoid1(*ig + bias[0]), f = sigmoid1(*fg + bias[h]);
     float g = tanh_fast1(*gg + bias[2 * h]), o = sigmoid1(*og + bias[3 * h]);
     *ig = i; *fg = f; *gg = g; *og = o;
-    float c = f * cp + i * g;
+    float c = fma1(f, cp, i * g);
     float t = tanh_fast1(c);
     *co = c; *tc = t; *ho = o * t;
 }
@@ -95,6 +99,15 @@ FK_SCALAR void lstm_backward1(const float *row, ptrdiff_t h, ptrdiff_t j, float 
     *dc = dcv * f;
 }
 
+FK_SCALAR void adam_step1(float *p, float gi, float *m, float *v, float w1, float b2, float w2, float step_size,
+                          float bc2_sqrt, float eps) {
+    float mi = *m + w1 * (gi - *m);
+    float vi = b2 * *v + w2 * gi * gi;
+    *m = mi;
+    *v = vi;
+    *p = *p - step_size * (mi / (__builtin_sqrtf(vi) / bc2_sqrt + eps));
+}
+
 struct fk_table {
     void (*sigmoid)(const float *, float *, ptrdiff_t);
     void (*tanh)(const float *, float *, ptrdiff_t);
@@ -104,6 +117,8 @@ struct fk_table {
     void (*lstm_backward)(const float *, const float *, const float *, const float *, float *, float *, ptrdiff_t,
                           ptrdiff_t);
     void (*add_column_sums)(const float *, ptrdiff_t, ptrdiff_t, ptrdiff_t, float *);
+    void (*transpose)(const float *, ptrdiff_t, ptrdiff_t, float *, int);
+    void (*adam_step)(float *, const float *, float *, float *, ptrdiff_t, float, float, float, float, float, float);
 };
 
 #define FK_CAT2(a, b) a##_##b
@@ -120,7 +135,7 @@ struct fk_table {
 #undef FK_NAME
 
 #define FK_LANES 8
-#define FK_TARGET __attribute__((target("avx2")))
+#define FK_TARGET __attribute__((target("avx2,fma")))
 #define FK_NAME(x) FK_CAT(x, avx2)
 #include "kernels_body.h"
 #undef FK_LANES
@@ -154,10 +169,38 @@ static const struct fk_table *table(void) {
 #ifdef FK_X86
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f")) t = &table_avx512;
-    else if (__builtin_cpu_supports("avx2")) t = &table_avx2;
+    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) t = &table_avx2;
 #endif
     __atomic_store_n(&chosen, t, __ATOMIC_RELEASE);
     return t;
+}
+
+/// The copy for `variant` (0 baseline, 1 AVX2 + FMA, 2 AVX-512F), or NULL when this processor
+/// cannot run it.
+static const struct fk_table *variant_table(int variant) {
+    if (variant == 0) return &table_base;
+#ifdef FK_X86
+    __builtin_cpu_init();
+    if (variant == 1 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &table_avx2;
+    if (variant == 2 && __builtin_cpu_supports("avx512f")) return &table_avx512;
+#endif
+    return 0;
+}
+
+int fk_variant_activations(int variant, const float *x, float *sigmoid, float *tanh, ptrdiff_t n) {
+    const struct fk_table *t = variant_table(variant);
+    if (!t) return 0;
+    t->sigmoid(x, sigmoid, n);
+    t->tanh(x, tanh, n);
+    return 1;
+}
+
+int fk_variant_lstm_forward(int variant, float *gates, const float *bias, const float *c_prev, float *c_out,
+                            float *tanh_c, float *h_out, ptrdiff_t batch, ptrdiff_t hidden) {
+    const struct fk_table *t = variant_table(variant);
+    if (!t) return 0;
+    t->lstm_forward(gates, bias, c_prev, c_out, tanh_c, h_out, batch, hidden);
+    return 1;
 }
 
 void fk_single_openmp_thread(void) {
@@ -188,4 +231,13 @@ void fk_lstm_backward(const float *gates, const float *c_prev, const float *tanh
 
 void fk_add_column_sums(const float *m, ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t stride, float *sums) {
     table()->add_column_sums(m, rows, columns, stride, sums);
+}
+
+void fk_transpose(const float *m, ptrdiff_t rows, ptrdiff_t columns, float *out, int accumulate) {
+    table()->transpose(m, rows, columns, out, accumulate);
+}
+
+void fk_adam_step(float *p, const float *g, float *m, float *v, ptrdiff_t n, float w1, float b2, float w2,
+                  float step_size, float bc2_sqrt, float eps) {
+    table()->adam_step(p, g, m, v, n, w1, b2, w2, step_size, bc2_sqrt, eps);
 }

@@ -17,10 +17,13 @@ V_INLINE void FK_NAME(store)(float *p, VF v) { memcpy(p, &v, sizeof v); }
 V_INLINE VF FK_NAME(splat)(float x) { VF zero = {0}; return zero + x; }
 /// Lanes of `b` where `mask` is set, else lanes of `a`.
 V_INLINE VF FK_NAME(select)(VI mask, VF b, VF a) { return (VF)((mask & (VI)b) | (~mask & (VI)a)); }
+/// a·b + c rounded once, per lane.
+V_INLINE VF FK_NAME(fma)(VF a, VF b, VF c) { return __builtin_elementwise_fma(a, b, c); }
 #define LOAD FK_NAME(load)
 #define STORE FK_NAME(store)
 #define SPLAT FK_NAME(splat)
 #define SELECT FK_NAME(select)
+#define FMA FK_NAME(fma)
 
 V_INLINE VF FK_NAME(exp2_clamped)(VF y) {
     VF v = SELECT(y > SPLAT(125.0f), SPLAT(125.0f), y);
@@ -29,26 +32,26 @@ V_INLINE VF FK_NAME(exp2_clamped)(VF y) {
     VF t = v + shifter;
     VF f = v - (t - shifter);
     VF q = SPLAT(1.3264727e-3f);
-    q = q * f + 9.671513e-3f;
-    q = q * f + 5.5507336e-2f;
-    q = q * f + 2.4022242e-1f;
-    q = q * f + 6.93147004e-1f;
-    return (q * f + 1.0f) * (VF)((VU)t << 23);
+    q = FMA(q, f, SPLAT(9.671513e-3f));
+    q = FMA(q, f, SPLAT(5.5507336e-2f));
+    q = FMA(q, f, SPLAT(2.4022242e-1f));
+    q = FMA(q, f, SPLAT(6.93147004e-1f));
+    return FMA(q, f, SPLAT(1.0f)) * (VF)((VU)t << 23);
 }
 
 V_INLINE VF FK_NAME(exp_cephes)(VF x) {
     VF v = SELECT(x > SPLAT(88.3f), SPLAT(88.3f), x);
     v = SELECT(v < SPLAT(-87.3f), SPLAT(-87.3f), v);
     const VF shifter = SPLAT(12582912.0f);
-    VF t = v * 1.4426950409f + shifter;
+    VF t = FMA(v, SPLAT(1.4426950409f), shifter);
     VF n = t - shifter;
-    VF r = (v - n * 0.693359375f) - n * -2.1219444e-4f;
+    VF r = FMA(n, SPLAT(2.1219444e-4f), FMA(n, SPLAT(-0.693359375f), v));
     VF r2 = r * r;
-    VF e0 = 5.0000001e-1f + 1.6666665e-1f * r;
-    VF e1 = 4.1665796e-2f + 8.333452e-3f * r;
-    VF e2 = 1.3981999e-3f + 1.9875691e-4f * r;
-    VF q = e0 + r2 * (e1 + r2 * e2);
-    VF p = (1.0f + r) + r2 * q;
+    VF e0 = FMA(SPLAT(1.6666665e-1f), r, SPLAT(5.0000001e-1f));
+    VF e1 = FMA(SPLAT(8.333452e-3f), r, SPLAT(4.1665796e-2f));
+    VF e2 = FMA(SPLAT(1.9875691e-4f), r, SPLAT(1.3981999e-3f));
+    VF q = FMA(r2, FMA(r2, e2, e1), e0);
+    VF p = FMA(r2, q, 1.0f + r);
     VI nbits = (VI)t - (VI)shifter;
     return p * (VF)((nbits + 127) << 23);
 }
@@ -63,11 +66,11 @@ V_INLINE VF FK_NAME(tanh_fast)(VF x) {
 V_INLINE VF FK_NAME(tanh)(VF x) {
     VF z = x * x;
     VF p = SPLAT(-5.7049887e-3f);
-    p = p * z + 2.0639089e-2f;
-    p = p * z - 5.3739716e-2f;
-    p = p * z + 1.3331442e-1f;
-    p = p * z - 3.3333282e-1f;
-    VF small = p * z * x + x;
+    p = FMA(p, z, SPLAT(2.0639089e-2f));
+    p = FMA(p, z, SPLAT(-5.3739716e-2f));
+    p = FMA(p, z, SPLAT(1.3331442e-1f));
+    p = FMA(p, z, SPLAT(-3.3333282e-1f));
+    VF small = FMA(p * z, x, x);
     VF e = FK_NAME(exp_cephes)(2.0f * x);
     VF large = 1.0f - 2.0f / (e + 1.0f);
     return SELECT(z < SPLAT(0.390625f), small, large);
@@ -120,7 +123,7 @@ static FK_TARGET void FK_NAME(lstm_forward)(float *gates, const float *bias, con
         }
         for (; j + FK_LANES <= h; j += FK_LANES) {
             VF i = LOAD(ig + j), f = LOAD(fg + j), g = LOAD(gg + j), o = LOAD(og + j);
-            VF c = f * LOAD(cp + j) + i * g;
+            VF c = FMA(f, LOAD(cp + j), i * g);
             VF t = FK_NAME(tanh_fast)(c);
             STORE(co + j, c); STORE(tc + j, t); STORE(ho + j, o * t);
         }
@@ -169,9 +172,76 @@ static FK_TARGET void FK_NAME(add_column_sums)(const float *m, ptrdiff_t rows, p
     }
 }
 
+static FK_TARGET void FK_NAME(adam_step)(float *p, const float *g, float *m, float *v, ptrdiff_t n, float w1, float b2,
+                                         float w2, float step_size, float bc2_sqrt, float eps) {
+    ptrdiff_t i = 0;
+    for (; i + FK_LANES <= n; i += FK_LANES) {
+        VF gi = LOAD(g + i), m_old = LOAD(m + i);
+        VF mi = m_old + w1 * (gi - m_old);
+        VF vi = b2 * LOAD(v + i) + w2 * gi * gi;
+        STORE(m + i, mi);
+        STORE(v + i, vi);
+        STORE(p + i, LOAD(p + i) - step_size * (mi / (__builtin_elementwise_sqrt(vi) / bc2_sqrt + eps)));
+    }
+    for (; i < n; i++) adam_step1(p + i, g[i], m + i, v + i, w1, b2, w2, step_size, bc2_sqrt, eps);
+}
+
+typedef float FK_NAME(v8f) __attribute__((vector_size(32)));
+
+/// 8 × 8 block of out = mᵀ (or out += mᵀ): rows of m loaded as vectors, transposed in registers
+/// by three rounds of two-input shuffles, stored as rows of out.
+V_INLINE void FK_NAME(transpose8)(const float *m, ptrdiff_t ldm, float *out, ptrdiff_t ldo, int accumulate) {
+    typedef FK_NAME(v8f) V8;
+    V8 r[8], t[8], u[8];
+    for (int i = 0; i < 8; i++) memcpy(&r[i], m + i * ldm, sizeof(V8));
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+        t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = __builtin_shufflevector(t[i], t[i + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[i + 1] = __builtin_shufflevector(t[i], t[i + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+        u[i + 2] = __builtin_shufflevector(t[i + 1], t[i + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[i + 3] = __builtin_shufflevector(t[i + 1], t[i + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+    }
+    // u[0..3] hold columns 0–3 (low half) and 4–7 (high half) of rows 0–3; u[4..7] of rows 4–7.
+    for (int c = 0; c < 4; c++) {
+        V8 lo = __builtin_shufflevector(u[c], u[c + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+        V8 hi = __builtin_shufflevector(u[c], u[c + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+        float *o0 = out + c * ldo, *o1 = out + (c + 4) * ldo;
+        if (accumulate) {
+            V8 a, b;
+            memcpy(&a, o0, sizeof a);
+            memcpy(&b, o1, sizeof b);
+            lo = a + lo;
+            hi = b + hi;
+        }
+        memcpy(o0, &lo, sizeof lo);
+        memcpy(o1, &hi, sizeof hi);
+    }
+}
+
+static FK_TARGET void FK_NAME(transpose)(const float *m, ptrdiff_t rows, ptrdiff_t columns, float *out,
+                                         int accumulate) {
+    ptrdiff_t r8 = rows - rows % 8, c8 = columns - columns % 8;
+    // Column panels of m (row panels of out) outermost, so each panel of out, 8 × rows floats,
+    // is written while it stays in L1.
+    for (ptrdiff_t c = 0; c < c8; c += 8)
+        for (ptrdiff_t r = 0; r < r8; r += 8)
+            FK_NAME(transpose8)(m + r * columns + c, columns, out + c * rows + r, rows, accumulate);
+    for (ptrdiff_t c = 0; c < columns; c++) {
+        ptrdiff_t r0 = c < c8 ? r8 : 0;
+        for (ptrdiff_t r = r0; r < rows; r++) {
+            float v = m[r * columns + c];
+            out[c * rows + r] = accumulate ? out[c * rows + r] + v : v;
+        }
+    }
+}
+
 static const struct fk_table FK_NAME(table) = {
     FK_NAME(sigmoid_array), FK_NAME(tanh_array), FK_NAME(relu), FK_NAME(relu_backward), FK_NAME(lstm_forward),
-    FK_NAME(lstm_backward), FK_NAME(add_column_sums),
+    FK_NAME(lstm_backward), FK_NAME(add_column_sums), FK_NAME(transpose),
+    FK_NAME(adam_step),
 };
 
 #undef VF
@@ -182,3 +252,4 @@ static const struct fk_table FK_NAME(table) = {
 #undef STORE
 #undef SPLAT
 #undef SELECT
+#undef FMA

@@ -1,3 +1,4 @@
+import CForecastKernels
 import ForecastModels
 import Testing
 
@@ -354,6 +355,48 @@ struct FastMathTests {
             #expect(same(relu[i], x[i] < 0 ? 0 : x[i]), "relu(\(x[i]))")
             #expect(same(dx[i], relu[i] > 0 ? dy[i] : 0), "relu'(\(x[i]))")
         }
+    }
+
+    @Test("every copy of the C kernels this processor runs gives FastMath's bits, LSTM step included")
+    func kernelCopies() {
+        var rng = SplitMix64(seed: 5)
+        var x = (0..<(16 * 8 + 13)).map { i in Float(rng.uniform(-30, 30) * (i % 2 == 0 ? 0.05 : 1)) }
+        for (i, special) in [Float.nan, .infinity, -.infinity, 0, -0.0].enumerated() { x[29 * i] = special }
+        // One LSTM step, B = 3, H = 37: vector columns of every width plus a scalar tail.
+        let batch = 3, h = 37
+        let pre = (0..<(batch * 4 * h)).map { _ in Float(rng.uniform(-4, 4)) }
+        let bias = (0..<(4 * h)).map { _ in Float(rng.uniform(-1, 1)) }
+        let cPrev = (0..<(batch * h)).map { _ in Float(rng.uniform(-2, 2)) }
+        var expectedGates = pre, expectedC = cPrev, expectedT = cPrev, expectedH = cPrev
+        for b in 0..<batch {
+            for j in 0..<h {
+                let r = b * 4 * h + j
+                let i = FastMath.sigmoid(pre[r] + bias[j]), f = FastMath.sigmoid(pre[r + h] + bias[h + j])
+                let g = FastMath.tanhFast(pre[r + 2 * h] + bias[2 * h + j])
+                let o = FastMath.sigmoid(pre[r + 3 * h] + bias[3 * h + j])
+                (expectedGates[r], expectedGates[r + h], expectedGates[r + 2 * h], expectedGates[r + 3 * h]) = (i, f, g, o)
+                let c = (i * g).addingProduct(f, cPrev[b * h + j])
+                expectedC[b * h + j] = c
+                expectedT[b * h + j] = FastMath.tanhFast(c)
+                expectedH[b * h + j] = o * FastMath.tanhFast(c)
+            }
+        }
+        var copiesRun = 0
+        for variant in 0..<3 {
+            var sig = [Float](repeating: 0, count: x.count), tanh = sig
+            guard fk_variant_activations(Int32(variant), x, &sig, &tanh, x.count) == 1 else { continue }
+            copiesRun += 1
+            let bad = x.indices.filter { !same(sig[$0], FastMath.sigmoid(x[$0])) || !same(tanh[$0], FastMath.tanh(x[$0])) }
+            #expect(bad.isEmpty, "copy \(variant): activations differ at \(bad.prefix(5))")
+            var gates = pre, c = cPrev, t = cPrev, hOut = cPrev
+            _ = fk_variant_lstm_forward(Int32(variant), &gates, bias, cPrev, &c, &t, &hOut, batch, h)
+            for (name, got, want) in [("gates", gates, expectedGates), ("c", c, expectedC), ("tanh c", t, expectedT),
+                                      ("h", hOut, expectedH)] {
+                let differing = got.indices.filter { got[$0].bitPattern != want[$0].bitPattern }
+                #expect(differing.isEmpty, "copy \(variant): \(name) differs at \(differing.prefix(5))")
+            }
+        }
+        #expect(copiesRun >= 1) // the baseline copy runs everywhere
     }
 
     @Test("OpenBLAS and oneDNN products agree for every transpose combination")

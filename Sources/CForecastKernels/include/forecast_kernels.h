@@ -41,6 +41,23 @@ void fk_lstm_backward(const float *gates, const float *c_prev, const float *tanh
 /// sums[j] += sum over r < rows of m[r*stride + j], j < columns, rows added in order.
 void fk_add_column_sums(const float *m, ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t stride, float *sums);
 
+/// out[c*rows + r] = m[r*columns + c] (accumulate = 0) or += it (accumulate ≠ 0), for the
+/// row-major (rows × columns) m and its (columns × rows) transpose out; m and out must not overlap.
+void fk_transpose(const float *m, ptrdiff_t rows, ptrdiff_t columns, float *out, int accumulate);
+
+/// One Adam update of n parameters, in place, as torch.optim.Adam (operation for operation, so
+/// the Swift Adam's documented formula): m = m + w1·(g − m), v = b2·v + w2·g·g,
+/// p = p − step_size · m / (√v / bc2_sqrt + eps).
+void fk_adam_step(float *p, const float *g, float *m, float *v, ptrdiff_t n, float w1, float b2, float w2,
+                  float step_size, float bc2_sqrt, float eps);
+
+/// Test hooks: the copy of the kernels for `variant` (0 baseline, 1 AVX2 + FMA, 2 AVX-512F) runs
+/// fk_sigmoid and fk_tanh, or fk_lstm_forward. Return 0, doing nothing, when this processor
+/// cannot run that copy; else 1.
+int fk_variant_activations(int variant, const float *x, float *sigmoid, float *tanh, ptrdiff_t n);
+int fk_variant_lstm_forward(int variant, float *gates, const float *bias, const float *c_prev, float *c_out,
+                            float *tanh_c, float *h_out, ptrdiff_t batch, ptrdiff_t hidden);
+
 #ifdef __cplusplus
 }
 #endif

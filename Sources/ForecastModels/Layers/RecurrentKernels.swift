@@ -102,6 +102,25 @@ enum RecurrentKernels {
     /// (four at a time per column, as the C kernel does). For the bias gradients, one time
     /// step's (B, G·H) block at a time while it is still in cache.
     @inline(__always)
+    /// `out` (columns × rows) = `m`ᵀ, or `out` += `m`ᵀ when `accumulate`, for a row-major
+    /// (rows × columns) `m`. Float32 in 8 × 8 register-transposed blocks (C kernel); the generic
+    /// path writes one output row at a time (sequential stores, strided loads).
+    static func transpose<S: NetworkScalar>(_ m: UnsafePointer<S>, rows: Int, columns: Int,
+                                            into out: UnsafeMutablePointer<S>, accumulate: Bool) {
+        if S.self == Float.self {
+            fk_transpose(rebound(m, to: Float.self), rows, columns, rebound(out, to: Float.self), accumulate ? 1 : 0)
+            return
+        }
+        for c in 0..<columns {
+            let o = out + c * rows
+            if accumulate {
+                for r in 0..<rows { o[r] += m[r * columns + c] }
+            } else {
+                for r in 0..<rows { o[r] = m[r * columns + c] }
+            }
+        }
+    }
+
     static func addColumnSums<S: NetworkScalar>(_ m: UnsafePointer<S>, rows: Int, columns: Int, rowStride: Int,
                                                 into sums: UnsafeMutablePointer<S>) {
         if S.self == Float.self {

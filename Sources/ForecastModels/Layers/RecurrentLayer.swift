@@ -18,10 +18,10 @@
 ///         h′ = o ⊙ tanh(c′).
 ///
 /// Cost per batch: forward, one (T·B × D)·(D × G·H) GEMM for the input projection of every step
-/// before the loop, then per step a (B × H)·(H × G·H) GEMM for the recurrent term (with OpenBLAS
-/// against a transposed copy of W_hh, refreshed each forward), both accumulating onto the biases
-/// (LSTM: the step kernel adds them), and
-/// O(B·G·H) elementwise work. Backward
+/// before the loop, then per step a (B × H)·(H × G·H) GEMM for the recurrent term (against a
+/// transposed copy of W_hh refreshed each forward, except oneDNN on large gate blocks), both
+/// accumulating onto the biases (LSTM: the step kernel adds them), and O(B·G·H) elementwise
+/// work. Backward
 /// (BPTT): per step the elementwise gate derivatives, the step's share of the bias gradient
 /// (column sums) and one (B × G·H)·(G·H × H) GEMM for dh_{t−1}; after the reverse loop, one GEMM
 /// each for dW_hh = Σ_t dG_tᵀ h_{t−1}, dW_ihᵀ = Xᵀ dG and dX = dG W_ih over all T·B rows.
@@ -116,11 +116,18 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
     private var lastBatch = 0
     /// b_ih + b_hh per direction (for GRU the n block holds b_in only), refreshed each forward.
     private var combinedBias: ScratchBuffer<S>
-    /// W_hhᵀ (H, G·H) per direction, refreshed each forward when the products are OpenBLAS's: the
-    /// per-step product h·W_hhᵀ then runs as a plain (non-transposed) GEMM, which OpenBLAS does
-    /// ~5 % faster at these shapes. (oneDNN takes W_hh itself, NT.)
+    /// W_hhᵀ (H, G·H) per direction, refreshed by each forward that multiplies by it (see
+    /// ``recurrentProductNT(batch:)``): h·W_hhᵀ then runs as a plain (non-transposed) GEMM.
     private var weightHHTransposed: ScratchBuffer<S>
-
+    /// Whether the per-step product h·W_hhᵀ of a (B × G·H) gate block reads W_hh itself (an NT
+    /// GEMM) rather than its transposed copy (NN). Measured on one core with
+    /// scripts/bench/step_orientation.c: OpenBLAS is ~5 % faster NN at every shape; oneDNN is
+    /// 7–30 % faster NN on small gate blocks (W-ref training, B·G·H = 16 Ki floats: LSTM 0.070
+    /// vs 0.077 s/epoch, RNN 0.020 vs 0.028) and 3–20 % slower NN from 256 KiB blocks on (W-large
+    /// LSTM, 512 Ki floats: 1.39 vs 1.16 s/epoch; W-ref LSTM inference, B = 1024: 0.086 vs 0.079).
+    @inline(__always) private func recurrentProductNT(batch: Int) -> Bool {
+        S.gemmIsOneDNN && batch * gates * hidden >= 65_536
+    }
     init(prefix: String, level: Int, timeSteps: Int, inFeatures: Int, spec: ModelSpec.Recurrent,
          returnSequences: Bool) {
         self.prefix = prefix
@@ -236,22 +243,13 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
             if cell == .gru {
                 for j in foldedCount..<gh { cb[j] = bih[j] }
             }
-            if !S.gemmIsOneDNN {
-                transpose(weightHH(d), rows: gh, columns: hidden, into: weightHHTransposed.pointer + d * gh * hidden)
+            if !recurrentProductNT(batch: batch) {
+                RecurrentKernels.transpose(weightHH(d), rows: gh, columns: hidden,
+                                           into: weightHHTransposed.pointer + d * gh * hidden, accumulate: false)
             }
             runDirection(d, input: input, workspace: ws.directions[d], batch: batch)
         }
         return mergedOutput(ws)
-    }
-
-    /// `out` (columns × rows) = `m`ᵀ for a row-major (rows × columns) `m`, one output row at a time:
-    /// sequential stores, strided loads. (Square tiles were 2.7× slower at W-large's 1024 × 256:
-    /// their stores, 4 KB apart, all map to the same L1 sets.)
-    private func transpose(_ m: UnsafePointer<S>, rows: Int, columns: Int, into out: UnsafeMutablePointer<S>) {
-        for c in 0..<columns {
-            let o = out + c * rows
-            for r in 0..<rows { o[r] = m[r * columns + c] }
-        }
     }
 
     private func runDirection(_ d: Int, input: UnsafePointer<S>, workspace dw: DirectionWorkspace, batch: Int) {
@@ -278,10 +276,9 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
         }
         let wHHT = UnsafePointer(weightHHTransposed.pointer + d * gh * h)
         let wHH = UnsafePointer(weightHH(d))
-        // h·W_hhᵀ: OpenBLAS is faster on the transposed copy (plain NN product), oneDNN on W_hh
-        // itself (NT; 1.9× at W-large's 128 × 256 · 256 × 1024).
-        let oneDNN = S.gemmIsOneDNN
-        let recurrentB = oneDNN ? wHH : wHHT
+        // h·W_hhᵀ as NN on the transposed copy, or NT on W_hh itself (see recurrentProductNT(batch:)).
+        let nt = recurrentProductNT(batch: batch)
+        let recurrentB = nt ? wHH : wHHT
         let bias = UnsafePointer(combinedBias.pointer + d * gh)
         // Pre-activations of every step start as the biases; the input projection of all T steps
         // is then ONE product (T·B × D)·(D × G·H) added onto them, before the recurrent loop.
@@ -304,14 +301,14 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
             switch cell {
             case .rnn:
                 if s > 0 || hasInitialState {
-                    S.gemm(transA: false, transB: oneDNN, m: batch, n: h, k: h, alpha: 1,
+                    S.gemm(transA: false, transB: nt, m: batch, n: h, k: h, alpha: 1,
                            a: hPrev, lda: h, b: recurrentB, ldb: h, beta: 1, c: g, ldc: h)
                 }
                 RecurrentKernels.rnnForward(pre: g, hOut: hOut, batch: batch, hidden: h, relu: useReLU)
             case .lstm:
                 if s > 0 || hasInitialState {
-                    S.gemm(transA: false, transB: oneDNN, m: batch, n: gh, k: h, alpha: 1,
-                           a: hPrev, lda: h, b: recurrentB, ldb: oneDNN ? h : gh, beta: 1, c: g, ldc: gh)
+                    S.gemm(transA: false, transB: nt, m: batch, n: gh, k: h, alpha: 1,
+                           a: hPrev, lda: h, b: recurrentB, ldb: nt ? h : gh, beta: 1, c: g, ldc: gh)
                 }
                 let cells = dw.cells!.pointer
                 RecurrentKernels.lstmForward(gates: g, bias: bias, cPrev: cells + prevSlot * bh,
@@ -320,8 +317,8 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
             case .gru:
                 let ghBuf = dw.gh!.pointer
                 if s > 0 || hasInitialState {
-                    S.gemm(transA: false, transB: oneDNN, m: batch, n: gh, k: h, alpha: 1,
-                           a: hPrev, lda: h, b: recurrentB, ldb: oneDNN ? h : gh, beta: 0, c: ghBuf, ldc: gh)
+                    S.gemm(transA: false, transB: nt, m: batch, n: gh, k: h, alpha: 1,
+                           a: hPrev, lda: h, b: recurrentB, ldb: nt ? h : gh, beta: 0, c: ghBuf, ldc: gh)
                 } else {
                     ghBuf.update(repeating: 0, count: batch * gh)
                 }
@@ -440,7 +437,7 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
                 let dWT = ws.dWeightHHTransposed.pointer
                 S.gemm(transA: true, transB: false, m: hidden, n: gh, k: count, alpha: 1,
                        a: prevStates, lda: hidden, b: dGhRows, ldb: gh, beta: 0, c: dWT, ldc: gh)
-                addTransposed(dWT, rows: hidden, columns: gh, into: gradWeightHH(d))
+                RecurrentKernels.transpose(dWT, rows: hidden, columns: gh, into: gradWeightHH(d), accumulate: true)
             } else {
                 S.gemm(transA: true, transB: false, m: gh, n: hidden, k: count, alpha: 1,
                        a: dGhRows, lda: gh, b: prevStates, ldb: hidden, beta: 1, c: gradWeightHH(d), ldc: hidden)
@@ -450,7 +447,7 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
             let dWT = ws.dWeightIHTransposed.pointer
             S.gemm(transA: true, transB: false, m: inFeatures, n: gh, k: rows, alpha: 1,
                    a: lastInput!, lda: inFeatures, b: dG, ldb: gh, beta: 0, c: dWT, ldc: gh)
-            addTransposed(dWT, rows: inFeatures, columns: gh, into: gradWeightIH(d))
+            RecurrentKernels.transpose(dWT, rows: inFeatures, columns: gh, into: gradWeightIH(d), accumulate: true)
             // Bias gradients: column sums accumulated by the reverse loop. b_ih and b_hh enter the
             // pre-activations the same way, so their gradients agree, except GRU's b_hn.
             let dB = dw.dBias.pointer
@@ -472,15 +469,6 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
         if recordGradientFlow { gradientFlowSamples += batch }
         gatesConsumed = cell != .gru
         return needInputGradient ? UnsafePointer(ws.dInput.pointer) : nil
-    }
-
-    /// `out[c·rows + r] += m[r·columns + c]`: adds the transpose of a row-major (rows × columns)
-    /// `m` to a (columns × rows) gradient, one output row at a time.
-    private func addTransposed(_ m: UnsafePointer<S>, rows: Int, columns: Int, into out: UnsafeMutablePointer<S>) {
-        for c in 0..<columns {
-            let o = out + c * rows
-            for r in 0..<rows { o[r] += m[r * columns + c] }
-        }
     }
 
     /// Where the reverse loop writes the pre-activation gradients: over the gate values for RNN
