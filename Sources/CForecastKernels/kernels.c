@@ -89,7 +89,7 @@ FK_SCALAR void lstm_forward1(float *ig, float *fg, float *gg, float *og, const f
 }
 
 FK_SCALAR void lstm_backward1(const float *row, ptrdiff_t h, ptrdiff_t j, float t, float dhv, float c, float *dc,
-                              float *d) {
+                              float *d, float *d_bias) {
     float i = row[j], f = row[h + j], g = row[2 * h + j], o = row[3 * h + j];
     float dcv = *dc + dhv * o * (1.0f - t * t);
     d[j] = dcv * g * i * (1.0f - i);
@@ -97,6 +97,7 @@ FK_SCALAR void lstm_backward1(const float *row, ptrdiff_t h, ptrdiff_t j, float 
     d[2 * h + j] = dcv * i * (1.0f - g * g);
     d[3 * h + j] = dhv * t * o * (1.0f - o);
     *dc = dcv * f;
+    for (int k = 0; k < 4; k++) d_bias[k * h + j] += d[k * h + j];
 }
 
 FK_SCALAR void adam_step1(float *p, float gi, float *m, float *v, float w1, float b2, float w2, float step_size,
@@ -114,8 +115,8 @@ struct fk_table {
     void (*relu)(float *, ptrdiff_t);
     void (*relu_backward)(const float *, const float *, float *, ptrdiff_t);
     void (*lstm_forward)(float *, const float *, const float *, float *, float *, float *, ptrdiff_t, ptrdiff_t);
-    void (*lstm_backward)(const float *, const float *, const float *, const float *, float *, float *, ptrdiff_t,
-                          ptrdiff_t);
+    void (*lstm_backward)(const float *, const float *, const float *, const float *, float *, float *, float *,
+                          ptrdiff_t, ptrdiff_t);
     void (*add_column_sums)(const float *, ptrdiff_t, ptrdiff_t, ptrdiff_t, float *);
     void (*transpose)(const float *, ptrdiff_t, ptrdiff_t, float *, int);
     void (*adam_step)(float *, const float *, float *, float *, ptrdiff_t, float, float, float, float, float, float);
@@ -225,8 +226,8 @@ void fk_lstm_forward(float *gates, const float *bias, const float *c_prev, float
 }
 
 void fk_lstm_backward(const float *gates, const float *c_prev, const float *tanh_c, const float *dh, float *dc,
-                      float *d_gates, ptrdiff_t batch, ptrdiff_t hidden) {
-    table()->lstm_backward(gates, c_prev, tanh_c, dh, dc, d_gates, batch, hidden);
+                      float *d_gates, float *d_bias, ptrdiff_t batch, ptrdiff_t hidden) {
+    table()->lstm_backward(gates, c_prev, tanh_c, dh, dc, d_gates, d_bias, batch, hidden);
 }
 
 void fk_add_column_sums(const float *m, ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t stride, float *sums) {

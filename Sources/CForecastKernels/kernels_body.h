@@ -132,7 +132,8 @@ static FK_TARGET void FK_NAME(lstm_forward)(float *gates, const float *bias, con
 }
 
 static FK_TARGET void FK_NAME(lstm_backward)(const float *gates, const float *c_prev, const float *tanh_c,
-                                             const float *dh, float *dc, float *d_gates, ptrdiff_t batch, ptrdiff_t h) {
+                                             const float *dh, float *dc, float *d_gates, float *d_bias,
+                                             ptrdiff_t batch, ptrdiff_t h) {
     for (ptrdiff_t b = 0; b < batch; b++) {
         const float *row = gates + b * 4 * h;
         float *d = d_gates + b * 4 * h;
@@ -144,13 +145,19 @@ static FK_TARGET void FK_NAME(lstm_backward)(const float *gates, const float *c_
             VF i = LOAD(row + j), f = LOAD(row + h + j), g = LOAD(row + 2 * h + j), o = LOAD(row + 3 * h + j);
             VF t = LOAD(tc + j), dhv = LOAD(dhb + j), c = LOAD(cp + j);
             VF dcv = LOAD(dcb + j) + dhv * o * (1.0f - t * t);
-            STORE(d + j, dcv * g * i * (1.0f - i));
-            STORE(d + h + j, dcv * c * f * (1.0f - f));
-            STORE(d + 2 * h + j, dcv * i * (1.0f - g * g));
-            STORE(d + 3 * h + j, dhv * t * o * (1.0f - o));
+            VF di = dcv * g * i * (1.0f - i), df = dcv * c * f * (1.0f - f);
+            VF dg = dcv * i * (1.0f - g * g), dout = dhv * t * o * (1.0f - o);
+            STORE(d + j, di);
+            STORE(d + h + j, df);
+            STORE(d + 2 * h + j, dg);
+            STORE(d + 3 * h + j, dout);
             STORE(dcb + j, dcv * f);
+            STORE(d_bias + j, LOAD(d_bias + j) + di);
+            STORE(d_bias + h + j, LOAD(d_bias + h + j) + df);
+            STORE(d_bias + 2 * h + j, LOAD(d_bias + 2 * h + j) + dg);
+            STORE(d_bias + 3 * h + j, LOAD(d_bias + 3 * h + j) + dout);
         }
-        for (; j < h; j++) lstm_backward1(row, h, j, tc[j], dhb[j], cp[j], dcb + j, d);
+        for (; j < h; j++) lstm_backward1(row, h, j, tc[j], dhb[j], cp[j], dcb + j, d, d_bias);
     }
 }
 

@@ -36,15 +36,21 @@ func runForecast(_ arguments: [String], in directory: URL? = nil, environment: [
     process.standardError = err
     try process.run()
     // Read both pipes before waiting so a chatty child cannot block on a full pipe.
-    var outData = Data(), errData = Data()
+    let outBox = DataBox()
     let group = DispatchGroup()
     group.enter()
-    DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    errData = err.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
+    DispatchQueue.global().async { outBox.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    group.wait() // orders the reader's write before the read below
+    let outData = outBox.data
     process.waitUntilExit()
     return CommandResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                          stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// The reader thread's result; `DispatchGroup.wait` orders its one write before the one read.
+private final class DataBox: @unchecked Sendable {
+    var data = Data()
 }
 
 /// A fresh temporary folder.

@@ -34,9 +34,10 @@ void fk_lstm_forward(float *gates, const float *bias, const float *c_prev, float
                      float *h_out, ptrdiff_t batch, ptrdiff_t hidden);
 
 /// LSTM step backward: dh = dL/dh_t, dc = dL/dc_t from step t+1 (replaced by dL/dc_{t-1});
-/// writes the pre-activation gradients to d_gates (which may be gates itself).
+/// writes the pre-activation gradients to d_gates (which may be gates itself) and adds their
+/// column sums, rows in order, to d_bias (4H).
 void fk_lstm_backward(const float *gates, const float *c_prev, const float *tanh_c, const float *dh,
-                      float *dc, float *d_gates, ptrdiff_t batch, ptrdiff_t hidden);
+                      float *dc, float *d_gates, float *d_bias, ptrdiff_t batch, ptrdiff_t hidden);
 
 /// sums[j] += sum over r < rows of m[r*stride + j], j < columns, rows added in order.
 void fk_add_column_sums(const float *m, ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t stride, float *sums);

@@ -69,16 +69,20 @@ enum RecurrentKernels {
 
     /// LSTM step backward. On entry `dh` is ∂L/∂h_t (all paths) and `dc` the ∂L/∂c_t carried from
     /// step t + 1; writes the pre-activation gradients to `dGates` (B, 4H) and leaves
-    /// ∂L/∂c_{t−1} in `dc`. (∂L/∂h_{t−1} = dGates · W_hh is the caller's GEMM.) `dGates` may be
-    /// `gates` itself: each column's activations are read before its gradients are written.
+    /// ∂L/∂c_{t−1} in `dc`, and adds the step's column sums of `dGates` to `dBias` (4H), rows in
+    /// order (the bias gradient, while the rows are in registers). (∂L/∂h_{t−1} = dGates · W_hh
+    /// is the caller's GEMM.) `dGates` may be `gates` itself: each column's activations are read
+    /// before its gradients are written.
     @inline(__always)
     static func lstmBackward<S: NetworkScalar>(gates: UnsafePointer<S>, cPrev: UnsafePointer<S>, tanhC: UnsafePointer<S>,
                                                dh: UnsafePointer<S>, dc: UnsafeMutablePointer<S>,
-                                               dGates: UnsafeMutablePointer<S>, batch: Int, hidden h: Int) {
+                                               dGates: UnsafeMutablePointer<S>, dBias: UnsafeMutablePointer<S>,
+                                               batch: Int, hidden h: Int) {
         if S.self == Float.self {
             fk_lstm_backward(rebound(gates, to: Float.self), rebound(cPrev, to: Float.self),
                              rebound(tanhC, to: Float.self), rebound(dh, to: Float.self),
-                             rebound(dc, to: Float.self), rebound(dGates, to: Float.self), batch, h)
+                             rebound(dc, to: Float.self), rebound(dGates, to: Float.self),
+                             rebound(dBias, to: Float.self), batch, h)
             return
         }
         for b in 0..<batch {
@@ -96,12 +100,9 @@ enum RecurrentKernels {
                 dcb[j] = dcv * f
             }
         }
+        addColumnSums(UnsafePointer(dGates), rows: batch, columns: 4 * h, rowStride: 4 * h, into: dBias)
     }
 
-    /// `sums[j] += Σ_r m[r·rowStride + j]` for j < `columns`, r < `rows`, rows added in order
-    /// (four at a time per column, as the C kernel does). For the bias gradients, one time
-    /// step's (B, G·H) block at a time while it is still in cache.
-    @inline(__always)
     /// `out` (columns × rows) = `m`ᵀ, or `out` += `m`ᵀ when `accumulate`, for a row-major
     /// (rows × columns) `m`. Float32 in 8 × 8 register-transposed blocks (C kernel); the generic
     /// path writes one output row at a time (sequential stores, strided loads).
@@ -121,6 +122,10 @@ enum RecurrentKernels {
         }
     }
 
+    /// `sums[j] += Σ_r m[r·rowStride + j]` for j < `columns`, r < `rows`, rows added in order
+    /// (four at a time per column, as the C kernel does). For the bias gradients, one time
+    /// step's (B, G·H) block at a time while it is still in cache.
+    @inline(__always)
     static func addColumnSums<S: NetworkScalar>(_ m: UnsafePointer<S>, rows: Int, columns: Int, rowStride: Int,
                                                 into sums: UnsafeMutablePointer<S>) {
         if S.self == Float.self {

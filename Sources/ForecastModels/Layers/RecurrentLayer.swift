@@ -537,7 +537,8 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
                 let cells = UnsafePointer(dw.cells!.pointer)
                 RecurrentKernels.lstmBackward(gates: g, cPrev: cells + prevSlot * bh,
                                               tanhC: UnsafePointer(dw.tanhCells!.pointer) + step * bh,
-                                              dh: dh, dc: dw.dc.pointer, dGates: dGStep, batch: batch, hidden: h)
+                                              dh: dh, dc: dw.dc.pointer, dGates: dGStep, dBias: dBias,
+                                              batch: batch, hidden: h)
                 if !isFirst {
                     S.gemm(transA: false, transB: false, m: batch, n: h, k: gh, alpha: 1,
                            a: dGStep, lda: gh, b: wHH, ldb: h, beta: 0, c: dh, ldc: h)
@@ -554,8 +555,12 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
                 RecurrentKernels.addColumnSums(UnsafePointer(dGhStep + 2 * h), rows: batch, columns: h, rowStride: gh,
                                                into: dw.dBiasHiddenN.pointer)
             }
-            // This step's share of the bias gradient, while its rows are still in cache.
-            RecurrentKernels.addColumnSums(UnsafePointer(dGStep), rows: batch, columns: gh, rowStride: gh, into: dBias)
+            // This step's share of the bias gradient, while its rows are still in cache (LSTM:
+            // added by its step kernel).
+            if cell != .lstm {
+                RecurrentKernels.addColumnSums(UnsafePointer(dGStep), rows: batch, columns: gh, rowStride: gh,
+                                               into: dBias)
+            }
         }
     }
 
