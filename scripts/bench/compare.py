@@ -7,6 +7,10 @@ DIR holds ours-*.json (Benchmarks' ModelBench) and torch-*.json (bench_torch.py)
 bench_torch.py's row format.  Ratios are ours/PyTorch of median seconds (training epoch,
 inference over all N windows); below 1 means we are faster.  Required (issue 3): training
 ratio <= 0.5 for rnn/gru/lstm at W-small and W-ref, <= 1.0 at W-large.  Standard library only.
+
+With `models.sh --pairs K` a workload x model was measured K times, ours then PyTorch each
+time (files ...-p1.json ... -pK.json): the ratio of each pair is computed, the table shows
+the median over the pairs (and their range), and the requirement is checked on that median.
 """
 import glob
 import json
@@ -18,12 +22,19 @@ ORDER_M = ["mlp", "rnn", "gru", "lstm"]
 
 
 def load(pattern):
+    """(workload, model) -> rows in file-name order (one per pair)."""
     rows = {}
     for path in sorted(glob.glob(pattern)):
         with open(path) as f:
             for r in json.load(f)["rows"]:
-                rows[(r["workload"], r["model"])] = r
+                rows.setdefault((r["workload"], r["model"]), []).append(r)
     return rows
+
+
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
 
 
 def required(wl, m):
@@ -55,9 +66,10 @@ def main():
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     failed = 0
     for k in keys:
-        o, t = ours[k], torch[k]
-        tr = o["train"]["median"] / t["train"]["median"]
-        ir = o["infer"]["median"] / t["infer"]["median"]
+        pairs = list(zip(ours[k], torch[k]))
+        train_ratios = [o["train"]["median"] / t["train"]["median"] for o, t in pairs]
+        infer_ratios = [o["infer"]["median"] / t["infer"]["median"] for o, t in pairs]
+        tr, ir = median(train_ratios), median(infer_ratios)
         req = required(*k)
         if req is None:
             verdict = "—"
@@ -66,10 +78,18 @@ def main():
         else:
             verdict = f"≤ {req} **FAIL**"
             failed += 1
-        notes = flag(o, "ours") + flag(t, "torch")
-        print(f"| {k[0]} | {k[1]} | {o['train']['median']:.4f} | {t['train']['median']:.4f} | "
-              f"{tr:.3f} | {verdict} | {o['train_windows_per_s']:.0f} | {t['train_windows_per_s']:.0f} | "
-              f"{o['infer_windows_per_s']:.0f} | {t['infer_windows_per_s']:.0f} | {ir:.3f} | "
+        notes = []
+        if len(pairs) > 1:
+            notes.append(f"{len(pairs)} pairs, train ratio {min(train_ratios):.3f}–{max(train_ratios):.3f}")
+        for o, t in pairs:
+            notes += flag(o, "ours") + flag(t, "torch")
+        med = lambda side, f: median([f(r) for r in side])
+        o_train, t_train = med(ours[k], lambda r: r["train"]["median"]), med(torch[k], lambda r: r["train"]["median"])
+        print(f"| {k[0]} | {k[1]} | {o_train:.4f} | {t_train:.4f} | "
+              f"{tr:.3f} | {verdict} | {med(ours[k], lambda r: r['train_windows_per_s']):.0f} | "
+              f"{med(torch[k], lambda r: r['train_windows_per_s']):.0f} | "
+              f"{med(ours[k], lambda r: r['infer_windows_per_s']):.0f} | "
+              f"{med(torch[k], lambda r: r['infer_windows_per_s']):.0f} | {ir:.3f} | "
               f"{', '.join(notes)} |")
     missing = sorted((set(ours) | set(torch)) - set(keys))
     for k in missing:

@@ -3,12 +3,14 @@
 # workloads of ../shared/anchors/ (relative to the repository root).
 #
 #   scripts/bench/models.sh [--workloads W-small,W-ref,W-large] [--models mlp,rnn,gru,lstm]
-#                           [--reps 5] [--out DIR]
+#                           [--reps 5] [--pairs 1] [--out DIR]
 #
 # 1. builds the Benchmarks package (Benchmarks/Package.swift) in release;
 # 2. for each workload × model runs our ModelBench, then bench_torch.py, back to back in
 #    this one session, both on one thread (OPENBLAS_NUM_THREADS=1, torch.set_num_threads(1));
 # 3. prints the ratio table ours/PyTorch (training s/epoch and inference time) via compare.py.
+# --pairs K repeats step 2 K times per workload × model (ours, PyTorch, ours, PyTorch, …); the
+# table then gives the median of the K pair ratios and their range.
 #
 # Environment: TORCH_PYTHON (default $TORCH_VENV/bin/python, TORCH_VENV default ../venv-torch),
 # ANCHORS_DIR (default ../shared/anchors), BENCH_WAIT_SCALE=0 disables waiting for idle cores
@@ -21,14 +23,16 @@ TORCH_PYTHON="${TORCH_PYTHON:-$TORCH_VENV/bin/python}"
 WORKLOADS="W-small,W-ref,W-large"
 MODELS="mlp,rnn,gru,lstm"
 REPS=5
+PAIRS=1
 OUT="$ROOT/Benchmarks/results/$(date +%Y%m%d-%H%M%S)"
 while [ $# -gt 0 ]; do
     case "$1" in
         --workloads) WORKLOADS="$2"; shift 2 ;;
         --models) MODELS="$2"; shift 2 ;;
         --reps) REPS="$2"; shift 2 ;;
+        --pairs) PAIRS="$2"; shift 2 ;;
         --out) OUT="$2"; shift 2 ;;
-        *) echo "usage: $0 [--workloads LIST] [--models LIST] [--reps N] [--out DIR]" >&2; exit 64 ;;
+        *) echo "usage: $0 [--workloads LIST] [--models LIST] [--reps N] [--pairs K] [--out DIR]" >&2; exit 64 ;;
     esac
 done
 [ -f "$ANCHORS_DIR/bench_torch.py" ] || { echo "no bench_torch.py in $ANCHORS_DIR (set ANCHORS_DIR)" >&2; exit 10; }
@@ -52,9 +56,12 @@ mkdir -p "$OUT"
 # Interleave per (workload, model) so both sides see the same machine conditions.
 for wl in ${WORKLOADS//,/ }; do
     for m in ${MODELS//,/ }; do
-        "$BIN" --workloads "$wl" --models "$m" --reps "$REPS" --out "$OUT/ours-$wl-$m.json" | sed -u 's/^/ours  /'
-        "$TORCH_PYTHON" "$ANCHORS_DIR/bench_torch.py" --threads 1 --workloads "$wl" --models "$m" \
-            --reps "$REPS" --out "$OUT/torch-$wl-$m.json" | sed -u 's/^/torch /'
+        for k in $(seq 1 "$PAIRS"); do
+            suffix=$([ "$PAIRS" -gt 1 ] && echo "-p$k" || true)
+            "$BIN" --workloads "$wl" --models "$m" --reps "$REPS" --out "$OUT/ours-$wl-$m$suffix.json" | sed -u 's/^/ours  /'
+            "$TORCH_PYTHON" "$ANCHORS_DIR/bench_torch.py" --threads 1 --workloads "$wl" --models "$m" \
+                --reps "$REPS" --out "$OUT/torch-$wl-$m$suffix.json" | sed -u 's/^/torch /'
+        done
     done
 done
 echo "results in $OUT"
