@@ -275,21 +275,30 @@ public final class Network<S: NetworkScalar> {
         let wasTraining = isTraining
         isTraining = false
         defer { isTraining = wasTraining }
-        let bs = max(1, min(batchSize, count))
-        x.withUnsafeBufferPointer { xs in
-            out.withUnsafeMutableBufferPointer { os in
-                var start = 0
-                while start < count {
-                    let b = min(bs, count - start)
-                    let buffer = inputBuffer(batch: b)
-                    gatherWindows(xs.baseAddress!, total: count, start: start, batch: b, into: buffer.pointer)
-                    let y = forwardPointer(UnsafePointer(buffer.pointer), batch: b)
-                    (os.baseAddress! + start * outputDim).update(from: y, count: b * outputDim)
-                    start += b
-                }
+        out.withUnsafeMutableBufferPointer { os in
+            forEachBatch(of: x, count: count, batchSize: batchSize) { start, b, y in
+                (os.baseAddress! + start * outputDim).update(from: y, count: b * outputDim)
             }
         }
         return out
+    }
+
+    /// Runs the forward pass over samples 0..<count of `x` (T, count, D) in consecutive batches
+    /// of at most `batchSize`, calling `body(start, batch, output)` with each batch's output
+    /// (batch, outputDim), valid until the next forward.
+    func forEachBatch(of x: [S], count: Int, batchSize: Int,
+                      _ body: (_ start: Int, _ batch: Int, _ output: UnsafePointer<S>) -> Void) {
+        let bs = max(1, min(batchSize, count))
+        x.withUnsafeBufferPointer { xs in
+            var start = 0
+            while start < count {
+                let b = min(bs, count - start)
+                let buffer = inputBuffer(batch: b)
+                gatherWindows(xs.baseAddress!, total: count, start: start, batch: b, into: buffer.pointer)
+                body(start, b, forwardPointer(UnsafePointer(buffer.pointer), batch: b))
+                start += b
+            }
+        }
     }
 
     /// Copies samples start..<start+batch of a (T, total, D) array into a (T, batch, D) buffer.
@@ -444,22 +453,13 @@ public final class Network<S: NetworkScalar> {
         }
         top.recordGradientFlow = true
         top.resetGradientFlow()
-        let bs = max(1, min(batchSize, count))
-        var dOut = [S](repeating: 0, count: bs * outputDim)
-        x.withUnsafeBufferPointer { xs in
-            y.withUnsafeBufferPointer { ys in
-                var start = 0
-                while start < count {
-                    let b = min(bs, count - start)
-                    let buffer = inputBuffer(batch: b)
-                    gatherWindows(xs.baseAddress!, total: count, start: start, batch: b, into: buffer.pointer)
-                    let out = forwardPointer(UnsafePointer(buffer.pointer), batch: b)
-                    dOut.withUnsafeMutableBufferPointer { d in
-                        _ = loss.evaluate(prediction: out, target: ys.baseAddress! + start * outputDim,
-                                          count: b * outputDim, gradient: d.baseAddress!)
-                        _ = backwardPointer(UnsafePointer(d.baseAddress!), batch: b, needInputGradient: false)
-                    }
-                    start += b
+        var dOut = [S](repeating: 0, count: max(1, min(batchSize, count)) * outputDim)
+        y.withUnsafeBufferPointer { ys in
+            dOut.withUnsafeMutableBufferPointer { d in
+                forEachBatch(of: x, count: count, batchSize: batchSize) { start, b, out in
+                    _ = loss.evaluate(prediction: out, target: ys.baseAddress! + start * outputDim,
+                                      count: b * outputDim, gradient: d.baseAddress!)
+                    _ = backwardPointer(UnsafePointer(d.baseAddress!), batch: b, needInputGradient: false)
                 }
             }
         }
