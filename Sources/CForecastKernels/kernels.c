@@ -89,7 +89,7 @@ FK_SCALAR void lstm_forward1(float *ig, float *fg, float *gg, float *og, const f
 }
 
 FK_SCALAR void lstm_backward1(const float *row, ptrdiff_t h, ptrdiff_t j, float t, float dhv, float c, float *dc,
-                              float *d, float *d_bias) {
+                              float *d) {
     float i = row[j], f = row[h + j], g = row[2 * h + j], o = row[3 * h + j];
     float dcv = *dc + dhv * o * (1.0f - t * t);
     d[j] = dcv * g * i * (1.0f - i);
@@ -97,7 +97,6 @@ FK_SCALAR void lstm_backward1(const float *row, ptrdiff_t h, ptrdiff_t j, float 
     d[2 * h + j] = dcv * i * (1.0f - g * g);
     d[3 * h + j] = dhv * t * o * (1.0f - o);
     *dc = dcv * f;
-    for (int k = 0; k < 4; k++) d_bias[k * h + j] += d[k * h + j];
 }
 
 FK_SCALAR void adam_step1(float *p, float gi, float *m, float *v, float w1, float b2, float w2, float step_size,

@@ -145,19 +145,17 @@ static FK_TARGET void FK_NAME(lstm_backward)(const float *gates, const float *c_
             VF i = LOAD(row + j), f = LOAD(row + h + j), g = LOAD(row + 2 * h + j), o = LOAD(row + 3 * h + j);
             VF t = LOAD(tc + j), dhv = LOAD(dhb + j), c = LOAD(cp + j);
             VF dcv = LOAD(dcb + j) + dhv * o * (1.0f - t * t);
-            VF di = dcv * g * i * (1.0f - i), df = dcv * c * f * (1.0f - f);
-            VF dg = dcv * i * (1.0f - g * g), dout = dhv * t * o * (1.0f - o);
-            STORE(d + j, di);
-            STORE(d + h + j, df);
-            STORE(d + 2 * h + j, dg);
-            STORE(d + 3 * h + j, dout);
+            STORE(d + j, dcv * g * i * (1.0f - i));
+            STORE(d + h + j, dcv * c * f * (1.0f - f));
+            STORE(d + 2 * h + j, dcv * i * (1.0f - g * g));
+            STORE(d + 3 * h + j, dhv * t * o * (1.0f - o));
             STORE(dcb + j, dcv * f);
-            STORE(d_bias + j, LOAD(d_bias + j) + di);
-            STORE(d_bias + h + j, LOAD(d_bias + h + j) + df);
-            STORE(d_bias + 2 * h + j, LOAD(d_bias + 2 * h + j) + dg);
-            STORE(d_bias + 3 * h + j, LOAD(d_bias + 3 * h + j) + dout);
         }
-        for (; j < h; j++) lstm_backward1(row, h, j, tc[j], dhb[j], cp[j], dcb + j, d, d_bias);
+        for (; j < h; j++) lstm_backward1(row, h, j, tc[j], dhb[j], cp[j], dcb + j, d);
+        // The bias gradient: this row's pre-activation gradients, still in L1, added in row order.
+        ptrdiff_t k = 0;
+        for (; k + FK_LANES <= 4 * h; k += FK_LANES) STORE(d_bias + k, LOAD(d_bias + k) + LOAD(d + k));
+        for (; k < 4 * h; k++) d_bias[k] = d_bias[k] + d[k];
     }
 }
 
