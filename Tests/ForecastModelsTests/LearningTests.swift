@@ -71,12 +71,14 @@ struct LearningTests {
 
     /// The contract's long-dependency test: the target is the input from 30 steps back (marked),
     /// with 30 steps of uniform distractors after it. Setting: lr 0.02, H = 16, 25 epochs of 1024
-    /// windows. A scan of seeds 1–6 with two OpenBLAS kernels (Haswell, SkylakeX) gave GRU 12/12
-    /// and LSTM 12/12 below 1 % of the target variance, the RNN 11/12 above 40 % (one RNN run
-    /// learned the task). The test runs seed 1 (training is deterministic for a given BLAS
-    /// kernel): GRU and LSTM ≈ 0.1 %, RNN ≈ 87 %. The trained models' gradient flow shows why:
-    /// ‖∂L/∂h‖ 30 steps back is below 10⁻⁶ of its value at the last step in the RNN, of order
-    /// 1 in the gated cells.
+    /// windows, the same for every cell.
+    ///
+    /// One seed is one draw: which way a run goes depends on rounding, so on the matrix backend
+    /// and the processor. A scan of seeds 1–4 with OpenBLAS and oneDNN here gave GRU 8/8 and LSTM
+    /// 7/8 below 1 % of the target variance (one LSTM run at 97 %), the RNN 7/8 above 70 % (one
+    /// at 16 %). The RNN's gradient 30 steps back relative to the last step ranged from 10⁻²² to
+    /// 1.8 over seeds 1–6 (vanished, or chaotic weights after clipping), the gated cells' from
+    /// 0.08 to 3. So the test trains seeds 1–5 of each cell and asserts on the medians.
     @Test("GRU and LSTM learn a 30-step dependency that the vanilla RNN does not")
     func longDependency() throws {
         let lag = 30, t = 32, amplitude = 2.0
@@ -84,22 +86,30 @@ struct LearningTests {
         let validation = LearningData.recall(count: 256, timeSteps: t, lag: lag, amplitude: amplitude, seed: 2)
         let variance = amplitude * amplitude / 3
         var relative: [String: Double] = [:]
-        var decay: [String: Double] = [:]
+        var carried: [String: Double] = [:]
         for cell in ["rnn", "gru", "lstm"] {
-            let net = try Network<Float>(description: "\(cell)(16) > dense(1)", timeSteps: t, inputDim: 2, outputDim: 1, seed: 1)
-            let config = TrainingConfig(maxEpochs: 25, batchSize: 32, learningRate: 0.02, patience: 0,
-                                        lrPlateauPatience: 0, seed: 1)
-            let result = train(net, train: trainSet, validation: validation, config: config)
-            #expect(result.status == .completed)
-            relative[cell] = Self.mse(net, validation) / variance
-            let flow = net.gradientFlow(x: validation.x, y: validation.y, count: validation.count)
-            decay[cell] = flow[lag] / flow[0]
+            var errors: [Double] = [], ratios: [Double] = []
+            for seed in UInt64(1)...5 {
+                let net = try Network<Float>(description: "\(cell)(16) > dense(1)", timeSteps: t, inputDim: 2,
+                                             outputDim: 1, seed: seed)
+                let config = TrainingConfig(maxEpochs: 25, batchSize: 32, learningRate: 0.02, patience: 0,
+                                            lrPlateauPatience: 0, seed: seed)
+                let result = train(net, train: trainSet, validation: validation, config: config)
+                #expect(result.status == .completed)
+                errors.append(Self.mse(net, validation) / variance)
+                let flow = net.gradientFlow(x: validation.x, y: validation.y, count: validation.count)
+                ratios.append(flow[lag] / flow[0])
+            }
+            relative[cell] = errors.sorted()[2]
+            carried[cell] = ratios.sorted()[2]
         }
-        #expect(relative["gru"]! < 0.05, "GRU relative MSE \(relative["gru"]!)")
-        #expect(relative["lstm"]! < 0.05, "LSTM relative MSE \(relative["lstm"]!)")
-        #expect(relative["rnn"]! > 0.3, "RNN relative MSE \(relative["rnn"]!)")
-        #expect(decay["rnn"]! < 1e-3, "RNN gradient ratio k=30 / k=0: \(decay["rnn"]!)")
-        #expect(decay["gru"]! > 0.1 && decay["lstm"]! > 0.1, "gated ratios \(decay)")
+        #expect(relative["gru"]! < 0.05, "GRU median relative MSE \(relative["gru"]!)")
+        #expect(relative["lstm"]! < 0.05, "LSTM median relative MSE \(relative["lstm"]!)")
+        #expect(relative["rnn"]! > 0.3, "RNN median relative MSE \(relative["rnn"]!)")
+        // The gated cells carry the gradient 30 steps back at order 1; the RNN carries less
+        // than half as much.
+        #expect(carried["gru"]! > 0.1 && carried["lstm"]! > 0.1, "gated median ratios \(carried)")
+        #expect(carried["rnn"]! < 0.5 * min(carried["gru"]!, carried["lstm"]!), "median ratios \(carried)")
     }
 
     /// The diagnostic's k = 0 value is exact: for `rnn(H) > dense(1)` with MSE over one batch,
