@@ -70,7 +70,7 @@ enum RecurrentKernels {
     /// LSTM step backward. On entry `dh` is ∂L/∂h_t (all paths) and `dc` the ∂L/∂c_t carried from
     /// step t + 1; writes the pre-activation gradients to `dGates` (B, 4H) and leaves
     /// ∂L/∂c_{t−1} in `dc`, and adds the step's column sums of `dGates` to `dBias` (4H), rows in
-    /// order (the bias gradient, while the rows are in registers). (∂L/∂h_{t−1} = dGates · W_hh
+    /// order (the bias gradient, while each row is still in L1). (∂L/∂h_{t−1} = dGates · W_hh
     /// is the caller's GEMM.) `dGates` may be `gates` itself: each column's activations are read
     /// before its gradients are written.
     @inline(__always)

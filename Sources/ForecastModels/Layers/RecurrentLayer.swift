@@ -128,6 +128,7 @@ final class RecurrentLayer<S: NetworkScalar>: Layer<S> {
     @inline(__always) private func recurrentProductNT(batch: Int) -> Bool {
         S.gemmIsOneDNN && batch * gates * hidden >= 65_536
     }
+
     init(prefix: String, level: Int, timeSteps: Int, inFeatures: Int, spec: ModelSpec.Recurrent,
          returnSequences: Bool) {
         self.prefix = prefix
