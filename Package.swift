@@ -60,8 +60,11 @@ let package = Package(
         .testTarget(name: "ForecastEvaluationTests", dependencies: ["ForecastEvaluation"],
                     exclude: ["Scripts"]),
         .testTarget(name: "ForecastReportTests", dependencies: ["ForecastReport"]),
-        .testTarget(name: "ForecastPipelineTests", dependencies: ["ForecastPipeline"]),
-        .testTarget(name: "ForecastCLITests", dependencies: ["ForecastPipeline", "ForecastModels", "ForecastEvaluation"]),
+        // Child-process runner shared by the pipeline and CLI tests.
+        .target(name: "ProcessTestSupport", path: "Tests/ProcessTestSupport"),
+        .testTarget(name: "ForecastPipelineTests", dependencies: ["ForecastPipeline", "ProcessTestSupport"]),
+        .testTarget(name: "ForecastCLITests", dependencies: ["ForecastPipeline", "ForecastModels", "ForecastEvaluation",
+                                                            "ProcessTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessTestSupport
 import Testing
 @testable import ForecastPipeline
 
@@ -73,7 +74,7 @@ struct TinyProject {
     static let cronEnvironment = ["PATH": "/usr/bin:/bin", "LC_ALL": "C", "OPENBLAS_NUM_THREADS": "1"]
 
     /// Runs the binary with a cron-like environment (`cronEnvironment`, working directory `/`).
-    func forecast(_ bin: URL, _ args: [String], extraEnv: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+    func forecast(_ bin: URL, _ args: [String], extraEnv: [String: String] = [:]) throws -> ProcessOutput {
         let env = Self.cronEnvironment.merging(extraEnv) { _, new in new }
         return try runProcess(bin.path, args, environment: env, currentDirectory: URL(fileURLWithPath: "/"))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessTestSupport
 import Logging
 import Testing
 @testable import ForecastPipeline
