@@ -151,30 +151,6 @@ struct fk_table {
 #undef FK_TARGET
 #undef FK_NAME
 
-int fk_cpu_has_avx512(void) {
-#ifdef FK_X86
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") ? 1 : 0;
-#else
-    return 0;
-#endif
-}
-
-/// The widest copy this processor runs; chosen once (racing first calls pick the same one).
-static const struct fk_table *table(void) {
-    static const struct fk_table *chosen;
-    const struct fk_table *t = __atomic_load_n(&chosen, __ATOMIC_ACQUIRE);
-    if (t) return t;
-    t = &table_base;
-#ifdef FK_X86
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) t = &table_avx512;
-    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) t = &table_avx2;
-#endif
-    __atomic_store_n(&chosen, t, __ATOMIC_RELEASE);
-    return t;
-}
-
 /// The copy for `variant` (0 baseline, 1 AVX2 + FMA, 2 AVX-512F), or NULL when this processor
 /// cannot run it.
 static const struct fk_table *variant_table(int variant) {
@@ -185,6 +161,18 @@ static const struct fk_table *variant_table(int variant) {
     if (variant == 2 && __builtin_cpu_supports("avx512f")) return &table_avx512;
 #endif
     return 0;
+}
+
+int fk_cpu_has_avx512(void) { return variant_table(2) != 0; }
+
+/// The widest copy this processor runs; chosen once (racing first calls pick the same one).
+static const struct fk_table *table(void) {
+    static const struct fk_table *chosen;
+    const struct fk_table *t = __atomic_load_n(&chosen, __ATOMIC_ACQUIRE);
+    if (t) return t;
+    for (int variant = 2; !t; variant--) t = variant_table(variant);
+    __atomic_store_n(&chosen, t, __ATOMIC_RELEASE);
+    return t;
 }
 
 int fk_variant_activations(int variant, const float *x, float *sigmoid, float *tanh, ptrdiff_t n) {
