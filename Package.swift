@@ -1,18 +1,22 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Targets follow the pipeline's stages: ingest → models → evaluation → report → pipeline → CLI.
-// C libraries sit behind their own system-library targets (CCSV, CCBLAS, CDNNL) and never appear
-// in a public Swift signature.
+// Targets follow the data: ingest → models → evaluation → report → workflow (fit, predict) →
+// pipeline (scheduling) → CLI. ForecastCore holds the exit statuses and the error protocol every
+// stage adopts. C libraries sit behind their own system-library targets (CCSV, CCBLAS, CDNNL)
+// and never appear in a public Swift signature. Each edge below is an import in the code.
+let v6: [SwiftSetting] = [.swiftLanguageMode(.v6)]  // TEMP until ingest and models are merged
+
 let package = Package(
     name: "forecast",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "forecast", targets: ["ForecastCLI"]),
+        .library(name: "ForecastCore", targets: ["ForecastCore"]),
         .library(name: "ForecastIngest", targets: ["ForecastIngest"]),
         .library(name: "ForecastModels", targets: ["ForecastModels"]),
         .library(name: "ForecastEvaluation", targets: ["ForecastEvaluation"]),
         .library(name: "ForecastReport", targets: ["ForecastReport"]),
+        .library(name: "ForecastWorkflow", targets: ["ForecastWorkflow"]),
         .library(name: "ForecastPipeline", targets: ["ForecastPipeline"]),
     ],
     dependencies: [
@@ -33,38 +37,46 @@ let package = Package(
         // libm: fmaf, for the baseline copy of the kernels on processors without FMA.
         .target(name: "CForecastKernels", linkerSettings: [.linkedLibrary("m")]),
 
-        .target(name: "ForecastIngest", dependencies: ["CCSV"]),
+        .target(name: "ForecastCore", swiftSettings: v6),
+        .target(name: "ForecastIngest", dependencies: ["ForecastCore", "CCSV"]),
         .target(name: "ForecastModels", dependencies: [
-            "CCBLAS", "CDNNL", "CForecastKernels",
+            "ForecastCore", "CCBLAS", "CDNNL", "CForecastKernels",
             .product(name: "Numerics", package: "swift-numerics"),
         ]),
-        .target(name: "ForecastEvaluation", dependencies: ["ForecastIngest", "ForecastModels"]),
-        .target(name: "ForecastReport", dependencies: [
-            "ForecastEvaluation",
+        .target(name: "ForecastEvaluation", dependencies: ["ForecastCore", "ForecastIngest"], swiftSettings: v6),
+        .target(name: "ForecastReport", dependencies: ["ForecastCore", "ForecastIngest", "ForecastEvaluation"], swiftSettings: v6),
+        .target(name: "ForecastWorkflow", dependencies: [
+            "ForecastCore", "ForecastIngest", "ForecastModels", "ForecastEvaluation", "ForecastReport",
             .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        ], swiftSettings: v6),
         .target(name: "ForecastPipeline", dependencies: [
-            "ForecastIngest", "ForecastModels", "ForecastEvaluation", "ForecastReport",
+            "ForecastCore", "ForecastIngest", "ForecastModels", "ForecastEvaluation", "ForecastReport", "ForecastWorkflow",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: v6),
         .executableTarget(name: "ForecastCLI", dependencies: [
-            "ForecastIngest", "ForecastModels", "ForecastEvaluation", "ForecastReport", "ForecastPipeline",
+            "ForecastCore", "ForecastIngest", "ForecastModels", "ForecastEvaluation", "ForecastReport", "ForecastWorkflow",
+            "ForecastPipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: v6),
 
         .testTarget(name: "ForecastIngestTests", dependencies: ["ForecastIngest"]),
         .testTarget(name: "ForecastModelsTests", dependencies: ["ForecastModels", "CForecastKernels"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ForecastEvaluationTests", dependencies: ["ForecastEvaluation"],
+        .testTarget(name: "ForecastEvaluationTests", dependencies: ["ForecastEvaluation", "ForecastIngest"],
                     exclude: ["Scripts"]),
-        .testTarget(name: "ForecastReportTests", dependencies: ["ForecastReport"]),
+        .testTarget(name: "ForecastReportTests", dependencies: ["ForecastReport", "ForecastEvaluation", "ForecastIngest"]),
         // Child-process runner shared by the pipeline and CLI tests.
         .target(name: "ProcessTestSupport", path: "Tests/ProcessTestSupport"),
-        .testTarget(name: "ForecastPipelineTests", dependencies: ["ForecastPipeline", "ProcessTestSupport"]),
-        .testTarget(name: "ForecastCLITests", dependencies: ["ForecastPipeline", "ForecastModels", "ForecastEvaluation",
-                                                            "ProcessTestSupport"]),
+        .testTarget(name: "ForecastWorkflowTests", dependencies: ["ForecastWorkflow", "ForecastEvaluation", "ForecastModels"]),
+        .testTarget(name: "ForecastPipelineTests", dependencies: [
+            "ForecastPipeline", "ForecastWorkflow", "ProcessTestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "ForecastCLITests", dependencies: [
+            "ForecastCLI", "ForecastCore", "ForecastWorkflow", "ForecastPipeline", "ProcessTestSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
     ],
     swiftLanguageModes: [.v5]
 )

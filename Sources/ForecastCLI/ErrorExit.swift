@@ -1,25 +1,13 @@
 import ArgumentParser
-import ForecastIngest
-import ForecastModels
-import ForecastPipeline
-import ForecastReport
-import Foundation
+import ForecastCore
 
-/// Turns any error of a run into a message on stderr and the documented exit code; errors
-/// that carry no code of their own are internal (exit 1).
-func failure(reporting error: Error, on terminal: Terminal) -> ExitCode {
-    let code: Int32
-    switch error {
-    case let e as IngestError: code = e.exitCode
-    case let e as FitConfigurationError: code = e.exitCode
-    case let e as AtomicWriteError: code = e.exitCode
-    case let e as CheckpointError: code = e.exitCode
-    case let e as ModelSpecError: code = e.exitCode
-    case let e as PredictError: code = e.exitCode
-    default:
-        terminal.error("\(error)\nThis is a bug in forecast; please report it with the command line.")
-        return ExitCode(1)
+/// Turns any error of a run into its one rendering on stderr and its exit status. Every stage's
+/// errors adopt ``ForecastError``; anything else is a bug in forecast (exit 1).
+func failure(reporting error: any Error, on terminal: Terminal) -> ExitCode {
+    if let e = error as? any ForecastError {
+        terminal.report(e)
+        return ExitCode(e.exitCode)
     }
-    terminal.error("\(error)")
-    return ExitCode(code)
+    terminal.error("\(error)\n  hint: this is a bug in forecast; please report it with the command line")
+    return ExitCode(ExitStatus.internalError.rawValue)
 }

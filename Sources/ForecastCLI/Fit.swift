@@ -1,8 +1,8 @@
 import ArgumentParser
-import CCBLAS
 import ForecastEvaluation
-import ForecastPipeline
+import ForecastModels
 import ForecastReport
+import ForecastWorkflow
 import Foundation
 
 /// `forecast fit FILE.csv`: train the contrast set, evaluate it and write the report.
@@ -26,19 +26,28 @@ struct Fit: ParsableCommand {
     @OptionGroup(title: "Models and training") var model: ModelOptions
     @OptionGroup(title: "Output") var output: OutputOptions
 
-    func configurationForRun() throws -> FitConfiguration {
+    /// The options as one typed configuration.
+    var configuration: FitConfiguration {
         var c = FitConfiguration(input: file)
         ingest.apply(to: &c)
-        try model.apply(to: &c)
+        model.apply(to: &c)
         c.reportsDirectory = output.reportsDirectory
         return c
     }
 
+    /// The configuration's own rules (the same a pipeline job and a checkpoint are held to).
+    func validate() throws {
+        try validateMatrixBackendEnvironment()
+        do { try configuration.validate() } catch {
+            throw ValidationError("\(error.location?.text ?? ""): \(error.message)." + (error.hint.map { " \($0)." } ?? ""))
+        }
+    }
+
     func run() throws {
         let terminal = Terminal(quiet: output.quiet, verbose: output.verbose)
-        openblas_set_num_threads(1)  // one BLAS thread per model: reproducible, and models train side by side
+        MatrixBackend.useOneThreadPerCaller()  // reproducible, and models train side by side
         do {
-            let workflow = FitWorkflow(configuration: try configurationForRun(),
+            let workflow = FitWorkflow(configuration: configuration,
                                        commandLine: CommandLine.arguments.joined(separator: " "),
                                        version: Forecast.version, workers: 2,
                                        progress: terminal.trainingProgress())
@@ -49,9 +58,9 @@ struct Fit: ParsableCommand {
             } else if !output.quiet {
                 print(FitSummary.text(outcome))
             }
-            if outcome.exitCode != 0 {
+            if outcome.exitStatus != .success {
                 terminal.error("every trained model failed; the report lists the reasons: \(outcome.paths.report.path)")
-                throw ExitCode(outcome.exitCode)
+                throw ExitCode(outcome.exitStatus.rawValue)
             }
         } catch let e as ExitCode {
             throw e

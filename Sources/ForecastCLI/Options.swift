@@ -1,7 +1,8 @@
-import Foundation
 import ArgumentParser
+import ForecastIngest
 import ForecastModels
-import ForecastPipeline
+import ForecastWorkflow
+import Foundation
 
 /// How the CSV is read: shared by `fit` and `predict`.
 struct IngestOptions: ParsableArguments {
@@ -21,38 +22,50 @@ struct IngestOptions: ParsableArguments {
     var features: String?
 
     @Option(help: ArgumentHelp("Missing values: ffill, interpolate, drop or error.", valueName: "policy"))
-    var missing: MissingChoice = .ffill
+    var missing: MissingPolicy = .ffill
 
     @Option(help: ArgumentHelp("Duplicate timestamps: error, first or last.", valueName: "policy"))
-    var duplicates: DuplicateChoice = .error
-
-    func validate() throws {
-        if let d = delimiter, ![",", ";", "|", "tab", "\t"].contains(d) {
-            throw ValidationError("--delimiter must be ',', ';', 'tab' or '|' (got '\(d)').")
-        }
-        if let f = features, f.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
-            throw ValidationError("--features has an empty column name in '\(f)'; give names separated by commas, e.g. --features close,volume.")
-        }
-    }
+    var duplicates: DuplicatePolicy = .error
 
     func apply(to c: inout FitConfiguration) {
         c.delimiter = delimiter.map { $0 == "tab" ? "\t" : $0 }
         c.dateColumn = dateColumn
         c.dateFormat = dateFormat
         c.target = target
-        c.features = features.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-        c.missing = missing.rawValue
-        c.duplicates = duplicates.rawValue
+        c.features = features.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
+        c.missing = missing
+        c.duplicates = duplicates
     }
 }
 
-enum MissingChoice: String, ExpressibleByArgument, CaseIterable { case ffill, interpolate, drop, error }
-enum DuplicateChoice: String, ExpressibleByArgument, CaseIterable { case error, first, last }
-enum TransformChoice: String, ExpressibleByArgument, CaseIterable { case none, diff, logReturn = "log-return" }
-enum ScalingChoice: String, ExpressibleByArgument, CaseIterable { case zscore, minmax, none }
-enum OptimizerChoice: String, ExpressibleByArgument, CaseIterable { case adam, sgd }
-enum LossChoice: String, ExpressibleByArgument, CaseIterable { case mse, mae, huber }
-enum InitChoice: String, ExpressibleByArgument, CaseIterable { case glorot, pytorch }
+extension MissingPolicy: ExpressibleByArgument {}
+extension DuplicatePolicy: ExpressibleByArgument {}
+extension TargetTransform: ExpressibleByArgument {}
+extension Scaling: ExpressibleByArgument {}
+extension OptimizerChoice: ExpressibleByArgument {}
+extension LossChoice: ExpressibleByArgument {}
+extension InitScheme: ExpressibleByArgument {}
+extension ContrastModel: ExpressibleByArgument {}
+
+/// `--models ff,gru`: a comma-separated list of contrast-set models, parsed (and its values
+/// listed in `--help`) by ArgumentParser.
+struct ModelList: ExpressibleByArgument, Sendable {
+    var models: [ContrastModel]
+
+    init(_ models: [ContrastModel]) { self.models = models }
+
+    init?(argument: String) {
+        var out: [ContrastModel] = []
+        for name in argument.split(separator: ",") {
+            guard let m = ContrastModel(argument: name.trimmingCharacters(in: .whitespaces).lowercased()) else { return nil }
+            out.append(m)
+        }
+        models = out
+    }
+
+    var defaultValueDescription: String { models.map(\.rawValue).joined(separator: ",") }
+    static var allValueStrings: [String] { ContrastModel.allValueStrings }
+}
 
 /// Windowing, models and training: the options of `fit` (and the keys of a pipeline job).
 struct ModelOptions: ParsableArguments {
@@ -66,10 +79,10 @@ struct ModelOptions: ParsableArguments {
     var horizon: Int = 1
 
     @Option(help: ArgumentHelp("Target transform before windowing: none, diff or log-return.", valueName: "t"))
-    var transform: TransformChoice = .diff
+    var transform: TargetTransform = .diff
 
     @Option(help: ArgumentHelp("Scaling fitted on the training part: zscore, minmax or none.", valueName: "s"))
-    var scaling: ScalingChoice = .zscore
+    var scaling: Scaling = .zscore
 
     @Option(name: .customLong("test-fraction"), help: ArgumentHelp("Share of points held out for the test part.", valueName: "f"))
     var testFraction: Double = 0.2
@@ -77,8 +90,8 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("validation-fraction"), help: ArgumentHelp("Share of the training part held out for validation.", valueName: "f"))
     var validationFraction: Double = 0.1
 
-    @Option(help: ArgumentHelp("Comma-separated models: \(ContrastModel.allCases.map(\.rawValue).joined(separator: ",")).", valueName: "list"))
-    var models: String = ContrastModel.allCases.map(\.rawValue).joined(separator: ",")
+    @Option(help: ArgumentHelp("Comma-separated models.", valueName: "list"))
+    var models = ModelList(ContrastModel.allCases)
 
     @Option(name: .customLong("model-spec"), help: ArgumentHelp("An extra model as a layer string, e.g. 'bigru(64,sum) > dense(1)'.", valueName: "spec"))
     var modelSpec: String?
@@ -104,11 +117,11 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Gradient clipping by global norm; 0 turns it off.", valueName: "norm"))
     var clip: Double = 1.0
 
-    @Option(help: ArgumentHelp("Early-stopping patience in epochs.", valueName: "n"))
+    @Option(help: ArgumentHelp("Early-stopping patience in epochs; 0 turns early stopping off.", valueName: "n"))
     var patience: Int = 10
 
     @Option(name: .customLong("init"), help: ArgumentHelp("Weight initialisation: glorot (Glorot-uniform input, orthogonal recurrent) or pytorch (U(±1/√H)).", valueName: "scheme"))
-    var initScheme: InitChoice = .glorot
+    var initScheme: InitScheme = .glorotOrthogonal
 
     @Option(help: ArgumentHelp("Random seed: same seed and data give the same numbers.", valueName: "n"))
     var seed: UInt64 = 42
@@ -116,40 +129,14 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Season length for seasonal naive and MASE (default: from the frequency).", valueName: "m"))
     var season: Int?
 
-    func modelList() throws -> [String] {
-        let names = models.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        for n in names where ContrastModel(rawValue: n) == nil {
-            throw ValidationError("--models: unknown model '\(n)'. Choose from \(ContrastModel.allCases.map(\.rawValue).joined(separator: ", ")).")
-        }
-        return names
-    }
-
-    func validate() throws {
-        try validateMatrixBackendEnvironment()
-        guard window >= 1 else { throw ValidationError("--window must be at least 1 (got \(window)).") }
-        guard stride >= 1 else { throw ValidationError("--stride must be at least 1 (got \(stride)).") }
-        guard horizon >= 1 else { throw ValidationError("--horizon must be at least 1 (got \(horizon)).") }
-        guard testFraction > 0, testFraction < 1 else { throw ValidationError("--test-fraction must be between 0 and 1 (got \(testFraction)).") }
-        guard validationFraction > 0, validationFraction < 1 else { throw ValidationError("--validation-fraction must be between 0 and 1 (got \(validationFraction)).") }
-        guard hidden >= 1 else { throw ValidationError("--hidden must be at least 1 (got \(hidden)).") }
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1 (got \(epochs)).") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1 (got \(batchSize)).") }
-        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be a positive number (got \(learningRate)).") }
-        guard clip >= 0, clip.isFinite else { throw ValidationError("--clip must be 0 (off) or positive (got \(clip)).") }
-        guard patience >= 1 else { throw ValidationError("--patience must be at least 1 (got \(patience)).") }
-        if let s = season, s < 1 { throw ValidationError("--season must be at least 1 (got \(s)).") }
-        let list = try modelList()
-        if list.isEmpty && modelSpec == nil { throw ValidationError("--models is empty and no --model-spec is given: nothing to fit.") }
-    }
-
-    func apply(to c: inout FitConfiguration) throws {
+    func apply(to c: inout FitConfiguration) {
         c.window = window; c.stride = stride; c.horizon = horizon
-        c.transform = transform.rawValue; c.scaling = scaling.rawValue
+        c.transform = transform; c.scaling = scaling
         c.testFraction = testFraction; c.validationFraction = validationFraction
-        c.models = try modelList(); c.modelSpec = modelSpec
+        c.models = models.models; c.modelSpec = modelSpec
         c.hidden = hidden; c.epochs = epochs; c.batchSize = batchSize; c.learningRate = learningRate
-        c.optimizer = optimizer.rawValue; c.loss = loss.rawValue; c.clip = clip; c.patience = patience
-        c.initScheme = initScheme.rawValue; c.seed = seed; c.season = season
+        c.optimizer = optimizer; c.loss = loss; c.clip = clip; c.patience = patience
+        c.initScheme = initScheme; c.seed = seed; c.season = season
     }
 }
 
@@ -171,8 +158,6 @@ struct OutputOptions: ParsableArguments {
         if quiet && verbose { throw ValidationError("--quiet and --verbose cannot be used together.") }
     }
 }
-
-extension ContrastModel: ExpressibleByArgument {}
 
 /// `FORECAST_GEMM`, when set, must name a matrix backend: a typo would otherwise silently run
 /// with the automatic choice. Checked by every command that trains or predicts.

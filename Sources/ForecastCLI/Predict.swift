@@ -1,6 +1,6 @@
 import ArgumentParser
-import CCBLAS
-import ForecastPipeline
+import ForecastModels
+import ForecastWorkflow
 import Foundation
 
 /// `forecast predict --model PATH FILE.csv`: forecast from a saved model without retraining.
@@ -30,7 +30,7 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         let terminal = Terminal(quiet: false, verbose: false)
-        openblas_set_num_threads(1)
+        MatrixBackend.useOneThreadPerCaller()
         do {
             let p = try Prediction.run(checkpointPath: model, csvPath: file)
             if json {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CCBLAS
+import ForecastModels
 import ForecastPipeline
 
 /// `forecast run PIPELINE.yaml`: what cron calls every night.
@@ -43,7 +43,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        openblas_set_num_threads(1)
+        MatrixBackend.useOneThreadPerCaller()
         let code = RunCommand.execute(pipelinePath: pipeline, jobs: job, force: force, wait: wait ?? 0,
                                       quiet: quiet, checkOnly: check) { _ in FitJobExecutor(version: Forecast.version) }
         if code != 0 { throw ExitCode(code) }

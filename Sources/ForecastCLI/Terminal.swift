@@ -1,5 +1,6 @@
+import ForecastCore
+import ForecastWorkflow
 import Foundation
-import ForecastPipeline
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,6 +19,15 @@ struct Terminal {
 
     func error(_ line: String) {
         let text = stderrIsTTY ? "\u{1B}[31merror:\u{1B}[0m \(line)\n" : "error: \(line)\n"
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    /// An error in its one rendering (``ForecastError/rendered``), "error:" in red on a terminal.
+    func report(_ e: any ForecastError) {
+        var text = e.rendered + "\n"
+        if stderrIsTTY, let r = text.range(of: "error:") {
+            text.replaceSubrange(r, with: "\u{1B}[31merror:\u{1B}[0m")
+        }
         FileHandle.standardError.write(Data(text.utf8))
     }
 

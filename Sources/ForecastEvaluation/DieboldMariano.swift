@@ -1,3 +1,4 @@
+import ForecastCore
 /// Result of a Diebold–Mariano test of equal predictive accuracy between forecasts 1 and 2.
 public struct DieboldMarianoResult: Codable, Equatable, Sendable {
     /// Number of paired forecast errors.
@@ -23,14 +24,19 @@ public struct DieboldMarianoResult: Codable, Equatable, Sendable {
 }
 
 /// Why a Diebold–Mariano test has no result.
-public enum DieboldMarianoError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum DieboldMarianoError: ForecastError, Equatable {
     case lengthMismatch(Int, Int)
     case tooFewPairs(Int)
     case nonFiniteError
     /// Every loss difference is the same (e.g. identical forecasts): the variance is zero.
     case zeroVariance
 
-    public var description: String {
+    /// Never reaches the command line: a run records it as the comparison's note.
+    public var exitStatus: ExitStatus { .internalError }
+    public var location: ErrorLocation? { nil }
+    public var hint: String? { nil }
+
+    public var message: String {
         switch self {
         case .lengthMismatch(let a, let b): return "error series differ in length (\(a) vs \(b))"
         case .tooFewPairs(let n): return "too few paired errors (\(n); need at least 3)"

@@ -1,3 +1,4 @@
+import ForecastCore
 import Foundation
 
 /// A five-field cron schedule as Debian's cron (Vixie cron) reads it:
@@ -215,13 +216,11 @@ extension CronExpression.FieldSpec {
 }
 
 /// A cron expression that does not parse; `field` names the offending field when known.
-public struct CronExpressionError: Error, Equatable, CustomStringConvertible, Sendable {
+public struct CronExpressionError: ForecastError, Equatable {
     public let expression: String
     public let field: String?
     public let message: String
-    public let hint: String
-
-    public var description: String {
-        "invalid cron expression '\(expression)': \(message)\n  hint: \(hint)"
-    }
+    public let hint: String?
+    public var location: ErrorLocation? { ErrorLocation(option: "schedule '\(expression)'") }
+    public var exitStatus: ExitStatus { .invalidPipeline }
 }

@@ -1,3 +1,4 @@
+import ForecastCore
 import Foundation
 import ForecastReport
 
@@ -243,11 +244,11 @@ public enum CrontabStores {
 }
 
 /// The crontab could not be read or written (exit 44).
-public struct CrontabError: Error, CustomStringConvertible, Sendable {
+public struct CrontabError: ForecastError {
     public let message: String
-    public let hint: String
-    public var description: String { "crontab: \(message)\n  hint: \(hint)" }
-    public var exitCode: Int32 { 44 }
+    public let hint: String?
+    public var location: ErrorLocation? { ErrorLocation(file: "crontab") }
+    public var exitStatus: ExitStatus { .crontabFailed }
 }
 
 /// `forecast schedule`: what to print, install, remove or list for one pipeline.

@@ -1,7 +1,9 @@
+import ForecastCore
 import ForecastEvaluation
 import ForecastIngest
 import ForecastModels
 import ForecastReport
+import ForecastWorkflow
 import Foundation
 
 /// Runs a pipeline job exactly as `forecast fit` would, writing its report folder into the
@@ -15,39 +17,8 @@ public struct FitJobExecutor: JobExecutor {
         self.workers = workers
     }
 
-    /// The `fit` configuration of a job: the job's settings over `fit`'s defaults.
-    public static func configuration(for job: JobConfig) -> FitConfiguration {
-        var c = FitConfiguration(input: job.input.path)
-        c.target = job.target
-        c.features = job.features
-        c.dateColumn = job.dateColumn
-        c.delimiter = job.delimiter
-        if let v = job.missing { c.missing = v.rawValue }
-        if let v = job.models { c.models = v.map(\.rawValue) }
-        if job.modelSpec != nil {
-            c.modelSpec = job.modelSpec
-            if job.models == nil { c.models = ["naive", "snaive", "drift"] }
-        }
-        if let v = job.window { c.window = v }
-        if let v = job.stride { c.stride = v }
-        if let v = job.horizon { c.horizon = v }
-        if let v = job.transform { c.transform = v.rawValue }
-        if let v = job.scaling { c.scaling = v.rawValue }
-        c.season = job.season
-        if let v = job.epochs { c.epochs = v }
-        if let v = job.batchSize { c.batchSize = v }
-        if let v = job.learningRate { c.learningRate = v }
-        if let v = job.hidden { c.hidden = v }
-        if let v = job.patience { c.patience = v }
-        if let v = job.clip { c.clip = v }
-        if let v = job.seed { c.seed = v }
-        c.reportsDirectory = job.reportDir.path
-        c.datasetName = job.name
-        return c
-    }
-
     public func run(_ job: JobConfig, context: JobContext) throws -> JobOutcome {
-        var workflow = FitWorkflow(configuration: Self.configuration(for: job),
+        var workflow = FitWorkflow(configuration: job.fit,
                                    commandLine: "forecast run (job \(job.name))", version: version, workers: workers)
         if let warm = context.warmStartCheckpoint {
             workflow.initialParameters = Self.warmStartParameters(from: warm.deletingLastPathComponent())
@@ -106,8 +77,10 @@ public struct FitJobExecutor: JobExecutor {
     }
 }
 
-/// A job that ran but produced nothing usable.
-public struct JobFailure: Error, CustomStringConvertible {
+/// A job that ran but produced nothing usable (every trained model failed).
+public struct JobFailure: ForecastError {
     public var message: String
-    public var description: String { message }
+    public var hint: String? { "the job's report lists each model's reason" }
+    public var location: ErrorLocation? { nil }
+    public var exitStatus: ExitStatus { .everyModelFailed }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import ForecastReport
+import ForecastWorkflow
 
 /// What a job's result depends on: the input's bytes and the settings that change the
 /// computation. Equal fingerprints mean a rerun would reproduce the last report.
@@ -17,7 +18,7 @@ public struct JobFingerprint: Codable, Equatable, Sendable {
     /// Reads the input (O(file size)). Throws when the input cannot be read.
     public static func of(_ job: JobConfig) throws -> JobFingerprint {
         JobFingerprint(inputSHA256: try sha256Hex(of: job.input),
-                       configurationSHA256: sha256Hex(of: Data(job.canonicalConfiguration.utf8)))
+                       configurationSHA256: sha256Hex(of: job.canonicalConfiguration))
     }
 }
 

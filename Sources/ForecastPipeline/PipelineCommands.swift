@@ -1,3 +1,4 @@
+import ForecastCore
 import Foundation
 
 /// `forecast run` as a library call, so the CLI's subcommand is one line:
@@ -21,12 +22,12 @@ public enum RunCommand {
         let pipeline: PipelineFile
         do {
             pipeline = try PipelineFile.load(path: pipelinePath)
-        } catch let e as PipelineFileErrors {
+        } catch let e as any ForecastError {
             out.error(e.description)
             return e.exitCode
         } catch {
-            out.error("error: \(error)")
-            return 1
+            out.error("error: \(error)\n  hint: this is a bug in forecast; please report it with the command line")
+            return ExitStatus.internalError.rawValue
         }
         for w in pipeline.warnings where !quiet || checkOnly { out.error(w.description.replacingOccurrences(of: ": error: ", with: ": warning: ")) }
         if checkOnly {
@@ -40,12 +41,12 @@ public enum RunCommand {
         do {
             let summary = try PipelineRunner(pipeline: pipeline, executor: executor(pipeline), options: options, console: out).run()
             return summary.exitCode
-        } catch let e as any PipelineCommandError {
-            out.error("error: \(e)")
+        } catch let e as any ForecastError {
+            out.error(e.description)
             return e.exitCode
         } catch {
-            out.error("error: \(error)")
-            return 1
+            out.error("error: \(error)\n  hint: this is a bug in forecast; please report it with the command line")
+            return ExitStatus.internalError.rawValue
         }
     }
 
@@ -119,15 +120,12 @@ public enum ScheduleCommand {
                 }
                 return 0
             }
-        } catch let e as PipelineFileErrors {
+        } catch let e as any ForecastError {
             console.error(e.description)
             return e.exitCode
-        } catch let e as any PipelineCommandError {
-            console.error("error: \(e)")
-            return e.exitCode
         } catch {
-            console.error("error: \(error)")
-            return 1
+            console.error("error: \(error)\n  hint: this is a bug in forecast; please report it with the command line")
+            return ExitStatus.internalError.rawValue
         }
     }
 }

@@ -1,3 +1,4 @@
+import ForecastCore
 import Foundation
 import Logging
 #if canImport(Glibc)
@@ -96,11 +97,13 @@ final class LogFileSink: @unchecked Sendable {
 }
 
 /// The log file cannot be opened (exit 73).
-public struct LogFileError: Error, CustomStringConvertible, Sendable {
+public struct LogFileError: ForecastError {
     public let path: String
     public let reason: String
-    public var description: String { "cannot open the log file \(path): \(reason)\n  hint: check that its folder is writable, or set log_file in the pipeline" }
-    public var exitCode: Int32 { 73 }
+    public var message: String { "cannot open the log file: \(reason)" }
+    public var hint: String? { "check that its folder is writable, or set log_file in the pipeline" }
+    public var location: ErrorLocation? { ErrorLocation(file: path) }
+    public var exitStatus: ExitStatus { .cannotWrite }
 }
 
 /// Text for stdout/stderr and logs that cron mails or files keep: no control characters.

@@ -1,3 +1,4 @@
+import ForecastCore
 import Foundation
 import ForecastReport
 import Logging
@@ -286,7 +287,11 @@ public final class PipelineRunner {
             outcome = try executor.run(job, context: context)
         } catch {
             try? fm.removeItem(at: staging)
-            return finish(.failed, message: "\(error)")
+            // History keeps one line: the message with its place, without the hint.
+            let message = (error as? any ForecastError).map { e in
+                (e.location.map { "\($0.text): " } ?? "") + e.message
+            } ?? "\(error)"
+            return finish(.failed, message: message)
         }
 
         row.dataEnd = outcome.dataEnd

@@ -1,9 +1,12 @@
 import ForecastIngest
+import ForecastModels
+import ForecastWorkflow
 import Foundation
 import Yams
 
-/// The keys a pipeline file accepts, with their types. One table drives validation, the
-/// "did you mean" hints and the README, so adding a key is one line here plus one in `apply`.
+/// The keys a pipeline file accepts, with their types. A job's keys are the run settings of
+/// ``FitConfiguration/Key`` in their YAML spelling plus the scheduling keys; the settings' rules
+/// (ranges, combinations) are ``FitConfiguration/validate()``'s, the same as the command line's.
 public enum PipelineSchema {
     /// The type of a key's value, as named in error messages.
     public enum ValueKind: Equatable, Sendable {
@@ -16,8 +19,10 @@ public enum PipelineSchema {
         case choiceList([String])
         /// Whole number ≥ the bound.
         case integer(min: Int)
-        /// Number > 0.
-        case positiveNumber
+        /// Any whole number (the setting's own rules say which are usable).
+        case wholeNumber
+        /// Any finite number (the setting's own rules say which are usable).
+        case number
         case cron
         case mapping
         case jobList
@@ -32,7 +37,8 @@ public enum PipelineSchema {
             case .choice(let c): "one of: \(c.joined(separator: ", "))"
             case .choiceList(let c): "a list of: \(c.joined(separator: ", "))"
             case .integer(let m): "a whole number ≥ \(m)"
-            case .positiveNumber: "a number > 0"
+            case .wholeNumber: "a whole number"
+            case .number: "a number"
             case .cron: "a cron expression such as \"30 6 * * 1-5\""
             case .mapping: "a mapping of key: value pairs"
             case .jobList: "a list of jobs (each starting with '- name:')"
@@ -49,35 +55,35 @@ public enum PipelineSchema {
         ("jobs", .jobList),
     ]
 
-    /// Keys of a job (and of `defaults:`, except `name`).
-    public static let jobKeys: [(key: String, kind: ValueKind)] = [
-        ("name", .identifier),
-        ("input", .path),
-        ("target", .text),
-        ("features", .textList),
-        ("date_column", .text),
-        ("delimiter", .character),
-        ("missing", .choice(MissingPolicy.allCases.map(\.rawValue))),
-        ("models", .choiceList(ContrastModel.allCases.map(\.rawValue))),
-        ("model_spec", .text),
-        ("window", .integer(min: 1)),
-        ("stride", .integer(min: 1)),
-        ("horizon", .integer(min: 1)),
-        ("transform", .choice(TargetTransform.allCases.map(\.rawValue))),
-        ("scaling", .choice(Scaling.allCases.map(\.rawValue))),
-        ("season", .integer(min: 1)),
-        ("epochs", .integer(min: 1)),
-        ("batch_size", .integer(min: 1)),
-        ("learning_rate", .positiveNumber),
-        ("hidden", .integer(min: 1)),
-        ("patience", .integer(min: 0)),
-        ("clip", .positiveNumber),
-        ("seed", .integer(min: 0)),
-        ("report_dir", .path),
-        ("schedule", .cron),
-        ("retention", .integer(min: 1)),
-        ("refit", .choice(RefitPolicy.allCases.map(\.rawValue))),
-    ]
+    /// Keys of a job (and of `defaults:`, except `name`): its name, the run settings, then the
+    /// scheduling keys.
+    public static let jobKeys: [(key: String, kind: ValueKind)] =
+        [("name", .identifier)]
+        + FitConfiguration.Key.allCases.compactMap { k in valueKind(of: k).map { (k.pipelineKey, $0) } }
+        + [("schedule", .cron), ("retention", .integer(min: 1)), ("refit", .choice(RefitPolicy.allCases.map(\.rawValue)))]
+
+    /// The YAML type of a run setting; nil for settings a job cannot set (the dataset name is
+    /// the job's name; the interval levels are fixed).
+    public static func valueKind(of key: FitConfiguration.Key) -> ValueKind? {
+        switch key {
+        case .input, .reportsDirectory: .path
+        case .target, .dateColumn, .dateFormat, .modelSpec: .text
+        case .delimiter: .character
+        case .features: .textList
+        case .missing: .choice(MissingPolicy.allCases.map(\.rawValue))
+        case .duplicates: .choice(DuplicatePolicy.allCases.map(\.rawValue))
+        case .transform: .choice(TargetTransform.allCases.map(\.rawValue))
+        case .scaling: .choice(Scaling.allCases.map(\.rawValue))
+        case .optimizer: .choice(OptimizerChoice.allCases.map(\.rawValue))
+        case .loss: .choice(LossChoice.allCases.map(\.rawValue))
+        case .initScheme: .choice(InitScheme.allCases.map(\.rawValue))
+        case .models: .choiceList(ContrastModel.allCases.map(\.rawValue))
+        case .window, .stride, .horizon, .hidden, .epochs, .batchSize, .patience, .season: .wholeNumber
+        case .seed: .integer(min: 0)
+        case .testFraction, .validationFraction, .learningRate, .clip: .number
+        case .intervals, .datasetName: nil
+        }
+    }
 
     /// The only supported `version:`.
     public static let currentVersion = 1
@@ -273,41 +279,69 @@ struct PipelineSchemaParser {
         }
         var job = JobConfig(name: name, input: folder, reportDir: reportRoot.appendingPathComponent(name), line: line)
         var ok = true
-        for (key, _, v) in merged {
+        var nodeOfKey: [String: Node] = [:]
+        for (key, keyNode, v) in merged {
             let kind = PipelineSchema.jobKeys.first(where: { $0.key == key })!.kind
             guard let val = value(v, kind: kind, key: key) else { ok = false; continue }
             apply(key, val, to: &job)
+            nodeOfKey[key] = keyNode
+        }
+        // A model spec without a models list runs beside the baselines only.
+        if nodeOfKey["model_spec"] != nil && nodeOfKey["models"] == nil { job.fit.models = ContrastModel.baselines }
+        guard ok else { return nil }
+        // The same rules as the command line's, reported at the key that set the value.
+        for problem in job.fit.problems() {
+            error(nodeOfKey[problem.key.pipelineKey] ?? node, "'\(problem.key.pipelineKey)' \(problem.message)", hint: problem.hint)
+            ok = false
         }
         return ok ? job : nil
     }
 
     func apply(_ key: String, _ value: SchemaValue, to job: inout JobConfig) {
+        if let setting = FitConfiguration.Key.allCases.first(where: { $0.pipelineKey == key }) {
+            set(setting, value, in: &job.fit)
+            return
+        }
         switch (key, value) {
-        case ("input", .path(let p)): job.input = resolve(p)
-        case ("target", .text(let s)): job.target = s
-        case ("features", .texts(let l)): job.features = l
-        case ("date_column", .text(let s)): job.dateColumn = s
-        case ("delimiter", .text(let s)): job.delimiter = s
-        case ("missing", .text(let s)): job.missing = MissingPolicy(rawValue: s)
-        case ("models", .texts(let l)): job.models = l.compactMap(ContrastModel.init(rawValue:))
-        case ("model_spec", .text(let s)): job.modelSpec = s
-        case ("window", .integer(let n)): job.window = n
-        case ("stride", .integer(let n)): job.stride = n
-        case ("horizon", .integer(let n)): job.horizon = n
-        case ("transform", .text(let s)): job.transform = TargetTransform(rawValue: s)
-        case ("scaling", .text(let s)): job.scaling = Scaling(rawValue: s)
-        case ("season", .integer(let n)): job.season = n
-        case ("epochs", .integer(let n)): job.epochs = n
-        case ("batch_size", .integer(let n)): job.batchSize = n
-        case ("learning_rate", .number(let x)): job.learningRate = x
-        case ("hidden", .integer(let n)): job.hidden = n
-        case ("patience", .integer(let n)): job.patience = n
-        case ("clip", .number(let x)): job.clip = x
-        case ("seed", .integer(let n)): job.seed = UInt64(n)
-        case ("report_dir", .path(let p)): job.reportDir = resolve(p)
         case ("schedule", .cron(let c)): job.schedule = c
         case ("retention", .integer(let n)): job.retention = n
         case ("refit", .text(let s)): job.refit = RefitPolicy(rawValue: s) ?? .full
+        default: break
+        }
+    }
+
+    /// Writes one run setting read from YAML (already checked against its ``PipelineSchema/ValueKind``).
+    func set(_ key: FitConfiguration.Key, _ value: SchemaValue, in c: inout FitConfiguration) {
+        switch (key, value) {
+        case (.input, .path(let p)): c.input = resolve(p).path
+        case (.reportsDirectory, .path(let p)): c.reportsDirectory = resolve(p).path
+        case (.target, .text(let s)): c.target = s
+        case (.dateColumn, .text(let s)): c.dateColumn = s
+        case (.dateFormat, .text(let s)): c.dateFormat = s
+        case (.modelSpec, .text(let s)): c.modelSpec = s
+        case (.delimiter, .text(let s)): c.delimiter = s
+        case (.features, .texts(let l)): c.features = l
+        case (.missing, .text(let s)): c.missing = MissingPolicy(rawValue: s) ?? c.missing
+        case (.duplicates, .text(let s)): c.duplicates = DuplicatePolicy(rawValue: s) ?? c.duplicates
+        case (.transform, .text(let s)): c.transform = TargetTransform(rawValue: s) ?? c.transform
+        case (.scaling, .text(let s)): c.scaling = Scaling(rawValue: s) ?? c.scaling
+        case (.optimizer, .text(let s)): c.optimizer = OptimizerChoice(rawValue: s) ?? c.optimizer
+        case (.loss, .text(let s)): c.loss = LossChoice(rawValue: s) ?? c.loss
+        case (.initScheme, .text(let s)): c.initScheme = InitScheme(rawValue: s) ?? c.initScheme
+        case (.models, .texts(let l)): c.models = l.compactMap(ContrastModel.init(rawValue:))
+        case (.window, .integer(let n)): c.window = n
+        case (.stride, .integer(let n)): c.stride = n
+        case (.horizon, .integer(let n)): c.horizon = n
+        case (.hidden, .integer(let n)): c.hidden = n
+        case (.epochs, .integer(let n)): c.epochs = n
+        case (.batchSize, .integer(let n)): c.batchSize = n
+        case (.patience, .integer(let n)): c.patience = n
+        case (.season, .integer(let n)): c.season = n
+        case (.seed, .integer(let n)): c.seed = UInt64(n)
+        case (.testFraction, .number(let x)): c.testFraction = x
+        case (.validationFraction, .number(let x)): c.validationFraction = x
+        case (.learningRate, .number(let x)): c.learningRate = x
+        case (.clip, .number(let x)): c.clip = x
         default: break
         }
     }
@@ -392,13 +426,14 @@ struct PipelineSchemaParser {
                 return nil
             }
             return .integer(n)
-        case .positiveNumber:
-            guard node.scalar != nil, resolvedTag(node) == .int || resolvedTag(node) == .float, let x = node.float, x.isFinite else {
+        case .wholeNumber:
+            guard let scalar = node.scalar, resolvedTag(node) == .int, let n = Int(scalar.string.replacingOccurrences(of: "_", with: "")) ?? node.int else {
                 return wrong()
             }
-            guard x > 0 else {
-                error(node, "'\(key)' must be greater than 0, found \(node.scalar!.string)")
-                return nil
+            return .integer(n)
+        case .number:
+            guard node.scalar != nil, resolvedTag(node) == .int || resolvedTag(node) == .float, let x = node.float, x.isFinite else {
+                return wrong()
             }
             return .number(x)
         case .cron:

@@ -1,4 +1,6 @@
+import ForecastCore
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,13 +15,14 @@ import Glibc
 /// flock locks belong to the open file description: a second `open` of the same file in the
 /// same process conflicts like another process would. The descriptor is opened `O_CLOEXEC` so
 /// that child processes (e.g. `crontab`) never inherit, and prolong, the lock.
-public final class RunLock {
+public final class RunLock: Sendable {
     public let url: URL
-    private var fd: Int32
+    /// The locked descriptor, −1 once released; behind a mutex so any thread may release.
+    private let fd: Mutex<Int32>
 
     private init(url: URL, fd: Int32) {
         self.url = url
-        self.fd = fd
+        self.fd = Mutex(fd)
     }
 
     /// Takes the lock at `url`, creating the file and its folder if needed.
@@ -61,13 +64,15 @@ public final class RunLock {
 
     /// Releases the lock (also done on deinit and by the kernel at exit).
     public func release() {
-        guard fd >= 0 else { return }
-        flock(fd, LOCK_UN)
-        close(fd)
-        fd = -1
+        fd.withLock { fd in
+            guard fd >= 0 else { return }
+            flock(fd, LOCK_UN)
+            close(fd)
+            fd = -1
+        }
     }
 
-    public var isHeld: Bool { fd >= 0 }
+    public var isHeld: Bool { fd.withLock { $0 >= 0 } }
 
     deinit { release() }
 
@@ -75,8 +80,10 @@ public final class RunLock {
     /// a new inode would split the lock).
     private func recordHolder(startedAt: Date) {
         let text = "pid \(getpid()) since \(ISO8601DateFormatter().string(from: startedAt))\n"
-        ftruncate(fd, 0)
-        _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
+        fd.withLock { fd in
+            ftruncate(fd, 0)
+            _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
+        }
     }
 
     private static func readHolder(fd: Int32) -> String? {
@@ -89,26 +96,28 @@ public final class RunLock {
 }
 
 /// Another run holds the pipeline lock (exit 41).
-public struct LockHeldError: Error, CustomStringConvertible, Sendable {
+public struct LockHeldError: ForecastError {
     public let path: String
     /// What the holder wrote, e.g. "pid 1234 since 2024-05-01T06:30:00Z".
     public let holder: String?
     public let waited: Double
 
-    public var description: String {
+    public var message: String {
         let who = holder.map { " (\($0))" } ?? ""
         let waitedText = waited > 0 ? " after waiting \(Int(waited)) s" : ""
-        return "another forecast run is in progress\(who): lock \(path) is held\(waitedText)\n"
-            + "  hint: wait for it to finish, or pass --wait SECONDS to queue behind it; a killed run releases the lock by itself"
+        return "another forecast run is in progress\(who): the lock is held\(waitedText)"
     }
-
-    public var exitCode: Int32 { 41 }
+    public var hint: String? { "wait for it to finish, or pass --wait SECONDS to queue behind it; a killed run releases the lock by itself" }
+    public var location: ErrorLocation? { ErrorLocation(file: path) }
+    public var exitStatus: ExitStatus { .pipelineLocked }
 }
 
 /// The lock file cannot be created or locked (exit 73).
-public struct LockFileError: Error, CustomStringConvertible, Sendable {
+public struct LockFileError: ForecastError {
     public let path: String
     public let reason: String
-    public var description: String { "cannot create the lock file \(path): \(reason)\n  hint: check that the report folder is writable" }
-    public var exitCode: Int32 { 73 }
+    public var message: String { "cannot create the lock file: \(reason)" }
+    public var hint: String? { "check that the report folder is writable" }
+    public var location: ErrorLocation? { ErrorLocation(file: path) }
+    public var exitStatus: ExitStatus { .cannotWrite }
 }

@@ -1,3 +1,4 @@
+import ForecastCore
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -67,10 +68,11 @@ public enum AtomicFile {
 }
 
 /// A file could not be written; `path` is the destination the caller asked for.
-public struct AtomicWriteError: Error, CustomStringConvertible {
+public struct AtomicWriteError: ForecastError {
     public let path: String
     public let reason: String
-    public var description: String { "cannot write \(path): \(reason). Check that the folder exists and is writable, and that the disk is not full." }
-    /// Exit code of the `forecast` command for this error (EX_CANTCREAT).
-    public var exitCode: Int32 { 73 }
+    public var message: String { "cannot write the file: \(reason)" }
+    public var hint: String? { "check that the folder exists and is writable, and that the disk is not full" }
+    public var location: ErrorLocation? { ErrorLocation(file: path) }
+    public var exitStatus: ExitStatus { .cannotWrite }
 }

@@ -6,10 +6,10 @@ import Glibc
 
 /// One file of a report folder; `contents` is evaluated while the folder is being built, so a
 /// failure there (or in writing) leaves no partial report behind.
-public struct ReportFile {
+public struct ReportFile: Sendable {
     public var name: String
-    public var contents: () throws -> Data
-    public init(name: String, contents: @escaping () throws -> Data) {
+    public var contents: @Sendable () throws -> Data
+    public init(name: String, contents: @escaping @Sendable () throws -> Data) {
         self.name = name
         self.contents = contents
     }

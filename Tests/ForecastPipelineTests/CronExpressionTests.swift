@@ -61,7 +61,7 @@ private func show(_ d: Date?) -> String {
             Issue.record("'\(text)' should not parse")
         } catch let e as CronExpressionError {
             #expect(e.message.hasPrefix(message), "\(e.message)")
-            #expect(!e.hint.isEmpty)
+            #expect(!(e.hint ?? "").isEmpty)
         } catch {
             Issue.record("unexpected \(error)")
         }

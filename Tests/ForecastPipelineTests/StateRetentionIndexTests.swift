@@ -17,7 +17,7 @@ import Testing
         job.schedule = try CronExpression("@daily")
         job.retention = 3
         #expect(try JobFingerprint.of(job) == f1, "schedule and retention do not matter")
-        job.epochs = 3
+        job.fit.epochs = 3
         #expect(try JobFingerprint.of(job).configurationSHA256 != f1.configurationSHA256)
         #expect(try JobFingerprint.of(job).inputSHA256 == f1.inputSHA256)
         try dir.write("d.csv", "date,y\n2024-01-01,2\n")

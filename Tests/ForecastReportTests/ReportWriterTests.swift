@@ -1,5 +1,6 @@
 import ForecastEvaluation
 import Foundation
+import Synchronization
 import Testing
 @testable import ForecastReport
 
@@ -53,16 +54,16 @@ import Testing
         let good = try writer.write(files: [ReportFile(name: "report.md", text: "old report\n")], dataset: "prices", date: day)
 
         struct ChartFailure: Error {}
-        var rendered: [String] = []
+        let rendered = Mutex<[String]>([])
         let failing = [
-            ReportFile(name: "report.md", contents: { rendered.append("report.md"); return Data("new report\n".utf8) }),
-            ReportFile(name: "metrics.json", contents: { rendered.append("metrics.json"); return Data("{}".utf8) }),
+            ReportFile(name: "report.md", contents: { rendered.withLock { $0.append("report.md") }; return Data("new report\n".utf8) }),
+            ReportFile(name: "metrics.json", contents: { rendered.withLock { $0.append("metrics.json") }; return Data("{}".utf8) }),
             ReportFile(name: "test-period.svg", contents: { throw ChartFailure() }),
         ]
         #expect(throws: ChartFailure.self) {
             try writer.write(files: failing, dataset: "prices", date: day.addingTimeInterval(86_400))
         }
-        #expect(rendered == ["report.md", "metrics.json"])  // the failure happened mid-write
+        #expect(rendered.withLock { $0 } == ["report.md", "metrics.json"])  // the failure happened mid-write
         #expect(try entries(root.appendingPathComponent("prices")) == ["2025-11-25", "latest"])
         #expect(try linkTarget(good.latest) == "2025-11-25")
         #expect(try String(contentsOf: root.appendingPathComponent("prices/latest/report.md"), encoding: .utf8) == "old report\n")

@@ -1,0 +1,64 @@
+/// The process exit statuses of `forecast`, one per kind of outcome a script or a cron wrapper
+/// may want to act on. The README's "Exit codes" table is checked against ``allCases`` and
+/// ``meaning`` by a test, so the two cannot drift apart.
+///
+/// Codes 10–19 are input data, 30–32 models and checkpoints, 40–44 pipelines; 64 and 73 are the
+/// BSD `sysexits.h` values `EX_USAGE` and `EX_CANTCREAT`.
+public enum ExitStatus: Int32, CaseIterable, Sendable {
+    case success = 0
+    case internalError = 1
+    case inputUnreadable = 10
+    case inputNotText = 11
+    case inputEmpty = 12
+    case malformedCSV = 13
+    case nonNumericValue = 14
+    case unparsableDate = 15
+    case columnSelection = 16
+    case duplicateTimestamps = 17
+    case tooFewRows = 18
+    case missingValues = 19
+    case everyModelFailed = 30
+    case checkpointUnreadable = 31
+    case checkpointColumnsMismatch = 32
+    case invalidPipeline = 40
+    case pipelineLocked = 41
+    case someJobsFailed = 42
+    case everyJobFailed = 43
+    case crontabFailed = 44
+    case usage = 64
+    case cannotWrite = 73
+
+    /// One line for the README table and `--help`.
+    public var meaning: String {
+        switch self {
+        case .success: "success"
+        case .internalError: "unexpected internal error (please report it)"
+        case .inputUnreadable: "input path missing, unreadable, or a directory"
+        case .inputNotText: "input is not UTF-8 text (binary or another encoding)"
+        case .inputEmpty: "input is empty or has a header only"
+        case .malformedCSV: "malformed CSV: bad quoting or ragged rows"
+        case .nonNumericValue: "a non-numeric value in a numeric column"
+        case .unparsableDate: "a date that does not parse"
+        case .columnSelection: "column selection: unknown or ambiguous target, feature or date column"
+        case .duplicateTimestamps: "duplicate timestamps"
+        case .tooFewRows: "too few rows for the window, horizon and splits"
+        case .missingValues: "missing values with `--missing error`"
+        case .everyModelFailed: "every model failed to train"
+        case .checkpointUnreadable: "checkpoint unreadable, corrupted, or of another format version"
+        case .checkpointColumnsMismatch: "CSV columns do not match the checkpoint"
+        case .invalidPipeline: "invalid pipeline file"
+        case .pipelineLocked: "another run holds the pipeline lock"
+        case .someJobsFailed: "pipeline: some jobs failed"
+        case .everyJobFailed: "pipeline: every job failed"
+        case .crontabFailed: "crontab could not be read or written"
+        case .usage: "invalid command-line usage (bad option value or combination, or `FORECAST_GEMM` set to something other than `openblas` or `onednn`)"
+        case .cannotWrite: "an output file could not be written"
+        }
+    }
+
+    /// The README's "Exit codes" table, generated from the cases.
+    public static var markdownTable: String {
+        (["| code | meaning |", "|---|---|"] + allCases.map { "| \($0.rawValue) | \($0.meaning) |" })
+            .joined(separator: "\n")
+    }
+}

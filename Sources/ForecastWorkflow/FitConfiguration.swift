@@ -1,0 +1,233 @@
+import ForecastCore
+import ForecastIngest
+import ForecastModels
+import Foundation
+
+/// The models of the contrast set, named as on the `forecast fit --models` command line and in
+/// a pipeline job's `models:` list.
+public enum ContrastModel: String, CaseIterable, Codable, Sendable {
+    case naive, snaive, drift, ff, rnn, gru, lstm
+
+    /// The baselines, which every run scores beside the networks.
+    public static let baselines: [ContrastModel] = [.naive, .snaive, .drift]
+
+    /// Whether the model is a trained network (as opposed to a baseline rule).
+    public var isNetwork: Bool { !Self.baselines.contains(self) }
+}
+
+/// Everything that defines one `forecast fit` run, typed. The command line (`forecast fit`) and a
+/// pipeline job (`forecast run`) each fill one of these over the defaults below, and both check
+/// it with the same ``validate()``; checkpoint loading reads it back. Its `Codable` encoding is
+/// the one description of a run: the report's reproducibility block lists it (``settings``),
+/// the pipeline hashes it to skip unchanged jobs, and checkpoints store it.
+///
+/// Adding a setting: a property here (with its default), a case in ``Key`` (its spellings), a
+/// check in ``validate()`` if it has one, its `@Option` in the CLI's option groups, its YAML
+/// reading in `PipelineSchema`, and its use. ARCHITECTURE.md has the checklist.
+public struct FitConfiguration: Codable, Equatable, Sendable {
+    // Ingest
+    public var input: String
+    /// One character; nil detects it from the first lines.
+    public var delimiter: String? = nil
+    public var dateColumn: String? = nil
+    public var dateFormat: String? = nil
+    public var target: String? = nil
+    public var features: [String]? = nil
+    public var missing: MissingPolicy = .ffill
+    public var duplicates: DuplicatePolicy = .error
+
+    // Windowing
+    /// Time steps per input window.
+    public var window: Int = 32
+    public var stride: Int = 1
+    /// Steps ahead to forecast.
+    public var horizon: Int = 1
+    public var transform: TargetTransform = .diff
+    public var scaling: Scaling = .zscore
+    public var testFraction: Double = 0.2
+    public var validationFraction: Double = 0.1
+
+    // Models and training
+    /// The contrast set, in report order.
+    public var models: [ContrastModel] = ContrastModel.allCases
+    /// Extra model given as a layer string, e.g. `bigru(64,sum) > dense(1)`; named `custom`.
+    public var modelSpec: String? = nil
+    public var hidden: Int = 64
+    public var epochs: Int = 100
+    public var batchSize: Int = 64
+    public var learningRate: Double = 1e-3
+    public var optimizer: OptimizerChoice = .adam
+    public var loss: LossChoice = .mse
+    /// Global gradient-norm clip; 0 turns clipping off.
+    public var clip: Double = 1.0
+    /// Early-stopping patience in epochs; 0 turns early stopping off.
+    public var patience: Int = 10
+    public var initScheme: InitScheme = .glorotOrthogonal
+    public var seed: UInt64 = 42
+    /// Season length for seasonal naive and MASE; nil infers it from the frequency.
+    public var season: Int? = nil
+    /// Coverage levels of the split-conformal prediction intervals, in percent.
+    public var intervals: [Double] = [80, 95]
+
+    // Output
+    public var reportsDirectory: String = "reports"
+    /// Name of the dataset in report paths; nil takes the input file's base name.
+    public var datasetName: String? = nil
+
+    public init(input: String) { self.input = input }
+}
+
+/// The optimizers a run can name; the training stage's ``OptimizerKind`` carries their constants.
+public enum OptimizerChoice: String, CaseIterable, Codable, Sendable {
+    case adam, sgd
+
+    /// Adam with PyTorch's defaults, or SGD with momentum 0.9.
+    public var kind: OptimizerKind {
+        switch self {
+        case .adam: .adam
+        case .sgd: .sgd(momentum: 0.9)
+        }
+    }
+}
+
+/// The training losses a run can name; the training stage's ``Loss`` carries their constants.
+public enum LossChoice: String, CaseIterable, Codable, Sendable {
+    case mse, mae, huber
+
+    /// Huber with δ = 1 (in scaled units).
+    public var loss: Loss {
+        switch self {
+        case .mse: .mse
+        case .mae: .mae
+        case .huber: .huber(delta: 1.0)
+        }
+    }
+}
+
+extension InitScheme: Codable {}
+
+extension FitConfiguration {
+    /// Every setting of a run, with its command-line option and its pipeline key. Errors name a
+    /// setting by key, and each front end spells it its own way.
+    public enum Key: String, CaseIterable, Sendable {
+        case input, delimiter, dateColumn, dateFormat, target, features, missing, duplicates
+        case window, stride, horizon, transform, scaling, testFraction, validationFraction
+        case models, modelSpec, hidden, epochs, batchSize, learningRate, optimizer, loss, clip
+        case patience, initScheme, seed, season, intervals, reportsDirectory, datasetName
+
+        /// The pipeline file's spelling: snake_case (`batch_size`).
+        public var pipelineKey: String {
+            switch self {
+            case .reportsDirectory: return "report_dir"
+            case .initScheme: return "init"
+            default:
+                var out = ""
+                for c in rawValue {
+                    if c.isUppercase { out += "_" + c.lowercased() } else { out.append(c) }
+                }
+                return out
+            }
+        }
+
+        /// The command line's spelling: `--batch-size`.
+        public var optionName: String {
+            switch self {
+            case .input: return "FILE.csv"
+            case .reportsDirectory: return "--reports"
+            default: return "--" + pipelineKey.replacingOccurrences(of: "_", with: "-")
+            }
+        }
+    }
+}
+
+/// A setting of a run that cannot be used (exit 64). ``key`` names the setting; the front end
+/// that read it turns it into the option or the YAML line the user wrote.
+public struct FitConfigurationError: ForecastError, Equatable {
+    public var key: FitConfiguration.Key
+    public var message: String
+    public var hint: String?
+    /// How the front end spells the setting; the command line's by default.
+    public var spelling: String
+
+    public init(_ key: FitConfiguration.Key, _ message: String, hint: String? = nil) {
+        self.key = key
+        self.message = message
+        self.hint = hint
+        self.spelling = key.optionName
+    }
+
+    public var exitStatus: ExitStatus { .usage }
+    public var location: ErrorLocation? { ErrorLocation(option: spelling) }
+}
+
+extension FitConfiguration {
+    /// Checks every setting and the combinations, for the command line, pipeline jobs and
+    /// checkpoint loading alike. Throws the first problem found.
+    public func validate() throws(FitConfigurationError) {
+        if let problem = problems().first { throw problem }
+    }
+
+    /// Every problem, in ``Key`` order (a pipeline check lists them all).
+    public func problems() -> [FitConfigurationError] {
+        var out: [FitConfigurationError] = []
+        func check(_ ok: Bool, _ key: Key, _ message: @autoclosure () -> String, hint: String? = nil) {
+            if !ok { out.append(FitConfigurationError(key, message(), hint: hint)) }
+        }
+        check(!input.isEmpty, .input, "no input file given")
+        if let d = delimiter {
+            check([",", ";", "|", "\t"].contains(d), .delimiter,
+                  "must be ',', ';', 'tab' or '|' (got '\(d == "\t" ? "tab" : d)')")
+        }
+        if let f = features {
+            check(!f.isEmpty && !f.contains { $0.trimmingCharacters(in: .whitespaces).isEmpty }, .features,
+                  "has an empty column name in '\(f.joined(separator: ","))'",
+                  hint: "give names separated by commas, e.g. close,volume")
+        }
+        check(window >= 1, .window, "must be at least 1 (got \(window))")
+        check(stride >= 1, .stride, "must be at least 1 (got \(stride))")
+        check(horizon >= 1, .horizon, "must be at least 1 (got \(horizon))")
+        check(testFraction > 0 && testFraction < 1, .testFraction, "must be between 0 and 1 (got \(testFraction))")
+        check(validationFraction > 0 && validationFraction < 1, .validationFraction,
+              "must be between 0 and 1 (got \(validationFraction))")
+        check(!models.isEmpty || modelSpec != nil, .models, "is empty and no model spec is given: nothing to fit")
+        check(Set(models).count == models.count, .models, "lists a model twice")
+        if let text = modelSpec {
+            do { _ = try ModelSpec(parsing: text) } catch {
+                out.append(FitConfigurationError(.modelSpec, "\(error)"))
+            }
+        }
+        check(hidden >= 1, .hidden, "must be at least 1 (got \(hidden))")
+        check(epochs >= 1, .epochs, "must be at least 1 (got \(epochs))")
+        check(batchSize >= 1, .batchSize, "must be at least 1 (got \(batchSize))")
+        check(learningRate > 0 && learningRate.isFinite, .learningRate, "must be a positive number (got \(learningRate))")
+        check(clip >= 0 && clip.isFinite, .clip, "must be 0 (off) or positive (got \(clip))")
+        check(patience >= 0, .patience, "must be 0 (off) or a whole number of epochs (got \(patience))")
+        if let s = season { check(s >= 1, .season, "must be at least 1 (got \(s))") }
+        check(!intervals.isEmpty && intervals.allSatisfy { $0 > 0 && $0 < 100 }, .intervals,
+              "levels must be percentages between 0 and 100")
+        return out
+    }
+
+    /// The encoding every derived description uses: JSON with sorted keys, unset values left out.
+    public func canonicalJSON() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        // Encoding plain values cannot fail.
+        return (try? encoder.encode(self)) ?? Data()
+    }
+
+    /// The settings as `key = value` lines for the report's reproducibility block: every
+    /// property of the encoding, in ``Key`` order, spelled as pipeline keys.
+    public var settings: [(key: String, value: String)] {
+        guard let object = try? JSONSerialization.jsonObject(with: canonicalJSON()) as? [String: Any] else { return [] }
+        func text(_ v: Any) -> String {
+            switch v {
+            case let list as [Any]: return list.map(text).joined(separator: ",")
+            case let s as String: return s == "\t" ? "tab" : s
+            case let n as NSNumber: return "\(n)"
+            default: return "\(v)"
+            }
+        }
+        return Key.allCases.compactMap { k in object[k.rawValue].map { (k.pipelineKey, text($0)) } }
+    }
+}

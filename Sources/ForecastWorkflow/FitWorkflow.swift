@@ -1,0 +1,321 @@
+import Dispatch
+import ForecastCore
+import ForecastEvaluation
+import ForecastIngest
+import ForecastModels
+import ForecastReport
+import Foundation
+import Synchronization
+
+/// Progress of a fit, for the terminal: which model, which epoch, losses.
+public struct FitProgress: Sendable {
+    public var model: String
+    public var epoch: Int
+    public var maxEpochs: Int
+    public var trainLoss: Double
+    public var validationLoss: Double?
+    public var seconds: Double
+}
+
+/// The outcome of `forecast fit`: the evaluated run, where its report went, and the exit status
+/// (success, or every-model-failed; the report is written either way).
+public struct FitOutcome: Sendable {
+    public var run: RunResult
+    public var paths: ReportPaths
+    public var exitStatus: ExitStatus
+    /// What ingest and windowing did, one line each, for the terminal.
+    public var dataLines: [String]
+}
+
+/// `forecast fit` from ingest to report: read and window the CSV, train the contrast set
+/// (baselines, windowed feed-forward, RNN, GRU, LSTM, optional custom spec), score it with
+/// rolling-origin one-step forecasts, write the report folder (report, charts, metrics.json and
+/// one checkpoint per trained model) atomically, and move `latest`.
+///
+/// Trained models are independent, so they train on up to `workers` threads at once; each
+/// model's numbers do not depend on the thread count (one BLAS thread each).
+public struct FitWorkflow: Sendable {
+    public var configuration: FitConfiguration
+    /// The command line shown in the reproducibility block.
+    public var commandLine: String
+    public var version: String
+    /// Concurrent model trainings.
+    public var workers: Int
+    public var progress: (@Sendable (FitProgress) -> Void)?
+    /// Warm start: parameters per model name (from earlier checkpoints) to start training from.
+    public var initialParameters: [String: [Float]] = [:]
+
+    public init(configuration: FitConfiguration, commandLine: String, version: String,
+                workers: Int = 2, progress: (@Sendable (FitProgress) -> Void)? = nil) {
+        self.configuration = configuration
+        self.commandLine = commandLine
+        self.version = version
+        self.workers = max(1, workers)
+        self.progress = progress
+    }
+
+    /// One network of the contrast set (or the custom spec) to train.
+    public struct NeuralModel: Sendable {
+        public var name: String
+        public var kind: ForecastEvaluation.ModelKind
+        public var spec: ModelSpec
+    }
+
+    /// The neural models to train, in report order. Throws for a configuration that does not
+    /// pass ``FitConfiguration/validate()``.
+    public func neuralModels() throws(FitConfigurationError) -> [NeuralModel] {
+        let c = configuration
+        try c.validate()
+        var out: [NeuralModel] = []
+        for model in c.models where model.isNetwork {
+            let spec: ModelSpec
+            do { spec = try ModelSpec.preset(model.rawValue, hidden: c.hidden, outputs: c.horizon) } catch {
+                throw FitConfigurationError(.hidden, "\(error)")
+            }
+            out.append(NeuralModel(name: model.rawValue, kind: model == .ff ? .feedForward : .recurrent, spec: spec))
+        }
+        if let text = c.modelSpec {
+            let spec: ModelSpec
+            do { spec = try ModelSpec(parsing: text) } catch {
+                throw FitConfigurationError(.modelSpec, "\(error)")
+            }
+            let recurrent = spec.layers.contains { if case .recurrent = $0 { return true } else { return false } }
+            out.append(NeuralModel(name: "custom", kind: recurrent ? .recurrent : .feedForward, spec: spec))
+        }
+        return out
+    }
+
+    /// Runs the whole fit and publishes the report folder under `reportsDirectory`.
+    public func run() throws -> FitOutcome {
+        let fitted = try evaluate()
+        let c = configuration
+        let paths = try ReportWriter(root: URL(fileURLWithPath: c.reportsDirectory))
+            .write(files: fitted.files, dataset: c.datasetName ?? ReportWriter.slug(forDataFile: c.input),
+                   date: fitted.run.startedAt)
+        return FitOutcome(run: fitted.run, paths: paths, exitStatus: fitted.allTrainedModelsFailed ? .everyModelFailed : .success,
+                          dataLines: fitted.dataLines)
+    }
+
+    /// Everything a fit computes, not yet written: the evaluated run and the files of its report
+    /// folder (report, charts, metrics.json, one checkpoint per trained model).
+    public struct Evaluated: Sendable {
+        public var run: RunResult
+        public var files: [ReportFile]
+        public var series: Series
+        public var season: Int?
+        public var allTrainedModelsFailed: Bool
+        /// Ingest summary and tensor shapes, one line each.
+        public var dataLines: [String]
+    }
+
+    /// Ingest, windows, training and evaluation; writes nothing.
+    public func evaluate() throws -> Evaluated {
+        let started = Date()
+        let clock = DispatchTime.now()
+        let c = configuration
+        let models = try neuralModels()
+
+        // 1. Ingest and window.
+        let series = try loadSeries(ingestOptions(c))
+        let dataset = try makeWindows(series, windowingOptions(c))
+        let y = dataset.targetLevels
+        let dates = series.dates ?? syntheticDates(count: y.count)
+        let frequency = series.frequency
+        let split = SeriesSplit(train: 0..<dataset.validationStart,
+                                validation: dataset.validationStart..<dataset.testStart,
+                                test: dataset.testStart..<y.count)
+        let season = chooseSeason(frequencyDefault: SeasonDefault(frequency), override: c.season,
+                                  trainingSeries: Array(y[split.train]))
+
+        // 2. Train the neural models (baselines are added by the evaluator).
+        let trained = trainAll(models, dataset: dataset)
+
+        // 3. Score everything the same way, pick on validation.
+        let evaluator = RunEvaluator(series: y, dates: dates, frequency: frequency, split: split,
+                                     horizon: c.horizon, season: season.season,
+                                     intervalLevels: c.intervals.map { $0 / 100 })
+        let evaluation = evaluator.evaluate(models: trained.map(\.output))
+
+        let summary = series.summary
+        let checksum = try sha256Hex(of: URL(fileURLWithPath: c.input))
+        var datasetSummary = DatasetSummary(
+            filePath: c.input, sha256: checksum, rows: y.count,
+            firstDate: dates.first ?? started, lastDate: dates.last ?? started,
+            frequency: frequency, target: series.targetName, features: series.featureNames,
+            missingCount: summary.missingCount, missingPolicy: summary.missingPolicy.rawValue,
+            gaps: summary.gaps,
+            transform: c.transform.rawValue, scaling: c.scaling.rawValue, window: c.window, horizon: c.horizon,
+            trainCount: dataset.train.count, validationCount: dataset.validation.count,
+            testCount: dataset.test.count, season: season)
+        let reproducibility = Reproducibility(version: version, commandLine: commandLine, seed: c.seed,
+                                              hyperParameters: Self.hyperParameters(c))
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - clock.uptimeNanoseconds) / 1e9
+        // Ingest lists the first few gaps; the totals cover all of them.
+        datasetSummary.gapCount = summary.gapCount
+        datasetSummary.missingPeriods = summary.missingPeriods
+        let run = RunResult(dataset: datasetSummary, evaluation: evaluation, reproducibility: reproducibility,
+                            startedAt: started, durationSeconds: seconds)
+
+        // 4. One folder: report, charts, metrics.json and the checkpoints, published atomically.
+        var files = ReportBundle.files(for: run)
+        for t in trained {
+            guard let checkpoint = t.checkpoint else { continue }
+            let bytes = Data(checkpoint.encoded())
+            files.append(ReportFile(name: "model-\(t.output.name).ckpt", contents: { bytes }))
+        }
+        let allFailed = !trained.isEmpty && trained.allSatisfy { $0.output.failureReason != nil }
+        return Evaluated(run: run, files: files, series: series, season: season.season, allTrainedModelsFailed: allFailed,
+                         dataLines: Self.dataLines(series: series, dataset: dataset))
+    }
+
+    /// The ingest summary a user can check at a glance, then what the models see.
+    static func dataLines(series: Series, dataset: WindowedDataset) -> [String] {
+        var lines = series.summary.lines
+        if series.summary.gapCount == 0 { lines.append("gaps: none beyond the \(series.frequency.name) calendar") }
+        lines.append("target: \(series.targetName); input features: \(series.featureNames.joined(separator: ", ")) (dim_input \(dataset.dimInput))")
+        lines.append("transform \(dataset.transform.rawValue), scaling \(dataset.scaler.kind.rawValue) fitted on the \(dataset.validationStart) training points")
+        let T = dataset.timeSteps, D = dataset.dimInput, h = dataset.horizon
+        for (name, set) in [("train", dataset.train), ("validation", dataset.validation), ("test", dataset.test)] {
+            lines.append("\(name): \(set.count) windows, x (\(T), \(set.count), \(D)) time-major, flat (\(set.count), \(T * D)), y (\(set.count), \(h))")
+        }
+        return lines
+    }
+
+    // MARK: - Training
+
+    struct Trained: Sendable {
+        var output: ModelOutput
+        var checkpoint: Checkpoint?
+    }
+
+    /// Trains every model on up to `workers` threads; slot i holds model i's result, so the
+    /// order (and every number) is the same whatever the thread count.
+    func trainAll(_ models: [NeuralModel], dataset: WindowedDataset) -> [Trained] {
+        let slots = Mutex<[Trained?]>(Array(repeating: nil, count: models.count))
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: min(workers, max(models.count, 1))) { _ in
+            while true {
+                let i = next.add(1, ordering: .relaxed).oldValue
+                guard i < models.count else { return }
+                let trained = trainOne(models[i], dataset: dataset)
+                slots.withLock { $0[i] = trained }
+            }
+        }
+        return slots.withLock { $0.map { $0! } }
+    }
+
+    func trainOne(_ model: NeuralModel, dataset: WindowedDataset) -> Trained {
+        let (name, kind, spec) = (model.name, model.kind, model.spec)
+        let c = configuration
+        let net: Network<Float>
+        do {
+            net = try Network<Float>(spec: spec, timeSteps: dataset.timeSteps, inputDim: dataset.dimInput,
+                                     outputDim: dataset.horizon, seed: c.seed,
+                                     initScheme: c.initScheme)
+            if let warm = initialParameters[name], warm.count == net.parameterCount {
+                try net.setParameters(warm)
+            }
+        } catch {
+            return Trained(output: .failed(name: name, kind: kind, reason: "cannot build the model: \(error)",
+                                           configuration: spec.description), checkpoint: nil)
+        }
+        let config = TrainingConfig(
+            maxEpochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate,
+            optimizer: c.optimizer.kind, loss: c.loss.loss,
+            clipNorm: c.clip, patience: c.patience, seed: c.seed)
+        let progress = self.progress
+        let result = train(net, train: (dataset.train.x, dataset.train.y, dataset.train.count),
+                           validation: dataset.validation.count > 0
+                               ? (dataset.validation.x, dataset.validation.y, dataset.validation.count) : nil,
+                           config: config,
+                           progress: progress.map { report in
+                               { (e: EpochRecord) in
+                                   report(FitProgress(model: name, epoch: e.epoch, maxEpochs: c.epochs,
+                                                      trainLoss: e.trainLoss, validationLoss: e.validationLoss,
+                                                      seconds: e.seconds))
+                               }
+                           })
+        let trainLoss = result.epochs.map(\.trainLoss)
+        let validationLoss = result.epochs.compactMap(\.validationLoss)
+        let failure: String?
+        switch result.status {
+        case .completed, .earlyStopped: failure = nil
+        case .diverged(let reason): failure = "training diverged: \(reason)"
+        case .failed(let reason): failure = "training failed: \(reason)"
+        }
+        if let failure {
+            return Trained(output: .failed(name: name, kind: kind, reason: failure,
+                                           parameters: net.parameterCount, configuration: spec.description,
+                                           epochsRun: result.epochs.count, trainSeconds: result.totalSeconds,
+                                           trainLoss: trainLoss, validationLoss: validationLoss),
+                           checkpoint: nil)
+        }
+        func rolling(_ set: WindowSet) -> RollingForecasts {
+            let raw = net.predict(x: set.x, count: set.count)
+            return RollingForecasts(origins: set.targetIndex, values: dataset.inverse(predictions: raw, for: set))
+        }
+        let next = dataset.inverseNext(net.predict(x: dataset.nextInput(), count: 1))
+        var flow: [Double]? = nil
+        if kind == .recurrent, dataset.validation.count > 0 {
+            flow = net.gradientFlow(x: dataset.validation.x, y: dataset.validation.y, count: dataset.validation.count)
+        }
+        let output = ModelOutput(
+            name: name, kind: kind, parameters: net.parameterCount, configuration: spec.description,
+            epochsRun: result.epochs.count, trainSeconds: result.totalSeconds,
+            trainLoss: trainLoss, validationLoss: validationLoss, gradientFlow: flow,
+            validationForecasts: rolling(dataset.validation), testForecasts: rolling(dataset.test),
+            nextForecast: next)
+        let checkpoint = Checkpoint(network: net, metadata: checkpointMetadata(name: name, dataset: dataset))
+        net.releaseWorkspaces()
+        return Trained(output: output, checkpoint: checkpoint)
+    }
+
+    /// What `forecast predict` needs to rebuild the model's input from a CSV.
+    func checkpointMetadata(name: String, dataset: WindowedDataset) -> [String: String] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let c = configuration
+        func json<T: Encodable>(_ value: T) -> String { String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self) }
+        var meta: [String: String] = [
+            "model": name,
+            "scaler": json(dataset.scaler),
+            "windowing": json(dataset.options),
+            "target": dataset.targetName,
+            "features": json(dataset.featureNames),
+            "missing": c.missing.rawValue,
+            "duplicates": c.duplicates.rawValue,
+            "configuration": json(c),
+            "tool_version": version,
+        ]
+        if let d = c.dateColumn { meta["date_column"] = d }
+        if let d = c.dateFormat { meta["date_format"] = d }
+        if let d = c.delimiter { meta["delimiter"] = d }
+        return meta
+    }
+
+    // MARK: - Mapping the configuration
+
+    func ingestOptions(_ c: FitConfiguration) -> ForecastIngest.IngestOptions {
+        ForecastIngest.IngestOptions(path: c.input, delimiter: c.delimiter.flatMap(\.first),
+                                     dateColumn: c.dateColumn, dateFormat: c.dateFormat, target: c.target,
+                                     features: c.features, missing: c.missing, duplicates: c.duplicates)
+    }
+
+    func windowingOptions(_ c: FitConfiguration) -> WindowingOptions {
+        WindowingOptions(timeSteps: c.window, stride: c.stride, horizon: c.horizon,
+                         testFraction: c.testFraction, validationFraction: c.validationFraction,
+                         scaling: c.scaling, transform: c.transform)
+    }
+
+    /// The reproducibility block: every setting of the configuration's encoding, then the matrix
+    /// backend (not a setting, but the backends round differently; `FORECAST_GEMM` selects one).
+    static func hyperParameters(_ c: FitConfiguration) -> [HyperParameter] {
+        c.settings.map { HyperParameter($0.key, $0.value) } + [HyperParameter("matrix_backend", MatrixBackend.summary)]
+    }
+
+    /// A dateless series (one column of values) is stamped with its row numbers (see
+    /// `Frequency.rowNumberOrigin`); reports show "row n" for its dates.
+    func syntheticDates(count: Int) -> [Date] {
+        (0..<count).map(Frequency.rowStamp)
+    }
+}
