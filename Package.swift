@@ -60,6 +60,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: v6),
 
+        .testTarget(name: "ForecastCoreTests", dependencies: ["ForecastCore"], swiftSettings: v6),
         .testTarget(name: "ForecastIngestTests", dependencies: ["ForecastIngest"]),
         .testTarget(name: "ForecastModelsTests", dependencies: ["ForecastModels", "CForecastKernels"],
                     resources: [.copy("Fixtures")]),
@@ -68,13 +69,15 @@ let package = Package(
         .testTarget(name: "ForecastReportTests", dependencies: ["ForecastReport", "ForecastEvaluation", "ForecastIngest"]),
         // Child-process runner shared by the pipeline and CLI tests.
         .target(name: "ProcessTestSupport", path: "Tests/ProcessTestSupport"),
-        .testTarget(name: "ForecastWorkflowTests", dependencies: ["ForecastWorkflow", "ForecastEvaluation", "ForecastModels"]),
+        .testTarget(name: "ForecastWorkflowTests",
+                    dependencies: ["ForecastWorkflow", "ForecastIngest", "ForecastModels", "ForecastEvaluation"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "ForecastPipelineTests", dependencies: [
-            "ForecastPipeline", "ForecastWorkflow", "ProcessTestSupport",
+            "ForecastPipeline", "ForecastWorkflow", "ForecastReport", "ProcessTestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ForecastCLITests", dependencies: [
-            "ForecastCLI", "ForecastCore", "ForecastWorkflow", "ForecastPipeline", "ProcessTestSupport",
+            "ForecastCLI", "ForecastIngest", "ForecastModels", "ForecastWorkflow", "ProcessTestSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
     ],

@@ -1,39 +1,52 @@
+import ForecastCore
 import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A trained model on disk: its description, window shape, caller metadata (e.g. scaler and
-/// feature columns) and Float32 parameters.
+/// A trained model on disk: its description, window shape, the caller's metadata (what it
+/// needs to use the model again, e.g. scaler and feature columns, as a JSON object) and the
+/// Float32 parameters.
 ///
-/// File format (all integers little-endian):
+/// File format, version 2 (all integers little-endian):
 ///
 /// | offset | size | content |
 /// |---|---|---|
 /// | 0 | 4 | magic `FCST` |
-/// | 4 | 4 | format version, UInt32 (currently 1) |
+/// | 4 | 4 | format version, UInt32 (2) |
 /// | 8 | 4 | header length L, UInt32 |
-/// | 12 | L | header, UTF-8 JSON with sorted keys: `spec`, `timeSteps`, `inputDim`, `outputDim`, `metadata` |
-/// | 12 + L | 8 | parameter count P, UInt64 |
-/// | 20 + L | 4·P | parameters, IEEE-754 binary32 in ``Network/parameters`` order |
-/// | 20 + L + 4P | 4 | CRC-32 (IEEE 802.3, as zlib) of every preceding byte |
+/// | 12 | L | header, UTF-8 JSON with sorted keys: `spec`, `timeSteps`, `inputDim`, `outputDim` |
+/// | 12 + L | 4 | metadata length M, UInt32 |
+/// | 16 + L | M | metadata, the caller's UTF-8 JSON object, stored verbatim |
+/// | 16 + L + M | 8 | parameter count P, UInt64 |
+/// | 24 + L + M | 4·P | parameters, IEEE-754 binary32 in ``Network/parameters`` order |
+/// | 24 + L + M + 4P | 4 | CRC-32 (IEEE 802.3, as zlib) of every preceding byte |
+///
+/// Version 1 files (written before 2026-12) are still read: their header held the metadata as
+/// a `metadata` object of strings, which ``metadata`` then holds as that object's JSON, with
+/// ``formatVersion`` 1 so the caller knows the shape.
 ///
 /// Files are written atomically (temporary file in the same folder, fsync, rename), so a reader
 /// sees the old file or the new one, never a torn one.
 public struct Checkpoint: Equatable, Sendable {
     public static let magic: [UInt8] = Array("FCST".utf8)
-    public static let formatVersion: UInt32 = 1
+    /// The version this code writes.
+    public static let formatVersion: UInt32 = 2
+    /// The versions this code reads.
+    public static let readableVersions: ClosedRange<UInt32> = 1...2
 
     /// The model description (``ModelSpec`` text).
     public var spec: String
     public var timeSteps: Int
     public var inputDim: Int
     public var outputDim: Int
-    /// Whatever the caller needs to use the model again (scaler, feature names, training data hash…).
-    public var metadata: [String: String]
+    /// Whatever the caller needs to use the model again, as a UTF-8 JSON object.
+    public var metadata: Data
     public var parameters: [Float]
+    /// The format version the checkpoint was read from (``formatVersion`` for a new one).
+    public var version: UInt32
 
-    public init(spec: String, timeSteps: Int, inputDim: Int, outputDim: Int, metadata: [String: String] = [:],
+    public init(spec: String, timeSteps: Int, inputDim: Int, outputDim: Int, metadata: Data = Data("{}".utf8),
                 parameters: [Float]) {
         self.spec = spec
         self.timeSteps = timeSteps
@@ -41,10 +54,11 @@ public struct Checkpoint: Equatable, Sendable {
         self.outputDim = outputDim
         self.metadata = metadata
         self.parameters = parameters
+        self.version = Self.formatVersion
     }
 
     /// A checkpoint of `network`'s current parameters.
-    public init(network: Network<Float>, metadata: [String: String] = [:]) {
+    public init(network: Network<Float>, metadata: Data = Data("{}".utf8)) {
         self.init(spec: network.spec.description, timeSteps: network.timeSteps, inputDim: network.inputDim,
                   outputDim: network.outputDim, metadata: metadata, parameters: network.copyParameters())
     }
@@ -54,21 +68,31 @@ public struct Checkpoint: Equatable, Sendable {
         var timeSteps: Int
         var inputDim: Int
         var outputDim: Int
+    }
+
+    /// Version 1's header, with the metadata inside as strings.
+    private struct HeaderVersion1: Codable {
+        var spec: String
+        var timeSteps: Int
+        var inputDim: Int
+        var outputDim: Int
         var metadata: [String: String]
     }
 
-    /// The file's bytes.
+    /// The file's bytes (always the current ``formatVersion``).
     public func encoded() -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let header = Header(spec: spec, timeSteps: timeSteps, inputDim: inputDim, outputDim: outputDim, metadata: metadata)
+        let header = Header(spec: spec, timeSteps: timeSteps, inputDim: inputDim, outputDim: outputDim)
         let json = (try? encoder.encode(header)).map { [UInt8]($0) } ?? []
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(24 + json.count + 4 * parameters.count)
+        bytes.reserveCapacity(28 + json.count + metadata.count + 4 * parameters.count)
         bytes += Self.magic
         Self.append(Self.formatVersion, to: &bytes)
         Self.append(UInt32(json.count), to: &bytes)
         bytes += json
+        Self.append(UInt32(metadata.count), to: &bytes)
+        bytes += metadata
         Self.append(UInt64(parameters.count), to: &bytes)
         for p in parameters { Self.append(p.bitPattern, to: &bytes) }
         Self.append(CRC32.checksum(bytes), to: &bytes)
@@ -76,21 +100,32 @@ public struct Checkpoint: Equatable, Sendable {
     }
 
     /// Parses checkpoint bytes; `path` only labels errors.
-    /// - Throws: ``CheckpointError`` (exit code 31) for a wrong magic, another format version,
-    ///   truncation, a checksum mismatch or an unreadable header.
+    /// - Throws: ``CheckpointError`` (exit code 31) for a wrong magic, an unknown format
+    ///   version, truncation, a checksum mismatch or an unreadable header.
     public static func decode(_ bytes: [UInt8], path: String = "<memory>") throws -> Checkpoint {
         guard bytes.count >= 4, Array(bytes[0..<4]) == magic else {
             throw CheckpointError(path: path, kind: .notACheckpoint)
         }
         guard bytes.count >= 12 else { throw CheckpointError(path: path, kind: .truncated) }
         let version: UInt32 = read(bytes, at: 4)
-        guard version == formatVersion else {
+        guard readableVersions.contains(version) else {
             throw CheckpointError(path: path, kind: .unsupportedVersion(found: version, supported: formatVersion))
         }
         let headerLength = Int(read(bytes, at: 8) as UInt32)
-        guard bytes.count >= 12 + headerLength + 8 else { throw CheckpointError(path: path, kind: .truncated) }
-        let count64: UInt64 = read(bytes, at: 12 + headerLength)
-        let dataStart = 20 + headerLength
+        var offset = 12 + headerLength
+        guard bytes.count >= offset else { throw CheckpointError(path: path, kind: .truncated) }
+        let headerBytes = bytes[12..<offset]
+        var metadataRange: Range<Int>?
+        if version >= 2 {
+            guard bytes.count >= offset + 4 else { throw CheckpointError(path: path, kind: .truncated) }
+            let metadataLength = Int(read(bytes, at: offset) as UInt32)
+            guard bytes.count >= offset + 4 + metadataLength else { throw CheckpointError(path: path, kind: .truncated) }
+            metadataRange = (offset + 4)..<(offset + 4 + metadataLength)
+            offset += 4 + metadataLength
+        }
+        guard bytes.count >= offset + 8 else { throw CheckpointError(path: path, kind: .truncated) }
+        let count64: UInt64 = read(bytes, at: offset)
+        let dataStart = offset + 8
         guard count64 <= UInt64((bytes.count - dataStart) / 4) else { throw CheckpointError(path: path, kind: .truncated) }
         let count = Int(count64)
         let end = dataStart + 4 * count
@@ -99,18 +134,29 @@ public struct Checkpoint: Equatable, Sendable {
         let stored: UInt32 = read(bytes, at: end)
         let actual = CRC32.checksum(bytes[0..<end])
         guard stored == actual else { throw CheckpointError(path: path, kind: .checksumMismatch) }
-        let header: Header
+        var checkpoint: Checkpoint
         do {
-            header = try JSONDecoder().decode(Header.self, from: Data(bytes[12..<(12 + headerLength)]))
+            if let metadataRange {
+                let header = try JSONDecoder().decode(Header.self, from: Data(headerBytes))
+                checkpoint = Checkpoint(spec: header.spec, timeSteps: header.timeSteps, inputDim: header.inputDim,
+                                        outputDim: header.outputDim, metadata: Data(bytes[metadataRange]), parameters: [])
+            } else {
+                let header = try JSONDecoder().decode(HeaderVersion1.self, from: Data(headerBytes))
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                checkpoint = Checkpoint(spec: header.spec, timeSteps: header.timeSteps, inputDim: header.inputDim,
+                                        outputDim: header.outputDim, metadata: try encoder.encode(header.metadata), parameters: [])
+            }
         } catch {
             throw CheckpointError(path: path, kind: .invalidHeader(String(describing: error)))
         }
+        checkpoint.version = version
         var parameters = [Float](repeating: 0, count: count)
         for i in 0..<count {
             parameters[i] = Float(bitPattern: read(bytes, at: dataStart + 4 * i))
         }
-        return Checkpoint(spec: header.spec, timeSteps: header.timeSteps, inputDim: header.inputDim,
-                          outputDim: header.outputDim, metadata: header.metadata, parameters: parameters)
+        checkpoint.parameters = parameters
+        return checkpoint
     }
 
     /// Writes the checkpoint to `path` atomically, creating parent folders.
@@ -191,7 +237,7 @@ public struct Checkpoint: Equatable, Sendable {
 }
 
 /// Why a checkpoint could not be read or written. Exit code 31, or 73 for a failed write.
-public struct CheckpointError: Error, CustomStringConvertible, Equatable, Sendable {
+public struct CheckpointError: ForecastError, Equatable {
     public enum Kind: Equatable, Sendable {
         case unreadable
         case notACheckpoint
@@ -211,29 +257,35 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable, Sendab
         self.kind = kind
     }
 
-    public var exitCode: Int32 {
-        if case .writeFailed = kind { return 73 }
-        return 31
+    public var exitStatus: ExitStatus {
+        if case .writeFailed = kind { return .cannotWrite }
+        return .checkpointUnreadable
     }
 
-    public var description: String {
+    public var location: ErrorLocation? { ErrorLocation(file: path) }
+
+    public var message: String {
         switch kind {
-        case .unreadable:
-            return "\(path): checkpoint cannot be read (missing or no permission); hint: check the path given to --checkpoint"
-        case .notACheckpoint:
-            return "\(path): not a forecast checkpoint (the file does not start with 'FCST'); hint: pass a file written by 'forecast fit'"
-        case let .unsupportedVersion(found, supported):
-            return "\(path): checkpoint format version \(found), this program reads version \(supported); hint: retrain the model with this version"
-        case .truncated:
-            return "\(path): checkpoint is truncated; hint: the file was cut short, retrain or restore it"
-        case let .trailingBytes(n):
-            return "\(path): checkpoint has \(n) unexpected bytes after its end; hint: the file is corrupted, retrain or restore it"
-        case .checksumMismatch:
-            return "\(path): checkpoint checksum mismatch, the file is corrupted; hint: retrain or restore it"
-        case let .invalidHeader(reason):
-            return "\(path): checkpoint header is invalid: \(reason)"
-        case let .writeFailed(reason):
-            return "\(path): cannot write checkpoint: \(reason)"
+        case .unreadable: "checkpoint cannot be read (missing or no permission)"
+        case .notACheckpoint: "not a forecast checkpoint (the file does not start with 'FCST')"
+        case let .unsupportedVersion(found, supported): "checkpoint format version \(found); this program reads versions 1 to \(supported)"
+        case .truncated: "checkpoint is truncated"
+        case let .trailingBytes(n): "checkpoint has \(n) unexpected bytes after its end"
+        case .checksumMismatch: "checkpoint checksum mismatch, the file is corrupted"
+        case let .invalidHeader(reason): "checkpoint header is invalid: \(reason)"
+        case let .writeFailed(reason): "cannot write checkpoint: \(reason)"
+        }
+    }
+
+    public var hint: String? {
+        switch kind {
+        case .unreadable: "check the path given to --model"
+        case .notACheckpoint: "pass a file written by 'forecast fit' (model-<name>.ckpt)"
+        case .unsupportedVersion: "retrain the model with this version"
+        case .truncated: "the file was cut short; retrain or restore it"
+        case .trailingBytes, .checksumMismatch: "the file is corrupted; retrain or restore it"
+        case .invalidHeader: "retrain the model with this version"
+        case .writeFailed: "check that the folder is writable and the disk not full"
         }
     }
 }

@@ -35,22 +35,16 @@ public struct FitJobExecutor: JobExecutor {
         var testMASE: [String: Double] = [:]
         for m in run.models { if let mase = m.testMetrics.first?.mase { testMASE[m.name] = mase } }
         let live = context.liveErrorSection(actuals: actuals, season: fitted.season ?? 1, pick: run.pick, testMASE: testMASE)
-
-        for file in fitted.files {
-            var data = try file.contents()
-            if file.name == ReportFileName.report {
-                data = Data(Self.insert(section: live.markdown, into: String(decoding: data, as: UTF8.self)).utf8)
-            }
-            try AtomicFile.write(data, to: context.runFolder.appendingPathComponent(file.name))
+        let files = fitted.files(sections: [live])
+        for file in files {
+            try AtomicFile.write(try file.contents(), to: context.runFolder.appendingPathComponent(file.name))
         }
-        try AtomicFile.write(live.svg, to: context.runFolder.appendingPathComponent("drift.svg"))
 
         let pick = run.pickedModel
         let next = pick?.nextForecasts.first
         let band = next?.intervals.first { abs($0.level - 0.8) < 1e-9 } ?? next?.intervals.first
-        let pickCheckpoint = pick.flatMap { p in
-            fitted.files.contains { $0.name == "model-\(p.name).ckpt" } ? "model-\(p.name).ckpt" : nil
-        } ?? fitted.files.first { $0.name.hasSuffix(".ckpt") }?.name
+        let checkpointOfPick = fitted.checkpoints.first { $0.model == pick?.name } ?? fitted.checkpoints.first
+        let pickCheckpoint = checkpointOfPick.map { FitWorkflow.checkpointFileName(model: $0.model) }
         return JobOutcome(dataEnd: dates.last, rows: fitted.series.count, pick: run.pick ?? "none",
                           forecast: next.map { ForecastPoint(date: $0.date, value: $0.value,
                                                              lower: band.map(\.lower).flatMap { $0.isFinite ? $0 : nil },
@@ -63,18 +57,14 @@ public struct FitJobExecutor: JobExecutor {
     static func warmStartParameters(from folder: URL) -> [String: [Float]] {
         var out: [String: [Float]] = [:]
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        for name in names where name.hasPrefix("model-") && name.hasSuffix(".ckpt") {
-            guard let checkpoint = try? Checkpoint.read(from: folder.appendingPathComponent(name).path) else { continue }
-            out[String(name.dropFirst("model-".count).dropLast(".ckpt".count))] = checkpoint.parameters
+        for name in names {
+            guard let model = FitWorkflow.model(ofCheckpointFile: name),
+                  let checkpoint = try? Checkpoint.read(from: folder.appendingPathComponent(name).path) else { continue }
+            out[model] = checkpoint.parameters
         }
         return out
     }
 
-    /// The live-error section goes right after the verdict and the run line, before "## Data".
-    static func insert(section: String, into report: String) -> String {
-        guard let range = report.range(of: "\n## Data") else { return report + "\n" + section }
-        return report.replacingCharacters(in: range, with: "\n" + section.trimmingCharacters(in: .newlines) + "\n\n## Data")
-    }
 }
 
 /// A job that ran but produced nothing usable (every trained model failed).

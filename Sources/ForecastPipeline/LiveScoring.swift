@@ -1,3 +1,4 @@
+import ForecastReport
 import Foundation
 
 /// A past forecast checked against the value that was later observed: the live error, the
@@ -78,50 +79,23 @@ public enum DriftChart {
         }
     }
 
-    /// A self-contained SVG line chart (no scripts, no external fonts) of live scaled error and
-    /// the pick's test MASE per run, with a dashed reference line at 1 (the naive forecast).
-    public static func svg(_ points: [DriftPoint], width: Int = 640, height: Int = 240) -> String {
-        let left = 48.0, right = 12.0, top = 16.0, bottom = 36.0
-        let w = Double(width) - left - right, h = Double(height) - top - bottom
-        let values = points.flatMap { [$0.liveScaledError, $0.pickTestMASE].compactMap { $0 } }
-        let yMax = max(1.2, (values.max() ?? 1) * 1.1)
-        func x(_ i: Int) -> Double { points.count <= 1 ? left + w / 2 : left + w * Double(i) / Double(points.count - 1) }
-        func y(_ v: Double) -> Double { top + h * (1 - v / yMax) }
-        func f(_ v: Double) -> String { String(format: "%.1f", v) }
-        func polyline(_ key: KeyPath<DriftPoint, Double?>, color: String) -> String {
-            var segments: [[String]] = [[]]
-            var dots = ""
-            for (i, p) in points.enumerated() {
-                if let v = p[keyPath: key] {
-                    segments[segments.count - 1].append("\(f(x(i))),\(f(y(v)))")
-                    dots += "<circle cx=\"\(f(x(i)))\" cy=\"\(f(y(v)))\" r=\"2.5\" fill=\"\(color)\"/>"
-                } else if !segments[segments.count - 1].isEmpty {
-                    segments.append([])
-                }
-            }
-            let lines = segments.filter { $0.count > 1 }.map {
-                "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\($0.joined(separator: " "))\"/>"
-            }.joined()
-            return lines + dots
+    /// Live scaled error and the pick's test MASE per run, with a dashed reference line at 1
+    /// (the naive forecast), drawn by the report's one chart type. A run without a live score
+    /// breaks the line.
+    public static func chart(_ points: [DriftPoint]) -> SVGLineChart {
+        let xs = points.map { $0.runStarted.timeIntervalSince1970 }
+        var chart = SVGLineChart(
+            title: "Live error and test MASE over recent runs",
+            description: "Per run: the scaled error of the previous forecast against its actual value, and the test MASE of the model the run picked. Below 1 beats the naive forecast.",
+            xAxis: .dates, yLabel: "scaled error")
+        chart.series.append(.init(name: "test MASE of the pick", xs: xs, ys: points.map { $0.pickTestMASE ?? .nan },
+                                  color: SVGLineChart.palette[0], markers: true))
+        chart.series.append(.init(name: "live scaled error", xs: xs, ys: points.map { $0.liveScaledError ?? .nan },
+                                  color: SVGLineChart.palette[1], markers: true))
+        if let first = xs.first, let last = xs.last {
+            chart.series.append(.init(name: "naive = 1", xs: [first, last], ys: [1, 1], color: "#999999", dash: "4 3", width: 1))
         }
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" font-family=\"sans-serif\" font-size=\"11\">"
-        s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>"
-        s += "<line x1=\"\(f(left))\" y1=\"\(f(top))\" x2=\"\(f(left))\" y2=\"\(f(top + h))\" stroke=\"#444\"/>"
-        s += "<line x1=\"\(f(left))\" y1=\"\(f(top + h))\" x2=\"\(f(left + w))\" y2=\"\(f(top + h))\" stroke=\"#444\"/>"
-        for tick in stride(from: 0.0, through: yMax, by: yMax > 3 ? 1.0 : 0.5) {
-            s += "<text x=\"\(f(left - 6))\" y=\"\(f(y(tick) + 4))\" text-anchor=\"end\">\(String(format: "%.1f", tick))</text>"
-        }
-        s += "<line x1=\"\(f(left))\" y1=\"\(f(y(1)))\" x2=\"\(f(left + w))\" y2=\"\(f(y(1)))\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>"
-        s += polyline(\.pickTestMASE, color: "#1f77b4")
-        s += polyline(\.liveScaledError, color: "#d62728")
-        if let first = points.first, let last = points.last {
-            s += "<text x=\"\(f(left))\" y=\"\(height - 20)\">\(timestamp(first.runStarted))</text>"
-            s += "<text x=\"\(f(left + w))\" y=\"\(height - 20)\" text-anchor=\"end\">\(timestamp(last.runStarted))</text>"
-        }
-        s += "<text x=\"\(f(left))\" y=\"\(height - 4)\" fill=\"#d62728\">● live scaled error</text>"
-        s += "<text x=\"\(f(left + 140))\" y=\"\(height - 4)\" fill=\"#1f77b4\">● test MASE of the pick</text>"
-        s += "<text x=\"\(f(left + 300))\" y=\"\(height - 4)\" fill=\"#999\">- - naive = 1</text>"
-        return s + "</svg>\n"
+        return chart
     }
 
     /// The report section "How the last forecast did": the latest live score, a link to the

@@ -33,18 +33,16 @@ public struct JobContext {
     /// Logger writing to the pipeline's log file, with `job` metadata.
     public let logger: Logger
 
-    /// The report section scoring yesterday's forecast against today's actual, plus an SVG chart
-    /// of live error and MASE over recent runs that includes this run as its last point.
-    /// Write `svg` to `runFolder/drift.svg` (the markdown links to that name) and add `markdown`
-    /// to the report.
+    /// The report section scoring yesterday's forecast against today's actual, with its chart
+    /// (`drift.svg`) of live error and MASE over recent runs, this run as the last point.
     public func liveErrorSection(actuals: [(date: Date, value: Double)], season: Int = 1,
-                                 pick: String?, testMASE: [String: Double]) -> (markdown: String, svg: String) {
+                                 pick: String?, testMASE: [String: Double]) -> ReportSection {
         let latest = LiveScoring.latest(history: history, actuals: actuals, season: season)
         var points = DriftChart.points(history: history, last: 29)
         points.append(DriftPoint(runStarted: runStarted, liveScaledError: latest?.scaledError,
                                  pickTestMASE: pick.flatMap { testMASE[$0] }))
-        return (DriftChart.markdownSection(latest: latest, points: points, chartFile: "drift.svg"),
-                DriftChart.svg(points))
+        return ReportSection(markdown: DriftChart.markdownSection(latest: latest, points: points, chartFile: "drift.svg"),
+                             chart: (file: "drift.svg", chart: DriftChart.chart(points)))
     }
 }
 
@@ -265,9 +263,7 @@ public final class PipelineRunner {
             logger.info("job started: \(reason)")
         }
 
-        let stamp = RunStamp.unique(for: started, in: job.reportDir)
-        let staging = job.reportDir.appendingPathComponent(RunFolders.stagingName(stamp))
-        let published = job.reportDir.appendingPathComponent(stamp)
+        let publisher = ReportPublisher(folder: job.reportDir)
         var warm: URL?
         if job.refit == .warm {
             if let ckpt = state?.checkpoint, fm.fileExists(atPath: job.reportDir.appendingPathComponent(ckpt).path) {
@@ -278,20 +274,22 @@ public final class PipelineRunner {
             }
         }
         let outcome: JobOutcome
+        let staging: ReportPublisher.Staging
         do {
-            try fm.createDirectory(at: staging, withIntermediateDirectories: false)
+            staging = try publisher.stage(startedAt: started)
+        } catch {
+            return finish(.failed, message: Self.historyMessage(error))
+        }
+        let stamp = staging.stamp
+        do {
             var jobLogger = logger
             jobLogger[metadataKey: "run"] = "\(stamp)"
-            let context = JobContext(runStarted: started, stamp: stamp, runFolder: staging, reportDir: job.reportDir,
+            let context = JobContext(runStarted: started, stamp: stamp, runFolder: staging.url, reportDir: job.reportDir,
                                      warmStartCheckpoint: warm, history: previous, logger: jobLogger)
             outcome = try executor.run(job, context: context)
         } catch {
-            try? fm.removeItem(at: staging)
-            // History keeps one line: the message with its place, without the hint.
-            let message = (error as? any ForecastError).map { e in
-                (e.location.map { "\($0.text): " } ?? "") + e.message
-            } ?? "\(error)"
-            return finish(.failed, message: message)
+            publisher.discard(staging)
+            return finish(.failed, message: Self.historyMessage(error))
         }
 
         row.dataEnd = outcome.dataEnd
@@ -303,18 +301,18 @@ public final class PipelineRunner {
             row.liveError = live.error
             row.liveScaledError = live.scaledError
         }
-        if let ckpt = outcome.checkpoint, !fm.fileExists(atPath: staging.appendingPathComponent(ckpt).path) {
-            try? fm.removeItem(at: staging)
+        if let ckpt = outcome.checkpoint, !fm.fileExists(atPath: staging.url.appendingPathComponent(ckpt).path) {
+            publisher.discard(staging)
             return finish(.failed, message: "the executor reported checkpoint \(ckpt) but did not write it")
         }
 
         // Publish: one rename makes the whole folder appear; then `latest` moves atomically.
+        let published: URL
         do {
-            try fm.moveItem(at: staging, to: published)
-            try AtomicFile.symlink(job.reportDir.appendingPathComponent("latest"), to: stamp)
+            published = try publisher.publish(staging)
         } catch {
-            try? fm.removeItem(at: staging)
-            return finish(.failed, message: "cannot publish \(published.path): \(error)")
+            publisher.discard(staging)
+            return finish(.failed, message: "cannot publish the run folder \(stamp): \(Self.historyMessage(error))")
         }
         let result = finish(.ok, message: nil, runFolder: published)
         guard result.status == .ok else { return result }
@@ -333,6 +331,15 @@ public final class PipelineRunner {
             logger.warning("retention: \(error)")
         }
         return result
+    }
+}
+
+extension PipelineRunner {
+    /// One line for history.csv and the console: the error's place and message, without the hint.
+    static func historyMessage(_ error: any Error) -> String {
+        guard let e = error as? any ForecastError else { return "\(error)" }
+        let place = e.location.map(\.text).flatMap { $0.isEmpty ? nil : $0 }
+        return (place.map { "\($0): " } ?? "") + e.message
     }
 }
 

@@ -10,6 +10,19 @@ public enum ReportFileName {
     public static let gradientFlowChart = "gradient-flow.svg"
 }
 
+/// A section a caller adds to a report (a pipeline adds "How the last forecast did"): its
+/// markdown, starting with its `## ` heading, and optionally the chart it links to by file name.
+/// Extra sections come right after the verdict and the run line, before "## Data".
+public struct ReportSection: Sendable {
+    public var markdown: String
+    public var chart: (file: String, chart: SVGLineChart)?
+
+    public init(markdown: String, chart: (file: String, chart: SVGLineChart)? = nil) {
+        self.markdown = markdown
+        self.chart = chart
+    }
+}
+
 /// Renders a `RunResult` as the markdown report: verdict first, then data, models, next
 /// forecast, test period, intervals, significance, feed-forward vs recurrent, training, gradient
 /// flow, reproducibility. GitHub-flavoured markdown (pipe tables, fenced code); every chart has
@@ -19,14 +32,17 @@ public struct MarkdownReport {
     /// Charts present in the folder (file names from `ReportFileName`); missing ones are
     /// described in words instead.
     public var charts: Set<String>
+    /// Sections added by the caller, in order (see ``ReportSection``).
+    public var sections: [ReportSection]
     /// Time zone for the run timestamp.
     public var timeZone: TimeZone
     /// p-value under which a Diebold–Mariano difference counts as significant.
     public static let significanceLevel = 0.05
 
-    public init(run: RunResult, charts: Set<String>, timeZone: TimeZone = .current) {
+    public init(run: RunResult, charts: Set<String>, sections: [ReportSection] = [], timeZone: TimeZone = .current) {
         self.run = run
         self.charts = charts
+        self.sections = sections
         self.timeZone = timeZone
     }
 
@@ -42,6 +58,10 @@ public struct MarkdownReport {
         out.append("")
         out.append("Data file \(Escape.codeSpan(run.dataset.filePath)) · run \(Format.timestamp(run.startedAt, timeZone: timeZone)) · took \(Format.seconds(run.durationSeconds)) · forecast \(Escape.markdown(run.reproducibility.version))")
         out.append("")
+        for section in sections {
+            out.append(section.markdown.trimmingCharacters(in: .newlines))
+            out.append("")
+        }
         out += dataSection()
         out += modelSection()
         out += nextForecastSection()

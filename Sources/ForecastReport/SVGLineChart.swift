@@ -5,30 +5,43 @@ import Foundation
 /// background so it reads on dark viewers too, `<title>`/`<desc>` for screen readers.
 /// Non-finite points (and non-positive ones on a log axis) break the line instead of breaking
 /// the chart. Output size is O(points).
-struct SVGLineChart {
-    enum XAxis {
+public struct SVGLineChart: Sendable {
+    public enum XAxis: Sendable {
         /// x values are seconds since 1970 (UTC), labelled with calendar ticks.
         case dates
         /// x values are plain numbers with the given axis label.
         case numbers(label: String)
     }
-    enum YScale { case linear, log }
+    public enum YScale: Sendable { case linear, log }
 
-    struct Series {
-        var name: String
-        var xs: [Double]
-        var ys: [Double]
-        var color: String
+    /// One line; NaN in `ys` breaks it.
+    public struct Series: Sendable {
+        public var name: String
+        public var xs: [Double]
+        public var ys: [Double]
+        public var color: String
         /// SVG stroke-dasharray, nil for solid.
-        var dash: String? = nil
-        var width: Double = 2
+        public var dash: String? = nil
+        public var width: Double = 2
         /// Draw a dot at every point (useful for short series).
-        var markers: Bool = false
+        public var markers: Bool = false
         /// Omit from the legend (e.g. when a note explains the style instead).
-        var inLegend: Bool = true
+        public var inLegend: Bool = true
+
+        public init(name: String, xs: [Double], ys: [Double], color: String, dash: String? = nil,
+                    width: Double = 2, markers: Bool = false, inLegend: Bool = true) {
+            self.name = name
+            self.xs = xs
+            self.ys = ys
+            self.color = color
+            self.dash = dash
+            self.width = width
+            self.markers = markers
+            self.inLegend = inLegend
+        }
     }
 
-    struct Band {
+    struct Band: Sendable {
         var name: String
         var xs: [Double]
         var lower: [Double]
@@ -37,25 +50,39 @@ struct SVGLineChart {
         var opacity: Double
     }
 
-    var title: String
-    var subtitle: String? = nil
+    public var title: String
+    public var subtitle: String? = nil
     /// Longer text description for `<desc>` (screen readers, images off).
-    var description: String
-    var xAxis: XAxis
-    var yLabel: String
-    var yScale: YScale = .linear
-    var series: [Series] = []
+    public var description: String
+    public var xAxis: XAxis
+    public var yLabel: String
+    public var yScale: YScale = .linear
+    public var series: [Series] = []
     var bands: [Band] = []
     /// Extra legend text after the entries, e.g. "solid = training, dashed = validation".
     var legendNote: String? = nil
     var width: Double = 960
     var height: Double = 440
 
+    /// A chart of `series` (more can be appended) with the given title and axes.
+    public init(title: String, subtitle: String? = nil, description: String, xAxis: XAxis, yLabel: String,
+                yScale: YScale = .linear, series: [Series] = [], legendNote: String? = nil) {
+        self.title = title
+        self.subtitle = subtitle
+        self.description = description
+        self.xAxis = xAxis
+        self.yLabel = yLabel
+        self.yScale = yScale
+        self.series = series
+        self.legendNote = legendNote
+    }
+
     static let fontFamily = "-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
     /// Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
-    static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+    public static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 
-    func render() -> String {
+    /// The SVG document. O(points).
+    public func render() -> String {
         let isLog = yScale == .log
         func usable(_ y: Double) -> Bool { y.isFinite && (!isLog || y > 0) }
 

@@ -85,27 +85,46 @@ public struct FitWorkflow: Sendable {
         return out
     }
 
-    /// Runs the whole fit and publishes the report folder under `reportsDirectory`.
+    /// Runs the whole fit and publishes the report folder `reports/<dataset>/<run stamp>`.
     public func run() throws -> FitOutcome {
         let fitted = try evaluate()
         let c = configuration
-        let paths = try ReportWriter(root: URL(fileURLWithPath: c.reportsDirectory))
-            .write(files: fitted.files, dataset: c.datasetName ?? ReportWriter.slug(forDataFile: c.input),
-                   date: fitted.run.startedAt)
+        let dataset = c.datasetName ?? ReportPublisher.slug(forDataFile: c.input)
+        let paths = try ReportPublisher(folder: URL(fileURLWithPath: c.reportsDirectory).appendingPathComponent(dataset, isDirectory: true))
+            .publish(files: fitted.files(), startedAt: fitted.run.startedAt)
         return FitOutcome(run: fitted.run, paths: paths, exitStatus: fitted.allTrainedModelsFailed ? .everyModelFailed : .success,
                           dataLines: fitted.dataLines)
     }
 
-    /// Everything a fit computes, not yet written: the evaluated run and the files of its report
-    /// folder (report, charts, metrics.json, one checkpoint per trained model).
+    /// Everything a fit computes, not yet written: the evaluated run and the trained models'
+    /// checkpoints.
     public struct Evaluated: Sendable {
         public var run: RunResult
-        public var files: [ReportFile]
+        /// One per trained model that did not fail, in report order.
+        public var checkpoints: [(model: String, checkpoint: Checkpoint)]
         public var series: Series
         public var season: Int?
         public var allTrainedModelsFailed: Bool
         /// Ingest summary and tensor shapes, one line each.
         public var dataLines: [String]
+
+        /// The files of the report folder: report (with `sections` after the verdict), charts,
+        /// metrics.json, and one ``checkpointFileName(model:)`` per checkpoint.
+        public func files(sections: [ReportSection] = []) -> [ReportFile] {
+            ReportBundle.files(for: run, sections: sections) + checkpoints.map { m in
+                let checkpoint = m.checkpoint
+                return ReportFile(name: FitWorkflow.checkpointFileName(model: m.model), contents: { Data(checkpoint.encoded()) })
+            }
+        }
+    }
+
+    /// `model-<name>.ckpt`: the file a trained model's checkpoint has in its report folder.
+    public static func checkpointFileName(model: String) -> String { "model-\(model).ckpt" }
+
+    /// The model name of a ``checkpointFileName(model:)``, or nil for any other file name.
+    public static func model(ofCheckpointFile name: String) -> String? {
+        guard name.hasPrefix("model-"), name.hasSuffix(".ckpt"), name.count > "model-.ckpt".count else { return nil }
+        return String(name.dropFirst("model-".count).dropLast(".ckpt".count))
     }
 
     /// Ingest, windows, training and evaluation; writes nothing.
@@ -156,15 +175,9 @@ public struct FitWorkflow: Sendable {
         let run = RunResult(dataset: datasetSummary, evaluation: evaluation, reproducibility: reproducibility,
                             startedAt: started, durationSeconds: seconds)
 
-        // 4. One folder: report, charts, metrics.json and the checkpoints, published atomically.
-        var files = ReportBundle.files(for: run)
-        for t in trained {
-            guard let checkpoint = t.checkpoint else { continue }
-            let bytes = Data(checkpoint.encoded())
-            files.append(ReportFile(name: "model-\(t.output.name).ckpt", contents: { bytes }))
-        }
+        let checkpoints = trained.compactMap { t in t.checkpoint.map { (model: t.output.name, checkpoint: $0) } }
         let allFailed = !trained.isEmpty && trained.allSatisfy { $0.output.failureReason != nil }
-        return Evaluated(run: run, files: files, series: series, season: season.season, allTrainedModelsFailed: allFailed,
+        return Evaluated(run: run, checkpoints: checkpoints, series: series, season: season.season, allTrainedModelsFailed: allFailed,
                          dataLines: Self.dataLines(series: series, dataset: dataset))
     }
 
@@ -265,32 +278,15 @@ public struct FitWorkflow: Sendable {
             trainLoss: trainLoss, validationLoss: validationLoss, gradientFlow: flow,
             validationForecasts: rolling(dataset.validation), testForecasts: rolling(dataset.test),
             nextForecast: next)
-        let checkpoint = Checkpoint(network: net, metadata: checkpointMetadata(name: name, dataset: dataset))
+        let checkpoint = Checkpoint(network: net, metadata: checkpointMetadata(name: name, dataset: dataset).encoded())
         net.releaseWorkspaces()
         return Trained(output: output, checkpoint: checkpoint)
     }
 
     /// What `forecast predict` needs to rebuild the model's input from a CSV.
-    func checkpointMetadata(name: String, dataset: WindowedDataset) -> [String: String] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let c = configuration
-        func json<T: Encodable>(_ value: T) -> String { String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self) }
-        var meta: [String: String] = [
-            "model": name,
-            "scaler": json(dataset.scaler),
-            "windowing": json(dataset.options),
-            "target": dataset.targetName,
-            "features": json(dataset.featureNames),
-            "missing": c.missing.rawValue,
-            "duplicates": c.duplicates.rawValue,
-            "configuration": json(c),
-            "tool_version": version,
-        ]
-        if let d = c.dateColumn { meta["date_column"] = d }
-        if let d = c.dateFormat { meta["date_format"] = d }
-        if let d = c.delimiter { meta["delimiter"] = d }
-        return meta
+    func checkpointMetadata(name: String, dataset: WindowedDataset) -> CheckpointMetadata {
+        CheckpointMetadata(model: name, toolVersion: version, target: dataset.targetName, features: dataset.featureNames,
+                           scaler: dataset.scaler, windowing: dataset.options, configuration: configuration)
     }
 
     // MARK: - Mapping the configuration

@@ -33,31 +33,18 @@ public struct Prediction {
 
     public static func run(checkpointPath: String, csvPath: String) throws -> Prediction {
         let checkpoint = try Checkpoint.read(from: checkpointPath)
-        let meta = checkpoint.metadata
-        func require(_ key: String) throws -> String {
-            guard let v = meta[key] else {
-                throw PredictError(file: checkpointPath, message: "the checkpoint has no '\(key)' entry; it was not written by `forecast fit`",
-                                   hint: "re-run `forecast fit` to make a new one", exitStatus: .checkpointUnreadable)
-            }
-            return v
+        let meta = try CheckpointMetadata(reading: checkpoint, path: checkpointPath)
+        let c = meta.configuration
+        // The same rules as `fit` and a pipeline job: a hand-edited header cannot smuggle in a setting.
+        if let problem = c.problems().first(where: { $0.key != .input }) {
+            throw PredictError(file: checkpointPath, message: "the checkpoint's configuration is not valid: \(problem.key.pipelineKey) \(problem.message)",
+                               hint: "re-run `forecast fit` to make a new one", exitStatus: .checkpointUnreadable)
         }
-        func decode<T: Decodable>(_ type: T.Type, _ key: String) throws -> T {
-            guard let value = try? JSONDecoder().decode(T.self, from: Data(try require(key).utf8)) else {
-                throw PredictError(file: checkpointPath, message: "the checkpoint's '\(key)' entry is not valid",
-                                   hint: "re-run `forecast fit` to make a new one", exitStatus: .checkpointUnreadable)
-            }
-            return value
-        }
-        let scaler = try decode(Scaler.self, "scaler")
-        var windowing = try decode(WindowingOptions.self, "windowing")
-        let features = try decode([String].self, "features")
-        let target = try require("target")
-        let missing = MissingPolicy(rawValue: meta["missing"] ?? "ffill") ?? .ffill
-        let duplicates = DuplicatePolicy(rawValue: meta["duplicates"] ?? "error") ?? .error
-
-        let options = IngestOptions(path: csvPath, delimiter: meta["delimiter"].flatMap(\.first),
-                                    dateColumn: meta["date_column"], dateFormat: meta["date_format"],
-                                    target: target, features: features, missing: missing, duplicates: duplicates)
+        let target = meta.target, features = meta.features
+        var windowing = meta.windowing
+        let options = IngestOptions(path: csvPath, delimiter: c.delimiter.flatMap(\.first),
+                                    dateColumn: c.dateColumn, dateFormat: c.dateFormat,
+                                    target: target, features: features, missing: c.missing, duplicates: c.duplicates)
         let series: Series
         do {
             series = try loadSeries(options)
@@ -69,7 +56,7 @@ public struct Prediction {
         // Every window goes to the "test" part: nothing is fitted, the saved scaler is used.
         windowing.testFraction = 1
         windowing.validationFraction = 0
-        let dataset = try makeWindows(series, windowing, scaler: scaler)
+        let dataset = try makeWindows(series, windowing, scaler: meta.scaler)
         let net = try checkpoint.makeNetwork()
         let output = net.predict(x: dataset.nextInput(), count: 1)
         let values = dataset.inverseNext(output)
@@ -78,7 +65,7 @@ public struct Prediction {
         let points = values.enumerated().map { k, v in
             PredictedPoint(step: k + 1, date: dates.map { frequency.format($0[k]) }, value: v)
         }
-        return Prediction(model: meta["model"] ?? checkpoint.spec, target: target,
+        return Prediction(model: meta.model, target: target,
                           lastDate: series.dates?.last.map { frequency.format($0) }, points: points)
     }
 }

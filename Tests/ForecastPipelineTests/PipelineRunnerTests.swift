@@ -1,3 +1,4 @@
+import ForecastReport
 import Foundation
 import Logging
 import Testing
@@ -35,7 +36,7 @@ final class FileWritingExecutor: JobExecutor {
         try "ckpt(\(warmText))".write(to: context.runFolder.appendingPathComponent("checkpoints/ff.ckpt"), atomically: false, encoding: .utf8)
         let live = context.liveErrorSection(actuals: actuals, pick: "ff", testMASE: ["ff": 0.9])
         try "# \(job.name)\nrows \(actuals.count)\n\n\(live.markdown)".write(to: context.runFolder.appendingPathComponent("report.md"), atomically: false, encoding: .utf8)
-        try live.svg.write(to: context.runFolder.appendingPathComponent("drift.svg"), atomically: false, encoding: .utf8)
+        try live.chart!.chart.render().write(to: context.runFolder.appendingPathComponent(live.chart!.file), atomically: false, encoding: .utf8)
         try "{\"ff\": 0.9}".write(to: context.runFolder.appendingPathComponent("metrics.json"), atomically: false, encoding: .utf8)
         try afterWriting?(job, context)
         return JobOutcome(dataEnd: last.date, rows: actuals.count, pick: "ff", forecast: forecast,

@@ -1,3 +1,4 @@
+import ForecastReport
 import Foundation
 import Testing
 @testable import ForecastPipeline
@@ -125,13 +126,17 @@ func day(_ s: String) -> Date {
         #expect(points.count == 30)
         #expect(points.first?.runStarted == day("2024-01-11"))
         #expect(points.allSatisfy { $0.pickTestMASE == 0.9 })
-        let svg = DriftChart.svg(points)
+        let chart = DriftChart.chart(points)
+        #expect(chart.series.map(\.name) == ["test MASE of the pick", "live scaled error", "naive = 1"])
+        #expect(chart.series[1].ys.filter(\.isNaN).count == points.filter { $0.liveScaledError == nil }.count,
+                "a run without a live score breaks the line")
+        let svg = chart.render()
         #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
         #expect(svg.hasSuffix("</svg>\n"))
-        #expect(svg.components(separatedBy: "<polyline").count - 1 >= 2, "both series drawn (the live one broken by gaps)")
-        #expect(svg.components(separatedBy: "<circle").count - 1 == 30 + points.filter { $0.liveScaledError != nil }.count)
+        #expect(svg.components(separatedBy: "<circle").count - 1 == 30 + points.filter { $0.liveScaledError != nil }.count,
+                "one marker per value of both series")
         #expect(!svg.contains("nan") && !svg.contains("inf"))
-        #expect(DriftChart.svg([]).hasSuffix("</svg>\n"), "an empty chart still renders")
+        #expect(DriftChart.chart([]).render().hasSuffix("</svg>\n"), "an empty chart still renders")
 
         let score = LiveScoring.latest(history: [okRow("2024-05-01 07:00:00", forDay: "2024-05-02", value: 101)], actuals: actuals)
         let md = DriftChart.markdownSection(latest: score, points: points, chartFile: "drift.svg")

@@ -1,3 +1,4 @@
+import ForecastReport
 import Foundation
 import ProcessTestSupport
 import Logging

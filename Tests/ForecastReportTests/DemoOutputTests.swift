@@ -11,10 +11,11 @@ import Testing
         let files = ReportBundle.files(for: run, timeZone: TimeZone(identifier: "UTC")!)
         #expect(files.map(\.name) == ["report.md", "metrics.json", "test-period.svg", "training-loss.svg", "gradient-flow.svg"])
         if let dir = ProcessInfo.processInfo.environment["FORECAST_REPORT_DEMO_DIR"] {
-            let writer = ReportWriter(root: URL(fileURLWithPath: dir), timeZone: TimeZone(identifier: "UTC")!)
-            try writer.write(run)
-            try writer.write(files: ReportBundle.files(for: SampleRun.make(horizon: 3), timeZone: TimeZone(identifier: "UTC")!),
-                             dataset: "prices-h3", date: run.startedAt)
+            let root = URL(fileURLWithPath: dir)
+            try ReportPublisher(folder: root.appendingPathComponent("prices")).publish(files: files, startedAt: run.startedAt)
+            try ReportPublisher(folder: root.appendingPathComponent("prices-h3"))
+                .publish(files: ReportBundle.files(for: SampleRun.make(horizon: 3), timeZone: TimeZone(identifier: "UTC")!),
+                         startedAt: run.startedAt)
         }
     }
 }

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Write the PyTorch golden fixture for the ForecastModels tests.
 
-    /work/venv-torch/bin/python scripts/golden/make_golden.py \
+    $TORCH_PYTHON scripts/golden/make_golden.py \
         [--out Tests/ForecastModelsTests/Fixtures/golden.json]
+
+TORCH_PYTHON is any Python with torch and numpy; scripts/bench/models.sh uses
+../venv-torch/bin/python (a venv beside the repository) by default.
 
 PyTorch is only needed to regenerate the fixture, never to run the tests.
 Everything is seeded (torch.manual_seed), so rerunning the script with the same

@@ -1,7 +1,7 @@
 """Reference values for ForecastEvaluationTests, computed independently in 50-digit arithmetic
-with mpmath (shipped with PyTorch's sympy dependency in /work/venv-torch; scipy is not installed).
+with mpmath (`pip install mpmath`; PyTorch's sympy dependency ships it too).
 
-Run: /work/venv-torch/bin/python Tests/ForecastEvaluationTests/Scripts/reference_values.py
+Run: python3 Tests/ForecastEvaluationTests/Scripts/reference_values.py   (any Python with mpmath)
 The printed numbers are pasted into DieboldMarianoTests.swift.
 
 The DM variant mirrors R forecast::dm.test(e1, e2, h = 1, power = 2):
