@@ -152,7 +152,7 @@ public final class PipelineRunner {
         do {
             lock = try RunLock.acquire(at: pipeline.lockFile, wait: options.wait)
         } catch let e as LockHeldError {
-            logger.error("run refused: \(e.description.split(separator: "\n").first ?? "")")
+            logger.error("run refused: \(e.message)")
             throw e
         }
         defer { lock.release() }

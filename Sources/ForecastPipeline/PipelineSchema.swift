@@ -278,6 +278,7 @@ struct PipelineSchemaParser {
             return nil
         }
         var job = JobConfig(name: name, input: folder, reportDir: reportRoot.appendingPathComponent(name), line: line)
+        let firstProblem = problems.count
         var ok = true
         var nodeOfKey: [String: Node] = [:]
         for (key, keyNode, v) in merged {
@@ -288,12 +289,14 @@ struct PipelineSchemaParser {
         }
         // A model spec without a models list runs beside the baselines only.
         if nodeOfKey["model_spec"] != nil && nodeOfKey["models"] == nil { job.fit.models = ContrastModel.baselines }
-        guard ok else { return nil }
-        // The same rules as the command line's, reported at the key that set the value.
+        // The same rules as the command line's, reported at the key that set the value (a key
+        // whose value had the wrong type was not applied, so it is not reported twice).
         for problem in job.fit.problems() {
             error(nodeOfKey[problem.key.pipelineKey] ?? node, "'\(problem.key.pipelineKey)' \(problem.message)", hint: problem.hint)
             ok = false
         }
+        // One job's problems in file order, whichever check found them.
+        problems[firstProblem...].sort { ($0.line ?? 0, $0.column ?? 0) < ($1.line ?? 0, $1.column ?? 0) }
         return ok ? job : nil
     }
 

@@ -199,7 +199,7 @@ extension FitConfiguration {
         check(hidden >= 1, .hidden, "must be at least 1 (got \(hidden))")
         check(epochs >= 1, .epochs, "must be at least 1 (got \(epochs))")
         check(batchSize >= 1, .batchSize, "must be at least 1 (got \(batchSize))")
-        check(learningRate > 0 && learningRate.isFinite, .learningRate, "must be a positive number (got \(learningRate))")
+        check(learningRate > 0 && learningRate.isFinite, .learningRate, "must be greater than 0 (got \(learningRate))")
         check(clip >= 0 && clip.isFinite, .clip, "must be 0 (off) or positive (got \(clip))")
         check(patience >= 0, .patience, "must be 0 (off) or a whole number of epochs (got \(patience))")
         if let s = season { check(s >= 1, .season, "must be at least 1 (got \(s))") }

@@ -203,7 +203,7 @@ struct CheckpointTests {
     func roundTrip() throws {
         let net = try Network<Float>(description: "dense(4, relu) > bilstm(5, concat) > dense(2)", timeSteps: 6, inputDim: 3,
                                      outputDim: 2, seed: 12)
-        let metadata = ["scaler": "{\"mean\":1.5,\"std\":0.25}", "features": "close,volume"]
+        let metadata = Data(#"{"features":["close","volume"],"scaler":{"mean":1.5,"std":0.25}}"#.utf8)
         let path = Self.tempPath("nested/model.fcst")
         try Checkpoint(network: net, metadata: metadata).write(to: path)
         let loaded = try Checkpoint.read(from: path)
@@ -218,17 +218,21 @@ struct CheckpointTests {
         #expect(leftovers == ["model.fcst"], "no temporary file left behind")
     }
 
-    @Test("the layout: magic, version, header, count, parameters, CRC")
+    @Test("the layout: magic, version 2, header, metadata, count, parameters, CRC")
     func layout() throws {
-        let checkpoint = Checkpoint(spec: "gru(2) > dense(1)", timeSteps: 3, inputDim: 1, outputDim: 1, parameters: [1, -2])
+        let checkpoint = Checkpoint(spec: "gru(2) > dense(1)", timeSteps: 3, inputDim: 1, outputDim: 1,
+                                    metadata: Data(#"{"k":1}"#.utf8), parameters: [1, -2])
         let bytes = checkpoint.encoded()
         #expect(Array(bytes[0..<4]) == Array("FCST".utf8))
-        #expect(Array(bytes[4..<8]) == [1, 0, 0, 0])
+        #expect(Array(bytes[4..<8]) == [2, 0, 0, 0])
         let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
         let header = String(decoding: bytes[12..<(12 + headerLength)], as: UTF8.self)
-        #expect(header.contains("\"spec\":\"gru(2) > dense(1)\""))
-        #expect(bytes[12 + headerLength] == 2)
-        #expect(bytes.count == 12 + headerLength + 8 + 8 + 4)
+        #expect(header == #"{"inputDim":1,"outputDim":1,"spec":"gru(2) > dense(1)","timeSteps":3}"#)
+        let m = 12 + headerLength
+        #expect(Array(bytes[m..<(m + 4)]) == [7, 0, 0, 0])
+        #expect(String(decoding: bytes[(m + 4)..<(m + 11)], as: UTF8.self) == #"{"k":1}"#)
+        #expect(bytes[m + 11] == 2)
+        #expect(bytes.count == m + 11 + 8 + 8 + 4)
         let crc = CRC32.checksum(bytes[0..<(bytes.count - 4)])
         #expect(Array(bytes.suffix(4)) == [UInt8(crc & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 24)])
         #expect(try Checkpoint.decode(bytes) == checkpoint)
@@ -237,13 +241,13 @@ struct CheckpointTests {
     @Test("damaged files are rejected with exit code 31")
     func damaged() throws {
         let bytes = Checkpoint(spec: "rnn(2) > dense(1)", timeSteps: 2, inputDim: 1, outputDim: 1,
-                               metadata: ["k": "v"], parameters: [Float](repeating: 0.5, count: 11)).encoded()
+                               metadata: Data(#"{"k":"v"}"#.utf8), parameters: [Float](repeating: 0.5, count: 11)).encoded()
         func kind(_ b: [UInt8]) -> CheckpointError.Kind? {
             do {
                 _ = try Checkpoint.decode(b, path: "m.fcst")
                 return nil
             } catch let error as CheckpointError {
-                #expect(error.exitCode == 31 && error.description.hasPrefix("m.fcst: "))
+                #expect(error.exitCode == 31 && error.description.hasPrefix("m.fcst: error: "))
                 return error.kind
             } catch {
                 return nil
@@ -260,8 +264,8 @@ struct CheckpointTests {
         #expect(kind(magic) == .notACheckpoint)
         #expect(kind(Array("hello, world".utf8)) == .notACheckpoint)
         var version = bytes
-        version[4] = 2
-        #expect(kind(version) == .unsupportedVersion(found: 2, supported: 1))
+        version[4] = 3
+        #expect(kind(version) == .unsupportedVersion(found: 3, supported: 2))
         #expect(throws: CheckpointError(path: "/no/such/file.fcst", kind: .unreadable)) {
             try Checkpoint.read(from: "/no/such/file.fcst")
         }

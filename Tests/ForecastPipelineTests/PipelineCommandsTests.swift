@@ -21,7 +21,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: p.reports.path), "nothing ran, nothing was written")
         let text = console.errors.joined(separator: "\n")
         #expect(text.contains("2 problems in the pipeline file; nothing was run"))
-        #expect(text.contains("nightly.yaml:5:13: error: 'epochs' must be a whole number ≥ 1, found 'many'"))
+        #expect(text.contains("nightly.yaml:5:13: error: 'epochs' must be a whole number, found 'many'"))
         #expect(text.contains("nightly.yaml:6:5: error: duplicate job name 'a' (first defined on line 3)"))
     }
 
