@@ -139,10 +139,7 @@ public struct DateParser: Sendable {
     }
 
     func seconds(_ p: UnsafePointer<UInt8>, _ count: Int, allowEpoch: Bool) -> Double? {
-        var i = 0
-        var end = count
-        while i < end && (p[i] == 0x20 || p[i] == 0x09) { i += 1 }
-        while end > i && (p[end - 1] == 0x20 || p[end - 1] == 0x09) { end -= 1 }
+        let (i, end) = trimmedSpacesAndTabs(p, count)
         if i == end { return nil }
         var cursor = Cursor(p: p, i: i, end: end)
         if let tokens { return Self.parse(&cursor, tokens: tokens) }
