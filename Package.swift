@@ -33,7 +33,7 @@ let package = Package(
         // libm: fmaf, for the baseline copy of the kernels on processors without FMA.
         .target(name: "CForecastKernels", linkerSettings: [.linkedLibrary("m")]),
 
-        .target(name: "ForecastIngest", dependencies: ["CCSV"]),
+        .target(name: "ForecastIngest", dependencies: ["CCSV"], swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(name: "ForecastModels", dependencies: [
             "CCBLAS", "CDNNL", "CForecastKernels",
             .product(name: "Numerics", package: "swift-numerics"),
@@ -54,7 +54,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        .testTarget(name: "ForecastIngestTests", dependencies: ["ForecastIngest"]),
+        .testTarget(name: "ForecastIngestTests", dependencies: ["ForecastIngest"], swiftSettings: [.swiftLanguageMode(.v6)]),
         .testTarget(name: "ForecastModelsTests", dependencies: ["ForecastModels", "CForecastKernels"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ForecastEvaluationTests", dependencies: ["ForecastEvaluation"],
