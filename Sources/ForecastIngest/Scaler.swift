@@ -37,7 +37,6 @@ public struct Scaler: Sendable, Equatable, Codable {
     }
 
     @inline(__always) public func scale(_ value: Double, feature d: Int) -> Double { (value - offsets[d]) / scales[d] }
-    @inline(__always) public func unscale(_ value: Double, feature d: Int) -> Double { value * scales[d] + offsets[d] }
     @inline(__always) public func scaleTarget(_ value: Double) -> Double { (value - targetOffset) / targetScale }
     @inline(__always) public func unscaleTarget(_ value: Double) -> Double { value * targetScale + targetOffset }
 
