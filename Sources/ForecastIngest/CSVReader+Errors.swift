@@ -25,7 +25,7 @@ extension CSVReader {
         let place = source.lineContaining(offset: offset)
         if !LibCSVParser.isParseError(code) {
             return IngestError(.malformedQuoting, file: source.name, line: place.line, column: column,
-                               offendingText: place.text,
+                               offendingText: place.text, byteInLine: place.byteColumn,
                                message: "the CSV parser failed: \(LibCSVParser.message(code))",
                                hint: "a field may be too large for memory; check the file's quoting")
         }
@@ -33,7 +33,7 @@ extension CSVReader {
         let k = place.byteColumn - 1
         let atQuote = k >= 0 && k < bytes.count && bytes[k] == UInt8(ascii: "\"")
         return IngestError(.malformedQuoting, file: source.name, line: place.line, column: column,
-                           offendingText: place.text,
+                           offendingText: place.text, byteInLine: place.byteColumn,
                            message: atQuote ? "malformed quoting: a quote inside an unquoted field (character \(place.byteColumn) of the line)"
                                             : "malformed quoting: text after the closing quote of a field (character \(place.byteColumn) of the line)",
                            hint: "quote the whole field and write a quote inside it as \"\", e.g. \"5\"\" pipe\"")
@@ -52,10 +52,12 @@ extension CSVReader {
         let excerpt = escapedBytes(raw, around: place.byteColumn - 1)
         if binary {
             return IngestError(.binaryFile, file: source.name, line: place.line, column: column, offendingText: excerpt,
+                               byteInLine: place.byteColumn,
                                message: "binary data (NUL or control byte) at character \(place.byteColumn) of the line: this is not a CSV text file",
                                hint: "give a CSV text file; if it is UTF-16 text, convert it: iconv -f UTF-16 -t UTF-8 in.csv > out.csv")
         }
         return IngestError(.notUTF8, file: source.name, line: place.line, column: column, offendingText: excerpt,
+                           byteInLine: place.byteColumn,
                            message: "the file is not valid UTF-8 (bad byte at character \(place.byteColumn) of the line)",
                            hint: "convert it to UTF-8, e.g. iconv -f LATIN1 -t UTF-8 in.csv > out.csv")
     }

@@ -183,7 +183,7 @@ enum SeriesLoader {
                 let a = min(lines[k - 1], lines[k]), b = max(lines[k - 1], lines[k])
                 let stamp = IngestSummary.isoDay(Date(timeIntervalSince1970: t[k]))
                 throw IngestError(.duplicateTimestamp, file: raw.file, line: Int(b), column: raw.dateColumn.map { $0 + 1 },
-                                  columnName: raw.dateColumn.map { raw.names[$0] }, offendingText: stamp,
+                                  columnName: raw.dateColumn.map { raw.names[$0] }, offendingText: stamp, relatedLine: Int(a),
                                   message: "duplicate timestamp \(stamp) on lines \(a) and \(b)",
                                   hint: "remove one of the rows, or pass --duplicates first (keep the earlier line) or --duplicates last")
             case .first, .last:
