@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "CForecastKernels", linkerSettings: [.linkedLibrary("m")]),
 
         .target(name: "ForecastCore", swiftSettings: v6),
-        .target(name: "ForecastIngest", dependencies: ["ForecastCore", "CCSV"]),
+        .target(name: "ForecastIngest", dependencies: ["ForecastCore", "CCSV"], swiftSettings: v6),
         .target(name: "ForecastModels", dependencies: [
             "ForecastCore", "CCBLAS", "CDNNL", "CForecastKernels",
             .product(name: "Numerics", package: "swift-numerics"),
@@ -61,7 +61,7 @@ let package = Package(
         ], swiftSettings: v6),
 
         .testTarget(name: "ForecastCoreTests", dependencies: ["ForecastCore"], swiftSettings: v6),
-        .testTarget(name: "ForecastIngestTests", dependencies: ["ForecastIngest"]),
+        .testTarget(name: "ForecastIngestTests", dependencies: ["ForecastIngest"], swiftSettings: v6),
         .testTarget(name: "ForecastModelsTests", dependencies: ["ForecastModels", "CForecastKernels"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ForecastEvaluationTests", dependencies: ["ForecastEvaluation", "ForecastIngest"],

@@ -11,6 +11,7 @@ private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count
 #endif
 
 /// The whole input in memory: a read-only file mapping, or an allocated copy.
+// @unchecked Sendable: the bytes are never written after creation; `drop` only advises the kernel.
 final class InputRegion: @unchecked Sendable {
     let base: UnsafePointer<UInt8>
     let count: Int

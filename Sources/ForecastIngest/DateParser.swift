@@ -1,52 +1,5 @@
 import Foundation
 
-/// Proleptic Gregorian calendar arithmetic on days since 1970-01-01 (UTC), after H. Hinnant's
-/// `days_from_civil` / `civil_from_days`. O(1), exact for any Int year in range.
-enum CivilCalendar {
-    static let secondsPerDay = 86_400.0
-
-    static func days(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    static func civil(days z0: Int) -> (year: Int, month: Int, day: Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-    }
-
-    static func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
-
-    static func daysInMonth(year: Int, month: Int) -> Int {
-        switch month {
-        case 2: return isLeap(year) ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    /// 0 = Monday ... 6 = Sunday (1970-01-01 was a Thursday).
-    static func weekday(days: Int) -> Int {
-        let r = (days + 3) % 7
-        return r < 0 ? r + 7 : r
-    }
-
-    /// Whole days since 1970-01-01 of a time in seconds (floor).
-    static func dayNumber(_ seconds: Double) -> Int { Int((seconds / secondsPerDay).rounded(.down)) }
-}
-
 /// Parses the date column's text into a UTC instant.
 ///
 /// Without a format it accepts `YYYY-MM-DD`, `YYYY-MM`, `YYYY/MM/DD`,
@@ -139,10 +92,7 @@ public struct DateParser: Sendable {
     }
 
     func seconds(_ p: UnsafePointer<UInt8>, _ count: Int, allowEpoch: Bool) -> Double? {
-        var i = 0
-        var end = count
-        while i < end && (p[i] == 0x20 || p[i] == 0x09) { i += 1 }
-        while end > i && (p[end - 1] == 0x20 || p[end - 1] == 0x09) { end -= 1 }
+        let (i, end) = trimmedSpacesAndTabs(p, count)
         if i == end { return nil }
         var cursor = Cursor(p: p, i: i, end: end)
         if let tokens { return Self.parse(&cursor, tokens: tokens) }

@@ -22,7 +22,8 @@ struct DecimalParser {
     ]
     /// One process-wide copy of the table, read through a raw pointer so the per-cell loop has
     /// no bounds check; allocated once and never freed (184 bytes).
-    private static let powerTable: UnsafePointer<Double> = {
+    // nonisolated(unsafe): written once by the thread-safe lazy initialiser, only read afterwards.
+    nonisolated(unsafe) private static let powerTable: UnsafePointer<Double> = {
         let p = UnsafeMutablePointer<Double>.allocate(capacity: exactPowers.count)
         p.initialize(from: exactPowers, count: exactPowers.count)
         return UnsafePointer(p)
@@ -39,11 +40,9 @@ struct DecimalParser {
     /// The value of the `count` bytes at `p`, or `nil` when they are not a finite decimal number.
     @inline(__always)
     func parse(_ p: UnsafePointer<UInt8>, _ count: Int) -> Double? {
-        var i = 0
-        var end = count
-        while i < end && (p[i] == 0x20 || p[i] == 0x09) { i += 1 }
-        while end > i && (p[end - 1] == 0x20 || p[end - 1] == 0x09) { end -= 1 }
-        if i == end { return nil }
+        let (first, end) = trimmedSpacesAndTabs(p, count)
+        if first == end { return nil }
+        var i = first
         let start = i
         var negative = false
         if p[i] == UInt8(ascii: "-") { negative = true; i += 1 } else if p[i] == UInt8(ascii: "+") { i += 1 }
@@ -132,10 +131,7 @@ enum MissingMarker {
     @inline(__always)
     static func matches(_ p: UnsafePointer<UInt8>?, _ count: Int) -> Bool {
         guard let p else { return true }
-        var i = 0
-        var end = count
-        while i < end && (p[i] == 0x20 || p[i] == 0x09) { i += 1 }
-        while end > i && (p[end - 1] == 0x20 || p[end - 1] == 0x09) { end -= 1 }
+        let (i, end) = trimmedSpacesAndTabs(p, count)
         let n = end - i
         if n == 0 { return true }
         if n > 4 { return false }
@@ -162,4 +158,15 @@ enum MissingMarker {
         var t = text
         return t.withUTF8 { matches($0.baseAddress, $0.count) }
     }
+}
+
+/// The bounds of the `count` bytes at `p` without leading and trailing spaces and tabs (the
+/// cell trimming shared by numbers, missing markers and dates).
+@inline(__always)
+func trimmedSpacesAndTabs(_ p: UnsafePointer<UInt8>, _ count: Int) -> (start: Int, end: Int) {
+    var i = 0
+    var end = count
+    while i < end && (p[i] == 0x20 || p[i] == 0x09) { i += 1 }
+    while end > i && (p[end - 1] == 0x20 || p[end - 1] == 0x09) { end -= 1 }
+    return (i, end)
 }

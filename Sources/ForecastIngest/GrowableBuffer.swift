@@ -47,10 +47,6 @@ struct GrowableBuffer<Element: BitwiseCopyable> {
     private(set) var count = 0
     private(set) var capacity = 0
 
-    init(capacity: Int = 0) {
-        if capacity > 0 { reserve(capacity) }
-    }
-
     @inline(__always)
     mutating func append(_ value: Element) {
         if count == capacity { reserve(Swift.max(1024, capacity + capacity / 2)) }
@@ -70,10 +66,7 @@ struct GrowableBuffer<Element: BitwiseCopyable> {
         capacity = newCapacity
     }
 
-    subscript(i: Int) -> Element {
-        get { base.unsafelyUnwrapped[i] }
-        set { base.unsafelyUnwrapped[i] = newValue }
-    }
+    subscript(i: Int) -> Element { base.unsafelyUnwrapped[i] }
 
     /// Releases the memory; the buffer is empty afterwards.
     mutating func free() {

@@ -8,6 +8,8 @@
 ///     prices.csv:12:3: non-numeric value "abc" in column "price". Hint: ...
 ///
 /// `exitCode` is the process exit status the CLI uses for this kind (see the README table).
+/// Position, hint and exit code are separate values (`file`, `line`, `column`, `byteInLine`,
+/// `relatedLine`, `hint`, `exitCode`); `message` and `description` repeat some of them as text.
 public struct IngestError: Error, CustomStringConvertible, Equatable, Sendable {
     /// What went wrong. Several kinds share an exit code (for example `.emptyFile` and `.headerOnly`).
     public enum Kind: String, Sendable, CaseIterable {
@@ -56,6 +58,11 @@ public struct IngestError: Error, CustomStringConvertible, Equatable, Sendable {
     public var columnName: String?
     /// The offending text (a cell, a line excerpt, or escaped bytes), when there is one.
     public var offendingText: String?
+    /// 1-based byte position within `line`, for problems at a byte rather than a whole field
+    /// (bad encoding, binary data, malformed quoting).
+    public var byteInLine: Int?
+    /// Another line the problem involves, when there is one (the earlier row of a duplicate timestamp).
+    public var relatedLine: Int?
     /// One sentence saying what is wrong (without position or hint).
     public var message: String
     /// What the user can do about it.
@@ -63,6 +70,7 @@ public struct IngestError: Error, CustomStringConvertible, Equatable, Sendable {
 
     public init(_ kind: Kind, file: String, line: Int? = nil, column: Int? = nil,
                 columnName: String? = nil, offendingText: String? = nil,
+                byteInLine: Int? = nil, relatedLine: Int? = nil,
                 message: String, hint: String) {
         self.kind = kind
         self.file = file
@@ -70,6 +78,8 @@ public struct IngestError: Error, CustomStringConvertible, Equatable, Sendable {
         self.column = column
         self.columnName = columnName
         self.offendingText = offendingText
+        self.byteInLine = byteInLine
+        self.relatedLine = relatedLine
         self.message = message
         self.hint = hint
     }

@@ -34,199 +34,236 @@ enum SeriesLoader {
         return try clean(&raw, options: options)
     }
 
+    /// Selects target and features, orders the rows by time, resolves duplicate timestamps,
+    /// applies the missing-value policy, and infers the frequency and gaps.
     static func clean(_ raw: inout RawTable, options: IngestOptions) throws -> Series {
-        let file = raw.file
-        let headerLine: Int? = raw.hasHeader ? 1 : nil
-        func name(_ j: Int) -> String { raw.names[j] }
-
-        // Target: by name (resolved while reading) or the only numeric column.
-        let target: Int
-        if let t = raw.targetColumn {
-            target = t
-        } else {
-            let numeric = raw.names.indices.filter { $0 != raw.dateColumn && raw.kinds[$0] == .number }
-            if numeric.count == 1 {
-                target = numeric[0]
-            } else if numeric.isEmpty {
-                throw IngestError(.columnSelection, file: file, line: headerLine,
-                                  message: "no numeric column to forecast; the columns are "
-                                      + raw.names.map { quoted($0) }.joined(separator: ", "),
-                                  hint: "the target column must hold numbers; name it with --target")
-            } else {
-                throw IngestError(.columnSelection, file: file, line: headerLine,
-                                  message: "cannot tell which column to forecast; the numeric columns are "
-                                      + numeric.map { quoted(name($0)) }.joined(separator: ", "),
-                                  hint: "choose one with --target NAME (adj close, close, price or value are picked automatically)")
-            }
-        }
+        let target = try chooseTarget(raw)
         let features = raw.featureColumns ?? [target]
         var selected: [Int] = [target]
         for j in features where !selected.contains(j) { selected.append(j) }
+        try rejectNonNumericCells(raw, selected)
+        if options.missing == .error { try rejectMissingCells(raw, selected) }
 
-        // Every selected column must be numeric: report the earliest bad cell.
-        var firstBad: (column: Int, cell: CellRef)? = nil
-        for j in selected {
-            if let cell = raw.firstBad[j], firstBad == nil || cell.line < firstBad!.cell.line { firstBad = (j, cell) }
-        }
-        if let (j, cell) = firstBad {
-            let count = raw.bad[j] ?? 1
-            let textColumn = raw.kinds[j] == .text
-            throw IngestError(.nonNumeric, file: file, line: cell.line, column: j + 1, columnName: name(j),
-                              offendingText: cell.text,
-                              message: "non-numeric value \(quoted(cell.text)) in column \(quoted(name(j)))"
-                                  + (textColumn ? " (the column holds text)" : count > 1 ? " (\(count) such cells)" : ""),
-                              hint: textColumn
-                                  ? "choose a numeric column with --target / --features"
-                                  : "fix the value, or leave the cell empty (or NA) to mark it missing; use a . decimal point (or ; as the delimiter with decimal commas)")
-        }
-        if options.missing == .error {
-            var first: (column: Int, cell: CellRef)? = nil
-            for j in selected {
-                if let cell = raw.firstMissing[j], first == nil || cell.line < first!.cell.line { first = (j, cell) }
-            }
-            if let (j, cell) = first {
-                throw IngestError(.missingValue, file: file, line: cell.line, column: j + 1, columnName: name(j),
-                                  offendingText: cell.text,
-                                  message: "missing value \(quoted(cell.text)) in column \(quoted(name(j))) (--missing error)",
-                                  hint: "fill the value, or choose --missing ffill, interpolate or drop")
-            }
-        }
-
-        var columns: [[Double]] = selected.map { raw.columns[$0] ?? [] }
+        var rows = Rows(lines: raw.lines, times: raw.dates, columns: selected.map { raw.columns[$0] ?? [] })
         raw.columns = [:]  // release the unselected columns
-        var lines = raw.lines
-        var times = raw.dates
-        let rowsRead = raw.rowsRead
-        var summaryMissing: [String: Int] = [:]
-
-        // Order by time; a stable sort keeps file order among equal timestamps.
-        var wasSorted = false
-        var outOfOrder = 0
-        if let t = times {
-            for k in 1..<max(1, t.count) where t[k] < t[k - 1] { outOfOrder += 1 }
-            if outOfOrder > 0 {
-                wasSorted = true
-                let order = t.indices.sorted { t[$0] < t[$1] || (t[$0] == t[$1] && $0 < $1) }
-                times = order.map { t[$0] }
-                lines = order.map { lines[$0] }
-                for c in columns.indices { columns[c] = order.map { columns[c][$0] } }
-            }
-        }
-
-        // Duplicate timestamps.
-        var duplicatesRemoved = 0
-        if let t = times, t.count > 1 {
-            var keep = [Bool](repeating: true, count: t.count)
-            var k = 1
-            while k < t.count {
-                guard t[k] == t[k - 1] else { k += 1; continue }
-                var end = k
-                while end + 1 < t.count && t[end + 1] == t[k] { end += 1 }
-                let group = (k - 1)...end
-                switch options.duplicates {
-                case .error:
-                    let a = min(lines[k - 1], lines[k]), b = max(lines[k - 1], lines[k])
-                    let stamp = IngestSummary.isoDay(Date(timeIntervalSince1970: t[k]))
-                    throw IngestError(.duplicateTimestamp, file: file, line: Int(b), column: raw.dateColumn.map { $0 + 1 },
-                                      columnName: raw.dateColumn.map(name), offendingText: stamp,
-                                      message: "duplicate timestamp \(stamp) on lines \(a) and \(b)",
-                                      hint: "remove one of the rows, or pass --duplicates first (keep the earlier line) or --duplicates last")
-                case .first, .last:
-                    let chosen = options.duplicates == .first
-                        ? group.min { lines[$0] < lines[$1] }!
-                        : group.max { lines[$0] < lines[$1] }!
-                    for g in group where g != chosen { keep[g] = false; duplicatesRemoved += 1 }
-                }
-                k = end + 1
-            }
-            if duplicatesRemoved > 0 {
-                times = t.indices.filter { keep[$0] }.map { t[$0] }
-                lines = lines.indices.filter { keep[$0] }.map { lines[$0] }
-                for c in columns.indices { columns[c] = columns[c].indices.filter { keep[$0] }.map { columns[c][$0] } }
-            }
-        }
-
-        // Missing values over the selected columns.
-        let n = lines.count
-        var present: [Bool] = []
-        var rowsWithMissing = 0
-        if selected.contains(where: { (raw.missing[$0] ?? 0) > 0 }) {
-            present = [Bool](repeating: true, count: n)
-            for (c, j) in selected.enumerated() {
-                var count = 0
-                columns[c].withUnsafeBufferPointer { col in
-                    for r in 0..<n where col[r].isNaN { count += 1; present[r] = false }
-                }
-                summaryMissing[name(j)] = count
-            }
-            rowsWithMissing = present.lazy.filter { !$0 }.count
-        } else {
-            for j in selected { summaryMissing[name(j)] = 0 }  // counted while reading: none
-        }
+        let outOfOrder = sortByTime(&rows)
+        let duplicatesRemoved = try resolveDuplicates(&rows, raw, policy: options.duplicates)
+        let missing = countMissing(rows, raw, selected)
         var rowsDropped = 0
         var filled = 0
-        if rowsWithMissing > 0 {
-            let firstComplete = present.firstIndex(of: true) ?? n
-            var keep = [Bool](repeating: true, count: n)
-            for r in 0..<firstComplete { keep[r] = false }
-            if options.missing == .drop {
-                for r in 0..<n where !present[r] { keep[r] = false }
-            }
-            rowsDropped = keep.lazy.filter { !$0 }.count
-            if rowsDropped > 0 {
-                let kept = (0..<n).filter { keep[$0] }
-                lines = kept.map { lines[$0] }
-                times = times.map { t in kept.map { t[$0] } }
-                for c in columns.indices { columns[c] = kept.map { columns[c][$0] } }
-            }
-            if options.missing == .ffill || options.missing == .interpolate {
-                for c in columns.indices {
-                    filled += fill(&columns[c], interpolate: options.missing == .interpolate)
-                }
-            }
+        if missing.rowsWithMissing > 0 {
+            rowsDropped = dropRowsWithMissing(&rows, present: missing.present, policy: options.missing)
+            filled = fillMissing(&rows, policy: options.missing)
         }
-        if lines.isEmpty {
-            throw IngestError(.tooFewRows, file: file, line: Int(raw.lines.last ?? 1),
+        if rows.lines.isEmpty {
+            throw IngestError(.tooFewRows, file: raw.file, line: Int(raw.lines.last ?? 1),
                               message: "no rows left: every row has a missing value in "
-                                  + selected.map { quoted(name($0)) }.joined(separator: " or "),
+                                  + selected.map { quoted(raw.names[$0]) }.joined(separator: " or "),
                               hint: "check that the right column is selected (--target, --features)")
         }
+        let timing = frequencyAndGaps(rows)
 
-        // Frequency and gaps.
-        var frequency = Frequency.unknown
+        let dates = rows.times.map { $0.map { Date(timeIntervalSince1970: $0) } }
+        let summary = IngestSummary(
+            file: raw.file, delimiter: Character(Unicode.Scalar(raw.delimiter)), delimiterDetected: raw.delimiterDetected,
+            decimalComma: raw.decimalComma, hasHeader: raw.hasHeader, columns: raw.names,
+            dateColumn: raw.dateColumn.map { raw.names[$0] }, rowsRead: raw.rowsRead, rowsUsed: rows.lines.count,
+            lastLine: Int(raw.lines.last ?? 0),
+            firstDate: dates?.first, lastDate: dates?.last, frequency: timing.frequency,
+            missingByColumn: missing.byColumn, rowsWithMissing: missing.rowsWithMissing, missingPolicy: options.missing,
+            rowsDroppedMissing: rowsDropped, valuesFilled: filled, wasSorted: outOfOrder > 0, outOfOrderRows: outOfOrder,
+            duplicatePolicy: options.duplicates, duplicatesRemoved: duplicatesRemoved,
+            gapCount: timing.gapCount, missingPeriods: timing.missingPeriods, gaps: timing.gaps)
+        let valueOf = { (j: Int) in rows.columns[selected.firstIndex(of: j)!] }
+        return Series(dates: dates, targetName: raw.names[target], featureNames: features.map { raw.names[$0] },
+                      values: features.map(valueOf), target: valueOf(target),
+                      frequency: timing.frequency, summary: summary)
+    }
+
+    /// The selected columns of the data rows, kept aligned while rows are reordered and removed.
+    private struct Rows {
+        /// File line of each row.
+        var lines: [UInt32]
+        /// Seconds since 1970 per row, when there is a date column.
+        var times: [Double]?
+        /// One column per selected column (target first); NaN marks a missing cell.
+        var columns: [[Double]]
+
+        /// Keeps the rows at `indices`, in that order.
+        mutating func select(_ indices: [Int]) {
+            let lines = self.lines
+            self.lines = indices.map { lines[$0] }
+            times = times.map { t in indices.map { t[$0] } }
+            for c in columns.indices {
+                let column = columns[c]
+                columns[c] = indices.map { column[$0] }
+            }
+        }
+    }
+
+    /// The target: by name (resolved while reading), else the only numeric column.
+    private static func chooseTarget(_ raw: RawTable) throws -> Int {
+        if let t = raw.targetColumn { return t }
+        let headerLine: Int? = raw.hasHeader ? 1 : nil
+        let numeric = raw.names.indices.filter { $0 != raw.dateColumn && raw.kinds[$0] == .number }
+        if numeric.count == 1 { return numeric[0] }
+        if numeric.isEmpty {
+            throw IngestError(.columnSelection, file: raw.file, line: headerLine,
+                              message: "no numeric column to forecast; the columns are "
+                                  + raw.names.map { quoted($0) }.joined(separator: ", "),
+                              hint: "the target column must hold numbers; name it with --target")
+        }
+        throw IngestError(.columnSelection, file: raw.file, line: headerLine,
+                          message: "cannot tell which column to forecast; the numeric columns are "
+                              + numeric.map { quoted(raw.names[$0]) }.joined(separator: ", "),
+                          hint: "choose one with --target NAME (adj close, close, price or value are picked automatically)")
+    }
+
+    /// The earliest (by line) of the cells `cells` holds for the selected columns.
+    private static func earliest(_ cells: [Int: CellRef], in selected: [Int]) -> (column: Int, cell: CellRef)? {
+        var first: (column: Int, cell: CellRef)? = nil
+        for j in selected {
+            if let cell = cells[j], first == nil || cell.line < first!.cell.line { first = (j, cell) }
+        }
+        return first
+    }
+
+    /// Every selected column must be numeric: reports the earliest bad cell.
+    private static func rejectNonNumericCells(_ raw: RawTable, _ selected: [Int]) throws {
+        guard let (j, cell) = earliest(raw.firstBad, in: selected) else { return }
+        let name = raw.names[j]
+        let count = raw.bad[j] ?? 1
+        let textColumn = raw.kinds[j] == .text
+        throw IngestError(.nonNumeric, file: raw.file, line: cell.line, column: j + 1, columnName: name,
+                          offendingText: cell.text,
+                          message: "non-numeric value \(quoted(cell.text)) in column \(quoted(name))"
+                              + (textColumn ? " (the column holds text)" : count > 1 ? " (\(count) such cells)" : ""),
+                          hint: textColumn
+                              ? "choose a numeric column with --target / --features"
+                              : "fix the value, or leave the cell empty (or NA) to mark it missing; use a . decimal point (or ; as the delimiter with decimal commas)")
+    }
+
+    /// Under `--missing error`: reports the earliest missing cell of the selected columns.
+    private static func rejectMissingCells(_ raw: RawTable, _ selected: [Int]) throws {
+        guard let (j, cell) = earliest(raw.firstMissing, in: selected) else { return }
+        let name = raw.names[j]
+        throw IngestError(.missingValue, file: raw.file, line: cell.line, column: j + 1, columnName: name,
+                          offendingText: cell.text,
+                          message: "missing value \(quoted(cell.text)) in column \(quoted(name)) (--missing error)",
+                          hint: "fill the value, or choose --missing ffill, interpolate or drop")
+    }
+
+    /// Orders the rows by time; a stable sort keeps file order among equal timestamps. Returns
+    /// the number of rows earlier than their predecessor in the file (0: nothing was sorted).
+    private static func sortByTime(_ rows: inout Rows) -> Int {
+        guard let t = rows.times else { return 0 }
+        var outOfOrder = 0
+        for k in 1..<max(1, t.count) where t[k] < t[k - 1] { outOfOrder += 1 }
+        if outOfOrder > 0 {
+            rows.select(t.indices.sorted { t[$0] < t[$1] || (t[$0] == t[$1] && $0 < $1) })
+        }
+        return outOfOrder
+    }
+
+    /// Rows sharing a timestamp (rows are sorted): an error naming both lines, or all but the
+    /// first or last in the file removed. Returns the number of rows removed.
+    private static func resolveDuplicates(_ rows: inout Rows, _ raw: RawTable, policy: DuplicatePolicy) throws -> Int {
+        guard let t = rows.times, t.count > 1 else { return 0 }
+        let lines = rows.lines
+        var keep = [Bool](repeating: true, count: t.count)
+        var removed = 0
+        var k = 1
+        while k < t.count {
+            guard t[k] == t[k - 1] else { k += 1; continue }
+            var end = k
+            while end + 1 < t.count && t[end + 1] == t[k] { end += 1 }
+            let group = (k - 1)...end
+            switch policy {
+            case .error:
+                let a = min(lines[k - 1], lines[k]), b = max(lines[k - 1], lines[k])
+                let stamp = IngestSummary.isoDay(Date(timeIntervalSince1970: t[k]))
+                throw IngestError(.duplicateTimestamp, file: raw.file, line: Int(b), column: raw.dateColumn.map { $0 + 1 },
+                                  columnName: raw.dateColumn.map { raw.names[$0] }, offendingText: stamp, relatedLine: Int(a),
+                                  message: "duplicate timestamp \(stamp) on lines \(a) and \(b)",
+                                  hint: "remove one of the rows, or pass --duplicates first (keep the earlier line) or --duplicates last")
+            case .first, .last:
+                let chosen = policy == .first
+                    ? group.min { lines[$0] < lines[$1] }!
+                    : group.max { lines[$0] < lines[$1] }!
+                for g in group where g != chosen { keep[g] = false; removed += 1 }
+            }
+            k = end + 1
+        }
+        if removed > 0 { rows.select(t.indices.filter { keep[$0] }) }
+        return removed
+    }
+
+    /// Missing cells per selected column (by name), which rows have all selected values
+    /// (`present`; empty when the reader counted no missing cell), and how many do not.
+    private static func countMissing(_ rows: Rows, _ raw: RawTable, _ selected: [Int])
+        -> (byColumn: [String: Int], present: [Bool], rowsWithMissing: Int) {
+        var byColumn: [String: Int] = [:]
+        guard selected.contains(where: { (raw.missing[$0] ?? 0) > 0 }) else {
+            for j in selected { byColumn[raw.names[j]] = 0 }  // counted while reading: none
+            return (byColumn, [], 0)
+        }
+        let n = rows.lines.count
+        var present = [Bool](repeating: true, count: n)
+        for (c, j) in selected.enumerated() {
+            var count = 0
+            rows.columns[c].withUnsafeBufferPointer { col in
+                for r in 0..<n where col[r].isNaN { count += 1; present[r] = false }
+            }
+            byColumn[raw.names[j]] = count
+        }
+        return (byColumn, present, present.lazy.filter { !$0 }.count)
+    }
+
+    /// Drops the rows before the first complete one (a series cannot start with a fill) and,
+    /// under `.drop`, every incomplete row. Returns the number of rows dropped.
+    private static func dropRowsWithMissing(_ rows: inout Rows, present: [Bool], policy: MissingPolicy) -> Int {
+        let n = rows.lines.count
+        let firstComplete = present.firstIndex(of: true) ?? n
+        var keep = [Bool](repeating: true, count: n)
+        for r in 0..<firstComplete { keep[r] = false }
+        if policy == .drop {
+            for r in 0..<n where !present[r] { keep[r] = false }
+        }
+        let dropped = keep.lazy.filter { !$0 }.count
+        if dropped > 0 { rows.select((0..<n).filter { keep[$0] }) }
+        return dropped
+    }
+
+    /// Fills the remaining missing values under `.ffill` and `.interpolate`. Returns the number filled.
+    private static func fillMissing(_ rows: inout Rows, policy: MissingPolicy) -> Int {
+        guard policy == .ffill || policy == .interpolate else { return 0 }
+        var filled = 0
+        for c in rows.columns.indices {
+            filled += fill(&rows.columns[c], interpolate: policy == .interpolate)
+        }
+        return filled
+    }
+
+    /// The inferred frequency and the gaps beyond it (the first `gapsListed` of them listed).
+    private static func frequencyAndGaps(_ rows: Rows)
+        -> (frequency: Frequency, gaps: [Gap], gapCount: Int, missingPeriods: Int) {
+        guard let t = rows.times else { return (.unknown, [], 0, 0) }
+        let frequency = Frequency.infer(t)
         var gaps: [Gap] = []
         var gapCount = 0
         var missingPeriods = 0
-        if let t = times {
-            frequency = Frequency.infer(t)
-            if case .irregular = frequency {} else if t.count > 1 {
-                for k in 1..<t.count {
-                    let a = Date(timeIntervalSince1970: t[k - 1]), b = Date(timeIntervalSince1970: t[k])
-                    guard let steps = frequency.steps(from: a, to: b), steps > 1 else { continue }
-                    gapCount += 1
-                    missingPeriods += steps - 1
-                    if gaps.count < gapsListed {
-                        gaps.append(Gap(after: a, before: b, missingPeriods: steps - 1, line: Int(lines[k])))
-                    }
+        if case .irregular = frequency {} else if t.count > 1 {
+            for k in 1..<t.count {
+                let a = Date(timeIntervalSince1970: t[k - 1]), b = Date(timeIntervalSince1970: t[k])
+                guard let steps = frequency.steps(from: a, to: b), steps > 1 else { continue }
+                gapCount += 1
+                missingPeriods += steps - 1
+                if gaps.count < gapsListed {
+                    gaps.append(Gap(after: a, before: b, missingPeriods: steps - 1, line: Int(rows.lines[k])))
                 }
             }
         }
-
-        let dates = times.map { $0.map { Date(timeIntervalSince1970: $0) } }
-        let summary = IngestSummary(
-            file: file, delimiter: Character(Unicode.Scalar(raw.delimiter)), delimiterDetected: raw.delimiterDetected,
-            decimalComma: raw.decimalComma, hasHeader: raw.hasHeader, columns: raw.names,
-            dateColumn: raw.dateColumn.map(name), rowsRead: rowsRead, rowsUsed: lines.count,
-            lastLine: Int(raw.lines.last ?? 0),
-            firstDate: dates?.first, lastDate: dates?.last, frequency: frequency,
-            missingByColumn: summaryMissing, rowsWithMissing: rowsWithMissing, missingPolicy: options.missing,
-            rowsDroppedMissing: rowsDropped, valuesFilled: filled, wasSorted: wasSorted, outOfOrderRows: outOfOrder,
-            duplicatePolicy: options.duplicates, duplicatesRemoved: duplicatesRemoved,
-            gapCount: gapCount, missingPeriods: missingPeriods, gaps: gaps)
-        let valueOf = { (j: Int) in columns[selected.firstIndex(of: j)!] }
-        return Series(dates: dates, targetName: name(target), featureNames: features.map(name),
-                      values: features.map(valueOf), target: valueOf(target),
-                      frequency: frequency, summary: summary)
+        return (frequency, gaps, gapCount, missingPeriods)
     }
 
     /// Fills NaNs after the first value: carried forward, or linearly interpolated by position

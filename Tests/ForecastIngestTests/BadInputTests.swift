@@ -10,6 +10,7 @@ import Testing
         expectError(e, code: 13, kind: .malformedQuoting, line: 3, column: 2)
         #expect(e?.offendingText == "2024-01-02,5\" pipe,2")
         #expect(e?.message.contains("quote inside an unquoted field") == true)
+        #expect(e?.byteInLine == 13)  // the quote, as a separate value beside the message
     }
 
     @Test func textAfterAClosingQuote() {
@@ -91,6 +92,7 @@ import Testing
         let e = ingestError { try load(bytes: bytes) }
         expectError(e, code: 11, kind: .notUTF8, line: 3, column: 2)
         #expect(e?.offendingText?.contains("caf\\xE9") == true)
+        #expect(e?.byteInLine == 15)
         #expect(e?.hint.contains("iconv") == true)
         let utf16 = ingestError { try load(bytes: [0xFF, 0xFE] + Array("d\0a\0".utf8)) }
         expectError(utf16, code: 11, kind: .notUTF8, line: 1, column: 1)

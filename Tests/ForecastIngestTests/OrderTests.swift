@@ -18,6 +18,7 @@ import Testing
         let e = ingestError { try load("date,price\n2024-01-01,1\n2024-01-02,2\n2024-01-03,3\n2024-01-02,9\n") }
         expectError(e, code: 17, kind: .duplicateTimestamp, line: 5, column: 1)
         #expect(e?.message.contains("lines 3 and 5") == true)
+        #expect(e?.relatedLine == 3)
         #expect(e?.message.contains("2024-01-02") == true)
         #expect(e?.hint.contains("--duplicates") == true)
     }

@@ -1,0 +1,122 @@
+import Foundation
+
+/// What ingest read and did, for the report and the CLI's console output.
+public struct IngestSummary: Sendable, Equatable {
+    /// The input path (display name).
+    public var file: String
+    /// The field delimiter used, and whether it was detected (rather than given).
+    public var delimiter: Character
+    public var delimiterDetected: Bool
+    /// Whether `,` was accepted as the decimal separator (`;`-delimited files).
+    public var decimalComma: Bool
+    /// Whether the first line was a header.
+    public var hasHeader: Bool
+    /// Every column name in file order (`column1`... or `value` without a header).
+    public var columns: [String]
+    /// The date column used, if any.
+    public var dateColumn: String?
+    /// Data rows in the file (excluding header and blank lines).
+    public var rowsRead: Int
+    /// Rows in the cleaned series.
+    public var rowsUsed: Int
+    /// File line of the last data row (0 for a series built in code).
+    public var lastLine: Int
+    /// First and last timestamp of the cleaned series.
+    public var firstDate: Date?
+    public var lastDate: Date?
+    /// Inferred sampling frequency (same as `Series.frequency`).
+    public var frequency: Frequency
+    /// Missing cells per selected column (target and features), before filling.
+    public var missingByColumn: [String: Int]
+    /// Rows with a missing target or feature value, before filling.
+    public var rowsWithMissing: Int
+    public var missingPolicy: MissingPolicy
+    /// Rows dropped because of missing values (leading ones, or all of them under `.drop`).
+    public var rowsDroppedMissing: Int
+    /// Values filled (forward-filled or interpolated).
+    public var valuesFilled: Int
+    /// Whether rows had to be sorted by date, and how many rows were earlier than their predecessor.
+    public var wasSorted: Bool
+    public var outOfOrderRows: Int
+    public var duplicatePolicy: DuplicatePolicy
+    /// Rows removed as duplicate timestamps (`--duplicates first|last`).
+    public var duplicatesRemoved: Int
+    /// Gaps beyond the frequency: total count, missing periods in all, and the first few.
+    public var gapCount: Int
+    public var missingPeriods: Int
+    public var gaps: [Gap]
+
+    /// A summary with every count zero and no dates; for series built in code.
+    public init(file: String, delimiter: Character = ",", delimiterDetected: Bool = false, decimalComma: Bool = false,
+                hasHeader: Bool = true, columns: [String] = [], dateColumn: String? = nil, rowsRead: Int = 0,
+                rowsUsed: Int = 0, lastLine: Int = 0, firstDate: Date? = nil, lastDate: Date? = nil, frequency: Frequency = .unknown,
+                missingByColumn: [String: Int] = [:], rowsWithMissing: Int = 0, missingPolicy: MissingPolicy = .ffill,
+                rowsDroppedMissing: Int = 0, valuesFilled: Int = 0, wasSorted: Bool = false, outOfOrderRows: Int = 0,
+                duplicatePolicy: DuplicatePolicy = .error, duplicatesRemoved: Int = 0, gapCount: Int = 0,
+                missingPeriods: Int = 0, gaps: [Gap] = []) {
+        self.file = file
+        self.delimiter = delimiter
+        self.delimiterDetected = delimiterDetected
+        self.decimalComma = decimalComma
+        self.hasHeader = hasHeader
+        self.columns = columns
+        self.dateColumn = dateColumn
+        self.rowsRead = rowsRead
+        self.rowsUsed = rowsUsed
+        self.lastLine = lastLine
+        self.firstDate = firstDate
+        self.lastDate = lastDate
+        self.frequency = frequency
+        self.missingByColumn = missingByColumn
+        self.rowsWithMissing = rowsWithMissing
+        self.missingPolicy = missingPolicy
+        self.rowsDroppedMissing = rowsDroppedMissing
+        self.valuesFilled = valuesFilled
+        self.wasSorted = wasSorted
+        self.outOfOrderRows = outOfOrderRows
+        self.duplicatePolicy = duplicatePolicy
+        self.duplicatesRemoved = duplicatesRemoved
+        self.gapCount = gapCount
+        self.missingPeriods = missingPeriods
+        self.gaps = gaps
+    }
+
+    /// Total missing cells over the selected columns.
+    public var missingCount: Int { missingByColumn.values.reduce(0, +) }
+
+    /// Human-readable lines for a console or markdown report.
+    public var lines: [String] {
+        var out: [String] = []
+        let delim = delimiter == "\t" ? "tab" : "\"\(delimiter)\""
+        out.append("file: \(file) (delimiter \(delim)\(delimiterDetected ? ", detected" : "")"
+                   + (decimalComma ? ", decimal comma" : "") + (hasHeader ? "" : ", no header") + ")")
+        out.append("columns: " + columns.joined(separator: ", ") + (dateColumn.map { " (date column: \($0))" } ?? ""))
+        out.append("rows: \(rowsRead) read, \(rowsUsed) used; frequency \(frequency.name)")
+        if let firstDate, let lastDate {
+            out.append("dates: \(IngestSummary.isoDay(firstDate)) to \(IngestSummary.isoDay(lastDate))")
+        }
+        let perColumn = missingByColumn.keys.sorted().map { "\($0) \(missingByColumn[$0]!)" }.joined(separator: ", ")
+        out.append("missing values: \(missingCount) (\(perColumn)); policy \(missingPolicy.rawValue): "
+                   + "\(valuesFilled) filled, \(rowsDroppedMissing) rows dropped")
+        if wasSorted { out.append("rows sorted by date (\(outOfOrderRows) out of order)") }
+        if duplicatesRemoved > 0 {
+            out.append("duplicate timestamps: \(duplicatesRemoved) rows removed (kept \(duplicatePolicy.rawValue))")
+        }
+        if gapCount > 0 {
+            let shown = gaps.map { "\(IngestSummary.isoDay($0.after)) → \(IngestSummary.isoDay($0.before)) (\($0.missingPeriods) missing)" }
+            out.append("gaps: \(gapCount) (\(missingPeriods) periods missing): " + shown.joined(separator: "; ")
+                       + (gapCount > gaps.count ? "; …" : ""))
+        }
+        return out
+    }
+
+    static func isoDay(_ date: Date) -> String {
+        let t = date.timeIntervalSince1970
+        let day = CivilCalendar.dayNumber(t)
+        let c = CivilCalendar.civil(days: day)
+        var s = String(format: "%04d-%02d-%02d", c.year, c.month, c.day)
+        let rest = Int((t - Double(day) * 86_400).rounded(.down))
+        if rest != 0 { s += String(format: " %02d:%02d:%02d", rest / 3600, rest / 60 % 60, rest % 60) }
+        return s
+    }
+}

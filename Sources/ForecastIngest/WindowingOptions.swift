@@ -1,0 +1,26 @@
+/// Options for building sliding windows and splits from a series.
+public struct WindowingOptions: Sendable, Equatable, Codable {
+    /// Past steps in each window (`time_steps`, `--window`).
+    public var timeSteps: Int
+    /// Distance between the starts of consecutive windows (`--stride`).
+    public var stride: Int
+    /// Steps ahead predicted by each window: targets y[t+1 ... t+h] (`--horizon`).
+    public var horizon: Int
+    /// Fraction of the series' points, at the end, forming the test part.
+    public var testFraction: Double
+    /// Fraction of the points before the test part, at their end, forming the validation part.
+    public var validationFraction: Double
+    public var scaling: Scaling
+    public var transform: TargetTransform
+
+    public init(timeSteps: Int = 32, stride: Int = 1, horizon: Int = 1, testFraction: Double = 0.2,
+                validationFraction: Double = 0.1, scaling: Scaling = .zscore, transform: TargetTransform = .none) {
+        self.timeSteps = timeSteps
+        self.stride = stride
+        self.horizon = horizon
+        self.testFraction = testFraction
+        self.validationFraction = validationFraction
+        self.scaling = scaling
+        self.transform = transform
+    }
+}
