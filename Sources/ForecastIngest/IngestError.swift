@@ -1,16 +1,19 @@
+import ForecastCore
+
 /// An input problem found while reading a CSV series or building windows from it.
 ///
 /// Every error names the file and, where the problem sits at a place in the file, the 1-based
 /// line and column. `column` is the 1-based field number within the record (the header row is
-/// line 1 when present); `columnName` is that field's header name when known. `description`
-/// reads like
+/// line 1 when present); `columnName` is that field's header name when known. Rendered the way
+/// every ``ForecastError`` is:
 ///
-///     prices.csv:12:3: non-numeric value "abc" in column "price". Hint: ...
+///     prices.csv:12:3: error: non-numeric value "abc" in column "price"
+///       hint: ...
 ///
-/// `exitCode` is the process exit status the CLI uses for this kind (see the README table).
-/// Position, hint and exit code are separate values (`file`, `line`, `column`, `byteInLine`,
-/// `relatedLine`, `hint`, `exitCode`); `message` and `description` repeat some of them as text.
-public struct IngestError: Error, CustomStringConvertible, Equatable, Sendable {
+/// `exitStatus` is the process exit status the CLI uses for this kind (see the README table).
+/// Position, hint and exit status are separate values (`file`, `line`, `column`, `byteInLine`,
+/// `relatedLine`, `hint`, `exitStatus`); `message` and `description` repeat some of them as text.
+public struct IngestError: ForecastError, Equatable {
     /// What went wrong. Several kinds share an exit code (for example `.emptyFile` and `.headerOnly`).
     public enum Kind: String, Sendable, CaseIterable {
         /// Path missing, unreadable, or a directory (exit 10).
@@ -66,7 +69,7 @@ public struct IngestError: Error, CustomStringConvertible, Equatable, Sendable {
     /// One sentence saying what is wrong (without position or hint).
     public var message: String
     /// What the user can do about it.
-    public var hint: String
+    public var hint: String?
 
     public init(_ kind: Kind, file: String, line: Int? = nil, column: Int? = nil,
                 columnName: String? = nil, offendingText: String? = nil,
@@ -85,36 +88,26 @@ public struct IngestError: Error, CustomStringConvertible, Equatable, Sendable {
     }
 
     /// Process exit status for this error (README "Exit codes").
-    public var exitCode: Int32 {
+    public var exitStatus: ExitStatus {
         switch kind {
-        case .unreadablePath: return 10
-        case .notUTF8, .binaryFile: return 11
-        case .emptyFile, .headerOnly: return 12
-        case .malformedQuoting, .raggedRow: return 13
-        case .nonNumeric: return 14
-        case .badDate: return 15
-        case .columnSelection: return 16
-        case .duplicateTimestamp: return 17
-        case .tooFewRows: return 18
-        case .missingValue: return 19
-        case .columnMismatch: return 32
-        case .invalidOption: return 64
-        case .internalError: return 1
+        case .unreadablePath: .inputUnreadable
+        case .notUTF8, .binaryFile: .inputNotText
+        case .emptyFile, .headerOnly: .inputEmpty
+        case .malformedQuoting, .raggedRow: .malformedCSV
+        case .nonNumeric: .nonNumericValue
+        case .badDate: .unparsableDate
+        case .columnSelection: .columnSelection
+        case .duplicateTimestamp: .duplicateTimestamps
+        case .tooFewRows: .tooFewRows
+        case .missingValue: .missingValues
+        case .columnMismatch: .checkpointColumnsMismatch
+        case .invalidOption: .usage
+        case .internalError: .internalError
         }
     }
 
-    /// `file:line:column: message. Hint: hint` (line and column omitted when unknown).
-    public var description: String {
-        var s = file
-        if let line {
-            s += ":\(line)"
-            if let column { s += ":\(column)" }
-        }
-        s += ": " + message
-        if !message.hasSuffix(".") { s += "." }
-        s += " Hint: " + hint
-        return s
-    }
+    /// The file, and the 1-based line and field number when the problem sits at a place in it.
+    public var location: ErrorLocation? { ErrorLocation(file: file, line: line, column: line == nil ? nil : column) }
 }
 
 /// Quotes a cell for an error message: at most `limit` characters, control characters escaped.

@@ -30,7 +30,7 @@ import Testing
         expectError(e, code: 14, kind: .nonNumeric, line: 3, column: 2, fileSuffix: "prices.csv")
         #expect(e?.offendingText == "abc")
         #expect(e?.columnName == "price")
-        #expect(e?.description.hasSuffix("prices.csv:3:2: non-numeric value \"abc\" in column \"price\". Hint: "
+        #expect(e?.description.hasSuffix("prices.csv:3:2: error: non-numeric value \"abc\" in column \"price\"\n  hint: "
                                          + (e?.hint ?? "")) == true)
     }
 
@@ -63,7 +63,7 @@ import Testing
         let e = ingestError { try makeWindows(s, WindowingOptions(timeSteps: 32)) }
         expectError(e, code: 18, kind: .tooFewRows, line: 21, column: nil, fileSuffix: "short.csv")
         #expect(e?.message.contains("20 after cleaning") == true)
-        #expect(e?.hint.contains("--window") == true)
+        #expect(e?.hint?.contains("--window") == true)
         // The line is the file's last data line, also with blank lines and rows out of order.
         let messy = try load("date,price\n\n2024-01-02,2\n2024-01-01,1\n\n\n")
         let e2 = ingestError { try makeWindows(messy, WindowingOptions(timeSteps: 4)) }
@@ -74,7 +74,7 @@ import Testing
         let e = ingestError { try load("date,price\n2024-01-01,1\n2024-02-30,2\n") }
         expectError(e, code: 15, kind: .badDate, line: 3, column: 1)
         #expect(e?.offendingText == "2024-02-30")
-        #expect(e?.hint.contains("--date-format") == true)
+        #expect(e?.hint?.contains("--date-format") == true)
         let missing = ingestError { try load("date,price\n2024-01-01,1\n,2\n") }
         expectError(missing, code: 15, kind: .badDate, line: 3, column: 1)
         let format = ingestError { try load("date,price\n01.02.2024,1\n2024-02-02,2\n") { $0.dateFormat = "%d.%m.%Y" } }
@@ -93,7 +93,7 @@ import Testing
         expectError(e, code: 11, kind: .notUTF8, line: 3, column: 2)
         #expect(e?.offendingText?.contains("caf\\xE9") == true)
         #expect(e?.byteInLine == 15)
-        #expect(e?.hint.contains("iconv") == true)
+        #expect(e?.hint?.contains("iconv") == true)
         let utf16 = ingestError { try load(bytes: [0xFF, 0xFE] + Array("d\0a\0".utf8)) }
         expectError(utf16, code: 11, kind: .notUTF8, line: 1, column: 1)
     }

@@ -20,7 +20,7 @@ import Testing
         #expect(e?.message.contains("lines 3 and 5") == true)
         #expect(e?.relatedLine == 3)
         #expect(e?.message.contains("2024-01-02") == true)
-        #expect(e?.hint.contains("--duplicates") == true)
+        #expect(e?.hint?.contains("--duplicates") == true)
     }
 
     @Test func duplicatePolicyFirstAndLast() throws {

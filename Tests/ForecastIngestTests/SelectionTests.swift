@@ -25,7 +25,7 @@ import Testing
         expectError(e, code: 16, kind: .columnSelection, line: 1, column: nil)
         #expect(e?.message.contains("\"open\", \"volume\"") == true)
         #expect(e?.message.contains("ticker") == false)
-        #expect(e?.hint.contains("--target") == true)
+        #expect(e?.hint?.contains("--target") == true)
     }
 
     @Test func unknownTargetIsAnError() {

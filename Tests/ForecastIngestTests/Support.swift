@@ -65,8 +65,8 @@ func expectError(_ error: IngestError?, code: Int32, kind: IngestError.Kind? = n
         if let column { prefix += ":\(column)" }
     }
     #expect(error.description.hasPrefix(prefix + ": "), "description: \(error.description)", sourceLocation: sourceLocation)
-    #expect(error.description.contains("Hint: "), sourceLocation: sourceLocation)
-    #expect(!error.hint.isEmpty, sourceLocation: sourceLocation)
+    #expect(error.description.contains("\n  hint: "), sourceLocation: sourceLocation)
+    #expect(!(error.hint ?? "").isEmpty, sourceLocation: sourceLocation)
 }
 
 /// UTC date from components.
