@@ -1,8 +1,5 @@
 import ForecastCore
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A trained model on disk: its description, window shape, the caller's metadata (what it
 /// needs to use the model again, e.g. scaler and feature columns, as a JSON object) and the
@@ -26,8 +23,8 @@ import Glibc
 /// a `metadata` object of strings, which ``metadata`` then holds as that object's JSON, with
 /// ``formatVersion`` 1 so the caller knows the shape.
 ///
-/// Files are written atomically (temporary file in the same folder, fsync, rename), so a reader
-/// sees the old file or the new one, never a torn one.
+/// ``encoded()`` gives the bytes; the report publisher writes them into a run folder that appears
+/// whole or not at all, so a reader never sees a torn checkpoint.
 public struct Checkpoint: Equatable, Sendable {
     public static let magic: [UInt8] = Array("FCST".utf8)
     /// The version this code writes.
@@ -159,42 +156,6 @@ public struct Checkpoint: Equatable, Sendable {
         return checkpoint
     }
 
-    /// Writes the checkpoint to `path` atomically, creating parent folders.
-    /// - Throws: ``CheckpointError`` with kind `.writeFailed` (exit code 73).
-    public func write(to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        } catch {
-            throw CheckpointError(path: path, kind: .writeFailed("cannot create folder \(dir.path)"))
-        }
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw CheckpointError(path: path, kind: .writeFailed(String(cString: strerror(errno)))) }
-        let bytes = encoded()
-        var offset = 0
-        var failure: String?
-        bytes.withUnsafeBytes { raw in
-            while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = String(cString: strerror(errno))
-                    return
-                }
-                offset += n
-            }
-        }
-        if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
-        close(fd)
-        if failure == nil && rename(tmp, path) != 0 { failure = String(cString: strerror(errno)) }
-        if let failure {
-            unlink(tmp)
-            throw CheckpointError(path: path, kind: .writeFailed(failure))
-        }
-    }
-
     /// Reads and verifies a checkpoint file.
     /// - Throws: ``CheckpointError`` (exit code 31).
     public static func read(from path: String) throws -> Checkpoint {
@@ -236,7 +197,7 @@ public struct Checkpoint: Equatable, Sendable {
     }
 }
 
-/// Why a checkpoint could not be read or written. Exit code 31, or 73 for a failed write.
+/// Why a checkpoint could not be read (exit code 31).
 public struct CheckpointError: ForecastError, Equatable {
     public enum Kind: Equatable, Sendable {
         case unreadable
@@ -246,7 +207,6 @@ public struct CheckpointError: ForecastError, Equatable {
         case trailingBytes(Int)
         case checksumMismatch
         case invalidHeader(String)
-        case writeFailed(String)
     }
 
     public var path: String
@@ -257,10 +217,7 @@ public struct CheckpointError: ForecastError, Equatable {
         self.kind = kind
     }
 
-    public var exitStatus: ExitStatus {
-        if case .writeFailed = kind { return .cannotWrite }
-        return .checkpointUnreadable
-    }
+    public var exitStatus: ExitStatus { .checkpointUnreadable }
 
     public var location: ErrorLocation? { ErrorLocation(file: path) }
 
@@ -273,7 +230,6 @@ public struct CheckpointError: ForecastError, Equatable {
         case let .trailingBytes(n): "checkpoint has \(n) unexpected bytes after its end"
         case .checksumMismatch: "checkpoint checksum mismatch, the file is corrupted"
         case let .invalidHeader(reason): "checkpoint header is invalid: \(reason)"
-        case let .writeFailed(reason): "cannot write checkpoint: \(reason)"
         }
     }
 
@@ -285,7 +241,6 @@ public struct CheckpointError: ForecastError, Equatable {
         case .truncated: "the file was cut short; retrain or restore it"
         case .trailingBytes, .checksumMismatch: "the file is corrupted; retrain or restore it"
         case .invalidHeader: "retrain the model with this version"
-        case .writeFailed: "check that the folder is writable and the disk not full"
         }
     }
 }

@@ -1,5 +1,6 @@
 import ForecastCore
 import Foundation
+import Synchronization
 import ForecastReport
 
 /// Editing a user's crontab text: each pipeline owns one block between marker comments
@@ -220,14 +221,14 @@ public struct CrontabCommand: CrontabStore {
         }
         // Read both pipes while writing so a large crontab cannot deadlock.
         let group = DispatchGroup()
-        nonisolated(unsafe) var o = Data(), e = Data()
-        DispatchQueue.global().async(group: group) { o = out.fileHandleForReading.readDataToEndOfFile() }
-        DispatchQueue.global().async(group: group) { e = err.fileHandleForReading.readDataToEndOfFile() }
+        let o = Mutex(Data()), e = Mutex(Data())
+        DispatchQueue.global().async(group: group) { o.withLock { $0 = out.fileHandleForReading.readDataToEndOfFile() } }
+        DispatchQueue.global().async(group: group) { e.withLock { $0 = err.fileHandleForReading.readDataToEndOfFile() } }
         if let input { inp.fileHandleForWriting.write(Data(input.utf8)) }
         try? inp.fileHandleForWriting.close()
         group.wait()
         p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        return (p.terminationStatus, o.withLock { String(decoding: $0, as: UTF8.self) }, e.withLock { String(decoding: $0, as: UTF8.self) })
     }
 }
 

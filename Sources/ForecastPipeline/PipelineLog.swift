@@ -1,5 +1,6 @@
 import ForecastCore
 import Foundation
+import Synchronization
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -48,34 +49,35 @@ public struct FileLogHandler: LogHandler {
 }
 
 /// The open log file behind `FileLogHandler`; rotation happens here.
-final class LogFileSink: @unchecked Sendable {
+final class LogFileSink: Sendable {
     let url: URL
     let maxBytes: Int
-    private var fd: Int32
-    private let lock = NSLock()
+    /// The open descriptor; every write and rotation holds the mutex, so lines never interleave.
+    private let fd: Mutex<Int32>
 
     init(url: URL, maxBytes: Int) throws {
         self.url = url
         self.maxBytes = max(1024, maxBytes)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        fd = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw LogFileError(path: url.path, reason: String(cString: strerror(errno))) }
+        let opened = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard opened >= 0 else { throw LogFileError(path: url.path, reason: String(cString: strerror(errno))) }
+        fd = Mutex(opened)
     }
 
-    deinit { if fd >= 0 { close(fd) } }
+    deinit { fd.withLock { if $0 >= 0 { close($0) } } }
 
     func append(_ line: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        var st = stat()
-        let bytes = Array(line.utf8)
-        if fstat(fd, &st) == 0, Int(st.st_size) + bytes.count > maxBytes, st.st_size > 0 {
-            rotate()
+        fd.withLock { fd in
+            var st = stat()
+            let bytes = Array(line.utf8)
+            if fstat(fd, &st) == 0, Int(st.st_size) + bytes.count > maxBytes, st.st_size > 0 {
+                rotate(&fd)
+            }
+            _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         }
-        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     }
 
-    private func rotate() {
+    private func rotate(_ fd: inout Int32) {
         let old = url.path + ".1"
         rename(url.path, old)
         let newFD = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)

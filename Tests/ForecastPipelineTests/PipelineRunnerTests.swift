@@ -1,5 +1,6 @@
 import ForecastReport
 import Foundation
+import Synchronization
 import Logging
 import Testing
 @testable import ForecastPipeline
@@ -75,8 +76,8 @@ struct Project {
         var options = PipelineRunOptions()
         options.force = force
         options.jobs = jobs
-        nonisolated(unsafe) var t = start
-        options.now = { t = t.addingTimeInterval(1); return t }
+        let t = Mutex(start)
+        options.now = { t.withLock { $0 = $0.addingTimeInterval(1); return $0 } }
         options.timeZone = TimeZone(identifier: "UTC")!
         return try PipelineRunner(pipeline: try load(), executor: executor, options: options, console: console).run()
     }
@@ -317,8 +318,8 @@ struct SharedReportRootTests {
         """)
         #expect(try p.run(FileWritingExecutor()).exitCode == 0)
         var options = PipelineRunOptions()
-        nonisolated(unsafe) var t = day("2024-05-02 07:30:00")
-        options.now = { t = t.addingTimeInterval(1); return t }
+        let t = Mutex(day("2024-05-02 07:30:00"))
+        options.now = { t.withLock { $0 = $0.addingTimeInterval(1); return $0 } }
         options.timeZone = TimeZone(identifier: "UTC")!
         let weekly = try PipelineFile.load(weeklyURL)
         #expect(try PipelineRunner(pipeline: weekly, executor: FileWritingExecutor(), options: options,

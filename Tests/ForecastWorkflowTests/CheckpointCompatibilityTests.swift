@@ -55,7 +55,7 @@ struct CheckpointCompatibilityTests {
         edited.metadata = meta.encoded()
         let dir = try temporaryDirectory()
         let path = dir.appendingPathComponent("edited.ckpt").path
-        try edited.write(to: path)
+        try Data(edited.encoded()).write(to: URL(fileURLWithPath: path))
         do {
             _ = try Prediction.run(checkpointPath: path, csvPath: repositoryRoot.appendingPathComponent("data/prices.csv").path)
             Issue.record("expected a refusal")

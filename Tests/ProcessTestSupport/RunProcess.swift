@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Exit status and captured output of a finished child process.
 public struct ProcessOutput: Sendable {
@@ -26,18 +27,13 @@ public func runProcess(_ path: String, _ arguments: [String], environment: [Stri
     try process.run()
     if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
     try input.fileHandleForWriting.close()
-    let outBox = DataBox()
+    let outData = Mutex(Data())
     let group = DispatchGroup()
     group.enter()
-    DispatchQueue.global().async { outBox.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    DispatchQueue.global().async { outData.withLock { $0 = out.fileHandleForReading.readDataToEndOfFile() }; group.leave() }
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     group.wait() // orders the reader's write before the read below
     process.waitUntilExit()
-    return ProcessOutput(status: process.terminationStatus, stdout: String(decoding: outBox.data, as: UTF8.self),
+    return ProcessOutput(status: process.terminationStatus, stdout: outData.withLock { String(decoding: $0, as: UTF8.self) },
                          stderr: String(decoding: errData, as: UTF8.self))
-}
-
-/// The reader thread's result; `DispatchGroup.wait` orders its one write before the one read.
-private final class DataBox: @unchecked Sendable {
-    var data = Data()
 }
