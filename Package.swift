@@ -5,7 +5,7 @@ import PackageDescription
 // pipeline (scheduling) → CLI. ForecastCore holds the exit statuses and the error protocol every
 // stage adopts. C libraries sit behind their own system-library targets (CCSV, CCBLAS, CDNNL)
 // and never appear in a public Swift signature. Each edge below is an import in the code.
-let v6: [SwiftSetting] = [.swiftLanguageMode(.v6)]  // TEMP until ingest and models are merged
+let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]  // TEMP until models is merged
 
 let package = Package(
     name: "forecast",
@@ -37,33 +37,33 @@ let package = Package(
         // libm: fmaf, for the baseline copy of the kernels on processors without FMA.
         .target(name: "CForecastKernels", linkerSettings: [.linkedLibrary("m")]),
 
-        .target(name: "ForecastCore", swiftSettings: v6),
-        .target(name: "ForecastIngest", dependencies: ["ForecastCore", "CCSV"], swiftSettings: v6),
+        .target(name: "ForecastCore"),
+        .target(name: "ForecastIngest", dependencies: ["ForecastCore", "CCSV"]),
         .target(name: "ForecastModels", dependencies: [
             "ForecastCore", "CCBLAS", "CDNNL", "CForecastKernels",
             .product(name: "Numerics", package: "swift-numerics"),
-        ]),
-        .target(name: "ForecastEvaluation", dependencies: ["ForecastCore", "ForecastIngest"], swiftSettings: v6),
-        .target(name: "ForecastReport", dependencies: ["ForecastCore", "ForecastIngest", "ForecastEvaluation"], swiftSettings: v6),
+        ], swiftSettings: v5),
+        .target(name: "ForecastEvaluation", dependencies: ["ForecastCore", "ForecastIngest"]),
+        .target(name: "ForecastReport", dependencies: ["ForecastCore", "ForecastIngest", "ForecastEvaluation"]),
         .target(name: "ForecastWorkflow", dependencies: [
             "ForecastCore", "ForecastIngest", "ForecastModels", "ForecastEvaluation", "ForecastReport",
             .product(name: "Crypto", package: "swift-crypto"),
-        ], swiftSettings: v6),
+        ]),
         .target(name: "ForecastPipeline", dependencies: [
             "ForecastCore", "ForecastIngest", "ForecastModels", "ForecastEvaluation", "ForecastReport", "ForecastWorkflow",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: v6),
+        ]),
         .executableTarget(name: "ForecastCLI", dependencies: [
             "ForecastCore", "ForecastIngest", "ForecastModels", "ForecastEvaluation", "ForecastReport", "ForecastWorkflow",
             "ForecastPipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: v6),
+        ]),
 
-        .testTarget(name: "ForecastCoreTests", dependencies: ["ForecastCore"], swiftSettings: v6),
-        .testTarget(name: "ForecastIngestTests", dependencies: ["ForecastIngest"], swiftSettings: v6),
+        .testTarget(name: "ForecastCoreTests", dependencies: ["ForecastCore"]),
+        .testTarget(name: "ForecastIngestTests", dependencies: ["ForecastIngest"]),
         .testTarget(name: "ForecastModelsTests", dependencies: ["ForecastModels", "CForecastKernels"],
-                    resources: [.copy("Fixtures")]),
+                    resources: [.copy("Fixtures")], swiftSettings: v5),
         .testTarget(name: "ForecastEvaluationTests", dependencies: ["ForecastEvaluation", "ForecastIngest"],
                     exclude: ["Scripts"]),
         .testTarget(name: "ForecastReportTests", dependencies: ["ForecastReport", "ForecastEvaluation", "ForecastIngest"]),
@@ -81,5 +81,5 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )
