@@ -14,7 +14,7 @@ struct Fit: ParsableCommand {
         tensors, trains naive, seasonal naive, drift, a windowed feed-forward network, \
         RNN, GRU and LSTM on the training part, picks the model with the lowest \
         validation error, scores every model on the test part with rolling-origin \
-        one-step-ahead forecasts, and writes <reports>/<dataset>/<date>/report.md \
+        one-step-ahead forecasts, and writes <reports>/<dataset>/<run stamp>/report.md \
         with charts, metrics.json and one checkpoint per trained model.
         """
     )

@@ -21,10 +21,10 @@ struct IngestOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Comma-separated input columns (default: the target alone).", valueName: "a,b,c"))
     var features: String?
 
-    @Option(help: ArgumentHelp("Missing values: ffill, interpolate, drop or error.", valueName: "policy"))
+    @Option(help: ArgumentHelp("What to do with missing values.", valueName: "policy"))
     var missing: MissingPolicy = .ffill
 
-    @Option(help: ArgumentHelp("Duplicate timestamps: error, first or last.", valueName: "policy"))
+    @Option(help: ArgumentHelp("What to do with duplicate timestamps.", valueName: "policy"))
     var duplicates: DuplicatePolicy = .error
 
     func apply(to c: inout FitConfiguration) {
@@ -78,10 +78,10 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Steps ahead to forecast.", valueName: "h"))
     var horizon: Int = 1
 
-    @Option(help: ArgumentHelp("Target transform before windowing: none, diff or log-return.", valueName: "t"))
+    @Option(help: ArgumentHelp("Target transform before windowing.", valueName: "t"))
     var transform: TargetTransform = .diff
 
-    @Option(help: ArgumentHelp("Scaling fitted on the training part: zscore, minmax or none.", valueName: "s"))
+    @Option(help: ArgumentHelp("Scaling, fitted on the training part.", valueName: "s"))
     var scaling: Scaling = .zscore
 
     @Option(name: .customLong("test-fraction"), help: ArgumentHelp("Share of points held out for the test part.", valueName: "f"))
@@ -108,10 +108,10 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("learning-rate"), help: ArgumentHelp("Initial learning rate.", valueName: "lr"))
     var learningRate: Double = 1e-3
 
-    @Option(help: ArgumentHelp("Optimizer: adam or sgd (momentum 0.9).", valueName: "name"))
+    @Option(help: ArgumentHelp("Optimizer (sgd with momentum 0.9).", valueName: "name"))
     var optimizer: OptimizerChoice = .adam
 
-    @Option(help: ArgumentHelp("Training loss: mse, mae or huber.", valueName: "name"))
+    @Option(help: ArgumentHelp("Training loss (huber with δ = 1).", valueName: "name"))
     var loss: LossChoice = .mse
 
     @Option(help: ArgumentHelp("Gradient clipping by global norm; 0 turns it off.", valueName: "norm"))

@@ -91,6 +91,79 @@ struct OptionParsingTests {
         """)
     }
 
+    @Test("fit's help, whole: every option once, in its group, with its values and default")
+    func fitHelp() {
+        #expect(Forecast.helpMessage(for: Fit.self, columns: 100) == """
+        OVERVIEW: Train baselines, a windowed MLP and recurrent models on a CSV series and write a report.
+
+        Reads FILE.csv, windows the target into (time_steps, n_samples, dim_input) tensors, trains naive,
+        seasonal naive, drift, a windowed feed-forward network, RNN, GRU and LSTM on the training part,
+        picks the model with the lowest validation error, scores every model on the test part with
+        rolling-origin one-step-ahead forecasts, and writes <reports>/<dataset>/<run stamp>/report.md with
+        charts, metrics.json and one checkpoint per trained model.
+
+        USAGE: forecast fit [<options>] <file.csv>
+
+        ARGUMENTS:
+          <file.csv>              CSV file with a date column and numeric columns.
+
+        INPUT:
+          --delimiter <char>      Field delimiter: ',', ';', 'tab' or '|'. Detected from the first lines
+                                  when omitted.
+          --date-column <name>    Name of the date column (default: found by name or content).
+          --date-format <format>  strftime-style date format, e.g. '%d.%m.%Y', for dates that are not ISO
+                                  8601 or epoch seconds.
+          --target <name>         Column to forecast (default: adj close, close, price, value, or the only
+                                  numeric column).
+          --features <a,b,c>      Comma-separated input columns (default: the target alone).
+          --missing <policy>      What to do with missing values. (values: ffill, interpolate, drop, error;
+                                  default: ffill)
+          --duplicates <policy>   What to do with duplicate timestamps. (values: error, first, last;
+                                  default: error)
+
+        MODELS AND TRAINING:
+          --window <n>            Time steps per input window. (default: 32)
+          --stride <n>            Step between consecutive windows. (default: 1)
+          --horizon <h>           Steps ahead to forecast. (default: 1)
+          --transform <t>         Target transform before windowing. (values: none, diff, log-return;
+                                  default: diff)
+          --scaling <s>           Scaling, fitted on the training part. (values: zscore, minmax, none;
+                                  default: zscore)
+          --test-fraction <f>     Share of points held out for the test part. (default: 0.2)
+          --validation-fraction <f>
+                                  Share of the training part held out for validation. (default: 0.1)
+          --models <list>         Comma-separated models. (values: naive, snaive, drift, ff, rnn, gru,
+                                  lstm; default: naive,snaive,drift,ff,rnn,gru,lstm)
+          --model-spec <spec>     An extra model as a layer string, e.g. 'bigru(64,sum) > dense(1)'.
+          --hidden <n>            Hidden units of the ff, rnn, gru and lstm models. (default: 64)
+          --epochs <n>            Maximum training epochs (early stopping usually ends sooner). (default:
+                                  100)
+          --batch-size <n>        Mini-batch size (1 = plain SGD). (default: 64)
+          --learning-rate <lr>    Initial learning rate. (default: 0.001)
+          --optimizer <name>      Optimizer (sgd with momentum 0.9). (values: adam, sgd; default: adam)
+          --loss <name>           Training loss (huber with δ = 1). (values: mse, mae, huber; default: mse)
+          --clip <norm>           Gradient clipping by global norm; 0 turns it off. (default: 1.0)
+          --patience <n>          Early-stopping patience in epochs; 0 turns early stopping off. (default:
+                                  10)
+          --init <scheme>         Weight initialisation: glorot (Glorot-uniform input, orthogonal
+                                  recurrent) or pytorch (U(±1/√H)). (values: glorot, pytorch; default:
+                                  glorot)
+          --seed <n>              Random seed: same seed and data give the same numbers. (default: 42)
+          --season <m>            Season length for seasonal naive and MASE (default: from the frequency).
+
+        OUTPUT:
+          --reports <dir>         Folder for reports and checkpoints. (default: reports)
+          --json                  Print the metrics.json summary to stdout.
+          -q, --quiet             Print only errors.
+          -v, --verbose           Print one line per training epoch.
+
+        OPTIONS:
+          --version               Show the version.
+          -h, --help              Show help information.
+
+        """)
+    }
+
     @Test("fit's help lists every enum option's values and the model list")
     func fitHelpListsValues() {
         let help = Forecast.helpMessage(for: Fit.self, columns: 200)
