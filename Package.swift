@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "ForecastModels", dependencies: [
             "CCBLAS", "CDNNL", "CForecastKernels",
             .product(name: "Numerics", package: "swift-numerics"),
-        ]),
+        ], swiftSettings: [.swiftLanguageMode(.v6)]),
         .target(name: "ForecastEvaluation", dependencies: ["ForecastIngest", "ForecastModels"]),
         .target(name: "ForecastReport", dependencies: [
             "ForecastEvaluation",
