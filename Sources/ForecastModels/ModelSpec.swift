@@ -165,11 +165,6 @@ public struct ModelSpec: Equatable, Sendable, CustomStringConvertible {
                                  hint: "or write a model description such as 'gru(64) > dense(1)'")
         }
     }
-
-    /// The spec's recurrent blocks in order.
-    public var recurrentBlocks: [Recurrent] {
-        layers.compactMap { if case let .recurrent(r) = $0 { return r } else { return nil } }
-    }
 }
 
 /// A model description that does not parse or whose layers do not connect. Exit code 64 (usage).

@@ -264,9 +264,4 @@ public final class Network<S: NetworkScalar> {
         inputBuffers.removeAll()
         for layer in layers { layer.layer.releaseWorkspaces() }
     }
-
-    /// True when the model has at least one recurrent layer.
-    public var isRecurrent: Bool {
-        layers.contains { $0.recurrent != nil }
-    }
 }

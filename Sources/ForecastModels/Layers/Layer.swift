@@ -14,10 +14,6 @@ final class ScratchBuffer<S: NetworkScalar> {
     deinit {
         pointer.deallocate()
     }
-
-    func zero() {
-        pointer.update(repeating: 0, count: count)
-    }
 }
 
 /// The shape of the activations flowing between layers, per sample.

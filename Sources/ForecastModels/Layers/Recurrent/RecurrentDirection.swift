@@ -169,6 +169,7 @@ final class RecurrentDirection<Cell: RecurrentCell> {
         }
         let recurrentB = UnsafePointer(nt ? weightHH : weightHHTransposed.pointer)
         let bias = UnsafePointer(combinedBias.pointer)
+        let biasHHPointer = UnsafePointer(biasHH)
         // Pre-activations of every step start as the biases (unless the cell adds them); the
         // input projection of all T steps is then ONE product (T·B × D)·(D × G·H) added onto
         // them, before the loop. Inside the loop only h·W_hhᵀ remains.
@@ -179,6 +180,8 @@ final class RecurrentDirection<Cell: RecurrentCell> {
         S.gemm(transA: false, transB: true, m: rows, n: gh, k: inFeatures, alpha: 1,
                a: input, lda: inFeatures, b: weightIH, ldb: inFeatures, beta: needs.biasInStep ? 0 : 1, c: gv, ldc: gh)
         let product = dw.recurrentProduct?.pointer
+        let cells = dw.cells?.pointer
+        let stepValues = dw.stepValues?.pointer
         for s in 0..<t {
             let step = reverse ? t - 1 - s : s
             let g = gv + step * batch * gh
@@ -198,12 +201,11 @@ final class RecurrentDirection<Cell: RecurrentCell> {
                 S.gemm(transA: false, transB: nt, m: batch, n: gh, k: h, alpha: 1,
                        a: hPrev, lda: h, b: recurrentB, ldb: nt ? h : gh, beta: 1, c: g, ldc: gh)
             }
-            let cells = dw.cells?.pointer
             cell.forwardStep(RecurrentForwardStep(
-                gates: g, recurrentProduct: UnsafePointer(product ?? g), bias: bias, biasHH: UnsafePointer(biasHH),
+                gates: g, recurrentProduct: UnsafePointer(product ?? g), bias: bias, biasHH: biasHHPointer,
                 hPrev: hPrev, hOut: states + outSlot * bh,
                 cPrev: cells.map { UnsafePointer($0 + prevSlot * bh) }, cOut: cells.map { $0 + outSlot * bh },
-                stepValue: dw.stepValues.map { $0.pointer + step * bh }, batch: batch, hidden: h))
+                stepValue: stepValues.map { $0 + step * bh }, batch: batch, hidden: h))
         }
     }
 
@@ -286,8 +288,9 @@ final class RecurrentDirection<Cell: RecurrentCell> {
         dh.update(repeating: 0, count: bh)
         let dc = needs.hasCellState ? dw.dc.pointer : nil
         dc?.update(repeating: 0, count: bh)
-        dw.dBias.zero()
-        dw.dBiasHidden.zero()
+        let dBias = dw.dBias.pointer, dBiasHidden = dw.dBiasHidden.pointer
+        dBias.update(repeating: 0, count: gh)
+        dBiasHidden.update(repeating: 0, count: dw.dBiasHidden.count)
         let cells = dw.cells.map { UnsafePointer($0.pointer) }
         let stepValues = dw.stepValues.map { UnsafePointer($0.pointer) }
         // Many-to-one: the output gradient enters at the direction's final step only.
@@ -318,7 +321,7 @@ final class RecurrentDirection<Cell: RecurrentCell> {
                 gates: gv + step * batch * gh, hPrev: states + prevSlot * bh, hOut: states + outSlot * bh,
                 cPrev: cells.map { $0 + prevSlot * bh }, stepValue: stepValues.map { $0 + step * bh },
                 dh: dh, dc: dc, dGates: dG + step * batch * gh, dGatesHidden: dGhStep,
-                dBias: dw.dBias.pointer, dBiasHidden: dw.dBiasHidden.pointer, batch: batch, hidden: h))
+                dBias: dBias, dBiasHidden: dBiasHidden, batch: batch, hidden: h))
             // dh_{t−1} (+)= dGh_t·W_hh; at the first processed step h_{t−1} = h₀ takes no gradient.
             if s != 0 {
                 S.gemm(transA: false, transB: false, m: batch, n: h, k: gh, alpha: 1,
