@@ -36,8 +36,9 @@ protocol RecurrentCell {
     func forwardStep(_ step: RecurrentForwardStep<Scalar>)
 
     /// One backward time step: the pre-activation gradients of the step from dL/dh_t (and the
-    /// cell's carried state gradient), their column sums added to the bias gradients, and dh
-    /// replaced by the direct path to h_{t−1} (zero-free cells: overwritten by the layer's GEMM).
+    /// cell's carried state gradient), their column sums added to the bias gradients. A cell
+    /// that ``RecurrentCellStorage/keepsDirectPath`` leaves its direct path to h_{t−1} in dh
+    /// (the layer's GEMM then adds onto it); for the others the GEMM overwrites dh.
     func backwardStep(_ step: RecurrentBackwardStep<Scalar>)
 
     /// Adds the bias gradients summed over all rows of a direction — `dBias` (G·H, the column
