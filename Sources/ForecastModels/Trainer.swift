@@ -72,12 +72,10 @@ final class Trainer {
                 var rng = SplitMix64.derived(seed: config.seed, tag: UInt64(epoch))
                 rng.shuffle(&indices)
             }
-            let totals: EpochTotals
             switch trainEpoch(train, indices: indices, batchSize: bs, buffers: buffers, epoch: epoch) {
             case let .failure(divergence):
                 status = .diverged(reason: divergence.reason)
-            case let .success(sums):
-                totals = sums
+            case let .success(totals):
                 if let reason = checkParameters(epoch: epoch) {
                     status = .diverged(reason: reason)
                     break
@@ -103,7 +101,7 @@ final class Trainer {
                 }
                 reduceOnPlateau(state: &state)
             }
-            if status != .completed { break }
+            if status != .completed { break } // diverged or stopped early (`break` above only leaves the switch)
         }
         finish(status: status, best: state.best)
         return TrainingResult(epochs: records, bestEpoch: state.bestEpoch, bestLoss: state.bestLoss, status: status,
