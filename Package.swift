@@ -5,8 +5,6 @@ import PackageDescription
 // pipeline (scheduling) → CLI. ForecastCore holds the exit statuses and the error protocol every
 // stage adopts. C libraries sit behind their own system-library targets (CCSV, CCBLAS, CDNNL)
 // and never appear in a public Swift signature. Each edge below is an import in the code.
-let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]  // TEMP until models is merged
-
 let package = Package(
     name: "forecast",
     products: [
@@ -42,7 +40,7 @@ let package = Package(
         .target(name: "ForecastModels", dependencies: [
             "ForecastCore", "CCBLAS", "CDNNL", "CForecastKernels",
             .product(name: "Numerics", package: "swift-numerics"),
-        ], swiftSettings: v5),
+        ]),
         .target(name: "ForecastEvaluation", dependencies: ["ForecastCore", "ForecastIngest"]),
         .target(name: "ForecastReport", dependencies: ["ForecastCore", "ForecastIngest", "ForecastEvaluation"]),
         .target(name: "ForecastWorkflow", dependencies: [
@@ -63,7 +61,7 @@ let package = Package(
         .testTarget(name: "ForecastCoreTests", dependencies: ["ForecastCore"]),
         .testTarget(name: "ForecastIngestTests", dependencies: ["ForecastIngest"]),
         .testTarget(name: "ForecastModelsTests", dependencies: ["ForecastModels", "CForecastKernels"],
-                    resources: [.copy("Fixtures")], swiftSettings: v5),
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "ForecastEvaluationTests", dependencies: ["ForecastEvaluation", "ForecastIngest"],
                     exclude: ["Scripts"]),
         .testTarget(name: "ForecastReportTests", dependencies: ["ForecastReport", "ForecastEvaluation", "ForecastIngest"]),

@@ -1,4 +1,4 @@
-// Float32 kernels of the recurrent layers' hot loops. See forecast_kernels.h.
+// Float32 kernels of the recurrent layers' hot loops (activations, LSTM and GRU steps, Adam). See forecast_kernels.h.
 //
 // kernels_body.h is compiled three times, for AVX-512F (16 lanes), AVX2 + FMA (8) and baseline
 // x86-64 SSE2 (4), and the first call picks the widest copy the processor runs. The formulas are
@@ -119,6 +119,9 @@ struct fk_table {
     void (*add_column_sums)(const float *, ptrdiff_t, ptrdiff_t, ptrdiff_t, float *);
     void (*transpose)(const float *, ptrdiff_t, ptrdiff_t, float *, int);
     void (*adam_step)(float *, const float *, float *, float *, ptrdiff_t, float, float, float, float, float, float);
+    void (*gru_forward)(float *, const float *, const float *, float *, const float *, float *, ptrdiff_t, ptrdiff_t);
+    void (*gru_backward)(const float *, const float *, const float *, float *, float *, float *, float *, float *,
+                         ptrdiff_t, ptrdiff_t);
 };
 
 #define FK_CAT2(a, b) a##_##b
@@ -191,6 +194,32 @@ int fk_variant_lstm_forward(int variant, float *gates, const float *bias, const 
     return 1;
 }
 
+int fk_variant_lstm_backward(int variant, const float *gates, const float *c_prev, const float *tanh_c,
+                             const float *dh, float *dc, float *d_gates, float *d_bias, ptrdiff_t batch,
+                             ptrdiff_t hidden) {
+    const struct fk_table *t = variant_table(variant);
+    if (!t) return 0;
+    t->lstm_backward(gates, c_prev, tanh_c, dh, dc, d_gates, d_bias, batch, hidden);
+    return 1;
+}
+
+int fk_variant_gru_forward(int variant, float *gates, const float *gh, const float *bias_hn, float *hn,
+                           const float *h_prev, float *h_out, ptrdiff_t batch, ptrdiff_t hidden) {
+    const struct fk_table *t = variant_table(variant);
+    if (!t) return 0;
+    t->gru_forward(gates, gh, bias_hn, hn, h_prev, h_out, batch, hidden);
+    return 1;
+}
+
+int fk_variant_gru_backward(int variant, const float *gates, const float *hn, const float *h_prev, float *dh,
+                            float *d_gates, float *d_gates_hidden, float *d_bias, float *d_bias_hn, ptrdiff_t batch,
+                            ptrdiff_t hidden) {
+    const struct fk_table *t = variant_table(variant);
+    if (!t) return 0;
+    t->gru_backward(gates, hn, h_prev, dh, d_gates, d_gates_hidden, d_bias, d_bias_hn, batch, hidden);
+    return 1;
+}
+
 void fk_single_openmp_thread(void) {
     static __thread int done;
     if (done) return;
@@ -215,6 +244,16 @@ void fk_lstm_forward(float *gates, const float *bias, const float *c_prev, float
 void fk_lstm_backward(const float *gates, const float *c_prev, const float *tanh_c, const float *dh, float *dc,
                       float *d_gates, float *d_bias, ptrdiff_t batch, ptrdiff_t hidden) {
     table()->lstm_backward(gates, c_prev, tanh_c, dh, dc, d_gates, d_bias, batch, hidden);
+}
+
+void fk_gru_forward(float *gates, const float *gh, const float *bias_hn, float *hn, const float *h_prev, float *h_out,
+                    ptrdiff_t batch, ptrdiff_t hidden) {
+    table()->gru_forward(gates, gh, bias_hn, hn, h_prev, h_out, batch, hidden);
+}
+
+void fk_gru_backward(const float *gates, const float *hn, const float *h_prev, float *dh, float *d_gates,
+                     float *d_gates_hidden, float *d_bias, float *d_bias_hn, ptrdiff_t batch, ptrdiff_t hidden) {
+    table()->gru_backward(gates, hn, h_prev, dh, d_gates, d_gates_hidden, d_bias, d_bias_hn, batch, hidden);
 }
 
 void fk_add_column_sums(const float *m, ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t stride, float *sums) {

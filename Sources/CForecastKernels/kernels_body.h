@@ -159,6 +159,78 @@ static FK_TARGET void FK_NAME(lstm_backward)(const float *gates, const float *c_
     }
 }
 
+/// GRU step forward over one (B, 3H) gate block [r | z | n]: the same operations, in the same
+/// order, as the Swift reference (RecurrentKernels.Reference.gruForward) with FastMath's sigmoid
+/// and tanh: r, z = σ(gates + gh); hn = gh_n + b_hn; n = tanh(gates_n + r·hn) (a product, then a
+/// sum); h' = n + z·(h − n).
+static FK_TARGET void FK_NAME(gru_forward)(float *gates, const float *gh, const float *bias_hn, float *hn,
+                                           const float *h_prev, float *h_out, ptrdiff_t batch, ptrdiff_t h) {
+    for (ptrdiff_t b = 0; b < batch; b++) {
+        float *row = gates + b * 3 * h, *nrow = row + 2 * h;
+        const float *ghr = gh + b * 3 * h, *ghn = ghr + 2 * h, *zrow = row + h;
+        const float *hp = h_prev + b * h;
+        float *hnb = hn + b * h, *ho = h_out + b * h;
+        ptrdiff_t k = 0;
+        for (; k + FK_LANES <= 2 * h; k += FK_LANES) STORE(row + k, FK_NAME(sigmoid)(LOAD(row + k) + LOAD(ghr + k)));
+        for (; k < 2 * h; k++) row[k] = sigmoid1(row[k] + ghr[k]);
+        ptrdiff_t j = 0;
+        for (; j + FK_LANES <= h; j += FK_LANES) {
+            VF hnv = LOAD(ghn + j) + LOAD(bias_hn + j);
+            STORE(hnb + j, hnv);
+            VF n = FK_NAME(tanh)(LOAD(nrow + j) + LOAD(row + j) * hnv);
+            STORE(nrow + j, n);
+            STORE(ho + j, n + LOAD(zrow + j) * (LOAD(hp + j) - n));
+        }
+        for (; j < h; j++) {
+            float hnv = ghn[j] + bias_hn[j];
+            hnb[j] = hnv;
+            float n = tanh1(nrow[j] + row[j] * hnv);
+            nrow[j] = n;
+            ho[j] = n + zrow[j] * (hp[j] - n);
+        }
+    }
+}
+
+/// GRU step backward: dh = dL/dh_t on entry, dh ⊙ z (the direct path to h_{t-1}) on exit;
+/// d_gates (B, 3H) = [da_r, da_z, da_n], d_gates_hidden (B, 3H) = [da_r, da_z, da_n ⊙ r]; adds
+/// each row of d_gates to d_bias (3H) and of the n block of d_gates_hidden to d_bias_hn (H), rows
+/// in order. Same operations and order as RecurrentKernels.Reference.gruBackward.
+static FK_TARGET void FK_NAME(gru_backward)(const float *gates, const float *hn, const float *h_prev, float *dh,
+                                            float *d_gates, float *d_gates_hidden, float *d_bias, float *d_bias_hn,
+                                            ptrdiff_t batch, ptrdiff_t h) {
+    for (ptrdiff_t b = 0; b < batch; b++) {
+        const float *rg = gates + b * 3 * h, *zg = rg + h, *ng = rg + 2 * h;
+        const float *hnb = hn + b * h, *hp = h_prev + b * h;
+        float *d = d_gates + b * 3 * h, *dgh = d_gates_hidden + b * 3 * h, *dhb = dh + b * h;
+        ptrdiff_t j = 0;
+        for (; j + FK_LANES <= h; j += FK_LANES) {
+            VF r = LOAD(rg + j), z = LOAD(zg + j), n = LOAD(ng + j), dhv = LOAD(dhb + j);
+            VF dxn = dhv * (1.0f - z) * (1.0f - n * n);
+            VF dxr = dxn * LOAD(hnb + j) * r * (1.0f - r);
+            VF dxz = dhv * (LOAD(hp + j) - n) * z * (1.0f - z);
+            STORE(d + j, dxr); STORE(d + h + j, dxz); STORE(d + 2 * h + j, dxn);
+            STORE(dgh + j, dxr); STORE(dgh + h + j, dxz); STORE(dgh + 2 * h + j, dxn * r);
+            STORE(dhb + j, dhv * z);
+        }
+        for (; j < h; j++) {
+            float r = rg[j], z = zg[j], n = ng[j], dhv = dhb[j];
+            float dxn = dhv * (1.0f - z) * (1.0f - n * n);
+            float dxr = dxn * hnb[j] * r * (1.0f - r);
+            float dxz = dhv * (hp[j] - n) * z * (1.0f - z);
+            d[j] = dxr; d[h + j] = dxz; d[2 * h + j] = dxn;
+            dgh[j] = dxr; dgh[h + j] = dxz; dgh[2 * h + j] = dxn * r;
+            dhb[j] = dhv * z;
+        }
+        // The bias gradients: this row's gradients, still in L1, added in row order.
+        ptrdiff_t k = 0;
+        for (; k + FK_LANES <= 3 * h; k += FK_LANES) STORE(d_bias + k, LOAD(d_bias + k) + LOAD(d + k));
+        for (; k < 3 * h; k++) d_bias[k] = d_bias[k] + d[k];
+        const float *dn = dgh + 2 * h;
+        for (k = 0; k + FK_LANES <= h; k += FK_LANES) STORE(d_bias_hn + k, LOAD(d_bias_hn + k) + LOAD(dn + k));
+        for (; k < h; k++) d_bias_hn[k] = d_bias_hn[k] + dn[k];
+    }
+}
+
 static FK_TARGET void FK_NAME(add_column_sums)(const float *m, ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t stride,
                                                float *sums) {
     ptrdiff_t r = 0;
@@ -246,7 +318,7 @@ static FK_TARGET void FK_NAME(transpose)(const float *m, ptrdiff_t rows, ptrdiff
 static const struct fk_table FK_NAME(table) = {
     FK_NAME(sigmoid_array), FK_NAME(tanh_array), FK_NAME(relu), FK_NAME(relu_backward), FK_NAME(lstm_forward),
     FK_NAME(lstm_backward), FK_NAME(add_column_sums), FK_NAME(transpose),
-    FK_NAME(adam_step),
+    FK_NAME(adam_step), FK_NAME(gru_forward), FK_NAME(gru_backward),
 };
 
 #undef VF

@@ -42,8 +42,8 @@ extension MissingPolicy: ExpressibleByArgument {}
 extension DuplicatePolicy: ExpressibleByArgument {}
 extension TargetTransform: ExpressibleByArgument {}
 extension Scaling: ExpressibleByArgument {}
-extension OptimizerChoice: ExpressibleByArgument {}
-extension LossChoice: ExpressibleByArgument {}
+extension OptimizerName: ExpressibleByArgument {}
+extension LossName: ExpressibleByArgument {}
 extension InitScheme: ExpressibleByArgument {}
 extension ContrastModel: ExpressibleByArgument {}
 
@@ -109,10 +109,10 @@ struct ModelOptions: ParsableArguments {
     var learningRate: Double = 1e-3
 
     @Option(help: ArgumentHelp("Optimizer (sgd with momentum 0.9).", valueName: "name"))
-    var optimizer: OptimizerChoice = .adam
+    var optimizer: OptimizerName = .adam
 
     @Option(help: ArgumentHelp("Training loss (huber with δ = 1).", valueName: "name"))
-    var loss: LossChoice = .mse
+    var loss: LossName = .mse
 
     @Option(help: ArgumentHelp("Gradient clipping by global norm; 0 turns it off.", valueName: "norm"))
     var clip: Double = 1.0

@@ -8,13 +8,12 @@ import Glibc
 /// The library that multiplies Float32 matrices, chosen once per process.
 ///
 /// OpenBLAS (through CBLAS) is the default. Debian 12's OpenBLAS 0.3.21 predates AMD Zen 4/5
-/// and runs its AVX2 "Haswell" kernels there (the machines this project runs on force that
-/// with `OPENBLAS_CORETYPE`, since its auto-detection misbehaves on them): about 115 GFLOP/s on
-/// one core for the recurrent layers' per-step shapes. oneDNN's `dnnl_sgemm` (the library
-/// PyTorch's CPU kernels use) dispatches on the processor's features at run time and reaches
-/// about 230 GFLOP/s on the same shapes with AVX-512 (`Benchmarks`, `ModelBench --gemm`).
-/// So `automatic` takes oneDNN exactly when the processor has AVX-512 and OpenBLAS's kernels
-/// do not use it.
+/// and runs its AVX2 "Haswell" kernels there (forced with `OPENBLAS_CORETYPE`, since its
+/// auto-detection misbehaves on them). oneDNN's `dnnl_sgemm` (the library PyTorch's CPU kernels
+/// use) dispatches on the processor's features at run time and so uses AVX-512, about twice
+/// OpenBLAS's speed at the recurrent layers' shapes (figures: Benchmarks/README.md). So
+/// `automatic` takes oneDNN exactly when the processor has AVX-512 and OpenBLAS's kernels do
+/// not use it.
 ///
 /// Both are deterministic on one thread; they round differently, so the backend is part of a
 /// run's configuration (reports name it). `FORECAST_GEMM=openblas` or `=onednn` overrides

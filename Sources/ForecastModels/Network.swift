@@ -1,5 +1,6 @@
+import ForecastCore
 /// How a network's weights are drawn at construction.
-public enum InitScheme: String, Sendable, CaseIterable {
+public enum InitScheme: String, Codable, CaseIterable, Sendable, Hashable {
     /// Glorot-uniform input and dense weights, orthogonal recurrent weights (per gate block),
     /// zero biases, LSTM forget-gate bias 1. The default.
     case glorotOrthogonal = "glorot"
@@ -20,11 +21,12 @@ public struct ParameterView: Sendable, Equatable {
 }
 
 /// A problem with parameter names or sizes handed to a network (exit code 64).
-public struct NetworkError: Error, CustomStringConvertible, Sendable, Equatable {
+public struct NetworkError: ForecastError, Equatable {
     public var message: String
-    public var exitCode: Int32 { 64 }
+    public var exitStatus: ExitStatus { .usage }
+    public var location: ErrorLocation? { nil }
+    public var hint: String? { nil }
     public init(_ message: String) { self.message = message }
-    public var description: String { message }
 }
 
 /// A feed-forward or recurrent network built from a ``ModelSpec``, with all parameters in one
@@ -56,8 +58,10 @@ public final class Network<S: NetworkScalar> {
     public var isTraining = false
 
     let layers: [AnyLayer<S>]
-    private var inputBuffers: [Int: ScratchBuffer<S>] = [:]
-    private(set) var lastBatch = 0
+    /// Per batch size: the (T, B, D) input copied from the caller's array.
+    var inputBuffers: [Int: ScratchBuffer<S>] = [:]
+    /// Batch size of the last forward (what backward expects).
+    var lastBatch = 0
 
     /// Builds the layers of `spec` for windows of `timeSteps` steps of `inputDim` features and
     /// `outputDim` outputs, and draws the initial weights from `seed`.
@@ -100,10 +104,11 @@ public final class Network<S: NetworkScalar> {
                 if case .recurrent = next { nextIsRecurrent = true }
                 for level in 0..<r.layers {
                     let last = level == r.layers - 1
-                    let l = RecurrentLayer<S>(prefix: prefix, level: level, timeSteps: timeSteps, inFeatures: shape.features,
-                                              spec: r, returnSequences: !last || nextIsRecurrent)
-                    built.append(.recurrent(l))
-                    shape = l.outputShape
+                    let l = Self.recurrentLayer(prefix: prefix, level: level, timeSteps: timeSteps,
+                                                inFeatures: shape.features, spec: r,
+                                                returnSequences: !last || nextIsRecurrent)
+                    built.append(l)
+                    shape = l.layer.outputShape
                     if !last && r.dropout > 0 {
                         let s = SplitMix64.derived(seed: seed, tag: UInt64(1000 + 100 * index + 1 + level)).state
                         built.append(.dropout(DropoutLayer<S>(timeSteps: timeSteps, shape: shape, rate: r.dropout, seed: s)))
@@ -122,7 +127,7 @@ public final class Network<S: NetworkScalar> {
         var views: [ParameterView] = []
         var offset = 0
         for layer in built {
-            for slot in layer.base.parameterSlots {
+            for slot in layer.layer.parameterSlots {
                 views.append(ParameterView(name: slot.name, offset: offset, shape: slot.shape))
                 offset += slot.count
             }
@@ -135,12 +140,28 @@ public final class Network<S: NetworkScalar> {
         var layerOffset = 0
         var rng = SplitMix64(seed: seed)
         for layer in built {
-            let base = layer.base
+            let base = layer.layer
             base.bind(parameters: parameters.baseAddress! + layerOffset, gradients: gradients.baseAddress! + layerOffset)
             base.initialize(scheme: initScheme, rng: &rng)
             layerOffset += base.parameterCount
         }
         parameterCountStorage = offset
+    }
+
+    /// The layer of one level of a recurrent block, with its cell.
+    private static func recurrentLayer(prefix: String, level: Int, timeSteps: Int, inFeatures: Int,
+                                       spec: ModelSpec.Recurrent, returnSequences: Bool) -> AnyLayer<S> {
+        switch spec.cell {
+        case .rnn:
+            return .rnn(RecurrentLayer(prefix: prefix, level: level, timeSteps: timeSteps, inFeatures: inFeatures,
+                                       spec: spec, returnSequences: returnSequences))
+        case .gru:
+            return .gru(RecurrentLayer(prefix: prefix, level: level, timeSteps: timeSteps, inFeatures: inFeatures,
+                                       spec: spec, returnSequences: returnSequences))
+        case .lstm:
+            return .lstm(RecurrentLayer(prefix: prefix, level: level, timeSteps: timeSteps, inFeatures: inFeatures,
+                                        spec: spec, returnSequences: returnSequences))
+        }
     }
 
     /// Parses `description` and builds the network (see ``init(spec:timeSteps:inputDim:outputDim:seed:initScheme:)``).
@@ -207,326 +228,9 @@ public final class Network<S: NetworkScalar> {
         gradients.update(repeating: 0)
     }
 
-    // MARK: Forward and backward
-
-    /// Forward pass on a batch. `x` is (T, B, D) time-major with B = `batch`; returns (B, outputDim).
-    public func forward(x: [S], batch: Int) -> [S] {
-        forwardArray(x, batch: batch)
-    }
-
-    /// Backward pass for the last ``forward(x:batch:)``: `dOutput` is dL/d(output), (B, outputDim).
-    /// Adds dL/d(parameters) into ``gradients`` and returns dL/dX, (T, B, D). Once per forward:
-    /// recurrent layers overwrite the forward's stored gate values with their gradients.
-    public func backward(dOutput: [S]) -> [S] {
-        backwardArray(dOutput)
-    }
-
-    func forwardArray(_ x: [S], batch: Int) -> [S] {
-        precondition(x.count == timeSteps * batch * inputDim, "x must hold T·B·D = \(timeSteps * batch * inputDim) values")
-        let buffer = inputBuffer(batch: batch)
-        x.withUnsafeBufferPointer { buffer.pointer.update(from: $0.baseAddress!, count: x.count) }
-        let y = forwardPointer(UnsafePointer(buffer.pointer), batch: batch)
-        return Array(UnsafeBufferPointer(start: y, count: batch * outputDim))
-    }
-
-    func backwardArray(_ dOutput: [S]) -> [S] {
-        precondition(dOutput.count == lastBatch * outputDim, "dOutput must hold B·outputDim values")
-        let dx = dOutput.withUnsafeBufferPointer { backwardPointer($0.baseAddress!, batch: lastBatch, needInputGradient: true) }
-        return Array(UnsafeBufferPointer(start: dx!, count: timeSteps * lastBatch * inputDim))
-    }
-
-    func inputBuffer(batch: Int) -> ScratchBuffer<S> {
-        if let b = inputBuffers[batch] { return b }
-        let b = ScratchBuffer<S>(timeSteps * batch * inputDim)
-        inputBuffers[batch] = b
-        return b
-    }
-
-    /// Forward on caller-owned memory that must stay unchanged until the matching backward.
-    /// Returns a pointer into the last layer's workspace, valid until the next forward.
-    func forwardPointer(_ x: UnsafePointer<S>, batch: Int) -> UnsafePointer<S> {
-        var a = x
-        let training = isTraining
-        for layer in layers {
-            a = layer.forward(a, batch: batch, training: training)
-        }
-        lastBatch = batch
-        return a
-    }
-
-    /// Backward through all layers; returns dL/dX when `needInputGradient`.
-    func backwardPointer(_ dOutput: UnsafePointer<S>, batch: Int, needInputGradient: Bool) -> UnsafePointer<S>? {
-        var d: UnsafePointer<S>? = dOutput
-        for i in stride(from: layers.count - 1, through: 0, by: -1) {
-            d = layers[i].backward(d!, batch: batch, needInputGradient: needInputGradient || i > 0)
-        }
-        return d
-    }
-
-    /// Predictions for `count` samples: `x` is (T, count, D) time-major; returns (count, outputDim).
-    /// Runs in batches of `batchSize` in inference mode (no dropout).
-    public func predict(x: [S], count: Int, batchSize: Int = 256) -> [S] {
-        predictArray(x, count: count, batchSize: batchSize)
-    }
-
-    func predictArray(_ x: [S], count: Int, batchSize: Int) -> [S] {
-        precondition(x.count == timeSteps * count * inputDim, "x must hold T·count·D values")
-        var out = [S](repeating: 0, count: count * outputDim)
-        let wasTraining = isTraining
-        isTraining = false
-        defer { isTraining = wasTraining }
-        out.withUnsafeMutableBufferPointer { os in
-            forEachBatch(of: x, count: count, batchSize: batchSize) { start, b, y in
-                (os.baseAddress! + start * outputDim).update(from: y, count: b * outputDim)
-            }
-        }
-        return out
-    }
-
-    /// Runs the forward pass over samples 0..<count of `x` (T, count, D) in consecutive batches
-    /// of at most `batchSize`, calling `body(start, batch, output)` with each batch's output
-    /// (batch, outputDim), valid until the next forward.
-    func forEachBatch(of x: [S], count: Int, batchSize: Int,
-                      _ body: (_ start: Int, _ batch: Int, _ output: UnsafePointer<S>) -> Void) {
-        let bs = max(1, min(batchSize, count))
-        x.withUnsafeBufferPointer { xs in
-            var start = 0
-            while start < count {
-                let b = min(bs, count - start)
-                let buffer = inputBuffer(batch: b)
-                gatherWindows(xs.baseAddress!, total: count, start: start, batch: b, into: buffer.pointer)
-                body(start, b, forwardPointer(UnsafePointer(buffer.pointer), batch: b))
-                start += b
-            }
-        }
-    }
-
-    /// Copies samples start..<start+batch of a (T, total, D) array into a (T, batch, D) buffer.
-    func gatherWindows(_ x: UnsafePointer<S>, total: Int, start: Int, batch: Int, into dst: UnsafeMutablePointer<S>) {
-        let d = inputDim
-        for t in 0..<timeSteps {
-            (dst + t * batch * d).update(from: x + (t * total + start) * d, count: batch * d)
-        }
-    }
-
-    /// Copies the samples `indices` of a (T, total, D) array into a (T, indices.count, D) buffer.
-    func gatherWindows(_ x: UnsafePointer<S>, total: Int, indices: UnsafeBufferPointer<Int>, into dst: UnsafeMutablePointer<S>) {
-        let d = inputDim
-        let batch = indices.count
-        for t in 0..<timeSteps {
-            let src = x + t * total * d
-            let row = dst + t * batch * d
-            for (b, i) in indices.enumerated() {
-                (row + b * d).update(from: src + i * d, count: d)
-            }
-        }
-    }
-
-    /// Final states of every recurrent layer after the last forward, in PyTorch's layout:
-    /// "layers.i.h_n" of shape (levels·directions, B, H) ordered l0, l0_reverse, l1, …, and for
-    /// LSTM "layers.i.c_n" likewise. For the backward direction the final state is the one after
-    /// reading the whole sequence (time step 0), as PyTorch's h_n.
-    public func finalHiddenStates() -> [String: [S]] {
-        var result: [String: [S]] = [:]
-        for layer in layers {
-            guard case let .recurrent(r) = layer else { continue }
-            let hKey = r.prefix + "h_n", cKey = r.prefix + "c_n"
-            for state in r.finalStates() {
-                result[hKey, default: []] += state.h
-                if let c = state.c { result[cKey, default: []] += c }
-            }
-        }
-        return result
-    }
-
-    /// Every hidden state of each recurrent element after the last forward, PyTorch's `output`
-    /// of `nn.RNN/GRU/LSTM`: key "layers.i.output", shape (T, B, directions·H), the top level of
-    /// a stack; for a bidirectional layer the two directions concatenated (whatever its merge),
-    /// the backward half at time t being its state after reading steps T−1 … t.
-    public func sequenceOutputs() -> [String: [S]] {
-        var result: [String: [S]] = [:]
-        for layer in layers {
-            guard case let .recurrent(r) = layer else { continue }
-            result[r.prefix + "output"] = r.sequenceOutput() // later levels overwrite earlier ones
-        }
-        return result
-    }
-
-    /// Sets the initial states h₀ (and c₀ for LSTM) of recurrent layers for the following passes,
-    /// in PyTorch's layout: keys "layers.i.h_0" and "layers.i.c_0" (i the element of the model
-    /// description), each (levels·directions, B, H) ordered l0, l0_reverse, l1, … . Layers without
-    /// an entry start from zero; an LSTM given h_0 without c_0 starts its cells from zero. The
-    /// following forward passes must use batch size `batch`. Gradients do not flow into h₀.
-    /// - Throws: ``NetworkError`` for an unknown key or a wrong size.
-    public func setInitialStates(_ states: [String: [S]], batch: Int) throws {
-        var used = Set<String>()
-        var blocks: [(prefix: String, layers: [RecurrentLayer<S>])] = []
-        for layer in layers {
-            guard case let .recurrent(r) = layer else { continue }
-            if let i = blocks.firstIndex(where: { $0.prefix == r.prefix }) {
-                blocks[i].layers.append(r)
-            } else {
-                blocks.append((r.prefix, [r]))
-            }
-        }
-        var assignments: [(RecurrentLayer<S>, (batch: Int, h: [[S]], c: [[S]]?)?)] = []
-        for block in blocks {
-            let hKey = block.prefix + "h_0", cKey = block.prefix + "c_0"
-            let h = states[hKey], c = states[cKey]
-            if h != nil { used.insert(hKey) }
-            if c != nil { used.insert(cKey) }
-            let directions = block.layers[0].directionCount
-            let hidden = block.layers[0].hidden
-            let slice = batch * hidden
-            let expected = block.layers.count * directions * slice
-            for (name, values) in [(hKey, h), (cKey, c)] {
-                if let values, values.count != expected {
-                    throw NetworkError("initial state '\(name)' needs \(block.layers.count * directions)·\(batch)·\(hidden) = \(expected) values, got \(values.count)")
-                }
-            }
-            if c != nil && block.layers[0].cell != .lstm {
-                throw NetworkError("'\(cKey)': only LSTM layers have a cell state")
-            }
-            for (level, layer) in block.layers.enumerated() {
-                guard h != nil || c != nil else {
-                    assignments.append((layer, nil))
-                    continue
-                }
-                let zero = [S](repeating: 0, count: slice)
-                func part(_ v: [S]?, _ d: Int) -> [S] {
-                    guard let v else { return zero }
-                    let start = (level * directions + d) * slice
-                    return Array(v[start..<(start + slice)])
-                }
-                let hs = (0..<directions).map { part(h, $0) }
-                let cs = layer.cell == .lstm ? (0..<directions).map { part(c, $0) } : nil
-                assignments.append((layer, (batch, hs, cs)))
-            }
-        }
-        if let unknown = Set(states.keys).subtracting(used).sorted().first {
-            throw NetworkError("unknown initial state '\(unknown)'; expected keys like " +
-                               blocks.map { "'\($0.prefix)h_0'" }.joined(separator: ", "))
-        }
-        for (layer, value) in assignments { layer.initialStates = value }
-    }
-
-    /// Back to zero initial states.
-    public func clearInitialStates() {
-        for layer in layers {
-            if case let .recurrent(r) = layer { r.initialStates = nil }
-        }
-    }
-
     /// Frees the per-batch-size workspaces (they are rebuilt on the next pass).
     public func releaseWorkspaces() {
         inputBuffers.removeAll()
-        for layer in layers { layer.base.releaseWorkspaces() }
-    }
-
-    /// True when the model has at least one recurrent layer.
-    public var isRecurrent: Bool {
-        layers.contains { if case .recurrent = $0 { return true } else { return false } }
-    }
-
-    // MARK: Gradient flow
-
-    /// The gradient-flow diagnostic: for the last recurrent layer (its forward direction), the
-    /// batch average of ‖∂L/∂h_{T−1−k}‖₂ for k = 0 … T−1 (k = 0 is the last step), over `count`
-    /// samples of `x` (T, count, D) with targets `y` (count, outputDim) and loss `loss`
-    /// (mean over each batch, as in training). Returns [] for a model without recurrent layers.
-    /// Overwrites ``gradients`` (they are zero afterwards).
-    public func gradientFlow(x: [S], y: [S], count: Int, loss: Loss = .mse, batchSize: Int = 256) -> [Double] {
-        gradientFlowImpl(x: x, y: y, count: count, loss: loss, batchSize: batchSize)
-    }
-
-    func gradientFlowImpl(x: [S], y: [S], count: Int, loss: Loss, batchSize: Int) -> [Double] {
-        guard let top = layers.reversed().compactMap({ l -> RecurrentLayer<S>? in
-            if case let .recurrent(r) = l { return r } else { return nil }
-        }).first else { return [] }
-        precondition(x.count == timeSteps * count * inputDim && y.count == count * outputDim)
-        let wasTraining = isTraining
-        isTraining = false
-        defer {
-            isTraining = wasTraining
-            top.recordGradientFlow = false
-            zeroGrad()
-        }
-        top.recordGradientFlow = true
-        top.resetGradientFlow()
-        var dOut = [S](repeating: 0, count: max(1, min(batchSize, count)) * outputDim)
-        y.withUnsafeBufferPointer { ys in
-            dOut.withUnsafeMutableBufferPointer { d in
-                forEachBatch(of: x, count: count, batchSize: batchSize) { start, b, out in
-                    _ = loss.evaluate(prediction: out, target: ys.baseAddress! + start * outputDim,
-                                      count: b * outputDim, gradient: d.baseAddress!)
-                    _ = backwardPointer(UnsafePointer(d.baseAddress!), batch: b, needInputGradient: false)
-                }
-            }
-        }
-        let n = Double(max(top.gradientFlowSamples, 1))
-        return (0..<timeSteps).map { k in top.gradientFlowSums[timeSteps - 1 - k] / n }
-    }
-}
-
-extension Network where S == Float {
-    // Concrete Float entry points: calls from other modules land here, in code specialised for
-    // Float, rather than in the unspecialised generic methods.
-
-    /// Forward pass on a batch (Float): `x` (T, B, D) → (B, outputDim).
-    public func forward(x: [Float], batch: Int) -> [Float] {
-        forwardArray(x, batch: batch)
-    }
-
-    /// Backward pass (Float) for the last forward; returns dL/dX (T, B, D).
-    public func backward(dOutput: [Float]) -> [Float] {
-        backwardArray(dOutput)
-    }
-
-    /// Predictions (Float) for `count` samples of `x` (T, count, D); returns (count, outputDim).
-    public func predict(x: [Float], count: Int, batchSize: Int = 256) -> [Float] {
-        predictArray(x, count: count, batchSize: batchSize)
-    }
-
-    /// Gradient-flow diagnostic (Float); see the generic method.
-    public func gradientFlow(x: [Float], y: [Float], count: Int, loss: Loss = .mse, batchSize: Int = 256) -> [Double] {
-        gradientFlowImpl(x: x, y: y, count: count, loss: loss, batchSize: batchSize)
-    }
-}
-
-/// Static dispatch over the layer kinds (a switch instead of class-method dispatch keeps the
-/// whole forward/backward path visible to the specialiser).
-enum AnyLayer<S: NetworkScalar> {
-    case dense(DenseLayer<S>)
-    case flatten(FlattenLayer<S>)
-    case dropout(DropoutLayer<S>)
-    case recurrent(RecurrentLayer<S>)
-
-    var base: Layer<S> {
-        switch self {
-        case let .dense(l): return l
-        case let .flatten(l): return l
-        case let .dropout(l): return l
-        case let .recurrent(l): return l
-        }
-    }
-
-    @inline(__always)
-    func forward(_ x: UnsafePointer<S>, batch: Int, training: Bool) -> UnsafePointer<S> {
-        switch self {
-        case let .dense(l): return l.forward(x, batch: batch, training: training)
-        case let .flatten(l): return l.forward(x, batch: batch, training: training)
-        case let .dropout(l): return l.forward(x, batch: batch, training: training)
-        case let .recurrent(l): return l.forward(x, batch: batch, training: training)
-        }
-    }
-
-    @inline(__always)
-    func backward(_ d: UnsafePointer<S>, batch: Int, needInputGradient: Bool) -> UnsafePointer<S>? {
-        switch self {
-        case let .dense(l): return l.backward(d, batch: batch, needInputGradient: needInputGradient)
-        case let .flatten(l): return l.backward(d, batch: batch, needInputGradient: needInputGradient)
-        case let .dropout(l): return l.backward(d, batch: batch, needInputGradient: needInputGradient)
-        case let .recurrent(l): return l.backward(d, batch: batch, needInputGradient: needInputGradient)
-        }
+        for layer in layers { layer.layer.releaseWorkspaces() }
     }
 }

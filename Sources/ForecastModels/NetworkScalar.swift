@@ -4,16 +4,18 @@ import Numerics
 
 /// The scalar a ``Network`` computes in: `Float` for training and inference, `Double` for the
 /// finite-difference gradient checks. Every layer is written once, generic over this protocol,
-/// so the Float64 checks exercise the code that trains in Float32 — except the elementwise LSTM
-/// step and the bias column sums, which Float runs as C kernels with the same formulas (the
-/// golden tests against PyTorch check those in Float32).
+/// so the Float64 checks exercise the code that trains in Float32 — except the kernels below,
+/// which `Float` runs in C (CForecastKernels) and `Double` as the Swift reference formulas
+/// (`RecurrentKernels.Reference`), operation for operation the same (the golden tests against
+/// PyTorch check the Float32 kernels, the finite-difference checks the Double reference).
 ///
-/// Besides the arithmetic of `Real`, a scalar supplies the three kernels the layers spend their
-/// time in: a row-major matrix product and in-place-capable vector sigmoid and tanh. `Float`
-/// uses polynomial approximations of `exp` and `tanh` (a few ulp; bounds in ``FastMath``);
-/// `Double` uses libm and OpenBLAS's `dgemm`.
+/// Besides the arithmetic of `Real`, a scalar supplies the kernels the layers spend their time
+/// in: a row-major matrix product, in-place-capable vector sigmoid and tanh, the elementwise
+/// LSTM and GRU time steps, column sums and a transpose. `Float` uses polynomial approximations
+/// of `exp` and `tanh` (a few ulp; bounds in ``FastMath``); `Double` uses libm and OpenBLAS's
+/// `dgemm`.
 ///
-/// Speed note: matrix products take most of the training time. Float32 products go through
+/// Matrix products take most of the training time. Float32 products go through
 /// ``MatrixBackend/current`` (OpenBLAS, or oneDNN on AVX-512 processors OpenBLAS 0.3.21 does not
 /// drive with AVX-512); Float32 sigmoid and tanh through C kernels compiled per instruction set
 /// (CForecastKernels) that evaluate ``FastMath``'s formulas bit for bit. The library never sets
@@ -43,6 +45,49 @@ public protocol NetworkScalar: BinaryFloatingPoint, Real, Sendable {
 
     /// `y[i] = tanh(x[i])` for `i < count`; `x` and `y` may be the same buffer.
     static func tanhVector(_ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, count: Int)
+
+    /// One LSTM time step over a (B, 4H) gate block [i | f | g | o] (PyTorch's `nn.LSTM`):
+    /// `gates` holds W_ih x + W_hh h on entry (`bias` (4H) = b_ih + b_hh is added here) and
+    /// i, f, g, o on exit; c′ = f ⊙ c + i ⊙ g to `cOut`, tanh(c′) to `tanhC`, h′ = o ⊙ tanh(c′)
+    /// to `hOut`, each (B, H). O(B·H). Float's tanh here is ``FastMath/tanhFast(_:)-(Float)``.
+    static func lstmStepForward(gates: UnsafeMutablePointer<Self>, bias: UnsafePointer<Self>,
+                                cPrev: UnsafePointer<Self>, cOut: UnsafeMutablePointer<Self>,
+                                tanhC: UnsafeMutablePointer<Self>, hOut: UnsafeMutablePointer<Self>,
+                                batch: Int, hidden: Int)
+
+    /// LSTM step backward: `dh` (B, H) = ∂L/∂h_t, `dc` (B, H) = ∂L/∂c_t from step t + 1 (replaced
+    /// by ∂L/∂c_{t−1}); writes the pre-activation gradients (B, 4H) to `dGates` (which may be
+    /// `gates`) and adds their column sums, rows in order, to `dBias` (4H). O(B·H).
+    static func lstmStepBackward(gates: UnsafePointer<Self>, cPrev: UnsafePointer<Self>, tanhC: UnsafePointer<Self>,
+                                 dh: UnsafePointer<Self>, dc: UnsafeMutablePointer<Self>,
+                                 dGates: UnsafeMutablePointer<Self>, dBias: UnsafeMutablePointer<Self>,
+                                 batch: Int, hidden: Int)
+
+    /// One GRU time step over a (B, 3H) gate block [r | z | n] (PyTorch's `nn.GRU`): `gates`
+    /// holds W_ih x + b_ih (+ b_hh for r and z) on entry and r, z, n on exit;
+    /// `hiddenProjection` (B, 3H) = h_{t−1} W_hhᵀ; `biasHN` (H) = b_hn; `hn` (B, H) receives
+    /// W_hn h_{t−1} + b_hn; h′ = (1 − z) ⊙ n + z ⊙ h_{t−1}, computed as n + z ⊙ (h − n). O(B·H).
+    static func gruStepForward(gates: UnsafeMutablePointer<Self>, hiddenProjection: UnsafePointer<Self>,
+                               biasHN: UnsafePointer<Self>, hn: UnsafeMutablePointer<Self>,
+                               hPrev: UnsafePointer<Self>, hOut: UnsafeMutablePointer<Self>, batch: Int, hidden: Int)
+
+    /// GRU step backward: `dh` (B, H) = ∂L/∂h_t on entry, the direct path dh ⊙ z on exit (the
+    /// caller adds dGatesHidden · W_hh); writes [da_r, da_z, da_n] to `dGates` and
+    /// [da_r, da_z, da_n ⊙ r] to `dGatesHidden` (each (B, 3H)), and adds their column sums, rows
+    /// in order, to `dBias` (3H) and (n block of `dGatesHidden`) `dBiasHN` (H). O(B·H).
+    static func gruStepBackward(gates: UnsafePointer<Self>, hn: UnsafePointer<Self>, hPrev: UnsafePointer<Self>,
+                                dh: UnsafeMutablePointer<Self>, dGates: UnsafeMutablePointer<Self>,
+                                dGatesHidden: UnsafeMutablePointer<Self>, dBias: UnsafeMutablePointer<Self>,
+                                dBiasHN: UnsafeMutablePointer<Self>, batch: Int, hidden: Int)
+
+    /// `sums[j] += Σ_r m[r·rowStride + j]` for j < `columns`, r < `rows`, rows added in order.
+    static func addColumnSums(_ m: UnsafePointer<Self>, rows: Int, columns: Int, rowStride: Int,
+                              into sums: UnsafeMutablePointer<Self>)
+
+    /// `out` (columns × rows) = `m`ᵀ, or `out` += `m`ᵀ when `accumulate`, for a row-major
+    /// (rows × columns) `m`; the two must not overlap. O(rows·columns).
+    static func transpose(_ m: UnsafePointer<Self>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Self>,
+                          accumulate: Bool)
 }
 
 @inline(__always)
@@ -74,6 +119,45 @@ extension Float: NetworkScalar {
     public static func reluBackward(output y: UnsafePointer<Float>, gradient dy: UnsafePointer<Float>,
                                     into dx: UnsafeMutablePointer<Float>, count: Int) {
         fk_relu_backward(y, dy, dx, count)
+    }
+
+    public static func lstmStepForward(gates: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
+                                       cPrev: UnsafePointer<Float>, cOut: UnsafeMutablePointer<Float>,
+                                       tanhC: UnsafeMutablePointer<Float>, hOut: UnsafeMutablePointer<Float>,
+                                       batch: Int, hidden: Int) {
+        fk_lstm_forward(gates, bias, cPrev, cOut, tanhC, hOut, batch, hidden)
+    }
+
+    public static func lstmStepBackward(gates: UnsafePointer<Float>, cPrev: UnsafePointer<Float>,
+                                        tanhC: UnsafePointer<Float>, dh: UnsafePointer<Float>,
+                                        dc: UnsafeMutablePointer<Float>, dGates: UnsafeMutablePointer<Float>,
+                                        dBias: UnsafeMutablePointer<Float>, batch: Int, hidden: Int) {
+        fk_lstm_backward(gates, cPrev, tanhC, dh, dc, dGates, dBias, batch, hidden)
+    }
+
+    public static func gruStepForward(gates: UnsafeMutablePointer<Float>, hiddenProjection: UnsafePointer<Float>,
+                                      biasHN: UnsafePointer<Float>, hn: UnsafeMutablePointer<Float>,
+                                      hPrev: UnsafePointer<Float>, hOut: UnsafeMutablePointer<Float>,
+                                      batch: Int, hidden: Int) {
+        fk_gru_forward(gates, hiddenProjection, biasHN, hn, hPrev, hOut, batch, hidden)
+    }
+
+    public static func gruStepBackward(gates: UnsafePointer<Float>, hn: UnsafePointer<Float>,
+                                       hPrev: UnsafePointer<Float>, dh: UnsafeMutablePointer<Float>,
+                                       dGates: UnsafeMutablePointer<Float>, dGatesHidden: UnsafeMutablePointer<Float>,
+                                       dBias: UnsafeMutablePointer<Float>, dBiasHN: UnsafeMutablePointer<Float>,
+                                       batch: Int, hidden: Int) {
+        fk_gru_backward(gates, hn, hPrev, dh, dGates, dGatesHidden, dBias, dBiasHN, batch, hidden)
+    }
+
+    public static func addColumnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, rowStride: Int,
+                                     into sums: UnsafeMutablePointer<Float>) {
+        fk_add_column_sums(m, rows, columns, rowStride, sums)
+    }
+
+    public static func transpose(_ m: UnsafePointer<Float>, rows: Int, columns: Int,
+                                 into out: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        fk_transpose(m, rows, columns, out, accumulate ? 1 : 0)
     }
 }
 
@@ -110,97 +194,48 @@ extension Double: NetworkScalar {
                                     into dx: UnsafeMutablePointer<Double>, count: Int) {
         for i in 0..<count { dx[i] = y[i] > 0 ? dy[i] : 0 }
     }
-}
 
-/// Branch-free single-precision `exp` and `tanh` (only multiplies, adds, fused multiply-adds,
-/// compares, selects and integer bit operations). Accuracy: `exp` relative error below 2e-7 on [-87, 88]
-/// (Cephes `expf` polynomial, Cody–Waite reduction), `tanh` below 3e-7 absolute and 2e-6
-/// relative, `sigmoid` below 1e-7 absolute, `tanhFast` below 2e-7 absolute (bounds checked by the
-/// tests against libm in Double). These are the reference formulas: the vector kernels of
-/// CForecastKernels, which the layers run, evaluate them operation for operation on 16, 8 or 4
-/// lanes and give the same bits (checked by the tests).
-public enum FastMath {
-    /// `exp(x)` in Float; inputs are clamped to [-87.3, 88.3] so the result stays finite and
-    /// normal (a sigmoid or tanh built on it saturates correctly for any finite input). NaN
-    /// propagates. Relative error below 2e-7.
-    @inline(__always)
-    public static func exp(_ x: Float) -> Float {
-        // Clamp (NaN compares false and so stays NaN through both selects).
-        var v = x > 88.3 ? 88.3 : x
-        v = v < -87.3 ? -87.3 : v
-        // n = round(v / ln 2) with the 1.5·2²³ trick: adding it pushes the fraction out of the
-        // mantissa, so the low mantissa bits hold n (two's complement) — no float→int conversion.
-        let shifter: Float = 12_582_912 // 1.5 · 2²³
-        let t = shifter.addingProduct(v, 1.442_695_040_9)
-        let n = t - shifter
-        // r = v − n·ln 2 in two parts (Cody–Waite), |r| ≤ ln2/2.
-        let r = v.addingProduct(n, -0.693_359_375).addingProduct(n, 2.121_944_4e-4)
-        // exp(r) = 1 + r + r²·Q(r), Cephes expf's minimax Q, evaluated by Estrin's scheme (a
-        // short dependency chain keeps the vectorised loop from being latency bound).
-        let r2 = r * r
-        let e0 = Float(5.000_000_1e-1).addingProduct(1.666_666_5e-1, r)
-        let e1 = Float(4.166_579_6e-2).addingProduct(8.333_452e-3, r)
-        let e2 = Float(1.398_199_9e-3).addingProduct(1.987_569_1e-4, r)
-        let q = e0.addingProduct(r2, e1.addingProduct(r2, e2))
-        let p = (1 + r).addingProduct(r2, q)
-        // 2ⁿ built in the exponent field; the clamp keeps n in [-126, 127].
-        let nBits = Int32(bitPattern: t.bitPattern &- shifter.bitPattern)
-        return p * Float(bitPattern: UInt32(bitPattern: (nBits &+ 127) << 23))
+    public static func lstmStepForward(gates: UnsafeMutablePointer<Double>, bias: UnsafePointer<Double>,
+                                       cPrev: UnsafePointer<Double>, cOut: UnsafeMutablePointer<Double>,
+                                       tanhC: UnsafeMutablePointer<Double>, hOut: UnsafeMutablePointer<Double>,
+                                       batch: Int, hidden: Int) {
+        RecurrentKernels.Reference.lstmForward(gates: gates, bias: bias, cPrev: cPrev, cOut: cOut, tanhC: tanhC,
+                                               hOut: hOut, batch: batch, hidden: hidden)
     }
 
-    /// `tanh(x)` in Float: an odd minimax polynomial (Cephes `tanhf`) for |x| < 0.625, where
-    /// `1 − 2/(e^{2x} + 1)` would lose relative precision, and the exp form elsewhere.
-    @inline(__always)
-    public static func tanh(_ x: Float) -> Float {
-        let z = x * x
-        var p: Float = -5.704_988_7e-3
-        p = Float(2.063_908_9e-2).addingProduct(p, z)
-        p = Float(-5.373_971_6e-2).addingProduct(p, z)
-        p = Float(1.333_144_2e-1).addingProduct(p, z)
-        p = Float(-3.333_328_2e-1).addingProduct(p, z)
-        let small = x.addingProduct(p * z, x)
-        let e = exp(2 * x)
-        let large = 1 - 2 / (e + 1)
-        return z < 0.390_625 ? small : large // 0.390625 = 0.625²
+    public static func lstmStepBackward(gates: UnsafePointer<Double>, cPrev: UnsafePointer<Double>,
+                                        tanhC: UnsafePointer<Double>, dh: UnsafePointer<Double>,
+                                        dc: UnsafeMutablePointer<Double>, dGates: UnsafeMutablePointer<Double>,
+                                        dBias: UnsafeMutablePointer<Double>, batch: Int, hidden: Int) {
+        RecurrentKernels.Reference.lstmBackward(gates: gates, cPrev: cPrev, tanhC: tanhC, dh: dh, dc: dc,
+                                                dGates: dGates, dBias: dBias, batch: batch, hidden: hidden)
     }
 
-    /// `1 / (1 + exp(−x))` in Float, absolute error below 1e-7; saturates to exactly 1 and to
-    /// ≈ 2.4e-38 (normal, not 0); NaN propagates.
-    ///
-    /// Cheaper than going through ``exp(_:)-(Float)``: e⁻ˣ = 2ʸ with y = −x·log₂e rounded to
-    /// Float (see ``exp2Clamped(_:)-(Float)``). Rounding y costs up to 6e-8·|x| relative in 2ʸ,
-    /// but the sigmoid damps it by σ(1 − σ), so the absolute error stays small for every x.
-    @inline(__always)
-    public static func sigmoid(_ x: Float) -> Float {
-        1 / (1 + exp2Clamped(x * -1.442_695_040_9))
+    public static func gruStepForward(gates: UnsafeMutablePointer<Double>, hiddenProjection: UnsafePointer<Double>,
+                                      biasHN: UnsafePointer<Double>, hn: UnsafeMutablePointer<Double>,
+                                      hPrev: UnsafePointer<Double>, hOut: UnsafeMutablePointer<Double>,
+                                      batch: Int, hidden: Int) {
+        RecurrentKernels.Reference.gruForward(gates: gates, hiddenProjection: hiddenProjection, biasHN: biasHN,
+                                              hn: hn, hPrev: hPrev, hOut: hOut, batch: batch, hidden: hidden)
     }
 
-    /// `tanh(x)` in Float as (1 − e)/(1 + e), e = e⁻²ˣ: absolute error below 2e-7, but no
-    /// relative accuracy near 0 (unlike ``tanh(_:)-(Float)``) — for values that enter sums and
-    /// products with O(1) terms, like the LSTM gates and cell output. Saturates to exactly ±1;
-    /// NaN propagates.
-    @inline(__always)
-    public static func tanhFast(_ x: Float) -> Float {
-        let e = exp2Clamped(x * -2.885_390_081_8)
-        return (1 - e) / (1 + e)
+    public static func gruStepBackward(gates: UnsafePointer<Double>, hn: UnsafePointer<Double>,
+                                       hPrev: UnsafePointer<Double>, dh: UnsafeMutablePointer<Double>,
+                                       dGates: UnsafeMutablePointer<Double>, dGatesHidden: UnsafeMutablePointer<Double>,
+                                       dBias: UnsafeMutablePointer<Double>, dBiasHN: UnsafeMutablePointer<Double>,
+                                       batch: Int, hidden: Int) {
+        RecurrentKernels.Reference.gruBackward(gates: gates, hn: hn, hPrev: hPrev, dh: dh, dGates: dGates,
+                                               dGatesHidden: dGatesHidden, dBias: dBias, dBiasHN: dBiasHN,
+                                               batch: batch, hidden: hidden)
     }
 
-    /// 2ʸ for y clamped to [−125, 125] (results stay normal), relative error below 3e-7; NaN
-    /// propagates. 2ʸ = 2ⁿ·2ᶠ with n = round(y), |f| ≤ ½: adding 1.5·2²³ + 127 to y leaves n + 127
-    /// in the low mantissa bits (no float→int conversion), which shifted up by 23 are the exponent
-    /// field of 2ⁿ; 2ᶠ = 1 + f·q(f) with a degree-4 q, near-minimax for relative error (9e-8).
-    @inline(__always)
-    static func exp2Clamped(_ y: Float) -> Float {
-        var v = y > 125 ? 125 : y
-        v = v < -125 ? -125 : v
-        let shifter: Float = 12_583_039 // 1.5 · 2²³ + 127
-        let t = v + shifter
-        let f = v - (t - shifter)
-        var q: Float = 1.326_472_7e-3
-        q = Float(9.671_513e-3).addingProduct(q, f)
-        q = Float(5.550_733_6e-2).addingProduct(q, f)
-        q = Float(2.402_224_2e-1).addingProduct(q, f)
-        q = Float(6.931_470_04e-1).addingProduct(q, f)
-        return Float(1).addingProduct(q, f) * Float(bitPattern: t.bitPattern << 23)
+    public static func addColumnSums(_ m: UnsafePointer<Double>, rows: Int, columns: Int, rowStride: Int,
+                                     into sums: UnsafeMutablePointer<Double>) {
+        RecurrentKernels.Reference.addColumnSums(m, rows: rows, columns: columns, rowStride: rowStride, into: sums)
+    }
+
+    public static func transpose(_ m: UnsafePointer<Double>, rows: Int, columns: Int,
+                                 into out: UnsafeMutablePointer<Double>, accumulate: Bool) {
+        RecurrentKernels.Reference.transpose(m, rows: rows, columns: columns, into: out, accumulate: accumulate)
     }
 }

@@ -74,8 +74,8 @@ public enum PipelineSchema {
         case .duplicates: .choice(DuplicatePolicy.allCases.map(\.rawValue))
         case .transform: .choice(TargetTransform.allCases.map(\.rawValue))
         case .scaling: .choice(Scaling.allCases.map(\.rawValue))
-        case .optimizer: .choice(OptimizerChoice.allCases.map(\.rawValue))
-        case .loss: .choice(LossChoice.allCases.map(\.rawValue))
+        case .optimizer: .choice(OptimizerName.allCases.map(\.rawValue))
+        case .loss: .choice(LossName.allCases.map(\.rawValue))
         case .initScheme: .choice(InitScheme.allCases.map(\.rawValue))
         case .models: .choiceList(ContrastModel.allCases.map(\.rawValue))
         case .window, .stride, .horizon, .hidden, .epochs, .batchSize, .patience, .season: .wholeNumber

@@ -96,8 +96,8 @@ extension PipelineSchemaParser {
         case (.duplicates, .text(let s)): c.duplicates = DuplicatePolicy(rawValue: s) ?? c.duplicates
         case (.transform, .text(let s)): c.transform = TargetTransform(rawValue: s) ?? c.transform
         case (.scaling, .text(let s)): c.scaling = Scaling(rawValue: s) ?? c.scaling
-        case (.optimizer, .text(let s)): c.optimizer = OptimizerChoice(rawValue: s) ?? c.optimizer
-        case (.loss, .text(let s)): c.loss = LossChoice(rawValue: s) ?? c.loss
+        case (.optimizer, .text(let s)): c.optimizer = OptimizerName(rawValue: s) ?? c.optimizer
+        case (.loss, .text(let s)): c.loss = LossName(rawValue: s) ?? c.loss
         case (.initScheme, .text(let s)): c.initScheme = InitScheme(rawValue: s) ?? c.initScheme
         case (.models, .texts(let l)): c.models = l.compactMap(ContrastModel.init(rawValue:))
         case (.window, .integer(let n)): c.window = n

@@ -56,8 +56,8 @@ public struct FitConfiguration: Codable, Equatable, Sendable {
     public var epochs: Int = 100
     public var batchSize: Int = 64
     public var learningRate: Double = 1e-3
-    public var optimizer: OptimizerChoice = .adam
-    public var loss: LossChoice = .mse
+    public var optimizer: OptimizerName = .adam
+    public var loss: LossName = .mse
     /// Global gradient-norm clip; 0 turns clipping off.
     public var clip: Double = 1.0
     /// Early-stopping patience in epochs; 0 turns early stopping off.
@@ -77,34 +77,6 @@ public struct FitConfiguration: Codable, Equatable, Sendable {
     public init(input: String) { self.input = input }
 }
 
-/// The optimizers a run can name; the training stage's ``OptimizerKind`` carries their constants.
-public enum OptimizerChoice: String, CaseIterable, Codable, Sendable {
-    case adam, sgd
-
-    /// Adam with PyTorch's defaults, or SGD with momentum 0.9.
-    public var kind: OptimizerKind {
-        switch self {
-        case .adam: .adam
-        case .sgd: .sgd(momentum: 0.9)
-        }
-    }
-}
-
-/// The training losses a run can name; the training stage's ``Loss`` carries their constants.
-public enum LossChoice: String, CaseIterable, Codable, Sendable {
-    case mse, mae, huber
-
-    /// Huber with δ = 1 (in scaled units).
-    public var loss: Loss {
-        switch self {
-        case .mse: .mse
-        case .mae: .mae
-        case .huber: .huber(delta: 1.0)
-        }
-    }
-}
-
-extension InitScheme: Codable {}
 
 extension FitConfiguration {
     /// Every setting of a run, with its command-line option and its pipeline key. Errors name a
@@ -192,7 +164,9 @@ extension FitConfiguration {
         check(!models.isEmpty || modelSpec != nil, .models, "is empty and no model spec is given: nothing to fit")
         check(Set(models).count == models.count, .models, "lists a model twice")
         if let text = modelSpec {
-            do { _ = try ModelSpec(parsing: text) } catch {
+            do { _ = try ModelSpec(parsing: text) } catch let e as ModelSpecError {
+                out.append(FitConfigurationError(.modelSpec, "column \(e.column): \(e.message)", hint: e.hint))
+            } catch {
                 out.append(FitConfigurationError(.modelSpec, "\(error)"))
             }
         }

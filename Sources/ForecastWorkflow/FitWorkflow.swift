@@ -70,13 +70,15 @@ public struct FitWorkflow: Sendable {
         for model in c.models where model.isNetwork {
             let spec: ModelSpec
             do { spec = try ModelSpec.preset(model.rawValue, hidden: c.hidden, outputs: c.horizon) } catch {
-                throw FitConfigurationError(.hidden, "\(error)")
+                throw FitConfigurationError(.hidden, (error as? ModelSpecError)?.message ?? "\(error)")
             }
             out.append(NeuralModel(name: model.rawValue, kind: model == .ff ? .feedForward : .recurrent, spec: spec))
         }
         if let text = c.modelSpec {
             let spec: ModelSpec
-            do { spec = try ModelSpec(parsing: text) } catch {
+            do { spec = try ModelSpec(parsing: text) } catch let e as ModelSpecError {
+                throw FitConfigurationError(.modelSpec, "column \(e.column): \(e.message)", hint: e.hint)
+            } catch {
                 throw FitConfigurationError(.modelSpec, "\(error)")
             }
             let recurrent = spec.layers.contains { if case .recurrent = $0 { return true } else { return false } }

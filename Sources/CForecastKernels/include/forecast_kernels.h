@@ -39,6 +39,18 @@ void fk_lstm_forward(float *gates, const float *bias, const float *c_prev, float
 void fk_lstm_backward(const float *gates, const float *c_prev, const float *tanh_c, const float *dh,
                       float *dc, float *d_gates, float *d_bias, ptrdiff_t batch, ptrdiff_t hidden);
 
+/// GRU step forward over a (B, 3H) gate block [r | z | n]: W_ih x + b_ih (+ b_hh for r, z) on
+/// entry, r, z, n on exit; gh (B, 3H) = h_prev W_hh^T; hn (B, H) receives gh_n + bias_hn;
+/// r, z = sigmoid(gates + gh), n = tanh(gates_n + r*hn), h_out = n + z*(h_prev - n).
+void fk_gru_forward(float *gates, const float *gh, const float *bias_hn, float *hn, const float *h_prev, float *h_out,
+                    ptrdiff_t batch, ptrdiff_t hidden);
+
+/// GRU step backward: dh = dL/dh_t on entry, dh*z on exit; writes [da_r, da_z, da_n] to d_gates
+/// and [da_r, da_z, da_n*r] to d_gates_hidden (each (B, 3H)) and adds their column sums, rows in
+/// order, to d_bias (3H) and (n block of d_gates_hidden) d_bias_hn (H).
+void fk_gru_backward(const float *gates, const float *hn, const float *h_prev, float *dh, float *d_gates,
+                     float *d_gates_hidden, float *d_bias, float *d_bias_hn, ptrdiff_t batch, ptrdiff_t hidden);
+
 /// sums[j] += sum over r < rows of m[r*stride + j], j < columns, rows added in order.
 void fk_add_column_sums(const float *m, ptrdiff_t rows, ptrdiff_t columns, ptrdiff_t stride, float *sums);
 
@@ -53,11 +65,19 @@ void fk_adam_step(float *p, const float *g, float *m, float *v, ptrdiff_t n, flo
                   float step_size, float bc2_sqrt, float eps);
 
 /// Test hooks: the copy of the kernels for `variant` (0 baseline, 1 AVX2 + FMA, 2 AVX-512F) runs
-/// fk_sigmoid and fk_tanh, or fk_lstm_forward. Return 0, doing nothing, when this processor
+/// fk_sigmoid and fk_tanh, fk_lstm_forward, fk_lstm_backward, fk_gru_forward or fk_gru_backward. Return 0, doing nothing, when this processor
 /// cannot run that copy; else 1.
 int fk_variant_activations(int variant, const float *x, float *sigmoid, float *tanh, ptrdiff_t n);
 int fk_variant_lstm_forward(int variant, float *gates, const float *bias, const float *c_prev, float *c_out,
                             float *tanh_c, float *h_out, ptrdiff_t batch, ptrdiff_t hidden);
+int fk_variant_lstm_backward(int variant, const float *gates, const float *c_prev, const float *tanh_c,
+                             const float *dh, float *dc, float *d_gates, float *d_bias, ptrdiff_t batch,
+                             ptrdiff_t hidden);
+int fk_variant_gru_forward(int variant, float *gates, const float *gh, const float *bias_hn, float *hn,
+                           const float *h_prev, float *h_out, ptrdiff_t batch, ptrdiff_t hidden);
+int fk_variant_gru_backward(int variant, const float *gates, const float *hn, const float *h_prev, float *dh,
+                            float *d_gates, float *d_gates_hidden, float *d_bias, float *d_bias_hn, ptrdiff_t batch,
+                            ptrdiff_t hidden);
 
 #ifdef __cplusplus
 }

@@ -4,13 +4,20 @@
 /// Shapes: flat input (B, in) → (B, out); sequence input (T, B, in) → (T, B, out), the same
 /// weights applied at every time step (the T·B rows go through one matrix product).
 /// Cost: forward one (R × in)·(in × out) GEMM with R = B or T·B; backward two GEMMs of that size.
-final class DenseLayer<S: NetworkScalar>: Layer<S> {
+final class DenseLayer<S: NetworkScalar>: Layer {
+    typealias Scalar = S
+    let timeSteps: Int
+    let inputShape: ActivationShape
+    let outputShape: ActivationShape
     let inFeatures: Int
     let outFeatures: Int
     let activation: ModelSpec.Activation
     let prefix: String
     /// Rows per sample: T for per-time-step application, 1 otherwise.
     let rowsPerSample: Int
+    /// This layer's slices of the network's parameter and gradient buffers: W (out, in), then b (out).
+    private var parameters: UnsafeMutablePointer<S>!
+    private var gradients: UnsafeMutablePointer<S>!
 
     private final class Workspace {
         let output: ScratchBuffer<S>
@@ -42,17 +49,24 @@ final class DenseLayer<S: NetworkScalar>: Layer<S> {
         self.inFeatures = input.features
         self.outFeatures = units
         self.activation = activation
+        self.timeSteps = timeSteps
+        inputShape = input
         switch input {
         case .sequence:
             rowsPerSample = timeSteps
-            super.init(timeSteps: timeSteps, inputShape: input, outputShape: .sequence(features: units))
+            outputShape = .sequence(features: units)
         case .flat:
             rowsPerSample = 1
-            super.init(timeSteps: timeSteps, inputShape: input, outputShape: .flat(features: units))
+            outputShape = .flat(features: units)
         }
     }
 
-    override var parameterSlots: [ParameterSlot] {
+    func bind(parameters: UnsafeMutablePointer<S>, gradients: UnsafeMutablePointer<S>) {
+        self.parameters = parameters
+        self.gradients = gradients
+    }
+
+    var parameterSlots: [ParameterSlot] {
         [ParameterSlot(name: prefix + "weight", shape: [outFeatures, inFeatures]),
          ParameterSlot(name: prefix + "bias", shape: [outFeatures])]
     }
@@ -60,7 +74,7 @@ final class DenseLayer<S: NetworkScalar>: Layer<S> {
     private var weight: UnsafeMutablePointer<S> { parameters }
     private var bias: UnsafeMutablePointer<S> { parameters + outFeatures * inFeatures }
 
-    override func initialize(scheme: InitScheme, rng: inout SplitMix64) {
+    func initialize(scheme: InitScheme, rng: inout SplitMix64) {
         switch scheme {
         case .glorotOrthogonal:
             Initializer.glorotUniform(weight, rows: outFeatures, columns: inFeatures, rng: &rng)
@@ -80,12 +94,12 @@ final class DenseLayer<S: NetworkScalar>: Layer<S> {
         return w
     }
 
-    override func releaseWorkspaces() {
+    func releaseWorkspaces() {
         workspaces.removeAll()
         lastInput = nil
     }
 
-    override func forward(_ input: UnsafePointer<S>, batch: Int, training: Bool) -> UnsafePointer<S> {
+    func forward(_ input: UnsafePointer<S>, batch: Int, training: Bool) -> UnsafePointer<S> {
         let ws = workspace(batch: batch)
         let rows = ws.rows
         let y = ws.output.pointer
@@ -112,7 +126,7 @@ final class DenseLayer<S: NetworkScalar>: Layer<S> {
         return UnsafePointer(y)
     }
 
-    override func backward(_ dOutput: UnsafePointer<S>, batch: Int, needInputGradient: Bool) -> UnsafePointer<S>? {
+    func backward(_ dOutput: UnsafePointer<S>, batch: Int, needInputGradient: Bool) -> UnsafePointer<S>? {
         precondition(batch == lastBatch && lastInput != nil, "backward without a matching forward")
         let ws = workspace(batch: batch)
         let rows = ws.rows
@@ -149,103 +163,11 @@ final class DenseLayer<S: NetworkScalar>: Layer<S> {
     }
 }
 
-/// (T, B, D) → (B, T·D): `out[b, t·D + d] = in[t, b, d]`, the window of each sample laid out
-/// time by time (as `x.permute(1, 0, 2).reshape(B, T·D)` in PyTorch). No parameters.
-final class FlattenLayer<S: NetworkScalar>: Layer<S> {
-    private var outputs: [Int: ScratchBuffer<S>] = [:]
-    private var dInputs: [Int: ScratchBuffer<S>] = [:]
-
-    init(timeSteps: Int, features: Int) {
-        super.init(timeSteps: timeSteps, inputShape: .sequence(features: features),
-                   outputShape: .flat(features: timeSteps * features))
-    }
-
-    override func releaseWorkspaces() {
-        outputs.removeAll()
-        dInputs.removeAll()
-    }
-
-    override func forward(_ input: UnsafePointer<S>, batch: Int, training: Bool) -> UnsafePointer<S> {
-        let d = inputShape.features
-        let t = timeSteps
-        let out: ScratchBuffer<S>
-        if let o = outputs[batch] { out = o } else { out = ScratchBuffer(batch * t * d); outputs[batch] = out }
-        let y = out.pointer
-        for step in 0..<t {
-            for b in 0..<batch {
-                (y + b * t * d + step * d).update(from: input + (step * batch + b) * d, count: d)
-            }
-        }
-        return UnsafePointer(y)
-    }
-
-    override func backward(_ dOutput: UnsafePointer<S>, batch: Int, needInputGradient: Bool) -> UnsafePointer<S>? {
-        guard needInputGradient else { return nil }
-        let d = inputShape.features
-        let t = timeSteps
-        let buf: ScratchBuffer<S>
-        if let o = dInputs[batch] { buf = o } else { buf = ScratchBuffer(batch * t * d); dInputs[batch] = buf }
-        let dx = buf.pointer
-        for step in 0..<t {
-            for b in 0..<batch {
-                (dx + (step * batch + b) * d).update(from: dOutput + b * t * d + step * d, count: d)
-            }
-        }
-        return UnsafePointer(dx)
-    }
-}
-
-/// Inverted dropout: in training, each activation is kept with probability 1 − p and scaled
-/// by 1/(1 − p); at inference it is the identity. The mask comes from the layer's own seeded
-/// ``SplitMix64``, so training runs are reproducible. Works on any shape.
-final class DropoutLayer<S: NetworkScalar>: Layer<S> {
-    let rate: Double
-    private var rng: SplitMix64
-    private var masks: [Int: ScratchBuffer<S>] = [:]
-    private var outputs: [Int: ScratchBuffer<S>] = [:]
-    private var dInputs: [Int: ScratchBuffer<S>] = [:]
-    private var lastWasTraining = false
-
-    init(timeSteps: Int, shape: ActivationShape, rate: Double, seed: UInt64) {
-        self.rate = rate
-        rng = SplitMix64(seed: seed)
-        super.init(timeSteps: timeSteps, inputShape: shape, outputShape: shape)
-    }
-
-    override func releaseWorkspaces() {
-        masks.removeAll()
-        outputs.removeAll()
-        dInputs.removeAll()
-    }
-
-    private func buffer(_ dict: inout [Int: ScratchBuffer<S>], _ batch: Int) -> ScratchBuffer<S> {
-        if let b = dict[batch] { return b }
-        let b = ScratchBuffer<S>(batch * inputCountPerSample)
-        dict[batch] = b
-        return b
-    }
-
-    override func forward(_ input: UnsafePointer<S>, batch: Int, training: Bool) -> UnsafePointer<S> {
-        lastWasTraining = training && rate > 0
-        guard lastWasTraining else { return input }
-        let n = batch * inputCountPerSample
-        let mask = buffer(&masks, batch).pointer
-        let y = buffer(&outputs, batch).pointer
-        let scale = S(1 / (1 - rate))
-        for i in 0..<n {
-            mask[i] = rng.nextUnit() < rate ? 0 : scale
-            y[i] = input[i] * mask[i]
-        }
-        return UnsafePointer(y)
-    }
-
-    override func backward(_ dOutput: UnsafePointer<S>, batch: Int, needInputGradient: Bool) -> UnsafePointer<S>? {
-        guard needInputGradient else { return nil }
-        guard lastWasTraining else { return dOutput }
-        let n = batch * inputCountPerSample
-        let mask = buffer(&masks, batch).pointer
-        let dx = buffer(&dInputs, batch).pointer
-        for i in 0..<n { dx[i] = dOutput[i] * mask[i] }
-        return UnsafePointer(dx)
-    }
+/// Column sums of a row-major (rows × columns) matrix added into `into` (a bias gradient), as a
+/// (1 × rows)·(rows × columns) product with a ones vector of at least `rows` entries.
+@inline(__always)
+private func addColumnSums<S: NetworkScalar>(_ m: UnsafePointer<S>, rows: Int, columns: Int,
+                                             ones: UnsafePointer<S>, into: UnsafeMutablePointer<S>) {
+    S.gemm(transA: false, transB: false, m: 1, n: columns, k: rows, alpha: 1,
+           a: ones, lda: rows, b: m, ldb: columns, beta: 1, c: into, ldc: columns)
 }
