@@ -25,6 +25,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
     case someJobsFailed = 42
     case everyJobFailed = 43
     case crontabFailed = 44
+    case symlinkRefused = 45
     case usage = 64
     case cannotWrite = 73
 
@@ -51,6 +52,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         case .someJobsFailed: "pipeline: some jobs failed"
         case .everyJobFailed: "pipeline: every job failed"
         case .crontabFailed: "crontab could not be read or written"
+        case .symlinkRefused: "a file or folder `forecast` writes (lock, log, history, a job's folder…) is a symbolic link; refused, nothing written through it"
         case .usage: "invalid command-line usage (bad option value or combination, or `FORECAST_GEMM` set to something other than `openblas` or `onednn`)"
         case .cannotWrite: "an output file could not be written"
         }

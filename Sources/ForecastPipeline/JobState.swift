@@ -42,10 +42,10 @@ public struct JobState: Codable, Equatable, Sendable {
 
     public static func url(in reportDir: URL) -> URL { reportDir.appendingPathComponent("state.json") }
 
-    /// The state in `reportDir`, or nil when there is none or it does not decode (then the job
-    /// simply runs in full).
+    /// The state in `reportDir`, or nil when there is none, it is a symbolic link, or it does not
+    /// decode (then the job simply runs in full).
     public static func load(from reportDir: URL) -> JobState? {
-        guard let data = try? Data(contentsOf: url(in: reportDir)) else { return nil }
+        guard let data = (try? OwnedFiles.read(url(in: reportDir), role: "the job's state.json")) ?? nil else { return nil }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return try? decoder.decode(JobState.self, from: data)

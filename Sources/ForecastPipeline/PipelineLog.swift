@@ -1,4 +1,5 @@
 import ForecastCore
+import ForecastReport
 import Foundation
 import Synchronization
 import Logging
@@ -59,8 +60,12 @@ final class LogFileSink: Sendable {
         self.url = url
         self.maxBytes = max(1024, maxBytes)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let opened = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard opened >= 0 else { throw LogFileError(path: url.path, reason: String(cString: strerror(errno))) }
+        // O_NOFOLLOW: a link planted at the log's path must not get our lines appended to its target.
+        let opened = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard opened >= 0 else {
+            if errno == ELOOP { throw SymlinkRefusedError(path: url.path, role: "the pipeline's log file") }
+            throw LogFileError(path: url.path, reason: String(cString: strerror(errno)))
+        }
         fd = Mutex(opened)
     }
 
@@ -80,7 +85,7 @@ final class LogFileSink: Sendable {
     private func rotate(_ fd: inout Int32) {
         let old = url.path + ".1"
         rename(url.path, old)
-        let newFD = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        let newFD = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o644)
         if newFD >= 0 {
             close(fd)
             fd = newFD

@@ -234,7 +234,13 @@ public final class PipelineRunner {
         }
 
         do {
+            // A link in place of the job's folder would send its reports, history and retention elsewhere.
+            try OwnedFiles.refuseSymlink(job.reportDir, role: "the job's report folder")
             try fm.createDirectory(at: job.reportDir, withIntermediateDirectories: true)
+        } catch let e as SymlinkRefusedError {
+            logger.error("\(Self.historyMessage(e))")
+            return JobResult(job: job.name, status: .failed, duration: 0, row: HistoryRow(runStarted: started, job: job.name,
+                             status: .failed, message: Self.historyMessage(e)))
         } catch {
             logger.error("cannot create \(job.reportDir.path): \(error)")
             return JobResult(job: job.name, status: .failed, duration: 0, row: HistoryRow(runStarted: started, job: job.name,

@@ -57,6 +57,12 @@ extension PipelineSchemaParser {
         }
         // A model spec without a models list runs beside the baselines only.
         if nodeOfKey["model_spec"] != nil && nodeOfKey["models"] == nil { job.fit.models = ContrastModel.baselines }
+        // Retention deletes inside a job's folder: it must be the report root's, never above it.
+        if !Self.isInside(job.reportDir, reportRoot) {
+            error(nodeOfKey["report_dir"] ?? node, "job '\(name)': 'report_dir' \(job.reportDir.path) is outside the report root \(reportRoot.path)",
+                  hint: "a job's folder must be inside report_root (the default is <report_root>/<name>); see pipelines/README.md")
+            ok = false
+        }
         // The same rules as the command line's, reported at the key that set the value (a key
         // whose value had the wrong type was not applied, so it is not reported twice).
         for problem in job.fit.problems() {

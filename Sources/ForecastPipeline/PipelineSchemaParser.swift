@@ -56,6 +56,7 @@ struct PipelineSchemaParser {
         var version = PipelineSchema.currentVersion
         var reportRoot = folder.appendingPathComponent("reports")
         var logFile: URL?
+        var logFileNode: Node?
         var defaults: [(key: Node, value: Node)] = []
         var jobNodes: [Node]?
         var jobsKeyNode: Node?
@@ -72,9 +73,18 @@ struct PipelineSchemaParser {
                     version = n
                 }
             case "report_root":
-                if case .path(let p)? = value(v, kind: .path, key: key) { reportRoot = resolve(p) }
+                if case .path(let p)? = value(v, kind: .path, key: key) {
+                    reportRoot = resolve(p)
+                    if reportRoot.resolvingSymlinksInPath().path == "/" {
+                        error(v, "'report_root' is the file system's root",
+                              hint: "give the pipeline a folder of its own, e.g. report_root: ../reports")
+                    }
+                }
             case "log_file":
-                if case .path(let p)? = value(v, kind: .path, key: key) { logFile = resolve(p) }
+                if case .path(let p)? = value(v, kind: .path, key: key) {
+                    logFile = resolve(p)
+                    logFileNode = v
+                }
             case "defaults":
                 if let entries = mappingEntries(v, context: "'defaults'") {
                     for (dk, dv) in entries {
@@ -96,6 +106,10 @@ struct PipelineSchemaParser {
                 }
             default: break
             }
+        }
+        if let logFile, let logFileNode, !Self.isInside(logFile, reportRoot) {
+            error(logFileNode, "'log_file' \(logFile.path) is outside the report root \(reportRoot.path)",
+                  hint: "everything a pipeline writes stays inside its report_root; see pipelines/README.md")
         }
         guard let jobNodes else {
             if jobsKeyNode == nil {
@@ -136,5 +150,13 @@ struct PipelineSchemaParser {
         }
         return Result(version: version, reportRoot: reportRoot,
                       logFile: logFile ?? reportRoot.appendingPathComponent("forecast.log"), jobs: jobs)
+    }
+
+    /// Whether `path` is strictly inside `root`, after resolving the symbolic links of the parts
+    /// that exist (`..` and links cannot lead out).
+    static func isInside(_ path: URL, _ root: URL) -> Bool {
+        let p = path.standardizedFileURL.resolvingSymlinksInPath().path
+        let r = root.standardizedFileURL.resolvingSymlinksInPath().path
+        return p != r && p.hasPrefix(r.hasSuffix("/") ? r : r + "/")
     }
 }

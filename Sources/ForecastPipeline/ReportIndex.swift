@@ -112,7 +112,8 @@ public enum ReportIndex {
     public static func registerAndLoadOthers(_ pipeline: PipelineFile) throws -> [PipelineFile] {
         let registry = registryFile(root: pipeline.reportRoot)
         let root = pipeline.reportRoot.standardizedFileURL.path
-        let listed = ((try? String(contentsOf: registry, encoding: .utf8)) ?? "")
+        let listed = ((try? OwnedFiles.read(registry, role: "the report root's .pipelines")).flatMap { $0 }
+            .map { String(decoding: $0, as: UTF8.self) } ?? "")
             .split(separator: "\n").map(String.init).filter { !$0.isEmpty }
         var others: [PipelineFile] = []
         for path in listed where path != pipeline.url.path {

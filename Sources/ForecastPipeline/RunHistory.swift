@@ -92,17 +92,17 @@ public struct RunHistory: Sendable {
 
     /// The rows on disk, oldest first; [] when the file does not exist. Lines that do not parse
     /// (a hand edit gone wrong) are skipped rather than failing the night's run.
+    /// A symbolic link in its place is refused (``SymlinkRefusedError``), never read through.
     public func read() throws -> [HistoryRow] {
-        guard FileManager.default.fileExists(atPath: url.path) else { return [] }
-        let text = try String(contentsOf: url, encoding: .utf8)
-        return Self.parse(text)
+        guard let data = try OwnedFiles.read(url, role: "the job's history.csv") else { return [] }
+        return Self.parse(String(decoding: data, as: UTF8.self))
     }
 
     /// Adds `row` at the end, atomically (see the type's notes).
     public func append(_ row: HistoryRow) throws {
         var text = ""
-        if FileManager.default.fileExists(atPath: url.path) {
-            text = try String(contentsOf: url, encoding: .utf8)
+        if let data = try OwnedFiles.read(url, role: "the job's history.csv") {
+            text = String(decoding: data, as: UTF8.self)
             if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
         }
         if text.isEmpty { text = Self.header + "\n" }

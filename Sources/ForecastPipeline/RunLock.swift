@@ -1,4 +1,5 @@
 import ForecastCore
+import ForecastReport
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -31,7 +32,8 @@ public final class RunLock: Sendable {
     ///   - wait: seconds to keep retrying while another run holds the lock; 0 fails at once.
     ///   - pollInterval: seconds between retries.
     /// - Throws: `LockHeldError` (exit 41) when the lock is still held after `wait`;
-    ///   `LockFileError` (exit 73) when the lock file cannot be created.
+    ///   `LockFileError` (exit 73) when the lock file cannot be created; `SymlinkRefusedError`
+    ///   (exit 45) when its path is a symbolic link.
     public static func acquire(at url: URL, wait: Double = 0, pollInterval: Double = 0.2,
                                now: () -> Date = Date.init) throws -> RunLock {
         do {
@@ -39,8 +41,12 @@ public final class RunLock: Sendable {
         } catch {
             throw LockFileError(path: url.path, reason: error.localizedDescription)
         }
-        let fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw LockFileError(path: url.path, reason: String(cString: strerror(errno))) }
+        // O_NOFOLLOW: a link planted at the lock's path must not get its target truncated.
+        let fd = open(url.path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            if errno == ELOOP { throw SymlinkRefusedError(path: url.path, role: "the pipeline's lock file") }
+            throw LockFileError(path: url.path, reason: String(cString: strerror(errno)))
+        }
         let deadline = now().addingTimeInterval(max(0, wait))
         while true {
             if flock(fd, LOCK_EX | LOCK_NB) == 0 {

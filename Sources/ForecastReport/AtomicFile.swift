@@ -7,10 +7,13 @@ import Glibc
 /// Writes files so that a reader never sees half of one: the bytes go to a temporary file in the
 /// same folder, are flushed to disk, and the temporary file is renamed over the destination
 /// (rename(2) is atomic within one file system). A crash at any moment leaves either the old
-/// file or the new one, never a mix.
+/// file or the new one, never a mix. A destination that is a symbolic link is refused
+/// (``SymlinkRefusedError``): the rename would replace only the link, but a link where we write
+/// means someone planted it, and the run should say so rather than carry on.
 public enum AtomicFile {
     /// Writes `data` to `url` atomically, creating parent folders as needed.
     public static func write(_ data: Data, to url: URL) throws {
+        try OwnedFiles.refuseSymlink(url, role: "the file \(url.lastPathComponent)")
         let dir = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")

@@ -52,7 +52,8 @@ public enum ReportBundle {
 ///
 /// 1. ``stage(startedAt:)`` creates a hidden folder `<folder>/.incomplete-<stamp>` under a
 ///    run stamp no other run of this folder uses (``RunStamp``: `2024-05-01T063000Z`, UTC,
-///    `-2`, `-3`… for runs started in the same second);
+///    `-2`, `-3`… for runs started in the same second), with the marker file that tells
+///    retention the folder is ours (``RunFolders/markerName``);
 /// 2. the caller writes the run's files into it (``publish(files:startedAt:)`` does it for a
 ///    list of ``ReportFile``s);
 /// 3. ``publish(_:)`` flushes it and renames it to `<folder>/<stamp>` (rename(2) of a folder is
@@ -78,8 +79,10 @@ public struct ReportPublisher: Sendable {
     }
 
     /// Creates the staging folder of a run started at `date`, creating `folder` if needed.
-    /// Throws ``AtomicWriteError`` (exit 73) when it cannot.
+    /// Throws ``AtomicWriteError`` (exit 73) when it cannot, ``SymlinkRefusedError`` (exit 45)
+    /// when `folder` is a symbolic link.
     public func stage(startedAt date: Date) throws -> Staging {
+        try OwnedFiles.refuseSymlink(folder, role: "the report folder \(folder.lastPathComponent)")
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
@@ -88,7 +91,13 @@ public struct ReportPublisher: Sendable {
         for _ in 0..<10_000 {
             let stamp = RunStamp.unique(for: date, in: folder)
             let url = folder.appendingPathComponent(RunFolders.stagingName(stamp), isDirectory: true)
-            if mkdir(url.path, 0o755) == 0 { return Staging(stamp: stamp, url: url) }
+            if mkdir(url.path, 0o755) == 0 {
+                do { try RunFolders.mark(url) } catch {
+                    rmdir(url.path)
+                    throw error
+                }
+                return Staging(stamp: stamp, url: url)
+            }
             // Another run took the name between the check and mkdir: take the next one.
             guard errno == EEXIST else { throw AtomicWriteError(path: url.path, reason: String(cString: strerror(errno))) }
         }

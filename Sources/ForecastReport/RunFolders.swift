@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Names of dated run folders: `2024-05-01T063000Z`, with `-2`, `-3`… appended when two runs
 /// start in the same second. They sort chronologically as text.
@@ -62,7 +65,13 @@ public enum RunStamp {
 ///       latest -> 2024-05-02T063000Z
 ///       history.csv  state.json
 ///       .incomplete-2024-05-03T063000Z/   a run in progress (or one killed mid-way)
+///
+/// Every run folder holds the marker file `.forecast-run`, written when the folder is created.
+/// Retention and leftover cleanup delete only real folders (not links) with the marker inside:
+/// never a folder `forecast` did not make, whatever its name.
 public enum RunFolders {
+    /// The marker file inside every run folder `forecast` creates.
+    public static let markerName = ".forecast-run"
     public static let stagingPrefix = ".incomplete-"
     public static let trashPrefix = ".deleting-"
 
@@ -75,21 +84,38 @@ public enum RunFolders {
         return URL(fileURLWithPath: dest).lastPathComponent
     }
 
-    /// Finished run folders, oldest first.
+    /// Finished run folders this tool created (see ``isOurs(_:)``), oldest first.
     public static func runs(in reportDir: URL) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: reportDir.path)) ?? []
-        return names.filter { RunStamp.matches($0) && isDirectory(reportDir.appendingPathComponent($0)) }
+        return names.filter { RunStamp.matches($0) && isOurs(reportDir.appendingPathComponent($0)) }
             .sorted(by: RunStamp.order)
     }
 
-    /// Removes folders left by runs that were killed (staging) or interrupted while pruning.
-    /// Call only while holding the run lock.
+    /// Removes folders left by runs that were killed (staging) or interrupted while pruning,
+    /// only those with the marker. Call only while holding the run lock.
     @discardableResult
     public static func removeLeftovers(in reportDir: URL) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: reportDir.path)) ?? []
-        let leftovers = names.filter { $0.hasPrefix(stagingPrefix) || $0.hasPrefix(trashPrefix) }
+        let leftovers = names.filter {
+            ($0.hasPrefix(stagingPrefix) || $0.hasPrefix(trashPrefix)) && isOurs(reportDir.appendingPathComponent($0))
+        }
         for n in leftovers { try? FileManager.default.removeItem(at: reportDir.appendingPathComponent(n)) }
         return leftovers
+    }
+
+    /// Whether `url` is a folder this tool created: a real directory (not a symbolic link) with
+    /// the regular file ``markerName`` inside.
+    public static func isOurs(_ url: URL) -> Bool {
+        var info = stat()
+        guard lstat(url.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { return false }
+        guard lstat(url.appendingPathComponent(markerName).path, &info) == 0 else { return false }
+        return (info.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// Writes the marker into a folder this tool has just created.
+    public static func mark(_ folder: URL) throws {
+        try AtomicFile.writeNewFile(Data("forecast run folder: retention may delete it\n".utf8),
+                                    at: folder.appendingPathComponent(markerName), reportingPath: folder.path)
     }
 
     public static func isDirectory(_ url: URL) -> Bool {

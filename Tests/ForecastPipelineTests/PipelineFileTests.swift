@@ -55,7 +55,7 @@ private func parse(_ yaml: String) throws -> PipelineFile {
           - name: air_2
             input: /abs/air.csv
             model_spec: "lstm(8) > dense(1)"
-            report_dir: out/air
+            report_dir: ../reports/air-out
         """)
         #expect(p.version == 1)
         #expect(p.reportRoot.path == "/tmp/reports")
@@ -86,7 +86,7 @@ private func parse(_ yaml: String) throws -> PipelineFile {
         #expect(b.input.path == "/abs/air.csv")
         #expect(b.fit.modelSpec == "lstm(8) > dense(1)")
         #expect(b.fit.models == ContrastModel.baselines, "a job's model_spec replaces models from defaults: it runs beside the baselines")
-        #expect(b.reportDir.path == "/tmp/pipes/out/air", "report_dir is relative to the pipeline folder")
+        #expect(b.reportDir.path == "/tmp/reports/air-out", "report_dir is relative to the pipeline folder")
         #expect(b.fit.epochs == 5)
         #expect(b.fit.window == FitConfiguration(input: "").window, "unset keys take fit's defaults")
         #expect(b.schedule == nil)

@@ -281,6 +281,7 @@ struct Project {
         let before = try p.snapshot()
         // What kill -9 during the executor leaves: a staging folder with partial files.
         try p.dir.write("reports/a/.incomplete-2024-05-02T090000Z/report.md", "half")
+        try p.dir.write("reports/a/.incomplete-2024-05-02T090000Z/\(RunFolders.markerName)", "")
         ex.afterWriting = { _, _ in }
         let s = try p.run(ex, force: true, jobs: ["a"], start: day("2024-05-02 10:00:00"))
         #expect(s.exitCode == 0)

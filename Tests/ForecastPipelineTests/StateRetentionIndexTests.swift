@@ -53,8 +53,12 @@ import Testing
 }
 
 @Suite struct RetentionTests {
+    /// Run folders as the publisher makes them: with the marker inside.
     func makeRuns(_ dir: TempDir, _ names: [String]) throws {
-        for n in names { try dir.write("\(n)/report.md", n) }
+        for n in names {
+            try dir.write("\(n)/report.md", n)
+            try dir.write("\(n)/\(RunFolders.markerName)", "")
+        }
     }
 
     @Test func stampNamesSortAndMatch() {
@@ -100,6 +104,41 @@ import Testing
         try makeRuns(dir, ["2024-05-01T063000Z", ".incomplete-2024-05-02T063000Z", ".deleting-2024-04-01T063000Z"])
         #expect(Set(RunFolders.removeLeftovers(in: dir.url)) == [".incomplete-2024-05-02T063000Z", ".deleting-2024-04-01T063000Z"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path) == ["2024-05-01T063000Z"])
+    }
+
+    @Test("retention and cleanup never delete a folder this tool did not create, whatever its name")
+    func foldersWithoutTheMarkerAreNeverDeleted() throws {
+        let dir = try TempDir()
+        try makeRuns(dir, (1...3).map { String(format: "2024-05-%02dT063000Z", $0) })
+        // A user's folders that merely look like ours.
+        try dir.write("2020-01-01T000000Z/thesis.tex", "years of work")
+        try dir.write(".incomplete-2020-01-01T000000Z/notes.txt", "keep me")
+        try dir.write(".deleting-2020-01-01T000000Z/notes.txt", "keep me too")
+        let before = try folderSnapshot(dir.url)
+        #expect(RunFolders.removeLeftovers(in: dir.url).isEmpty)
+        #expect(try Retention.prune(reportDir: dir.url, keep: 1) == ["2024-05-01T063000Z", "2024-05-02T063000Z"])
+        #expect(try dir.read("2020-01-01T000000Z/thesis.tex") == "years of work")
+        #expect(try dir.read(".incomplete-2020-01-01T000000Z/notes.txt") == "keep me")
+        #expect(try dir.read(".deleting-2020-01-01T000000Z/notes.txt") == "keep me too")
+        let after = try folderSnapshot(dir.url)
+        for (path, bytes) in before where !path.hasPrefix("2024-05-0") { #expect(after[path] == bytes, "\(path)") }
+    }
+
+    @Test("retention never follows a symbolic link, named like a run or inside one")
+    func retentionDoesNotFollowLinks() throws {
+        let dir = try TempDir()
+        let outside = try TempDir()
+        try outside.write("victim/data.txt", "precious")
+        try outside.write("victim/\(RunFolders.markerName)", "")  // even with a marker where the link points
+        try makeRuns(dir, (1...3).map { String(format: "2024-05-%02dT063000Z", $0) })
+        try FileManager.default.createSymbolicLink(atPath: dir.file("2024-04-01T063000Z").path,
+                                                   withDestinationPath: outside.file("victim").path)
+        try FileManager.default.createSymbolicLink(atPath: dir.file("2024-05-01T063000Z/inner").path,
+                                                   withDestinationPath: outside.file("victim").path)
+        #expect(!RunFolders.runs(in: dir.url).contains("2024-04-01T063000Z"))
+        #expect(try Retention.prune(reportDir: dir.url, keep: 1) == ["2024-05-01T063000Z", "2024-05-02T063000Z"])
+        #expect(try outside.read("victim/data.txt") == "precious")
+        #expect(OwnedFiles.isSymlink(dir.file("2024-04-01T063000Z")), "the link itself is left alone too")
     }
 }
 
