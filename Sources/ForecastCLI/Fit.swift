@@ -54,9 +54,9 @@ struct Fit: ParsableCommand {
             let outcome = try workflow.run()
             terminal.endProgress()
             if output.json {
-                print(MetricsJSON.string(for: outcome.run), terminator: "")
+                try StandardOutput.write(MetricsJSON.string(for: outcome.run))
             } else if !output.quiet {
-                print(FitSummary.text(outcome))
+                try StandardOutput.write(FitSummary.text(outcome) + "\n")
             }
             if outcome.exitStatus != .success {
                 terminal.error("every trained model failed; the report lists the reasons: \(outcome.paths.report.path)")

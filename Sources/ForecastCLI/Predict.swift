@@ -36,12 +36,13 @@ struct Predict: ParsableCommand {
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(p.points), as: UTF8.self))
+                try StandardOutput.write(String(decoding: try encoder.encode(p.points), as: UTF8.self) + "\n")
             } else {
-                print("model \(p.model), target \(p.target), last row \(p.lastDate ?? "n/a")")
+                var text = "model \(p.model), target \(p.target), last row \(p.lastDate ?? "n/a")\n"
                 for point in p.points {
-                    print("\(point.date ?? "t+\(point.step)")\t\(String(format: "%.6g", point.value))")
+                    text += "\(point.date ?? "t+\(point.step)")\t\(String(format: "%.6g", point.value))\n"
                 }
+                try StandardOutput.write(text)
             }
         } catch {
             throw failure(reporting: error, on: terminal)

@@ -1,4 +1,5 @@
 import ForecastCore
+import ForecastPipeline
 import ForecastWorkflow
 import Foundation
 #if canImport(Glibc)
@@ -53,5 +54,21 @@ struct Terminal {
 
     func endProgress() {
         if !quiet && !verbose && stderrIsTTY { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}
+
+/// Standard output written with write(2), so that a failed write (a full disk behind `> file`, a
+/// closed pipe) is seen at once and becomes exit 73 — print's buffer would hide it until exit,
+/// and the command would end with exit 0 and an empty file.
+enum StandardOutput {
+    struct WriteError: ForecastError {
+        var exitStatus: ExitStatus { .cannotWrite }
+        var location: ErrorLocation? { ErrorLocation(file: "standard output") }
+        var message: String { "the output could not be written to standard output" }
+        var hint: String? { "check the disk behind the redirection, or the program reading the pipe" }
+    }
+
+    static func write(_ text: String) throws {
+        guard ConsoleText.writeAll(Data(text.utf8), to: STDOUT_FILENO) else { throw WriteError() }
     }
 }

@@ -40,6 +40,10 @@ public enum RunCommand {
         options.wait = wait
         do {
             let summary = try PipelineRunner(pipeline: pipeline, executor: executor(pipeline), options: options, console: out).run()
+            if let std = out as? StandardConsole, std.outputFailed, summary.exitCode == 0 {
+                out.error("error: the job lines could not be written to standard output (disk full or pipe closed)")
+                return ExitStatus.cannotWrite.rawValue
+            }
             return summary.exitCode
         } catch let e as any ForecastError {
             out.error(e.description)

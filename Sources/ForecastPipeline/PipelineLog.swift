@@ -115,6 +115,22 @@ public struct LogFileError: ForecastError {
 
 /// Text for stdout/stderr and logs that cron mails or files keep: no control characters.
 public enum ConsoleText {
+    /// Writes all of `data` to `fd`, retrying short writes; false when the write failed.
+    public static func writeAll(_ data: Data, to fd: Int32) -> Bool {
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                offset += n
+            }
+            return true
+        }
+    }
+
     /// `s` with every control character (ESC, CR, BEL…, also newlines) replaced by a space.
     public static func clean(_ s: String) -> String {
         String(String.UnicodeScalarView(s.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
@@ -137,17 +153,20 @@ public protocol PipelineConsole: AnyObject {
 /// stdout/stderr, cleaned of control characters; `quiet` keeps only errors.
 public final class StandardConsole: PipelineConsole {
     public let quiet: Bool
+    /// Set when a line could not be written to stdout (a full disk, a closed pipe): the command
+    /// then exits 73 rather than 0.
+    public private(set) var outputFailed = false
     public init(quiet: Bool) { self.quiet = quiet }
 
     public func line(_ text: String) {
         guard !quiet else { return }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { ConsoleText.clean(String($0)) }
-        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        if !ConsoleText.writeAll(Data((lines.joined(separator: "\n") + "\n").utf8), to: STDOUT_FILENO) { outputFailed = true }
     }
 
     public func error(_ text: String) {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { ConsoleText.clean(String($0)) }
-        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        _ = ConsoleText.writeAll(Data((lines.joined(separator: "\n") + "\n").utf8), to: STDERR_FILENO)
     }
 }
 

@@ -96,12 +96,15 @@ public struct JobResult {
 /// All jobs of one run and the process exit code they add up to.
 public struct PipelineRunSummary {
     public var results: [JobResult]
+    /// Why `index.md` could not be written, if it could not.
+    public var indexFailure: String? = nil
 
-    /// 0 when every job succeeded or was skipped, 43 when every job failed, 42 when some did.
+    /// 43 when every job failed, 42 when some did; otherwise 73 when `index.md` could not be
+    /// written, else 0 (every job succeeded or was skipped and everything was written).
     public var exitCode: Int32 {
         let failed = results.filter { $0.status == .failed }.count
-        if failed == 0 { return 0 }
-        return failed == results.count ? 43 : 42
+        if failed > 0 { return failed == results.count ? 43 : 42 }
+        return indexFailure == nil ? 0 : ExitStatus.cannotWrite.rawValue
     }
 }
 
@@ -167,6 +170,7 @@ public final class PipelineRunner {
             report(result)
         }
 
+        var indexFailure: String?
         do {
             // Every pipeline writing into this root gets its table, this one first.
             let others = try ReportIndex.registerAndLoadOthers(pipeline)
@@ -176,11 +180,13 @@ public final class PipelineRunner {
                                                                    now: now, timeZone: options.timeZone))
             }
             try ReportIndex.write(sections, to: pipeline.indexFile, generated: wholeSeconds(options.now()))
+            indexFailure = nil
         } catch {
-            logger.error("cannot write \(pipeline.indexFile.path): \(error)")
-            console.error("error: cannot write \(pipeline.indexFile.path): \(error)")
+            indexFailure = Self.historyMessage(error)
+            logger.error("cannot write \(pipeline.indexFile.path): \(Self.historyMessage(error))")
+            console.error("error: cannot write \(pipeline.indexFile.path): \(Self.historyMessage(error))")
         }
-        let summary = PipelineRunSummary(results: results)
+        let summary = PipelineRunSummary(results: results, indexFailure: indexFailure)
         logger.info("run finished: \(results.filter { $0.status == .ok }.count) ok, \(results.filter { $0.status == .skipped }.count) skipped, \(results.filter { $0.status == .failed }.count) failed; exit \(summary.exitCode)")
         return summary
     }

@@ -28,6 +28,21 @@ struct CommandLineTests {
         #expect(!r.stderr.contains("\u{1B}") && !r.stdout.contains("\u{1B}"))
     }
 
+    @Test("output that cannot be written is exit 73, never a silent 0 (fit --json and predict into a full disk)")
+    func failedStandardOutputIsAnError() throws {
+        let dir = try temporaryDirectory()
+        let csv = repositoryRoot.appendingPathComponent("data/airpassengers.csv").path
+        let fit = try runProcess("/bin/sh", ["-c", "exec \"$0\" fit \"$1\" --reports \"$2\" --json --window 12 --hidden 8 --epochs 2 --models naive,ff > /dev/full",
+                                             forecastBinary.path, csv, dir.path])
+        #expect(fit.status == 73, "\(fit.stderr)")
+        #expect(fit.stderr.contains("could not be written to standard output"))
+        let checkpoint = dir.appendingPathComponent("airpassengers/latest/model-ff.ckpt").path
+        let predict = try runProcess("/bin/sh", ["-c", "exec \"$0\" predict --model \"$1\" \"$2\" > /dev/full", forecastBinary.path, checkpoint, csv])
+        #expect(predict.status == 73, "\(predict.stderr)")
+        let ok = try runForecast(["predict", "--model", checkpoint, csv])
+        #expect(ok.status == 0 && ok.stdout.contains("model ff"))
+    }
+
     @Test("bad input gets its documented exit code and a message naming the file, and earlier reports survive",
           arguments: [
               ("date,price\n2020-01-01,1\n2020-01-02,abc\n", Int32(14), ":3:2"),

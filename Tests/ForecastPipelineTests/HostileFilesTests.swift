@@ -99,4 +99,15 @@ struct HostileFilesTests {
         // Present when the file is checked: the folder resolves outside the root, an invalid pipeline.
         #expect(throws: PipelineFileErrors.self) { try p.load() }
     }
+
+    @Test("index.md that cannot be written makes the run exit 73, not 0")
+    func unwritableIndexIsAnError() throws {
+        let p = try Project()
+        // A non-empty folder where index.md goes: the rename over it fails.
+        try p.dir.write("reports/index.md/keep", "x")
+        let summary = try p.run(FileWritingExecutor())
+        #expect(summary.results.allSatisfy { $0.status == .ok })
+        #expect(summary.indexFailure != nil)
+        #expect(summary.exitCode == 73)
+    }
 }
