@@ -69,13 +69,13 @@ struct ModelList: ExpressibleByArgument, Sendable {
 
 /// Windowing, models and training: the options of `fit` (and the keys of a pipeline job).
 struct ModelOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Time steps per input window.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Time steps per input window.", valueName: "n"))
     var window: Int = 32
 
-    @Option(help: ArgumentHelp("Step between consecutive windows.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Step between consecutive windows.", valueName: "n"))
     var stride: Int = 1
 
-    @Option(help: ArgumentHelp("Steps ahead to forecast.", valueName: "h"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Steps ahead to forecast.", valueName: "h"))
     var horizon: Int = 1
 
     @Option(help: ArgumentHelp("Target transform before windowing.", valueName: "t"))
@@ -84,10 +84,10 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Scaling, fitted on the training part.", valueName: "s"))
     var scaling: Scaling = .zscore
 
-    @Option(name: .customLong("test-fraction"), help: ArgumentHelp("Share of points held out for the test part.", valueName: "f"))
+    @Option(name: .customLong("test-fraction"), parsing: .unconditional, help: ArgumentHelp("Share of points held out for the test part.", valueName: "f"))
     var testFraction: Double = 0.2
 
-    @Option(name: .customLong("validation-fraction"), help: ArgumentHelp("Share of the training part held out for validation.", valueName: "f"))
+    @Option(name: .customLong("validation-fraction"), parsing: .unconditional, help: ArgumentHelp("Share of the training part held out for validation.", valueName: "f"))
     var validationFraction: Double = 0.1
 
     @Option(help: ArgumentHelp("Comma-separated models.", valueName: "list"))
@@ -96,16 +96,16 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("model-spec"), help: ArgumentHelp("An extra model as a layer string, e.g. 'bigru(64,sum) > dense(1)'.", valueName: "spec"))
     var modelSpec: String?
 
-    @Option(help: ArgumentHelp("Hidden units of the ff, rnn, gru and lstm models.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hidden units of the ff, rnn, gru and lstm models.", valueName: "n"))
     var hidden: Int = 64
 
-    @Option(help: ArgumentHelp("Maximum training epochs (early stopping usually ends sooner).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Maximum training epochs (early stopping usually ends sooner).", valueName: "n"))
     var epochs: Int = 100
 
-    @Option(name: .customLong("batch-size"), help: ArgumentHelp("Mini-batch size (1 = plain SGD).", valueName: "n"))
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: ArgumentHelp("Mini-batch size (1 = plain SGD).", valueName: "n"))
     var batchSize: Int = 64
 
-    @Option(name: .customLong("learning-rate"), help: ArgumentHelp("Initial learning rate.", valueName: "lr"))
+    @Option(name: .customLong("learning-rate"), parsing: .unconditional, help: ArgumentHelp("Initial learning rate.", valueName: "lr"))
     var learningRate: Double = 1e-3
 
     @Option(help: ArgumentHelp("Optimizer (sgd with momentum 0.9).", valueName: "name"))
@@ -114,19 +114,19 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Training loss (huber with δ = 1).", valueName: "name"))
     var loss: LossName = .mse
 
-    @Option(help: ArgumentHelp("Gradient clipping by global norm; 0 turns it off.", valueName: "norm"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Gradient clipping by global norm; 0 turns it off.", valueName: "norm"))
     var clip: Double = 1.0
 
-    @Option(help: ArgumentHelp("Early-stopping patience in epochs; 0 turns early stopping off.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Early-stopping patience in epochs; 0 turns early stopping off.", valueName: "n"))
     var patience: Int = 10
 
     @Option(name: .customLong("init"), help: ArgumentHelp("Weight initialisation: glorot (Glorot-uniform input, orthogonal recurrent) or pytorch (U(±1/√H)).", valueName: "scheme"))
     var initScheme: InitScheme = .glorotOrthogonal
 
-    @Option(help: ArgumentHelp("Random seed: same seed and data give the same numbers.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Random seed: same seed and data give the same numbers.", valueName: "n"))
     var seed: UInt64 = 42
 
-    @Option(help: ArgumentHelp("Season length for seasonal naive and MASE (default: from the frequency).", valueName: "m"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Season length for seasonal naive and MASE (default: from the frequency).", valueName: "m"))
     var season: Int?
 
     func apply(to c: inout FitConfiguration) {

@@ -86,7 +86,15 @@ public struct ReportPublisher: Sendable {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            throw AtomicWriteError(path: folder.path, reason: "cannot create the folder (\(error.localizedDescription))")
+            // Say what is in the way rather than Foundation's generic error number.
+            var existing = folder
+            while existing.path != "/" && !FileManager.default.fileExists(atPath: existing.path) {
+                existing.deleteLastPathComponent()
+            }
+            let reason = RunFolders.isDirectory(existing)
+                ? "cannot create the folder (check the permissions of \(existing.path))"
+                : "\(existing.path) is a file, not a folder"
+            throw AtomicWriteError(path: folder.path, reason: reason)
         }
         for _ in 0..<10_000 {
             let stamp = RunStamp.unique(for: date, in: folder)

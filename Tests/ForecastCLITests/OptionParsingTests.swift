@@ -48,8 +48,9 @@ struct OptionParsingTests {
 
     @Test("the configuration's own rules run in validate(), with the option's name",
           arguments: [(["--window", "0"], "--window: must be at least 1 (got 0)"),
+                      (["--window", "-5"], "--window: must be at least 1 (got -5)"),
                       (["--test-fraction", "1"], "--test-fraction: must be between 0 and 1 (got 1.0)"),
-                      (["--patience=-1"], "--patience: must be 0 (off) or a whole number of epochs (got -1)"),
+                      (["--patience", "-1"], "--patience: must be 0 (off) or a whole number of epochs (got -1)"),
                       (["--models", "ff,ff"], "--models: lists a model twice"),
                       (["--delimiter", "x"], "--delimiter: must be ',', ';', 'tab' or '|' (got 'x')"),
                       (["--features", "a,,b"], "--features: has an empty column name in 'a,,b'\n  hint: give names separated by commas, e.g. close,volume")])

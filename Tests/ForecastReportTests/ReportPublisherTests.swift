@@ -103,6 +103,7 @@ import Testing
         } catch let error as AtomicWriteError {
             #expect(error.exitCode == 73)
             #expect(error.path.hasPrefix(file.path))
+            #expect(error.message.contains("\(file.path) is a file, not a folder"), "\(error.message)")
         }
     }
 
