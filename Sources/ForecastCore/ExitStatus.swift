@@ -17,6 +17,8 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
     case duplicateTimestamps = 17
     case tooFewRows = 18
     case missingValues = 19
+    case inputChanged = 20
+    case inputTooLarge = 21
     case everyModelFailed = 30
     case checkpointUnreadable = 31
     case checkpointColumnsMismatch = 32
@@ -34,7 +36,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         switch self {
         case .success: "success"
         case .internalError: "unexpected internal error (please report it)"
-        case .inputUnreadable: "input path missing, unreadable, or a directory"
+        case .inputUnreadable: "input path missing, unreadable, a directory or a device"
         case .inputNotText: "input is not UTF-8 text (binary or another encoding)"
         case .inputEmpty: "input is empty or has a header only"
         case .malformedCSV: "malformed CSV: bad quoting or ragged rows"
@@ -44,6 +46,8 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         case .duplicateTimestamps: "duplicate timestamps"
         case .tooFewRows: "too few rows for the window, horizon and splits"
         case .missingValues: "missing values with `--missing error`"
+        case .inputChanged: "the input file changed (grew, shrank or was replaced) while it was read"
+        case .inputTooLarge: "the input is larger than the limit (2 GiB, or `FORECAST_MAX_INPUT_BYTES`)"
         case .everyModelFailed: "every model failed to train"
         case .checkpointUnreadable: "checkpoint unreadable, corrupted, or of another format version"
         case .checkpointColumnsMismatch: "CSV columns do not match the checkpoint"

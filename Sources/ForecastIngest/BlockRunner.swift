@@ -42,7 +42,7 @@ final class BlockRunner: Sendable {
 
     var hasFailure: Bool { state.withLock { $0.firstFailure != Int.max } }
 
-    /// Parses `input[range]` as block `index`, then lets its pages go.
+    /// Parses `input[range]` as block `index`.
     func submit(index: Int, range: Range<Int>, skipRecords: Int) {
         if threads == 1 {
             parse(index: index, range: range, skipRecords: skipRecords)
@@ -70,7 +70,6 @@ final class BlockRunner: Sendable {
                 if case .ok = outcome {} else { state.firstFailure = min(state.firstFailure, index) }
             }
         }
-        input.drop(range)
     }
 
     func wait() { group.wait() }

@@ -44,6 +44,10 @@ public struct IngestError: ForecastError, Equatable {
         case missingValue
         /// Columns of the series do not match a saved scaler / checkpoint (exit 32).
         case columnMismatch
+        /// The file changed (grew, shrank or was replaced) while it was read (exit 20).
+        case inputChanged
+        /// More bytes than the input limit (exit 21).
+        case inputTooLarge
         /// An unexpected failure that is not the input's fault (exit 1).
         case internalError
         /// An option value that cannot be used (bad delimiter, bad date format, window 0, ...) (exit 64).
@@ -102,6 +106,8 @@ public struct IngestError: ForecastError, Equatable {
         case .missingValue: .missingValues
         case .columnMismatch: .checkpointColumnsMismatch
         case .invalidOption: .usage
+        case .inputChanged: .inputChanged
+        case .inputTooLarge: .inputTooLarge
         case .internalError: .internalError
         }
     }

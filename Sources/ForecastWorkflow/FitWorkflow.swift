@@ -137,7 +137,11 @@ public struct FitWorkflow: Sendable {
         let models = try neuralModels()
 
         // 1. Ingest and window.
-        let series = try loadSeries(ingestOptions(c))
+        // One read: the parser and the recorded SHA-256 see the same bytes, even if the file
+        // changes on disk meanwhile (or is a pipe that cannot be read twice).
+        let bytes = try InputFile.read(c.input)
+        let checksum = sha256Hex(of: Data(bytes))
+        let series = try loadSeries(bytes: bytes, name: c.input, options: ingestOptions(c))
         let dataset = try makeWindows(series, windowingOptions(c))
         let y = dataset.targetLevels
         let dates = series.dates ?? syntheticDates(count: y.count)
@@ -158,7 +162,6 @@ public struct FitWorkflow: Sendable {
         let evaluation = evaluator.evaluate(models: trained.map(\.output))
 
         let summary = series.summary
-        let checksum = try sha256Hex(of: URL(fileURLWithPath: c.input))
         var datasetSummary = DatasetSummary(
             filePath: c.input, sha256: checksum, rows: y.count,
             firstDate: dates.first ?? started, lastDate: dates.last ?? started,

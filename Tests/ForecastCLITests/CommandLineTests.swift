@@ -43,6 +43,31 @@ struct CommandLineTests {
         #expect(ok.status == 0 && ok.stdout.contains("model ff"))
     }
 
+    @Test("fit - reads standard input, and records the SHA-256 of exactly the bytes it parsed")
+    func standardInput() throws {
+        let dir = try temporaryDirectory()
+        let csv = repositoryRoot.appendingPathComponent("data/airpassengers.csv").path
+        let r = try runProcess("/bin/sh", ["-c", "cat \"$1\" | exec \"$0\" fit - --reports \"$2\" --json --window 12 --hidden 8 --epochs 2 --models naive,ff",
+                                           forecastBinary.path, csv, dir.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let dataset = try #require(json["dataset"] as? [String: Any])
+        let reference = try runProcess("/usr/bin/sha256sum", [csv]).stdout.prefix(64)
+        #expect(dataset["sha256"] as? String == String(reference))
+    }
+
+    @Test("an input over FORECAST_MAX_INPUT_BYTES is exit 21, from a file or a pipe")
+    func inputLimit() throws {
+        let csv = repositoryRoot.appendingPathComponent("data/prices.csv").path
+        var env = ProcessInfo.processInfo.environment
+        env["FORECAST_MAX_INPUT_BYTES"] = "1000"
+        let file = try runForecast(["fit", csv], environment: env)
+        #expect(file.status == 21, "\(file.stderr)")
+        #expect(file.stderr.contains("FORECAST_MAX_INPUT_BYTES"))
+        let pipe = try runProcess("/bin/sh", ["-c", "cat \"$1\" | FORECAST_MAX_INPUT_BYTES=1000 exec \"$0\" fit -", forecastBinary.path, csv])
+        #expect(pipe.status == 21, "\(pipe.stderr)")
+    }
+
     @Test("bad input gets its documented exit code and a message naming the file, and earlier reports survive",
           arguments: [
               ("date,price\n2020-01-01,1\n2020-01-02,abc\n", Int32(14), ":3:2"),

@@ -146,7 +146,7 @@ import Testing
             .unreadablePath: 10, .notUTF8: 11, .binaryFile: 11, .emptyFile: 12, .headerOnly: 12,
             .malformedQuoting: 13, .raggedRow: 13, .nonNumeric: 14, .badDate: 15, .columnSelection: 16,
             .duplicateTimestamp: 17, .tooFewRows: 18, .missingValue: 19, .columnMismatch: 32,
-            .invalidOption: 64, .internalError: 1,
+            .invalidOption: 64, .internalError: 1, .inputChanged: 20, .inputTooLarge: 21,
         ]
         #expect(Set(expected.keys) == Set(IngestError.Kind.allCases))
         for (kind, code) in expected {
