@@ -228,9 +228,10 @@ public enum CrontabText {
 /// Every value is checked (`CrontabText`) and every path is one quoted shell word, so a path
 /// can neither add a line nor change the command; a command cron would cut short is refused.
 public enum CrontabLines {
-    /// Debian's cron (Vixie cron's `MAX_COMMAND`) keeps at most this many bytes of a command
-    /// and silently drops the rest.
-    public static let maxCommandBytes = 999
+    /// The longest command Debian's cron takes whole: Vixie cron reads a command into a
+    /// 1000-byte buffer (`MAX_COMMAND`, with its terminating NUL) and cuts or refuses anything
+    /// longer; one byte less keeps clear of the boundary.
+    public static let maxCommandBytes = 998
 
     public static func entries(for pipeline: PipelineFile, binary: URL, waitSeconds: Int = 1800) throws -> [String] {
         let file = pipeline.url.path
@@ -345,8 +346,12 @@ public struct CrontabCommand: CrontabStore {
     public func writeBytes(_ bytes: [UInt8]) throws {
         let r = try run(userArgs + ["-"], input: bytes)
         guard r.status == 0 else {
+            // Debian's crontab refuses a last line without a newline, which forecast keeps as it was.
+            let unterminated = bytes.last != 0x0A && r.stderr.contains("newline")
             throw CrontabError(message: "'crontab -' refused the new crontab (exit \(r.status)): \(r.stderr.trimmingCharacters(in: .whitespacesAndNewlines))",
-                               hint: "the crontab was left unchanged")
+                               hint: unterminated
+                                ? "the crontab was left unchanged; its last line has no newline, so cron ignores it (Debian's cron ignores the whole crontab): end or delete that line with 'crontab -e', then install again"
+                                : "the crontab was left unchanged")
         }
     }
 
@@ -454,7 +459,7 @@ public struct CrontabValueError: ForecastError, Equatable {
 
     /// The command for `job` would be `commandBytes` long, more than cron keeps.
     public init(commandBytes: Int, job: String, pipelineFile: String) {
-        message = "the crontab command for job '\(job)' would be \(commandBytes) bytes long; cron keeps only the first \(CrontabLines.maxCommandBytes) bytes of a command and would run the rest cut short; nothing was written"
+        message = "the crontab command for job '\(job)' would be \(commandBytes) bytes long, more than the \(CrontabLines.maxCommandBytes) bytes cron takes whole (it would cut the command short or drop it); nothing was written"
         hint = "move the pipeline, its report_root or the forecast binary to shorter paths"
         location = ErrorLocation(file: CrontabText.displayed(pipelineFile))
     }

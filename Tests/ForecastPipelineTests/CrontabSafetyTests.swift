@@ -94,8 +94,8 @@ import Testing
         #expect(try dir.read("crontab") == "0 1 * * * a\n")
     }
 
-    /// A command longer than Debian cron's 999 bytes would be cut short silently (perhaps after
-    /// `run 'FILE'`, dropping `--job`), so it is refused.
+    /// A command longer than Debian's cron takes whole would be cut short (perhaps after
+    /// `run 'FILE'`, dropping `--job`) or dropped, so it is refused.
     @Test func overlongCommandIsRefused() throws {
         let dir = try TempDir()
         let deep = (0..<5).map { _ in String(repeating: "d", count: 200) }.joined(separator: "/")
@@ -105,7 +105,7 @@ import Testing
         let code = ScheduleCommand.execute(pipelinePath: pipeline.path, action: .install, binary: URL(fileURLWithPath: "/usr/local/bin/forecast"),
                                            store: CrontabFile(url: tab), console: c)
         #expect(code == 40)
-        #expect(c.errors.joined().contains("999 bytes"), "\(c.errors)")
+        #expect(c.errors.joined().contains("998 bytes"), "\(c.errors)")
         #expect(try dir.read("crontab") == "0 1 * * * a\n")
     }
 
@@ -233,6 +233,30 @@ import Testing
         #expect(text.hasPrefix(before + begin + "\n"))
         #expect(text.hasSuffix(end + "\n\n# tail\n\n"))
         #expect(!text.contains("\nold\n"))
+    }
+
+    /// Debian's `crontab -` refuses a crontab whose last line has no newline; forecast keeps that
+    /// line as it is, so it says why the install failed and what to do.
+    @Test func unterminatedLastLineRefusedByCrontabCommandIsExplained() throws {
+        let dir = try TempDir()
+        let state = try dir.write("state.tab", "0 1 * * * a")
+        let script = try dir.write("crontab", """
+        #!/bin/sh
+        case "$1" in
+          -l) cat "\(state.path)" ;;
+          -) cat > "\(dir.url.path)/new.tab"; [ "$(tail -c 1 "\(dir.url.path)/new.tab" | od -An -c | tr -d ' ')" = '\\n' ] && exit 0
+             echo "new crontab file is missing newline before EOF, can't install." >&2; exit 1 ;;
+        esac
+        """)
+        chmod(script.path, 0o755)
+        let p = try dir.write("p/p.yaml", Self.job)
+        let c = RecordingConsole()
+        let code = ScheduleCommand.execute(pipelinePath: p.path, action: .install, binary: URL(fileURLWithPath: "/usr/local/bin/forecast"),
+                                           store: CrontabCommand(executable: script.path), console: c)
+        #expect(code == 44)
+        #expect(c.errors.joined().contains("missing newline before EOF"), "\(c.errors)")
+        #expect(c.errors.joined().contains("last line has no newline"), "\(c.errors)")
+        #expect(try dir.read("state.tab") == "0 1 * * * a")
     }
 
     // MARK: helpers
