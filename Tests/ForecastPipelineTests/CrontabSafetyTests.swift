@@ -182,6 +182,29 @@ import Testing
         #expect(Array(try Data(contentsOf: tab)) == original, "remove takes out exactly what install wrote")
     }
 
+    /// Every string of up to 4 characters over a troublesome alphabet comes out of cron's `%`
+    /// handling and `/bin/sh` as it went in (one shell run for all of them).
+    @Test func cronShellWordSurvivesCronAndShellExhaustively() throws {
+        let alphabet: [String] = ["a", "\\", "%", "'", " ", "$", "\"", "#", "`", "é"]
+        var values = [""]
+        var last = [""]
+        for _ in 0..<4 {
+            last = last.flatMap { prefix in alphabet.map { prefix + $0 } }
+            values += last
+        }
+        values += ["\\\\\\%", "%\\", "\\'%", "'\\%'", "100%% \\%% '$HOME'"]
+        let words = values.map(CrontabText.cronShellWord).joined(separator: " ")
+        let (command, stdin) = vixieCronCommand("printf '\\%s\\n' " + words)
+        try #require(stdin == nil)
+        let r = try runProcess("/bin/sh", ["-c", command], environment: ["PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let out = r.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+        #expect(out.count == values.count)
+        for (got, want) in zip(out, values) where got != want {
+            Issue.record("\(want.debugDescription) came out as \(got.debugDescription) from \(CrontabText.cronShellWord(want))")
+        }
+    }
+
     // MARK: the user's bytes
 
     @Test(arguments: originals)
