@@ -140,6 +140,21 @@ import Testing
         #expect(try dir.read("crontab") == before)
     }
 
+    /// `--list` and `--remove` show what a crontab holds escaped, never raw control characters.
+    @Test func listAndRemoveShowControlCharactersEscaped() throws {
+        let dir = try TempDir()
+        let path = "/tmp/t/nl\n* * * * * touch /tmp/PWNED-forecast-test #/p.yaml"
+        let tab = try dir.write("crontab", "# BEGIN forecast pipeline \(path)\n0 1 * * * x\u{1B}[2Jy\n# END forecast pipeline \(path)\n")
+        let store = CrontabFile(url: tab)
+        let listed = RecordingConsole()
+        #expect(ScheduleCommand.execute(pipelinePath: nil, action: .list, store: store, console: listed) == 0)
+        #expect(listed.lines.contains("  0 1 * * * x\\u{1B}[2Jy"), "\(listed.lines)")
+        let removed = RecordingConsole()
+        #expect(ScheduleCommand.execute(pipelinePath: path, action: .remove, store: store, console: removed) == 0)
+        #expect(removed.lines == ["removed the crontab entries for /tmp/t/nl\\n* * * * * touch /tmp/PWNED-forecast-test #/p.yaml"])
+        #expect(try dir.read("crontab") == "")
+    }
+
     // MARK: awkward but legal values round-trip
 
     @Test func awkwardLegalPathsAreQuotedRunAsWrittenAndRemovedExactly() throws {
