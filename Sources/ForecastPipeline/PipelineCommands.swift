@@ -78,7 +78,9 @@ public enum RunCommand {
 /// The crontab is the current user's, through the `crontab` command, unless
 /// `FORECAST_CRONTAB_FILE` names a file to edit instead (tests, dry runs) or
 /// `FORECAST_CRONTAB_USER` names another user (root only). Exit codes: 0 ok · 40 invalid
-/// pipeline file · 44 crontab could not be read or written.
+/// pipeline file, or a path or value that cannot be written to a crontab safely (a control
+/// character, a command cron would cut short; nothing is written) · 44 crontab could not be
+/// read or written.
 public enum ScheduleCommand {
     public enum Action: Sendable { case print, install, remove, list }
 
@@ -91,23 +93,27 @@ public enum ScheduleCommand {
                 let blocks = try PipelineSchedule.list(store: store)
                 let wanted = pipelinePath.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
                 let shown = blocks.filter { wanted == nil || $0.pipeline == wanted }
-                if shown.isEmpty { console.line(wanted.map { "nothing installed for \($0)" } ?? "no forecast pipelines installed") }
+                if shown.isEmpty { console.line(wanted.map { "nothing installed for \(CrontabText.displayed($0))" } ?? "no forecast pipelines installed") }
                 for b in shown {
-                    console.line("\(b.pipeline): \(b.entries.count) entr\(b.entries.count == 1 ? "y" : "ies")")
-                    for e in b.entries { console.line("  \(e)") }
+                    console.line("\(CrontabText.displayed(b.pipeline)): \(b.entries.count) entr\(b.entries.count == 1 ? "y" : "ies")")
+                    for e in b.entries { console.line("  \(CrontabText.displayed(e))") }
                 }
                 return 0
             case .remove:
                 guard let pipelinePath else { console.error("error: --remove needs the pipeline file"); return 64 }
-                // The file need not exist any more: a deleted pipeline can still be unscheduled.
+                // The file need not exist any more: a deleted pipeline can still be unscheduled,
+                // and so can a block an older forecast wrote for a path with a line break.
                 let path = URL(fileURLWithPath: pipelinePath).standardizedFileURL.path
                 let removed = try PipelineSchedule.remove(pipelinePath: path, store: store)
-                console.line(removed ? "removed the crontab entries for \(path)" : "nothing installed for \(path)")
+                let shown = CrontabText.displayed(path)
+                console.line(removed ? "removed the crontab entries for \(shown)" : "nothing installed for \(shown)")
                 return 0
             case .print, .install:
                 guard let pipelinePath else { console.error("error: give the pipeline file"); return 64 }
+                // Refused before the file is read: no message may echo such a path raw.
+                try CrontabText.check(pipelinePath, as: .pipelinePath)
                 let pipeline = try PipelineFile.load(path: pipelinePath)
-                let schedule = PipelineSchedule(pipeline: pipeline, binary: binary, store: store, waitSeconds: waitSeconds)
+                let schedule = try PipelineSchedule(pipeline: pipeline, binary: binary, store: store, waitSeconds: waitSeconds)
                 if pipeline.jobs.allSatisfy({ $0.schedule == nil }) {
                     console.error("warning: no job in \(pipeline.url.path) has a 'schedule'; nothing would run")
                 }

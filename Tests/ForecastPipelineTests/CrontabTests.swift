@@ -30,7 +30,7 @@ MAILTO=ops@example.org
     @Test func linesUseAbsolutePathsQuotingAndLock() throws {
         let dir = try TempDir()
         let p = try pipeline(dir)
-        let lines = CrontabLines.entries(for: p, binary: URL(fileURLWithPath: "/opt/forecast 1%/forecast"), waitSeconds: 600)
+        let lines = try CrontabLines.entries(for: p, binary: URL(fileURLWithPath: "/opt/forecast 1%/forecast"), waitSeconds: 600)
         #expect(lines.count == 4)
         #expect(lines[0].hasPrefix("# Managed by"))
         let root = dir.url.path
@@ -75,8 +75,13 @@ MAILTO=ops@example.org
         let fresh = try CrontabEditor.installing(["x"], for: "/a", into: "")
         #expect(fresh == "# BEGIN forecast pipeline /a\nx\n# END forecast pipeline /a\n")
         #expect(try CrontabEditor.removing(pipeline: "/a", from: fresh).text == "")
-        let noNewline = try CrontabEditor.installing(["x"], for: "/a", into: "0 1 * * * job")
-        #expect(noNewline.hasPrefix("0 1 * * * job\n\n# BEGIN"))
+        // A last line without a newline is one cron ignores: it stays unterminated, after the block.
+        let noNewline = try CrontabEditor.installing(["x"], for: "/a", into: "# c\n0 1 * * * job")
+        #expect(noNewline == "# c\n\n# BEGIN forecast pipeline /a\nx\n# END forecast pipeline /a\n0 1 * * * job")
+        #expect(try CrontabEditor.removing(pipeline: "/a", from: noNewline).text == "# c\n0 1 * * * job")
+        // The user's own blank lines at the end are not taken for our separator.
+        let blanks = try CrontabEditor.installing(["x"], for: "/a", into: "0 1 * * * a\n\n")
+        #expect(try CrontabEditor.removing(pipeline: "/a", from: blanks).text == "0 1 * * * a\n\n")
     }
 
     @Test func unbalancedMarkersAreRefusedNotGuessed() {
@@ -93,7 +98,7 @@ MAILTO=ops@example.org
         let store = CrontabFile(url: tab)
         let p = try pipeline(dir)
         let binary = URL(fileURLWithPath: "/usr/local/bin/forecast")
-        let schedule = PipelineSchedule(pipeline: p, binary: binary, store: store)
+        let schedule = try PipelineSchedule(pipeline: p, binary: binary, store: store)
         #expect(try schedule.install() == .added)
         let installed = try dir.read("crontab.txt")
         #expect(installed.hasPrefix(otherEntries))
