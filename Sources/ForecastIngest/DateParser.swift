@@ -4,7 +4,8 @@ import Foundation
 ///
 /// Without a format it accepts `YYYY-MM-DD`, `YYYY-MM`, `YYYY/MM/DD`,
 /// `YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH:MM|±HHMM]`, `YYYY-MM-DD HH:MM[:SS[.fff]]`, and, when
-/// `allowEpoch` is set, epoch seconds (`1700000000`, `1700000000.5`). Times without a zone are
+/// `allowEpoch` is set, epoch seconds (`1700000000`, `1700000000.5`) or, from 1e11 on, epoch
+/// milliseconds (`1700000000000`). Times without a zone are
 /// taken as UTC. With a format (strftime-like) only that format is accepted:
 /// `%Y` year (1-4 digits), `%y` two-digit year (69-99 → 19xx, 00-68 → 20xx), `%m` month,
 /// `%d`/`%e` day, `%H` hour, `%I` hour 1-12 with `%p` AM/PM, `%M` minute, `%S` second,
@@ -236,8 +237,11 @@ public struct DateParser: Sendable {
         if c.i == start { return nil }
         var fraction = 0.0
         if c.take(UInt8(ascii: ".")) { fraction = c.fraction() ?? 0 }
-        guard c.atEnd, whole < 1e13 else { return nil }  // beyond year 318857: not a date
-        let v = whole + fraction
+        guard c.atEnd, whole < 1e14 else { return nil }
+        // Epoch seconds from 1e11 on would be after the year 5138; such numbers are epoch
+        // milliseconds (1e11 ms is 1973-03-03, 1e14 ms the year 5138), as JavaScript and many
+        // databases write them.
+        let v = whole >= 1e11 ? (whole + fraction) / 1000 : whole + fraction
         return negative ? -v : v
     }
 

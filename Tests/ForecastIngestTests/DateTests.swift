@@ -65,6 +65,14 @@ import Testing
         #expect(s.target == [1, 2])
     }
 
+    @Test("epoch milliseconds are read as milliseconds, not as seconds in the year 52671")
+    func epochMilliseconds() throws {
+        let s = try load("timestamp,price\n1704067200000,1\n1704153600000,2\n1704240000500,3\n")
+        #expect(s.dates?.prefix(2) == [utc(2024, 1, 1), utc(2024, 1, 2)])
+        #expect(s.dates?.last == utc(2024, 1, 3).addingTimeInterval(0.5))
+        #expect(s.frequency == .daily)
+    }
+
     @Test func dateColumnFoundByContent() throws {
         let s = try load("price,when\n1,2024-01-01 09:00:00\n2,2024-01-01 10:00:00\n3,2024-01-01 11:00:00\n")
         #expect(s.summary.dateColumn == "when")
