@@ -20,9 +20,13 @@ public struct FitJobExecutor: JobExecutor {
     public func run(_ job: JobConfig, context: JobContext) throws -> JobOutcome {
         var workflow = FitWorkflow(configuration: job.fit,
                                    commandLine: "forecast run (job \(job.name))", version: version, workers: workers)
+        var warmProblems: [String] = []
         if let warm = context.warmStartCheckpoint {
-            workflow.initialParameters = Self.warmStartParameters(from: warm.deletingLastPathComponent())
-            context.logger.info("warm start for \(workflow.initialParameters.keys.sorted().joined(separator: ", "))")
+            let start = Self.warmStart(from: warm.deletingLastPathComponent())
+            workflow.initialParameters = start.parameters
+            warmProblems = start.problems
+            context.logger.info("warm start for \(start.parameters.keys.sorted().joined(separator: ", "))")
+            for problem in warmProblems { context.logger.warning("warm start: \(problem); that model trains from scratch") }
         }
         let fitted = try workflow.evaluate()
         if fitted.allTrainedModelsFailed {
@@ -35,7 +39,14 @@ public struct FitJobExecutor: JobExecutor {
         var testMASE: [String: Double] = [:]
         for m in run.models { if let mase = m.testMetrics.first?.mase { testMASE[m.name] = mase } }
         let live = context.liveErrorSection(actuals: actuals, season: fitted.season ?? 1, pick: run.pick, testMASE: testMASE)
-        let files = fitted.files(sections: [live])
+        var sections = [live]
+        if !warmProblems.isEmpty {
+            sections.append(ReportSection(markdown: "## Warm start\n\n"
+                + "This run was to fine-tune from the last run's checkpoints (`refit: warm`), but some could not be used, "
+                + "so those models were trained from scratch (a full refit):\n\n"
+                + warmProblems.map { "- \($0)" }.joined(separator: "\n") + "\n"))
+        }
+        let files = fitted.files(sections: sections)
         for file in files {
             try AtomicFile.write(try file.contents(), to: context.runFolder.appendingPathComponent(file.name))
         }
@@ -52,19 +63,29 @@ public struct FitJobExecutor: JobExecutor {
                           testMASE: testMASE, checkpoint: pickCheckpoint, actuals: actuals, season: fitted.season ?? 1)
     }
 
-    /// Parameters of every `model-<name>.ckpt` in `folder`, by model name; unreadable files are skipped
-    /// (their models train from scratch).
-    static func warmStartParameters(from folder: URL) -> [String: [Float]] {
-        var out: [String: [Float]] = [:]
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+    /// What a warm start can resume from: the parameters of every readable
+    /// `model-<name>.ckpt` in `folder`, by model name, and one line per checkpoint that could
+    /// not be read (its model trains from scratch, and the run says so).
+    struct WarmStart {
+        var parameters: [String: [Float]] = [:]
+        var problems: [String] = []
+    }
+
+    static func warmStart(from folder: URL) -> WarmStart {
+        var out = WarmStart()
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
         for name in names {
-            guard let model = FitWorkflow.model(ofCheckpointFile: name),
-                  let checkpoint = try? Checkpoint.read(from: folder.appendingPathComponent(name).path) else { continue }
-            out[model] = checkpoint.parameters
+            guard let model = FitWorkflow.model(ofCheckpointFile: name) else { continue }
+            do {
+                out.parameters[model] = try Checkpoint.read(from: folder.appendingPathComponent(name).path).parameters
+            } catch let e as any ForecastError {
+                out.problems.append("\(name): \(e.message)")
+            } catch {
+                out.problems.append("\(name): \(error)")
+            }
         }
         return out
     }
-
 }
 
 /// A job that ran but produced nothing usable (every trained model failed).

@@ -110,4 +110,15 @@ struct HostileFilesTests {
         #expect(summary.indexFailure != nil)
         #expect(summary.exitCode == 73)
     }
+
+    @Test("a corrupt warm-start checkpoint is reported, and its model falls back to training from scratch")
+    func corruptWarmStartIsReported() throws {
+        let dir = try TempDir()
+        try dir.write("run/model-gru.ckpt", "FCST but not really a checkpoint")
+        try dir.write("run/report.md", "not a checkpoint, ignored")
+        let start = FitJobExecutor.warmStart(from: dir.file("run"))
+        #expect(start.parameters.isEmpty)
+        #expect(start.problems.count == 1)
+        #expect(start.problems.first?.hasPrefix("model-gru.ckpt: ") == true)
+    }
 }
