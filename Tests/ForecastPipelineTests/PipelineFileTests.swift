@@ -359,3 +359,46 @@ private func parse(_ yaml: String) throws -> PipelineFile {
         #expect(s.contains("next 2024-06-01T07:00:00Z"))
     }
 }
+
+/// Hostile pipeline files: nesting that would exhaust the YAML parser's stack, and size. These
+/// go through `PipelineFile.parse`/`load` at a depth the YAML parser survives; 5000 levels (the
+/// SIGSEGV of the issue) are checked on the scan itself in `PipelineNestingScanTests`.
+@Suite struct PipelineFileLimitTests {
+    @Test func deepFlowNestingIsRefusedWithItsPlace() {
+        let deep = "jobs:\n  - name: a\n    input: " + String(repeating: "[", count: 40) + String(repeating: "]", count: 40) + "\n"
+        let e = problems(deep)
+        #expect(e.count == 1)
+        // Three block levels (top, jobs' list, the job) + 14 brackets: the 14th '[' crosses 16.
+        #expect(e.first?.line == 3 && e.first?.column == 25)
+        #expect(e.first?.message.contains("nesting deeper than 16") == true)
+        #expect(e.first?.hint != nil && e.first?.exitCode == 40)
+        let mappings = "x: " + String(repeating: "{a: ", count: 40) + "1" + String(repeating: "}", count: 40)
+        #expect(problems(mappings).first.map { [$0.line, $0.column] } == [1, 4 + 4 * 15])
+    }
+
+    @Test func deepBlockNestingIsRefused() {
+        var mapping = ""
+        for level in 0..<40 { mapping += String(repeating: " ", count: level) + "k\(level):\n" }
+        let e = problems(mapping)
+        #expect(e.count == 1 && e.first?.line == 17 && e.first?.column == 17)
+        #expect(e.first?.message.contains("nesting deeper than 16") == true)
+        let dashes = "jobs:\n" + String(repeating: "- ", count: 40) + "x\n"
+        #expect(problems(dashes).first?.message.contains("nesting deeper") == true)
+    }
+
+    @Test func oversizedFileIsRefusedBeforeParsing() throws {
+        let big = "jobs:\n  - name: a\n    input: x.csv\n" + String(repeating: "# padding\n", count: 110_000)
+        let e = problems(big)
+        #expect(e.count == 1 && e.first?.message.contains("more than the 1048576 (1 MiB)") == true)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pipe-size-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent("big.yaml")
+        try Data(big.utf8).write(to: url)
+        do {
+            _ = try PipelineFile.load(url)
+            Issue.record("a 1.1 MB pipeline file was accepted")
+        } catch let e as PipelineFileErrors {
+            #expect(e.problems.first?.message.contains("1 MiB") == true && e.exitCode == 40)
+        }
+    }
+}
