@@ -110,3 +110,31 @@ struct ModelSpecDuplicateArgumentTests {
         #expect(try ModelSpec(parsing: "rnn(4, relu, layers: 2) > dense(1)").description == "rnn(4, relu, layers: 2) > dense(1)")
     }
 }
+
+@Suite("untrusted checkpoints: the parameter count without building")
+struct CheckpointParameterCountTests {
+    @Test("the count computed from the description equals the built network's",
+          arguments: ["flatten > dense(8, relu) > dense(2)", "dense(3, relu) > bilstm(4, concat) > dense(2)",
+                      "rnn(3, relu, layers: 2, dropout: 0.1) > dense(2)", "bigru(5, sum) > gru(3) > dense(2)",
+                      "dense(4) > dropout(0.2) > lstm(6, layers: 3) > dense(7, tanh) > dense(2)",
+                      "birnn(2, concat, layers: 2) > dropout(0.1) > bigru(3, concat) > dense(2)"])
+    func matchesTheNetwork(spec: String) throws {
+        let net = try Network<Float>(description: spec, timeSteps: 7, inputDim: 3, outputDim: 2)
+        let count = try Checkpoint.parameterCount(of: ModelSpec(parsing: spec), timeSteps: 7, inputDim: 3, outputDim: 2,
+                                                  fail: { CheckpointError(path: "x", kind: .invalidField(field: "spec", reason: $0)) })
+        #expect(count == net.parameterCount)
+    }
+
+    @Test("the limits hold at their edges")
+    func edges() throws {
+        let atLimit = Checkpoint(spec: "flatten > dense(1)", timeSteps: Checkpoint.maximumTimeSteps, inputDim: 1, outputDim: 1,
+                                 parameters: [Float](repeating: 0, count: Checkpoint.maximumTimeSteps + 1))
+        try atLimit.validate()
+        var over = atLimit
+        over.timeSteps += 1
+        #expect(throws: CheckpointError.self) { try over.validate() }
+        let longSpec = Checkpoint(spec: "flatten > " + String(repeating: "dropout(0.1) > ", count: 400) + "dense(1)",
+                                  timeSteps: 1, inputDim: 1, outputDim: 1, parameters: [0, 0])
+        #expect((try? longSpec.validate()) == nil)
+    }
+}

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import ForecastWorkflow
-@testable import ForecastPipeline
+@_spi(Fuzzing) @testable import ForecastPipeline
 
 /// Parses `yaml` as if it were /tmp/pipes/p.yaml and returns its problems (empty when valid).
 private func problems(_ yaml: String) -> [PipelineError] {
@@ -400,5 +400,87 @@ private func parse(_ yaml: String) throws -> PipelineFile {
         } catch let e as PipelineFileErrors {
             #expect(e.problems.first?.message.contains("1 MiB") == true && e.exitCode == 40)
         }
+    }
+}
+
+/// The nesting scan itself, at the depth of the issue (5000 levels made the YAML parser's
+/// recursion overflow the stack: SIGSEGV in `forecast run --check`).
+@Suite struct PipelineNestingScanTests {
+    @Test func issueDepthsAreRefusedOnLoad() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pipe-deep-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        var block = ""
+        for level in 0..<5000 { block += String(repeating: " ", count: level % 100) + "k\(level):\n" }
+        let texts = [String(repeating: "[", count: 5000), "x: " + String(repeating: "{a: ", count: 5000) + "1",
+                     String(repeating: "- ", count: 5000) + "x", block]
+        for (n, text) in texts.enumerated() {
+            let url = dir.appendingPathComponent("deep\(n).yaml")
+            try Data(text.utf8).write(to: url)
+            do {
+                _ = try PipelineFile.load(url)
+                Issue.record("accepted")
+            } catch let e as PipelineFileErrors {
+                #expect(e.problems.count == 1 && e.problems[0].message.contains("nesting deeper than 16"))
+                #expect(e.problems[0].line != nil && e.problems[0].column != nil)
+            }
+        }
+        // The fuzzing entry point applies the same checks to bytes.
+        #expect(throws: PipelineFileErrors.self) {
+            try PipelineFile.parse(bytes: Array(texts[0].utf8), url: dir.appendingPathComponent("b.yaml"))
+        }
+        #expect(throws: PipelineFileErrors.self) {
+            try PipelineFile.parse(bytes: [0x6A, 0xFF, 0xFE], url: dir.appendingPathComponent("b.yaml"))
+        }
+    }
+
+    @Test func placesOfTheCrossing() {
+        let deep = String(repeating: "[", count: 40)
+        #expect(YAMLNestingScan.firstCrossing(deep, limit: 16) == .init(line: 1, column: 16))
+        // Columns count characters, not bytes.
+        #expect(YAMLNestingScan.firstCrossing("é: " + deep, limit: 16) == .init(line: 1, column: 4 + 15))
+        // Anchors and tags before the collection do not hide it; nor do flow collections spread over lines.
+        #expect(YAMLNestingScan.firstCrossing("a: &x !t " + deep, limit: 16) != nil)
+        #expect(YAMLNestingScan.firstCrossing("a: !t[" + deep, limit: 16) != nil)
+        #expect(YAMLNestingScan.firstCrossing("a: [\n" + String(repeating: "  [\n", count: 20), limit: 16)?.line == 16)
+        // A document marker starts again from the top; directives hold nothing.
+        #expect(YAMLNestingScan.firstCrossing("%YAML 1.2\n---\na: [[[]]]\n...\n", limit: 16) == nil)
+    }
+
+    @Test func bracketsInQuotesCommentsAndBlockScalarsAreText() {
+        let deep = String(repeating: "[", count: 40)
+        let yaml = """
+        # \(deep)
+        version: 1
+        jobs:
+          - name: a
+            input: "x\(deep).csv"
+            target: 'it''s \(deep)'
+            date_column: d#\(deep)
+            notes: |
+              \(deep)
+
+              \(deep)
+            other: >-
+              \(deep)
+            features: [a, "b]", 'c[', "d\\"["]   # \(deep)
+          - "quoted
+            \(deep) over lines"
+        """
+        #expect(YAMLNestingScan.firstCrossing(yaml, limit: 16) == nil)
+        // A plain scalar in block context may contain '[' without opening anything.
+        #expect(YAMLNestingScan.firstCrossing("a: x" + deep + "\n", limit: 16) == nil)
+        #expect(YAMLNestingScan.firstCrossing("a: don't " + deep + "\n", limit: 16) == nil)
+        // A key after a block scalar, at the owner's column, is structure again.
+        #expect(YAMLNestingScan.firstCrossing("- k: |\n    text\n  other: " + deep + "\n", limit: 16) != nil)
+        #expect(YAMLNestingScan.firstCrossing("- |\n  text\n- " + deep + "\n", limit: 16) != nil)
+    }
+
+    @Test func realPipelinesAreWellUnderTheLimit() throws {
+        let example = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../pipelines/nightly.yaml").standardizedFileURL, encoding: .utf8)
+        #expect(YAMLNestingScan.firstCrossing(example, limit: 4) == nil)
+        let flow = "version: 1\ndefaults: { epochs: 2, models: [naive, ff] }\njobs:\n  - name: a\n    input: x.csv\n    features: [a, b]\n"
+        #expect(YAMLNestingScan.firstCrossing(flow, limit: 4) == nil)
+        #expect(YAMLNestingScan.firstCrossing(flow, limit: 3) != nil)
     }
 }

@@ -104,3 +104,24 @@ struct UntrustedPredictionTests {
         #expect(e?.message.contains("price") == true && e?.hint != nil)
     }
 }
+
+@Suite("predict with untrusted checkpoints: the paths that trapped")
+struct UntrustedPredictionTrapTests {
+    @Test("header sizes that aborted (timeSteps 1e9) or trapped (outputDim 1e8) are refused with exit 31",
+          arguments: [(1_000_000_000, 1, "'timeSteps'"), (24, 100_000_000, "'outputDim'")])
+    func absurdHeader(timeSteps: Int, outputDim: Int, field: String) throws {
+        let path = try UntrustedPredictionTests.crafted { c, m in
+            c.timeSteps = timeSteps; c.outputDim = outputDim
+            m.windowing.timeSteps = timeSteps; m.windowing.horizon = outputDim
+        }
+        let e = UntrustedPredictionTests.predictError(path)
+        #expect(e?.exitCode == 31 && e?.message.contains(field) == true, "\(String(describing: e))")
+    }
+
+    @Test("a model whose layer is 1e8 wide (abort 134) is refused with exit 31")
+    func absurdLayer() throws {
+        let path = try UntrustedPredictionTests.crafted { c, _ in c.spec = "flatten > dense(100000000) > dense(1)" }
+        let e = UntrustedPredictionTests.predictError(path)
+        #expect(e?.exitCode == 31 && e?.message.contains("100000000 units") == true, "\(String(describing: e))")
+    }
+}
