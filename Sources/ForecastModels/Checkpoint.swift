@@ -204,6 +204,9 @@ public struct Checkpoint: Equatable, Sendable {
         guard (1...Self.maximumFeatures).contains(outputDim) else {
             throw bad("outputDim", "is \(outputDim), outside 1...\(Self.maximumFeatures)")
         }
+        guard timeSteps * inputDim <= Self.maximumActivations else {
+            throw bad("inputDim", "is \(inputDim): windows of \(timeSteps) × \(inputDim) values exceed \(Self.maximumActivations)")
+        }
         guard spec.count <= Self.maximumSpecLength else {
             throw bad("spec", "has \(spec.count) characters, more than \(Self.maximumSpecLength)")
         }

@@ -41,7 +41,6 @@ public struct Prediction {
                                hint: "re-run `forecast fit` to make a new one", exitStatus: .checkpointUnreadable)
         }
         let target = meta.target, features = meta.features
-        var windowing = meta.windowing
         let options = IngestOptions(path: csvPath, delimiter: c.delimiter.flatMap(\.first),
                                     dateColumn: c.dateColumn, dateFormat: c.dateFormat,
                                     target: target, features: features, missing: c.missing, duplicates: c.duplicates)
@@ -53,6 +52,16 @@ public struct Prediction {
                                hint: "the model \(checkpointPath) was trained on target '\(target)' with input columns \(features.joined(separator: ", ")); the CSV must have them",
                                exitStatus: .checkpointColumnsMismatch)
         }
+        return try forecast(checkpoint: checkpoint, metadata: meta, series: series, checkpointPath: checkpointPath, csvPath: csvPath)
+    }
+
+    /// The forecast of a read and validated checkpoint (``CheckpointMetadata/init(reading:path:)``)
+    /// from a series with its columns; the part of ``run(checkpointPath:csvPath:)`` after the
+    /// reading, for the fuzz target. Paths only label errors.
+    @_spi(Fuzzing) public static func forecast(checkpoint: Checkpoint, metadata meta: CheckpointMetadata, series: Series,
+                                               checkpointPath: String, csvPath: String) throws -> Prediction {
+        let target = meta.target
+        var windowing = meta.windowing
         // Every window goes to the "test" part: nothing is fitted, the saved scaler is used.
         windowing.testFraction = 1
         windowing.validationFraction = 0

@@ -3,7 +3,7 @@ import ForecastIngest
 import ForecastModels
 import Foundation
 import Testing
-@testable import ForecastWorkflow
+@_spi(Fuzzing) @testable import ForecastWorkflow
 
 /// `predict` on crafted checkpoints (valid CRC, hostile contents) and on data the model cannot
 /// use: a refusal with the right exit status, never a trap and never a NaN forecast with exit 0.
@@ -123,5 +123,22 @@ struct UntrustedPredictionTrapTests {
         let path = try UntrustedPredictionTests.crafted { c, _ in c.spec = "flatten > dense(100000000) > dense(1)" }
         let e = UntrustedPredictionTests.predictError(path)
         #expect(e?.exitCode == 31 && e?.message.contains("100000000 units") == true, "\(String(describing: e))")
+    }
+}
+
+@Suite("checkpoint fuzz seeds")
+struct CheckpointFuzzSeedTests {
+    /// The small seeds of `Fuzz/corpus-checkpoint` (byte 0 is the fuzzer's control byte) must reach
+    /// the forecast, so the fuzzer starts from inputs that exercise the whole path.
+    @Test(arguments: ["v2-gru2-small.bin", "v2-ff-small.bin"])
+    func seedsReachTheForecast(name: String) throws {
+        let url = repositoryRoot.appendingPathComponent("Fuzz/corpus-checkpoint/\(name)")
+        let bytes = Array(try Data(contentsOf: url).dropFirst())
+        let checkpoint = try Checkpoint.decode(bytes, path: name)
+        try checkpoint.validate(path: name)
+        let meta = try CheckpointMetadata(reading: checkpoint, path: name)
+        let series = Series(target: (0..<40).map { 100 + 10 * sin(Double($0) / 5) }, name: meta.target)
+        let p = try Prediction.forecast(checkpoint: checkpoint, metadata: meta, series: series, checkpointPath: name, csvPath: "x.csv")
+        #expect(p.points.count == 1 && p.points[0].value.isFinite)
     }
 }
