@@ -170,7 +170,8 @@ enum YAMLNestingScan {
         var blockStack: [Int] = []     // columns (byte offsets in the line) of the open block levels
         var flow = 0                   // open flow collections
         var quote: UInt8 = 0           // 0, or the quote character of the open quoted scalar
-        var blockScalarOwner: Int?     // a block scalar's lines are those indented more than this
+        var blockScalarOwner: Int?     // a block scalar's lines are indented more than this...
+        var blockScalarIndent: Int?    // ...and at least as much as its first non-blank line
         var flowValueStart = true      // inside a flow collection across lines: whether a node may start
 
         // Moves past the end of the current line.
@@ -188,8 +189,14 @@ enum YAMLNestingScan {
             while i < n, b[i] == 0x20 { i += 1; indent += 1 }
             let blank = i >= n || isBreak(b[i]) || (b[i] == 0x23 && quote == 0)
             if let owner = blockScalarOwner {
-                if blank || indent > owner { nextLine(); continue }
+                let isBlank = i >= n || isBreak(b[i])
+                if isBlank || indent >= (blockScalarIndent ?? owner + 1) {
+                    if !isBlank && blockScalarIndent == nil { blockScalarIndent = indent }
+                    nextLine()
+                    continue
+                }
                 blockScalarOwner = nil
+                blockScalarIndent = nil
             }
             if quote == 0 && flow == 0 {
                 if blank { nextLine(); continue }
@@ -213,7 +220,7 @@ enum YAMLNestingScan {
             while i < n, !isBreak(b[i]) {
                 let c = b[i]
                 if quote == 0x22 {
-                    if c == 0x5C { i += 2; continue }
+                    if c == 0x5C { i += i + 1 < n && !isBreak(b[i + 1]) ? 2 : 1; continue }
                     if c == 0x22 { quote = 0; valueStart = false }
                     i += 1; continue
                 }
@@ -285,6 +292,7 @@ enum YAMLNestingScan {
                     case 0x7C, 0x3E:
                         // A block scalar: its text is every following line indented more than its owner.
                         blockScalarOwner = ownerColumn
+                        blockScalarIndent = nil
                         while i < n, !isBreak(b[i]) { i += 1 }
                         continue
                     default:

@@ -473,6 +473,11 @@ private func parse(_ yaml: String) throws -> PipelineFile {
         // A key after a block scalar, at the owner's column, is structure again.
         #expect(YAMLNestingScan.firstCrossing("- k: |\n    text\n  other: " + deep + "\n", limit: 16) != nil)
         #expect(YAMLNestingScan.firstCrossing("- |\n  text\n- " + deep + "\n", limit: 16) != nil)
+        // A block scalar's text is as indented as its first line; a line indented less ends it.
+        #expect(YAMLNestingScan.firstCrossing("k: |\n    text\n  " + deep + "\n", limit: 16) != nil)
+        #expect(YAMLNestingScan.firstCrossing("k: >\n\n    text\n      \(deep)\n    # \(deep)\n", limit: 16) == nil)
+        // An escaped line break inside a double-quoted scalar keeps the line count.
+        #expect(YAMLNestingScan.firstCrossing("a: \"x\\\ny\"\nb: " + deep, limit: 16)?.line == 3)
     }
 
     @Test func realPipelinesAreWellUnderTheLimit() throws {
