@@ -156,18 +156,145 @@ public struct Checkpoint: Equatable, Sendable {
         return checkpoint
     }
 
-    /// Reads and verifies a checkpoint file.
+    /// Reads and verifies a checkpoint file: its format (``decode(_:path:)``) and its contents
+    /// (``validate(path:)``).
     /// - Throws: ``CheckpointError`` (exit code 31).
     public static func read(from path: String) throws -> Checkpoint {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CheckpointError(path: path, kind: .unreadable)
         }
-        return try decode([UInt8](data), path: path)
+        let checkpoint = try decode([UInt8](data), path: path)
+        try checkpoint.validate(path: path)
+        return checkpoint
     }
 
-    /// Rebuilds the network and loads the parameters.
-    /// - Throws: ``CheckpointError`` if the spec does not parse or the parameter count differs.
+    // MARK: Limits of an untrusted checkpoint
+
+    /// The largest window length a checkpoint may declare.
+    public static let maximumTimeSteps = 100_000
+    /// The most input features, and the most outputs (horizon), a checkpoint may declare.
+    public static let maximumFeatures = 10_000
+    /// The widest layer (dense units, recurrent hidden size) a model description may have.
+    public static let maximumLayerWidth = 65_536
+    /// The most layers, counting each level of a recurrent stack.
+    public static let maximumLayers = 256
+    /// The most parameters (2^27, 512 MiB of Float32).
+    public static let maximumParameters = 1 << 27
+    /// The most activation values one sample's forward pass may store (2^27).
+    public static let maximumActivations = 1 << 27
+    /// The longest model description.
+    public static let maximumSpecLength = 4_096
+
+    /// Checks a decoded checkpoint before anything is built from it: a checkpoint is untrusted
+    /// input (its CRC only proves it is whole). The header's sizes must lie within the limits
+    /// above, the model description must parse, stay within the limits and produce `outputDim`
+    /// values, the parameter count must be exactly what it needs, and every parameter must be
+    /// finite. Nothing is allocated in proportion to a declared size.
+    /// - Throws: ``CheckpointError`` (exit 31) naming the field.
+    public func validate(path: String = "<checkpoint>") throws {
+        func bad(_ field: String, _ reason: String) -> CheckpointError {
+            CheckpointError(path: path, kind: .invalidField(field: field, reason: reason))
+        }
+        guard (1...Self.maximumTimeSteps).contains(timeSteps) else {
+            throw bad("timeSteps", "is \(timeSteps), outside 1...\(Self.maximumTimeSteps)")
+        }
+        guard (1...Self.maximumFeatures).contains(inputDim) else {
+            throw bad("inputDim", "is \(inputDim), outside 1...\(Self.maximumFeatures)")
+        }
+        guard (1...Self.maximumFeatures).contains(outputDim) else {
+            throw bad("outputDim", "is \(outputDim), outside 1...\(Self.maximumFeatures)")
+        }
+        guard timeSteps * inputDim <= Self.maximumActivations else {
+            throw bad("inputDim", "is \(inputDim): windows of \(timeSteps) × \(inputDim) values exceed \(Self.maximumActivations)")
+        }
+        guard spec.count <= Self.maximumSpecLength else {
+            throw bad("spec", "has \(spec.count) characters, more than \(Self.maximumSpecLength)")
+        }
+        let model: ModelSpec
+        do { model = try ModelSpec(parsing: spec) } catch {
+            throw bad("spec", "'\(spec)' is not a valid model description: \(error)")
+        }
+        let needed = try Self.parameterCount(of: model, timeSteps: timeSteps, inputDim: inputDim, outputDim: outputDim,
+                                             fail: { bad("spec", $0) })
+        guard parameters.count == needed else {
+            throw bad("parameters", "holds \(parameters.count) values, but '\(spec)' needs \(needed)")
+        }
+        if let i = parameters.firstIndex(where: { !$0.isFinite }) {
+            throw bad("parameters", "value \(i) is \(parameters[i]), not a finite number")
+        }
+    }
+
+    /// The parameter count `spec` needs for these sizes, computed without building anything;
+    /// `fail` makes the error for a layer beyond the limits or a last layer of the wrong width.
+    static func parameterCount(of spec: ModelSpec, timeSteps: Int, inputDim: Int, outputDim: Int,
+                               fail: (String) -> CheckpointError) throws -> Int {
+        var sequence = true
+        var features = inputDim
+        var total = 0
+        var activations = timeSteps * inputDim
+        var layerCount = 0
+        func add(_ n: Int, _ what: String) throws {
+            total += n
+            guard total <= maximumParameters else {
+                throw fail("needs more than \(maximumParameters) parameters (at \(what))")
+            }
+        }
+        func store(_ n: Int, _ what: String) throws {
+            activations += n
+            guard activations <= maximumActivations else {
+                throw fail("needs more than \(maximumActivations) activation values per sample (at \(what))")
+            }
+        }
+        func width(_ units: Int, _ what: String) throws {
+            guard (1...maximumLayerWidth).contains(units) else {
+                throw fail("\(what) has \(units) units, outside 1...\(maximumLayerWidth)")
+            }
+        }
+        for (index, layer) in spec.layers.enumerated() {
+            let what = "layer \(index + 1)"
+            switch layer {
+            case .flatten:
+                features *= timeSteps  // ≤ 1e5 · 65 536: no overflow
+                sequence = false
+                layerCount += 1
+            case let .dense(units, _):
+                try width(units, what)
+                try add(units * features + units, what)  // each factor ≤ 1e5 · 65 536
+                try store((sequence ? timeSteps : 1) * units, what)
+                features = units
+                layerCount += 1
+            case .dropout:
+                layerCount += 1
+            case let .recurrent(r):
+                try width(r.units, what)
+                guard (1...maximumLayers).contains(r.layers) else {
+                    throw fail("\(what) stacks \(r.layers) levels, more than \(maximumLayers)")
+                }
+                let directions = r.bidirectional ? 2 : 1
+                let gates = r.cell.gateCount * r.units
+                for _ in 0..<r.layers {
+                    try add(directions * (gates * features + gates * r.units + 2 * gates), what)
+                    try store(directions * timeSteps * (gates + 2 * r.units), what)
+                    features = r.outputWidth
+                }
+                let next = spec.layers[(index + 1)...].first { if case .dropout = $0 { return false } else { return true } }
+                if case .recurrent = next {} else { sequence = false }
+                layerCount += r.layers
+            }
+            guard layerCount <= maximumLayers else { throw fail("has more than \(maximumLayers) layers") }
+            guard features <= maximumParameters else { throw fail("\(what) produces \(features) values per sample") }
+        }
+        guard !sequence, features == outputDim else {
+            throw fail("produces \(features) values per sample, but outputDim is \(outputDim)")
+        }
+        return total
+    }
+
+    /// Rebuilds the network and loads the parameters, after ``validate(path:)``.
+    /// - Throws: ``CheckpointError`` if the spec does not parse, a size is beyond the limits, the
+    ///   parameter count differs or a parameter is not finite.
     public func makeNetwork() throws -> Network<Float> {
+        try validate()
         let net: Network<Float>
         do {
             net = try Network<Float>(spec: ModelSpec(parsing: spec), timeSteps: timeSteps, inputDim: inputDim,
@@ -207,6 +334,8 @@ public struct CheckpointError: ForecastError, Equatable {
         case trailingBytes(Int)
         case checksumMismatch
         case invalidHeader(String)
+        /// A field that parses but cannot be used: out of bounds, inconsistent or not finite.
+        case invalidField(field: String, reason: String)
     }
 
     public var path: String
@@ -230,6 +359,7 @@ public struct CheckpointError: ForecastError, Equatable {
         case let .trailingBytes(n): "checkpoint has \(n) unexpected bytes after its end"
         case .checksumMismatch: "checkpoint checksum mismatch, the file is corrupted"
         case let .invalidHeader(reason): "checkpoint header is invalid: \(reason)"
+        case let .invalidField(field, reason): "checkpoint field '\(field)' \(reason)"
         }
     }
 
@@ -241,6 +371,7 @@ public struct CheckpointError: ForecastError, Equatable {
         case .truncated: "the file was cut short; retrain or restore it"
         case .trailingBytes, .checksumMismatch: "the file is corrupted; retrain or restore it"
         case .invalidHeader: "retrain the model with this version"
+        case .invalidField: "the file was not written by 'forecast fit' or was edited; retrain the model"
         }
     }
 }

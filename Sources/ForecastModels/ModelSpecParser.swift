@@ -100,7 +100,10 @@ struct ModelSpecParser {
     private struct Argument {
         var key: String?
         var value: Value
+        /// Column of the value.
         var column: Int
+        /// Column where the argument starts: its key, or its value when positional.
+        var start: Int
     }
 
     private static let layerNames = "flatten, dense, dropout, rnn, gru, lstm, birnn, bigru, bilstm"
@@ -140,15 +143,15 @@ struct ModelSpecParser {
                 _ = next()
                 let (vt, vc) = next()
                 switch vt {
-                case let .word(v): return Argument(key: w, value: .word(v), column: vc)
-                case let .number(v): return Argument(key: w, value: .number(v), column: vc)
+                case let .word(v): return Argument(key: w, value: .word(v), column: vc, start: col)
+                case let .number(v): return Argument(key: w, value: .number(v), column: vc, start: col)
                 default:
                     throw error(vc, found: vt, expected: "a value after '\(w):'", hint: "e.g. 'layers: 2'")
                 }
             }
-            return Argument(key: nil, value: .word(w), column: col)
+            return Argument(key: nil, value: .word(w), column: col, start: col)
         case let .number(n):
-            return Argument(key: nil, value: .number(n), column: col)
+            return Argument(key: nil, value: .number(n), column: col, start: col)
         default:
             throw error(col, found: token, expected: "an argument (a number, a word or key: value)",
                         hint: "e.g. 'gru(64, layers: 2)'")
@@ -188,6 +191,15 @@ struct ModelSpecParser {
             ModelSpecError(column: arg.column, message: "unexpected argument for '\(name)'", expected: expected,
                            hint: "see the layer table in the model description help")
         }
+        // Each setting at most once, whether given by position, by key or by an alias of the key.
+        var seen: [String: Int] = [:]
+        func note(_ setting: String, _ arg: Argument) throws {
+            if let first = seen[setting] {
+                throw ModelSpecError(column: arg.start, message: "duplicate argument '\(setting)' (already given at column \(first))",
+                                     expected: "each argument of '\(name)' at most once", hint: "remove one of the two")
+            }
+            seen[setting] = arg.start
+        }
         switch name {
         case "flatten":
             if let a = args.first { throw tooMany(a, "no arguments for 'flatten'") }
@@ -197,14 +209,22 @@ struct ModelSpecParser {
                 throw ModelSpecError(column: column, message: "'dense' needs a size", expected: "dense(units[, activation])",
                                      hint: "e.g. 'dense(64, relu)'")
             }
-            let units = try integer(first, what: "dense units")
+            var units = try integer(first, what: "dense units")
+            try note("units", first)
             var act = ModelSpec.Activation.identity
-            if positional.count > 1 { act = try activation(positional[1], allowed: ModelSpec.Activation.allCases) }
+            if positional.count > 1 {
+                act = try activation(positional[1], allowed: ModelSpec.Activation.allCases)
+                try note("activation", positional[1])
+            }
             if positional.count > 2 { throw tooMany(positional[2], "at most units and an activation") }
             for a in keyed {
                 switch a.key! {
-                case "activation": act = try activation(a, allowed: ModelSpec.Activation.allCases)
-                case "units": _ = try integer(a, what: "dense units")
+                case "activation":
+                    try note("activation", a)
+                    act = try activation(a, allowed: ModelSpec.Activation.allCases)
+                case "units":
+                    try note("units", a)
+                    units = try integer(a, what: "dense units")
                 default: throw tooMany(a, "'activation:' as the only keyword of 'dense'")
                 }
             }
@@ -223,14 +243,17 @@ struct ModelSpecParser {
                                      hint: "e.g. '\(name)(64)'")
             }
             var r = ModelSpec.Recurrent(cell: cell, units: try integer(first, what: "hidden units"), bidirectional: bi)
+            try note("units", first)
             let rnnActivations: [ModelSpec.Activation] = [.tanh, .relu]
             for a in positional.dropFirst() {
                 guard case let .word(w) = a.value else {
                     throw tooMany(a, "a merge (sum, concat) or, for rnn, an activation (tanh, relu)")
                 }
                 if bi, let m = ModelSpec.Merge(rawValue: w) {
+                    try note("merge", a)
                     r.merge = m
                 } else if cell == .rnn, let act = ModelSpec.Activation(rawValue: w), rnnActivations.contains(act) {
+                    try note("activation", a)
                     r.activation = act
                 } else {
                     throw tooMany(a, bi ? "a merge: sum or concat" + (cell == .rnn ? ", or an activation: tanh or relu" : "")
@@ -239,16 +262,24 @@ struct ModelSpecParser {
             }
             for a in keyed {
                 switch a.key! {
-                case "layers", "num_layers": r.layers = try integer(a, what: "layers")
-                case "dropout": r.dropout = try probability(a)
-                case "units", "hidden": r.units = try integer(a, what: "hidden units")
+                case "layers", "num_layers":
+                    try note("layers", a)
+                    r.layers = try integer(a, what: "layers")
+                case "dropout":
+                    try note("dropout", a)
+                    r.dropout = try probability(a)
+                case "units", "hidden":
+                    try note("units", a)
+                    r.units = try integer(a, what: "hidden units")
                 case "merge" where bi:
+                    try note("merge", a)
                     guard case let .word(w) = a.value, let m = ModelSpec.Merge(rawValue: w) else {
                         throw ModelSpecError(column: a.column, message: "invalid merge", expected: "sum or concat",
                                              hint: "e.g. 'bigru(64, merge: concat)'")
                     }
                     r.merge = m
                 case "activation" where cell == .rnn:
+                    try note("activation", a)
                     r.activation = try activation(a, allowed: rnnActivations)
                 default:
                     throw tooMany(a, "keywords layers:, dropout:" + (bi ? ", merge:" : "") + (cell == .rnn ? ", activation:" : ""))

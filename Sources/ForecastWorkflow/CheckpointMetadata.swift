@@ -43,6 +43,7 @@ public struct CheckpointMetadata: Codable, Sendable {
         }
         if checkpoint.version >= 2 {
             do { self = try JSONDecoder().decode(Self.self, from: checkpoint.metadata) } catch { throw invalid("metadata") }
+            try validate(against: checkpoint, path: path)
             return
         }
         // Version 1: one string per entry, JSON inside some of them.
@@ -70,5 +71,55 @@ public struct CheckpointMetadata: Codable, Sendable {
                   target: target, features: try decode([String].self, "features"),
                   scaler: try decode(Scaler.self, "scaler"), windowing: try decode(WindowingOptions.self, "windowing"),
                   configuration: configuration)
+        try validate(against: checkpoint, path: path)
+    }
+
+    /// Checks what `predict` will compute with, against the checkpoint's header: a checkpoint is
+    /// untrusted input. The windowing must lie within ``Checkpoint``'s limits and agree with the
+    /// header (window = `timeSteps`, horizon = `outputDim`, one feature per input), and the scaler
+    /// must have one finite offset and one finite, non-zero scale per feature (and for the target).
+    /// - Throws: ``PredictError`` (exit 31) naming the field.
+    public func validate(against checkpoint: Checkpoint, path: String) throws {
+        func bad(_ field: String, _ reason: String) -> PredictError {
+            PredictError(file: path, message: "the checkpoint's metadata field '\(field)' \(reason)",
+                         hint: "the file was not written by `forecast fit` or was edited; re-run `forecast fit` to make a new one",
+                         exitStatus: .checkpointUnreadable)
+        }
+        let w = windowing
+        guard (1...Checkpoint.maximumTimeSteps).contains(w.timeSteps) else {
+            throw bad("windowing.timeSteps", "is \(w.timeSteps), outside 1...\(Checkpoint.maximumTimeSteps)")
+        }
+        guard w.timeSteps == checkpoint.timeSteps else {
+            throw bad("windowing.timeSteps", "is \(w.timeSteps), but the model's window (header 'timeSteps') is \(checkpoint.timeSteps)")
+        }
+        guard (1...Checkpoint.maximumFeatures).contains(w.horizon) else {
+            throw bad("windowing.horizon", "is \(w.horizon), outside 1...\(Checkpoint.maximumFeatures)")
+        }
+        guard w.horizon == checkpoint.outputDim else {
+            throw bad("windowing.horizon", "is \(w.horizon), but the model has \(checkpoint.outputDim) outputs (header 'outputDim')")
+        }
+        guard w.stride >= 1 else { throw bad("windowing.stride", "is \(w.stride), not a positive integer") }
+        guard !features.isEmpty, features.count <= Checkpoint.maximumFeatures else {
+            throw bad("features", "lists \(features.count) columns, outside 1...\(Checkpoint.maximumFeatures)")
+        }
+        guard features.count == checkpoint.inputDim else {
+            throw bad("features", "lists \(features.count) columns, but the model has \(checkpoint.inputDim) inputs (header 'inputDim')")
+        }
+        let d = features.count
+        guard scaler.featureNames.count == d else {
+            throw bad("scaler.featureNames", "lists \(scaler.featureNames.count) columns, but 'features' lists \(d)")
+        }
+        guard scaler.offsets.count == d else { throw bad("scaler.offsets", "has \(scaler.offsets.count) values for \(d) features") }
+        guard scaler.scales.count == d else { throw bad("scaler.scales", "has \(scaler.scales.count) values for \(d) features") }
+        for (k, offset) in scaler.offsets.enumerated() where !offset.isFinite {
+            throw bad("scaler.offsets[\(k)]", "is \(offset), not a finite number")
+        }
+        for (k, scale) in scaler.scales.enumerated() where !scale.isFinite || scale == 0 {
+            throw bad("scaler.scales[\(k)]", "is \(scale); a scale must be finite and non-zero")
+        }
+        guard scaler.targetOffset.isFinite else { throw bad("scaler.targetOffset", "is \(scaler.targetOffset), not a finite number") }
+        guard scaler.targetScale.isFinite, scaler.targetScale != 0 else {
+            throw bad("scaler.targetScale", "is \(scaler.targetScale); a scale must be finite and non-zero")
+        }
     }
 }

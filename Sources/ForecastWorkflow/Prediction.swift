@@ -41,7 +41,6 @@ public struct Prediction {
                                hint: "re-run `forecast fit` to make a new one", exitStatus: .checkpointUnreadable)
         }
         let target = meta.target, features = meta.features
-        var windowing = meta.windowing
         let options = IngestOptions(path: csvPath, delimiter: c.delimiter.flatMap(\.first),
                                     dateColumn: c.dateColumn, dateFormat: c.dateFormat,
                                     target: target, features: features, missing: c.missing, duplicates: c.duplicates)
@@ -53,13 +52,35 @@ public struct Prediction {
                                hint: "the model \(checkpointPath) was trained on target '\(target)' with input columns \(features.joined(separator: ", ")); the CSV must have them",
                                exitStatus: .checkpointColumnsMismatch)
         }
+        return try forecast(checkpoint: checkpoint, metadata: meta, series: series, checkpointPath: checkpointPath, csvPath: csvPath)
+    }
+
+    /// The forecast of a read and validated checkpoint (``CheckpointMetadata/init(reading:path:)``)
+    /// from a series with its columns; the part of ``run(checkpointPath:csvPath:)`` after the
+    /// reading, for the fuzz target. Paths only label errors.
+    @_spi(Fuzzing) public static func forecast(checkpoint: Checkpoint, metadata meta: CheckpointMetadata, series: Series,
+                                               checkpointPath: String, csvPath: String) throws -> Prediction {
+        let target = meta.target
+        var windowing = meta.windowing
         // Every window goes to the "test" part: nothing is fitted, the saved scaler is used.
         windowing.testFraction = 1
         windowing.validationFraction = 0
         let dataset = try makeWindows(series, windowing, scaler: meta.scaler)
         let net = try checkpoint.makeNetwork()
-        let output = net.predict(x: dataset.nextInput(), count: 1)
+        // A value the model cannot use is never turned into a NaN forecast with exit 0.
+        let input = dataset.nextInput()
+        if let k = input.firstIndex(where: { !$0.isFinite }) {
+            throw unusableValue(series, csvPath: csvPath, windowIndex: k, timeSteps: windowing.timeSteps, scaled: input[k],
+                                what: "overflows the scale the model was trained on")
+        }
+        let output = net.predict(x: input, count: 1)
         let values = dataset.inverseNext(output)
+        if !output.allSatisfy(\.isFinite) || !values.allSatisfy(\.isFinite) {
+            // Finite inputs and weights, yet no finite forecast: the largest input is too large for the model.
+            let k = input.indices.max { abs(input[$0]) < abs(input[$1]) } ?? 0
+            throw unusableValue(series, csvPath: csvPath, windowIndex: k, timeSteps: windowing.timeSteps, scaled: input[k],
+                                what: "is too large for the model: its forecast is not a finite number")
+        }
         let frequency = series.frequency
         let dates = dataset.nextDates()
         let points = values.enumerated().map { k, v in
@@ -67,5 +88,20 @@ public struct Prediction {
         }
         return Prediction(model: meta.model, target: target,
                           lastDate: series.dates?.last.map { frequency.format($0) }, points: points)
+    }
+
+    /// The error for the input at `windowIndex` of the last window ((T, 1, D) layout): exit 14,
+    /// a value the model cannot use, naming the value, its column and its row (date, or position).
+    private static func unusableValue(_ series: Series, csvPath: String, windowIndex k: Int, timeSteps: Int,
+                                      scaled: Float, what: String) -> IngestError {
+        let d = k % series.dimInput, n = series.count
+        let row = n - timeSteps + k / series.dimInput
+        let value = series.values[d][row]
+        let name = series.featureNames[d]
+        let place = series.dates.map { "on \(series.frequency.format($0[row]))" } ?? "in row \(row + 1) of \(n)"
+        return IngestError(.nonNumeric, file: csvPath, line: row == n - 1 && series.summary.lastLine > 0 ? series.summary.lastLine : nil,
+                           columnName: name, offendingText: "\(value)",
+                           message: "value \(value) in column '\(name)' \(place) \(what) (scaled: \(scaled))",
+                           hint: "check the value (a unit or typing error?), or retrain the model on data that covers this range")
     }
 }

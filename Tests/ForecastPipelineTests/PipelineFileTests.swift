@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import ForecastWorkflow
-@testable import ForecastPipeline
+@_spi(Fuzzing) @testable import ForecastPipeline
 
 /// Parses `yaml` as if it were /tmp/pipes/p.yaml and returns its problems (empty when valid).
 private func problems(_ yaml: String) -> [PipelineError] {
@@ -357,5 +357,135 @@ private func parse(_ yaml: String) throws -> PipelineFile {
         #expect(s.contains("prices: "))
         #expect(s.contains("refit warm, keep 14, schedule \"30 6 * * 1-5\", next 2024-05-06T06:30:00Z"))
         #expect(s.contains("next 2024-06-01T07:00:00Z"))
+    }
+}
+
+/// Hostile pipeline files: nesting that would exhaust the YAML parser's stack, and size. These
+/// go through `PipelineFile.parse`/`load` at a depth the YAML parser survives; 5000 levels (the
+/// SIGSEGV of the issue) are checked on the scan itself in `PipelineNestingScanTests`.
+@Suite struct PipelineFileLimitTests {
+    @Test func deepFlowNestingIsRefusedWithItsPlace() {
+        let deep = "jobs:\n  - name: a\n    input: " + String(repeating: "[", count: 40) + String(repeating: "]", count: 40) + "\n"
+        let e = problems(deep)
+        #expect(e.count == 1)
+        // Three block levels (top, jobs' list, the job) + 14 brackets: the 14th '[' crosses 16.
+        #expect(e.first?.line == 3 && e.first?.column == 25)
+        #expect(e.first?.message.contains("nesting deeper than 16") == true)
+        #expect(e.first?.hint != nil && e.first?.exitCode == 40)
+        let mappings = "x: " + String(repeating: "{a: ", count: 40) + "1" + String(repeating: "}", count: 40)
+        #expect(problems(mappings).first.map { [$0.line, $0.column] } == [1, 4 + 4 * 15])
+    }
+
+    @Test func deepBlockNestingIsRefused() {
+        var mapping = ""
+        for level in 0..<40 { mapping += String(repeating: " ", count: level) + "k\(level):\n" }
+        let e = problems(mapping)
+        #expect(e.count == 1 && e.first?.line == 17 && e.first?.column == 17)
+        #expect(e.first?.message.contains("nesting deeper than 16") == true)
+        let dashes = "jobs:\n" + String(repeating: "- ", count: 40) + "x\n"
+        #expect(problems(dashes).first?.message.contains("nesting deeper") == true)
+    }
+
+    @Test func oversizedFileIsRefusedBeforeParsing() throws {
+        let big = "jobs:\n  - name: a\n    input: x.csv\n" + String(repeating: "# padding\n", count: 110_000)
+        let e = problems(big)
+        #expect(e.count == 1 && e.first?.message.contains("more than the 1048576 (1 MiB)") == true)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pipe-size-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent("big.yaml")
+        try Data(big.utf8).write(to: url)
+        do {
+            _ = try PipelineFile.load(url)
+            Issue.record("a 1.1 MB pipeline file was accepted")
+        } catch let e as PipelineFileErrors {
+            #expect(e.problems.first?.message.contains("1 MiB") == true && e.exitCode == 40)
+        }
+    }
+}
+
+/// The nesting scan itself, at the depth of the issue (5000 levels made the YAML parser's
+/// recursion overflow the stack: SIGSEGV in `forecast run --check`).
+@Suite struct PipelineNestingScanTests {
+    @Test func issueDepthsAreRefusedOnLoad() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pipe-deep-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        var block = ""
+        for level in 0..<5000 { block += String(repeating: " ", count: level % 100) + "k\(level):\n" }
+        let texts = [String(repeating: "[", count: 5000), "x: " + String(repeating: "{a: ", count: 5000) + "1",
+                     String(repeating: "- ", count: 5000) + "x", block]
+        for (n, text) in texts.enumerated() {
+            let url = dir.appendingPathComponent("deep\(n).yaml")
+            try Data(text.utf8).write(to: url)
+            do {
+                _ = try PipelineFile.load(url)
+                Issue.record("accepted")
+            } catch let e as PipelineFileErrors {
+                #expect(e.problems.count == 1 && e.problems[0].message.contains("nesting deeper than 16"))
+                #expect(e.problems[0].line != nil && e.problems[0].column != nil)
+            }
+        }
+        // The fuzzing entry point applies the same checks to bytes.
+        #expect(throws: PipelineFileErrors.self) {
+            try PipelineFile.parse(bytes: Array(texts[0].utf8), url: dir.appendingPathComponent("b.yaml"))
+        }
+        #expect(throws: PipelineFileErrors.self) {
+            try PipelineFile.parse(bytes: [0x6A, 0xFF, 0xFE], url: dir.appendingPathComponent("b.yaml"))
+        }
+    }
+
+    @Test func placesOfTheCrossing() {
+        let deep = String(repeating: "[", count: 40)
+        #expect(YAMLNestingScan.firstCrossing(deep, limit: 16) == .init(line: 1, column: 16))
+        // Columns count characters, not bytes.
+        #expect(YAMLNestingScan.firstCrossing("é: " + deep, limit: 16) == .init(line: 1, column: 4 + 15))
+        // Anchors and tags before the collection do not hide it; nor do flow collections spread over lines.
+        #expect(YAMLNestingScan.firstCrossing("a: &x !t " + deep, limit: 16) != nil)
+        #expect(YAMLNestingScan.firstCrossing("a: !t[" + deep, limit: 16) != nil)
+        #expect(YAMLNestingScan.firstCrossing("a: [\n" + String(repeating: "  [\n", count: 20), limit: 16)?.line == 16)
+        // A document marker starts again from the top; directives hold nothing.
+        #expect(YAMLNestingScan.firstCrossing("%YAML 1.2\n---\na: [[[]]]\n...\n", limit: 16) == nil)
+    }
+
+    @Test func bracketsInQuotesCommentsAndBlockScalarsAreText() {
+        let deep = String(repeating: "[", count: 40)
+        let yaml = """
+        # \(deep)
+        version: 1
+        jobs:
+          - name: a
+            input: "x\(deep).csv"
+            target: 'it''s \(deep)'
+            date_column: d#\(deep)
+            notes: |
+              \(deep)
+
+              \(deep)
+            other: >-
+              \(deep)
+            features: [a, "b]", 'c[', "d\\"["]   # \(deep)
+          - "quoted
+            \(deep) over lines"
+        """
+        #expect(YAMLNestingScan.firstCrossing(yaml, limit: 16) == nil)
+        // A plain scalar in block context may contain '[' without opening anything.
+        #expect(YAMLNestingScan.firstCrossing("a: x" + deep + "\n", limit: 16) == nil)
+        #expect(YAMLNestingScan.firstCrossing("a: don't " + deep + "\n", limit: 16) == nil)
+        // A key after a block scalar, at the owner's column, is structure again.
+        #expect(YAMLNestingScan.firstCrossing("- k: |\n    text\n  other: " + deep + "\n", limit: 16) != nil)
+        #expect(YAMLNestingScan.firstCrossing("- |\n  text\n- " + deep + "\n", limit: 16) != nil)
+        // A block scalar's text is as indented as its first line; a line indented less ends it.
+        #expect(YAMLNestingScan.firstCrossing("k: |\n    text\n  " + deep + "\n", limit: 16) != nil)
+        #expect(YAMLNestingScan.firstCrossing("k: >\n\n    text\n      \(deep)\n    # \(deep)\n", limit: 16) == nil)
+        // An escaped line break inside a double-quoted scalar keeps the line count.
+        #expect(YAMLNestingScan.firstCrossing("a: \"x\\\ny\"\nb: " + deep, limit: 16)?.line == 3)
+    }
+
+    @Test func realPipelinesAreWellUnderTheLimit() throws {
+        let example = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../pipelines/nightly.yaml").standardizedFileURL, encoding: .utf8)
+        #expect(YAMLNestingScan.firstCrossing(example, limit: 4) == nil)
+        let flow = "version: 1\ndefaults: { epochs: 2, models: [naive, ff] }\njobs:\n  - name: a\n    input: x.csv\n    features: [a, b]\n"
+        #expect(YAMLNestingScan.firstCrossing(flow, limit: 4) == nil)
+        #expect(YAMLNestingScan.firstCrossing(flow, limit: 3) != nil)
     }
 }
