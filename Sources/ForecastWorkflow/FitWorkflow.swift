@@ -183,7 +183,8 @@ public struct FitWorkflow: Sendable {
         let checkpoints = trained.compactMap { t in t.checkpoint.map { (model: t.output.name, checkpoint: $0) } }
         let allFailed = !trained.isEmpty && trained.allSatisfy { $0.output.failureReason != nil }
         return Evaluated(run: run, checkpoints: checkpoints, series: series, season: season.season, allTrainedModelsFailed: allFailed,
-                         dataLines: Self.dataLines(series: series, dataset: dataset))
+                         // The season decides whether seasonal naive runs at all: say which and why.
+                         dataLines: Self.dataLines(series: series, dataset: dataset) + ["season: \(season.reason)"])
     }
 
     /// The ingest summary a user can check at a glance, then what the models see.

@@ -84,3 +84,21 @@ struct DatelessSeriesTests {
         #expect(report.contains("row 1 to row 120"))
     }
 }
+
+@Suite("the season, said")
+struct SeasonSaidTests {
+    @Test("a --season longer than the training part drops seasonal naive and says so")
+    func seasonTooLong() throws {
+        var c = FitConfiguration(input: repositoryRoot.appendingPathComponent("data/airpassengers.csv").path)
+        c.models = [.naive, .snaive, .drift]
+        c.season = 10_000
+        c.reportsDirectory = try temporaryDirectory().path
+        let outcome = try FitWorkflow(configuration: c, commandLine: "test", version: "test").run()
+        #expect(!outcome.run.models.contains { $0.name.hasPrefix("seasonal naive") })
+        #expect(outcome.dataLines.contains { $0.hasPrefix("season: none: --season 10000 is not shorter than the training part") },
+                "\(outcome.dataLines)")
+        c.season = 12
+        let seasonal = try FitWorkflow(configuration: c, commandLine: "test", version: "test").run()
+        #expect(seasonal.dataLines.contains("season: 12 (--season 12)"))
+    }
+}
