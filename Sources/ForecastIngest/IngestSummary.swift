@@ -15,6 +15,8 @@ public struct IngestSummary: Sendable, Equatable {
     public var columns: [String]
     /// The date column used, if any.
     public var dateColumn: String?
+    /// Other date-like columns when the date column was chosen automatically.
+    public var otherDateColumns: [String] = []
     /// Data rows in the file (excluding header and blank lines).
     public var rowsRead: Int
     /// Rows in the cleaned series.
@@ -91,6 +93,9 @@ public struct IngestSummary: Sendable, Equatable {
         out.append("file: \(file) (delimiter \(delim)\(delimiterDetected ? ", detected" : "")"
                    + (decimalComma ? ", decimal comma" : "") + (hasHeader ? "" : ", no header") + ")")
         out.append("columns: " + columns.joined(separator: ", ") + (dateColumn.map { " (date column: \($0))" } ?? ""))
+        if let dateColumn, !otherDateColumns.isEmpty {
+            out.append("date column \(dateColumn) chosen; \(otherDateColumns.joined(separator: ", ")) also look\(otherDateColumns.count == 1 ? "s" : "") like dates (--date-column picks another)")
+        }
         out.append("rows: \(rowsRead) read, \(rowsUsed) used; frequency \(frequency.name)")
         if let firstDate, let lastDate {
             out.append("dates: \(IngestSummary.isoDay(firstDate)) to \(IngestSummary.isoDay(lastDate))")

@@ -7,6 +7,8 @@ struct RawTable {
     var hasHeader: Bool
     var names: [String]
     var dateColumn: Int?
+    /// See ``ReaderPlan/otherDateLikeColumns``.
+    var otherDateLikeColumns: [Int] = []
     /// Seconds since 1970 (UTC) per data row, when there is a date column.
     var dates: [Double]?
     /// Line of each data row in the file.

@@ -41,6 +41,9 @@ struct ReaderPlan {
     var hasHeader: Bool
     var names: [String]
     var dateColumn: Int?
+    /// Other columns that look like dates when the date column was chosen automatically (said
+    /// in the summary, so the choice is never silent).
+    var otherDateLikeColumns: [Int] = []
     /// Resolved from names (nil: choose the only numeric column after reading).
     var targetColumn: Int?
     var featureColumns: [Int]?
@@ -71,6 +74,9 @@ struct ReaderPlan {
             dateColumn = j
         } else {
             dateColumn = names.indices.first { j in firstValue(j).map { cells.kind($0.text) == .date } ?? false }
+        }
+        let otherDateLike = options.dateColumn != nil ? [] : names.indices.filter { j in
+            j != dateColumn && (firstValue(j).map { cells.kind($0.text) == .date } ?? false)
         }
 
         // Target and features by name; with no recognised target name every column is kept and
@@ -113,7 +119,7 @@ struct ReaderPlan {
             }
         }
         return ReaderPlan(file: file, options: options, decimalComma: decimalComma, dates: dates, hasHeader: hasHeader,
-                          names: names, dateColumn: dateColumn, targetColumn: targetColumn,
+                          names: names, dateColumn: dateColumn, otherDateLikeColumns: otherDateLike, targetColumn: targetColumn,
                           featureColumns: featureColumns, kinds: kinds, textCells: textCells)
     }
 

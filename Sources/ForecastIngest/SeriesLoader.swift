@@ -64,7 +64,7 @@ enum SeriesLoader {
         let timing = frequencyAndGaps(rows)
 
         let dates = rows.times.map { $0.map { Date(timeIntervalSince1970: $0) } }
-        let summary = IngestSummary(
+        var summary = IngestSummary(
             file: raw.file, delimiter: Character(Unicode.Scalar(raw.delimiter)), delimiterDetected: raw.delimiterDetected,
             decimalComma: raw.decimalComma, hasHeader: raw.hasHeader, columns: raw.names,
             dateColumn: raw.dateColumn.map { raw.names[$0] }, rowsRead: raw.rowsRead, rowsUsed: rows.lines.count,
@@ -74,6 +74,7 @@ enum SeriesLoader {
             rowsDroppedMissing: rowsDropped, valuesFilled: filled, wasSorted: outOfOrder > 0, outOfOrderRows: outOfOrder,
             duplicatePolicy: options.duplicates, duplicatesRemoved: duplicatesRemoved,
             gapCount: timing.gapCount, missingPeriods: timing.missingPeriods, gaps: timing.gaps)
+        summary.otherDateColumns = raw.otherDateLikeColumns.map { raw.names[$0] }
         let valueOf = { (j: Int) in rows.columns[selected.firstIndex(of: j)!] }
         return Series(dates: dates, targetName: raw.names[target], featureNames: features.map { raw.names[$0] },
                       values: features.map(valueOf), target: valueOf(target),

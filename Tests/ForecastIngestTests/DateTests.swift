@@ -79,6 +79,16 @@ import Testing
         #expect(s.frequency == .hourly)
     }
 
+    @Test("two date-like columns: the first is taken, and the summary says which and names the other")
+    func twoDateColumnsAreSaid() throws {
+        let s = try load("opened,closed,price\n2024-01-01,2024-02-01,1\n2024-01-02,2024-03-01,2\n")
+        #expect(s.summary.dateColumn == "opened")
+        #expect(s.summary.otherDateColumns == ["closed"])
+        #expect(s.summary.lines.contains("date column opened chosen; closed also looks like dates (--date-column picks another)"))
+        let chosen = try load("opened,closed,price\n2024-01-01,2024-02-01,1\n2024-01-02,2024-03-01,2\n") { $0.dateColumn = "closed" }
+        #expect(chosen.summary.otherDateColumns.isEmpty, "a column given by the option is not second-guessed")
+    }
+
     @Test func dateColumnGivenByOption() throws {
         // Two date-like columns: the option chooses the second.
         let s = try load("opened,closed,price\n2024-01-01,2024-02-01,1\n2024-01-02,2024-03-01,2\n") {
