@@ -57,7 +57,7 @@ public enum ReportBundle {
 /// 2. the caller writes the run's files into it (``publish(files:startedAt:)`` does it for a
 ///    list of ``ReportFile``s);
 /// 3. ``publish(_:)`` flushes it and renames it to `<folder>/<stamp>` (rename(2) of a folder is
-///    atomic), then repoints the symbolic link `<folder>/latest` atomically.
+///    atomic), then repoints the symbolic link `<folder>/latest` atomically, at the newest run.
 ///
 /// If anything fails before step 3 the staging folder is removed (or, after `kill -9`, left
 /// hidden for the next pipeline run's cleanup), and earlier reports and `latest` are untouched.
@@ -127,9 +127,20 @@ public struct ReportPublisher: Sendable {
             throw AtomicWriteError(path: destination.path, reason: String(cString: strerror(errno)))
         }
         Self.fsyncPath(folder.path)
-        try AtomicFile.symlink(folder.appendingPathComponent("latest"), to: staging.stamp)
+        try pointLatestAtNewest(fallback: staging.stamp)
         Self.fsyncPath(folder.path)
         return destination
+    }
+
+    /// Points `latest` at the newest published run, not simply at the one just published: two
+    /// runs finishing out of order (a slow one started earlier) must leave `latest` on the
+    /// newer. An flock on the folder itself serialises this step between processes.
+    func pointLatestAtNewest(fallback: String) throws {
+        let fd = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 { flock(fd, LOCK_EX) }
+        defer { if fd >= 0 { flock(fd, LOCK_UN); close(fd) } }
+        let newest = RunFolders.runs(in: folder).last ?? fallback
+        try AtomicFile.symlink(folder.appendingPathComponent("latest"), to: newest)
     }
 
     /// Removes a staging folder that will not be published.

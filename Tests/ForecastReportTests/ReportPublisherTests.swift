@@ -91,6 +91,20 @@ import Testing
         #expect(RunFolders.latestTarget(in: publisher.folder) == "2025-11-25T070000Z")
     }
 
+    @Test("runs finishing out of order leave latest on the newest, not on the last to finish")
+    func latestFollowsTheNewestRun() throws {
+        let root = try scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let publisher = ReportPublisher(folder: root.appendingPathComponent("prices"))
+        let early = try publisher.stage(startedAt: Date(timeIntervalSince1970: 1_764_054_000))   // 07:00:00
+        let late = try publisher.stage(startedAt: Date(timeIntervalSince1970: 1_764_054_060))    // 07:01:00
+        try publisher.publish(late)
+        #expect(try linkTarget(publisher.folder.appendingPathComponent("latest")) == late.stamp)
+        try publisher.publish(early)   // the slow, earlier run finishes last
+        #expect(try linkTarget(publisher.folder.appendingPathComponent("latest")) == late.stamp)
+        #expect(RunFolders.runs(in: publisher.folder) == [early.stamp, late.stamp])
+    }
+
     @Test func unwritableRootIsAnExit73Error() throws {
         let root = try scratch()
         defer { try? FileManager.default.removeItem(at: root) }
