@@ -1,4 +1,5 @@
 import ArgumentParser
+import ForecastCore
 import ForecastEvaluation
 import ForecastModels
 import ForecastReport
@@ -58,8 +59,13 @@ struct Fit: ParsableCommand {
             } else if !output.quiet {
                 try StandardOutput.write(FitSummary.text(outcome) + "\n")
             }
-            if outcome.exitStatus != .success {
-                terminal.error("every trained model failed; the report lists the reasons: \(outcome.paths.report.path)")
+            switch outcome.exitStatus {
+            case .success: break
+            case .everyNetworkFailed:
+                terminal.error("every trained network failed; the forecast comes from the baseline \(outcome.run.pick ?? "-"). The report lists the reasons: \(outcome.paths.report.path)")
+                throw ExitCode(outcome.exitStatus.rawValue)
+            default:
+                terminal.error("no model gave a forecast; the report lists the reasons: \(outcome.paths.report.path)")
                 throw ExitCode(outcome.exitStatus.rawValue)
             }
         } catch let e as ExitCode {

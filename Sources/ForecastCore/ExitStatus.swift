@@ -22,6 +22,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
     case everyModelFailed = 30
     case checkpointUnreadable = 31
     case checkpointColumnsMismatch = 32
+    case everyNetworkFailed = 33
     case invalidPipeline = 40
     case pipelineLocked = 41
     case someJobsFailed = 42
@@ -48,9 +49,10 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         case .missingValues: "missing values with `--missing error`"
         case .inputChanged: "the input file changed (grew, shrank or was replaced) while it was read"
         case .inputTooLarge: "the input is larger than the limit (2 GiB, or `FORECAST_MAX_INPUT_BYTES`)"
-        case .everyModelFailed: "every model failed to train"
+        case .everyModelFailed: "no forecast: every model, baselines included, failed"
         case .checkpointUnreadable: "checkpoint unreadable, corrupted, or of another format version"
         case .checkpointColumnsMismatch: "CSV columns do not match the checkpoint"
+        case .everyNetworkFailed: "every trained network failed; the report and the forecast come from a baseline"
         case .invalidPipeline: "invalid pipeline file"
         case .pipelineLocked: "another run holds the pipeline lock"
         case .someJobsFailed: "pipeline: some jobs failed"

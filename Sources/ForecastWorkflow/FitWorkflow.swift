@@ -18,7 +18,8 @@ public struct FitProgress: Sendable {
 }
 
 /// The outcome of `forecast fit`: the evaluated run, where its report went, and the exit status
-/// (success, or every-model-failed; the report is written either way).
+/// (success; every network failed but a baseline gave the forecast; or no forecast at all). The
+/// report is written either way.
 public struct FitOutcome: Sendable {
     public var run: RunResult
     public var paths: ReportPaths
@@ -94,7 +95,10 @@ public struct FitWorkflow: Sendable {
         let dataset = c.datasetName ?? ReportPublisher.slug(forDataFile: c.input)
         let paths = try ReportPublisher(folder: URL(fileURLWithPath: c.reportsDirectory).appendingPathComponent(dataset, isDirectory: true))
             .publish(files: fitted.files(), startedAt: fitted.run.startedAt)
-        return FitOutcome(run: fitted.run, paths: paths, exitStatus: fitted.allTrainedModelsFailed ? .everyModelFailed : .success,
+        // The status says what the user got: a forecast or none, from a network or a baseline.
+        let status: ExitStatus = fitted.run.pick == nil ? .everyModelFailed
+            : fitted.allTrainedModelsFailed ? .everyNetworkFailed : .success
+        return FitOutcome(run: fitted.run, paths: paths, exitStatus: status,
                           dataLines: fitted.dataLines)
     }
 

@@ -102,3 +102,21 @@ struct SeasonSaidTests {
         #expect(seasonal.dataLines.contains("season: 12 (--season 12)"))
     }
 }
+
+@Suite("the exit status says what the user got")
+struct FitExitStatusTests {
+    @Test("every network diverges but a baseline is picked: 33 (a forecast, from a baseline), not 30")
+    func networksFailedBaselinePicked() throws {
+        var c = FitConfiguration(input: repositoryRoot.appendingPathComponent("data/airpassengers.csv").path)
+        c.models = [.naive, .ff, .gru]
+        c.window = 12; c.hidden = 8; c.epochs = 3
+        c.learningRate = 1e30   // every step overflows: training diverges
+        c.reportsDirectory = try temporaryDirectory().path
+        let outcome = try FitWorkflow(configuration: c, commandLine: "test", version: "test").run()
+        #expect(outcome.run.models.filter { $0.kind != .baseline }.allSatisfy { !$0.status.isOK })
+        #expect(outcome.run.pickedModel?.kind == .baseline, "\(String(describing: outcome.run.pick))")
+        #expect(outcome.exitStatus == .everyNetworkFailed)
+        #expect(outcome.exitStatus.rawValue == 33)
+        #expect(FileManager.default.fileExists(atPath: outcome.paths.report.path), "the report is written either way")
+    }
+}
