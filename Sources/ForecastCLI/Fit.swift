@@ -40,7 +40,7 @@ struct Fit: ParsableCommand {
     func validate() throws {
         try validateMatrixBackendEnvironment()
         do { try configuration.validate() } catch {
-            throw ValidationError("\(error.location?.text ?? ""): \(error.message)" + (error.hint.map { "\n  hint: \($0)" } ?? ""))
+            throw ValidationError(error.placedMessage + (error.hint.map { "\n  hint: \($0)" } ?? ""))
         }
     }
 

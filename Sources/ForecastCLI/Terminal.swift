@@ -1,5 +1,5 @@
 import ForecastCore
-import ForecastPipeline
+import ForecastReport
 import ForecastWorkflow
 import Foundation
 #if canImport(Glibc)
@@ -69,6 +69,6 @@ enum StandardOutput {
     }
 
     static func write(_ text: String) throws {
-        guard ConsoleText.writeAll(Data(text.utf8), to: STDOUT_FILENO) else { throw WriteError() }
+        guard writeAll(Data(text.utf8), to: STDOUT_FILENO) else { throw WriteError() }
     }
 }

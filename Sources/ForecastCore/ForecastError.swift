@@ -52,9 +52,14 @@ public protocol ForecastError: Error, CustomStringConvertible, Sendable {
 extension ForecastError {
     public var exitCode: Int32 { exitStatus.rawValue }
 
+    /// Where the problem is, as text, or nil when the error names no place.
+    var place: String? { location.map(\.text).flatMap { $0.isEmpty ? nil : $0 } }
+
+    /// `location: message` on one line, without the hint: for history files and logs.
+    public var placedMessage: String { (place.map { "\($0): " } ?? "") + message }
+
     /// `location: error: message` (or `error: message`), then `  hint: …` on its own line.
     public var rendered: String {
-        let place = location.map(\.text).flatMap { $0.isEmpty ? nil : $0 }
         var text = (place.map { "\($0): " } ?? "") + "error: " + message
         if let hint, !hint.isEmpty { text += "\n  hint: " + hint }
         return text

@@ -115,22 +115,6 @@ public struct LogFileError: ForecastError {
 
 /// Text for stdout/stderr and logs that cron mails or files keep: no control characters.
 public enum ConsoleText {
-    /// Writes all of `data` to `fd`, retrying short writes; false when the write failed.
-    public static func writeAll(_ data: Data, to fd: Int32) -> Bool {
-        data.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += n
-            }
-            return true
-        }
-    }
-
     /// `s` with every control character (ESC, CR, BEL…, also newlines) replaced by a space.
     public static func clean(_ s: String) -> String {
         String(String.UnicodeScalarView(s.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
@@ -161,12 +145,12 @@ public final class StandardConsole: PipelineConsole {
     public func line(_ text: String) {
         guard !quiet else { return }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { ConsoleText.clean(String($0)) }
-        if !ConsoleText.writeAll(Data((lines.joined(separator: "\n") + "\n").utf8), to: STDOUT_FILENO) { outputFailed = true }
+        if !writeAll(Data((lines.joined(separator: "\n") + "\n").utf8), to: STDOUT_FILENO) { outputFailed = true }
     }
 
     public func error(_ text: String) {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { ConsoleText.clean(String($0)) }
-        _ = ConsoleText.writeAll(Data((lines.joined(separator: "\n") + "\n").utf8), to: STDERR_FILENO)
+        _ = writeAll(Data((lines.joined(separator: "\n") + "\n").utf8), to: STDERR_FILENO)
     }
 }
 

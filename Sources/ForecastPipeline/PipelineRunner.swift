@@ -349,9 +349,7 @@ public final class PipelineRunner {
 extension PipelineRunner {
     /// One line for history.csv and the console: the error's place and message, without the hint.
     static func historyMessage(_ error: any Error) -> String {
-        guard let e = error as? any ForecastError else { return "\(error)" }
-        let place = e.location.map(\.text).flatMap { $0.isEmpty ? nil : $0 }
-        return (place.map { "\($0): " } ?? "") + e.message
+        (error as? any ForecastError)?.placedMessage ?? "\(error)"
     }
 }
 

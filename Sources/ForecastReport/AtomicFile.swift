@@ -35,17 +35,7 @@ public enum AtomicFile {
         let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw failure() }
         defer { close(fd) }
-        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress!.advanced(by: offset), raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw failure()
-                }
-                offset += n
-            }
-        }
+        guard writeAll(data, to: fd) else { throw failure() }
         guard fsync(fd) == 0 else { throw failure() }
     }
 
@@ -78,4 +68,22 @@ public struct AtomicWriteError: ForecastError {
     public var hint: String? { "check that the folder exists and is writable, and that the disk is not full" }
     public var location: ErrorLocation? { ErrorLocation(file: path) }
     public var exitStatus: ExitStatus { .cannotWrite }
+}
+
+/// Writes all of `data` to the descriptor `fd`, retrying short and interrupted writes; false
+/// (with `errno` set) when a write failed. The one write loop of the files and the standard
+/// output `forecast` writes. O(data.count).
+public func writeAll(_ data: Data, to fd: Int32) -> Bool {
+    data.withUnsafeBytes { raw in
+        var offset = 0
+        while offset < raw.count {
+            let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            offset += n
+        }
+        return true
+    }
 }
