@@ -3,8 +3,9 @@ import ForecastIngest
 
 /// How dates of a series of a given `ForecastIngest.Frequency` are printed in reports, JSON and
 /// the console. Ingest infers the frequency and owns the calendar arithmetic
-/// (`Frequency.advance(_:by:)`, `Frequency.name`). Dates are instants shown in UTC, so a
-/// date-only CSV value (parsed as midnight UTC) prints as that date.
+/// (`Frequency.advance(_:by:)`, `Frequency.name`). Dates are instants shown in UTC in the
+/// proleptic Gregorian calendar the parser reads (``UTCDateTime``), so a date-only CSV value
+/// (parsed as midnight UTC) prints as that date, also before 1583.
 extension Frequency {
     /// True when timestamps carry a time of day worth printing: minutely and hourly data, and an
     /// irregular spacing that is sub-daily or not a whole number of days. A dateless series
@@ -24,12 +25,12 @@ extension Frequency {
             // A dateless series carries row numbers as days from `rowNumberOrigin`: show the row.
             return "row \(Frequency.rowNumber(of: date))"
         }
-        let c = Frequency.utcCalendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        var text = String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+        let c = UTCDateTime(date)
+        var text = c.dayText
         if showsTime {
-            text += String(format: " %02d:%02d", c.hour!, c.minute!)
+            text += " " + UTCDateTime.padded(c.hour, 2) + ":" + UTCDateTime.padded(c.minute, 2)
             if case .irregular(let step) = self, step.truncatingRemainder(dividingBy: 60) != 0 {
-                text += String(format: ":%02d", c.second!)
+                text += ":" + UTCDateTime.padded(c.second, 2)
             }
         }
         return text
@@ -48,11 +49,4 @@ extension Frequency {
     public static func rowNumber(of stamp: Date) -> Int {
         Int((stamp.timeIntervalSince(rowNumberOrigin) / 86_400).rounded()) + 1
     }
-
-    /// The Gregorian calendar in UTC that `format(_:)` uses.
-    public static let utcCalendar: Calendar = {
-        var c = Calendar(identifier: .gregorian)
-        c.timeZone = TimeZone(identifier: "UTC")!
-        return c
-    }()
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Proleptic Gregorian calendar arithmetic on days since 1970-01-01 (UTC), after H. Hinnant's
 /// `days_from_civil` / `civil_from_days`. O(1), exact for any Int year in range.
 enum CivilCalendar {
@@ -43,4 +45,54 @@ enum CivilCalendar {
 
     /// Whole days since 1970-01-01 of a time in seconds (floor).
     static func dayNumber(_ seconds: Double) -> Int { Int((seconds / secondsPerDay).rounded(.down)) }
+}
+
+/// A UTC time broken into calendar fields in the proleptic Gregorian calendar (ISO 8601), the
+/// calendar the CSV parser reads dates in. Foundation's `.gregorian` calendar switches to the
+/// Julian calendar before 1582-10-15, which would print a parsed "1500-01-01" ten days off, so
+/// everything that prints or steps through a series' dates uses this type instead. O(1).
+public struct UTCDateTime: Hashable, Sendable {
+    public var year: Int
+    public var month: Int   // 1...12
+    public var day: Int     // 1...31
+    public var hour: Int
+    public var minute: Int
+    public var second: Int
+
+    public init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0) {
+        (self.year, self.month, self.day) = (year, month, day)
+        (self.hour, self.minute, self.second) = (hour, minute, second)
+    }
+
+    /// The fields of `date` (whole seconds, rounded down).
+    public init(_ date: Date) {
+        let t = date.timeIntervalSince1970
+        let days = CivilCalendar.dayNumber(t)
+        let secondOfDay = Int((t - Double(days) * CivilCalendar.secondsPerDay).rounded(.down))
+        let (y, m, d) = CivilCalendar.civil(days: days)
+        self.init(year: y, month: m, day: d,
+                  hour: secondOfDay / 3600, minute: secondOfDay % 3600 / 60, second: secondOfDay % 60)
+    }
+
+    /// The instant these fields name; months past 12 or below 1 roll over into other years.
+    public var date: Date {
+        let monthIndex = year * 12 + (month - 1)
+        let y = monthIndex >= 0 ? monthIndex / 12 : (monthIndex - 11) / 12
+        let m = monthIndex - y * 12 + 1
+        let days = CivilCalendar.days(year: y, month: m, day: 1) + (day - 1)
+        return Date(timeIntervalSince1970: Double(days) * CivilCalendar.secondsPerDay
+                    + Double(hour * 3600 + minute * 60 + second))
+    }
+
+    /// 0 = Monday … 6 = Sunday.
+    public var weekday: Int { CivilCalendar.weekday(days: CivilCalendar.days(year: year, month: month, day: day)) }
+
+    /// "1500-01-01": four-digit years (more digits when needed), zero-padded fields.
+    public var dayText: String { "\(Self.padded(year, 4))-\(Self.padded(month, 2))-\(Self.padded(day, 2))" }
+
+    /// Zero-padded to `width` digits: `UTCDateTime.padded(7, 2)` is "07".
+    public static func padded(_ value: Int, _ width: Int) -> String {
+        let digits = String(abs(value))
+        return (value < 0 ? "-" : "") + String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
 }

@@ -1,3 +1,4 @@
+import ForecastIngest
 import Foundation
 
 /// Where an axis puts its ticks, and their labels: round numbers (1, 2, 5 × 10ᵏ) on linear
@@ -105,45 +106,39 @@ enum AxisTicks {
             (.year, 20, 631_139_040), (.year, 50, 1_577_847_600), (.year, 100, 3_155_695_200),
         ]
         let (unit, count, _) = steps.first { span / $0.2 <= Double(maxTicks - 1) } ?? steps.last!
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = calendar.timeZone
-        let c = calendar.dateComponents([.year, .month, .day, .hour], from: lo)
-        var start: Date
-        var component: Calendar.Component
-        var amount = count
+        // Proleptic Gregorian arithmetic (UTCDateTime): Foundation's calendar turns Julian
+        // before 1583 and would label a series starting in 1500 ten days off.
+        let c = UTCDateTime(lo)
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let pad = UTCDateTime.padded
+        var start: UTCDateTime
+        let label: (UTCDateTime) -> String
+        let next: (UTCDateTime) -> UTCDateTime
         switch unit {
         case .hour:
-            start = calendar.date(from: DateComponents(year: c.year, month: c.month, day: c.day, hour: c.hour! - c.hour! % count))!
-            component = .hour
-            formatter.dateFormat = "MM-dd HH:mm"
-        case .day:
-            start = calendar.date(from: DateComponents(year: c.year, month: c.month, day: c.day))!
-            component = .day
-            formatter.dateFormat = "yyyy-MM-dd"
-        case .week:
-            let midnight = calendar.date(from: DateComponents(year: c.year, month: c.month, day: c.day))!
-            let weekday = calendar.component(.weekday, from: midnight)  // 1 = Sunday, 2 = Monday
-            start = calendar.date(byAdding: .day, value: -((weekday + 5) % 7), to: midnight)!
-            component = .day
-            amount = 7 * count
-            formatter.dateFormat = "yyyy-MM-dd"
+            start = UTCDateTime(year: c.year, month: c.month, day: c.day, hour: c.hour - c.hour % count)
+            label = { "\(pad($0.month, 2))-\(pad($0.day, 2)) \(pad($0.hour, 2)):\(pad($0.minute, 2))" }
+            next = { UTCDateTime($0.date.addingTimeInterval(Double(3600 * count))) }
+        case .day, .week:
+            start = UTCDateTime(year: c.year, month: c.month, day: c.day)
+            let days = unit == .week ? 7 * count : count
+            if unit == .week { start = UTCDateTime(start.date.addingTimeInterval(-Double(start.weekday) * 86_400)) }  // back to Monday
+            label = { $0.dayText }
+            next = { UTCDateTime($0.date.addingTimeInterval(Double(86_400 * days))) }
         case .month:
-            start = calendar.date(from: DateComponents(year: c.year, month: c.month! - (c.month! - 1) % count, day: 1))!
-            component = .month
-            formatter.dateFormat = "MMM yyyy"
+            start = UTCDateTime(year: c.year, month: c.month - (c.month - 1) % count, day: 1)
+            label = { "\(months[$0.month - 1]) \(pad($0.year, 4))" }
+            next = { UTCDateTime(UTCDateTime(year: $0.year, month: $0.month + count, day: 1).date) }
         case .year:
-            start = calendar.date(from: DateComponents(year: c.year! - ((c.year! % count) + count) % count, month: 1, day: 1))!
-            component = .year
-            formatter.dateFormat = "yyyy"
+            start = UTCDateTime(year: c.year - ((c.year % count) + count) % count, month: 1, day: 1)
+            label = { pad($0.year, 4) }
+            next = { UTCDateTime(year: $0.year + count, month: 1, day: 1) }
         }
         var ticks: [Tick] = []
         var d = start
-        while d <= hi && ticks.count < 200 {
-            if d >= lo { ticks.append(Tick(value: d.timeIntervalSince1970, label: formatter.string(from: d))) }
-            d = calendar.date(byAdding: component, value: amount, to: d)!
+        while d.date <= hi && ticks.count < 200 {
+            if d.date >= lo { ticks.append(Tick(value: d.date.timeIntervalSince1970, label: label(d))) }
+            d = next(d)
         }
         return ticks
     }

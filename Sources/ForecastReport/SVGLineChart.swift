@@ -4,7 +4,8 @@ import Foundation
 /// ticks, grid, legend, title. Self-contained (no scripts, no external fonts or CSS), white
 /// background so it reads on dark viewers too, `<title>`/`<desc>` for screen readers.
 /// Non-finite points (and non-positive ones on a log axis) break the line instead of breaking
-/// the chart. Output size is O(points).
+/// the chart. Output size is O(plot width), whatever the number of points: each pixel column
+/// keeps its first, lowest, highest and last point.
 public struct SVGLineChart: Sendable {
     public enum XAxis: Sendable {
         /// x values are seconds since 1970 (UTC), labelled with calendar ticks.
@@ -81,7 +82,7 @@ public struct SVGLineChart: Sendable {
     /// Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
     public static let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 
-    /// The SVG document. O(points).
+    /// The SVG document. Time O(points), size O(plot width).
     public func render() -> String {
         let isLog = yScale == .log
         func usable(_ y: Double) -> Bool { y.isFinite && (!isLog || y > 0) }
@@ -193,14 +194,33 @@ public struct SVGLineChart: Sendable {
 
         // Data, clipped to the plot area.
         svg.beginClip(x: left, y: top, width: plotW, height: plotH)
+        // Points are reduced to what the plot's pixel columns can show (see `columnExtremes`),
+        // so a million-row series gives a chart of the same size as a thousand-row one.
+        func column(_ x: Double) -> Int { Int((px(x) - left).rounded(.down)) }
         for b in bands {
             var d = ""
             var run: [Int] = []
             func flush() {
                 guard run.count >= 1 else { return }
-                let upper = run.map { "\(r(px(b.xs[$0]))),\(r(py(b.upper[$0])))" }
-                let lower = run.reversed().map { "\(r(px(b.xs[$0]))),\(r(py(b.lower[$0])))" }
-                d += "M" + upper.joined(separator: " L") + " L" + lower.joined(separator: " L") + " Z "
+                // Per pixel column, the band's outer envelope: highest upper, lowest lower.
+                var upper: [String] = [], lower: [String] = []
+                var start = 0
+                while start < run.count {
+                    let c = column(b.xs[run[start]])
+                    var end = start
+                    var hi = b.upper[run[start]], lo = b.lower[run[start]]
+                    while end + 1 < run.count && column(b.xs[run[end + 1]]) == c {
+                        end += 1
+                        hi = max(hi, b.upper[run[end]])
+                        lo = min(lo, b.lower[run[end]])
+                    }
+                    for k in start == end ? [start] : [start, end] {
+                        upper.append("\(r(px(b.xs[run[k]]))),\(r(py(hi)))")
+                        lower.append("\(r(px(b.xs[run[k]]))),\(r(py(lo)))")
+                    }
+                    start = end + 1
+                }
+                d += "M" + upper.joined(separator: " L") + " L" + lower.reversed().joined(separator: " L") + " Z "
                 run = []
             }
             for i in b.xs.indices {
@@ -211,24 +231,50 @@ public struct SVGLineChart: Sendable {
         }
         for s in series {
             var d = ""
-            var penDown = false
-            for (x, y) in zip(s.xs, s.ys) {
-                if x.isFinite && usable(y) {
-                    d += (penDown ? " L" : " M") + "\(r(px(x))),\(r(py(y)))"
-                    penDown = true
-                } else {
-                    penDown = false
-                }
+            var drawn: [Int] = []
+            var run: [Int] = []
+            func flush() {
+                let kept = Self.columnExtremes(run, column: { column(s.xs[$0]) }, value: { s.ys[$0] })
+                for (k, i) in kept.enumerated() { d += (k == 0 ? " M" : " L") + "\(r(px(s.xs[i]))),\(r(py(s.ys[i])))" }
+                drawn += kept
+                run = []
             }
+            for i in s.xs.indices where i < s.ys.count {
+                if s.xs[i].isFinite && usable(s.ys[i]) { run.append(i) } else { flush() }
+            }
+            flush()
             if !d.isEmpty { svg.path(String(d.dropFirst()), stroke: s.color, width: s.width, dash: s.dash) }
             if s.markers {
-                for (x, y) in zip(s.xs, s.ys) where x.isFinite && usable(y) {
-                    svg.circle(cx: px(x), cy: py(y), radius: 2.6, fill: s.color)
-                }
+                for i in drawn { svg.circle(cx: px(s.xs[i]), cy: py(s.ys[i]), radius: 2.6, fill: s.color) }
             }
         }
         svg.endClip()
         return svg.finish()
+    }
+}
+
+extension SVGLineChart {
+    /// Of consecutive drawable points `run` (indices, in drawing order), the ones a screen can
+    /// show: in each pixel column, the first, the lowest, the highest and the last point, in
+    /// their original order — M4 aggregation (Jugel, Jerzak, Hackenbroich & Markl, "M4: a
+    /// visualization-oriented time series data aggregation", VLDB 2014). The drawn line is the
+    /// same to the pixel, peaks and troughs included, and the output is O(plot width).
+    static func columnExtremes(_ run: [Int], column: (Int) -> Int, value: (Int) -> Double) -> [Int] {
+        var kept: [Int] = []
+        kept.reserveCapacity(min(run.count, 4_096))
+        var start = 0
+        while start < run.count {
+            let c = column(run[start])
+            var end = start, lowest = start, highest = start
+            while end + 1 < run.count && column(run[end + 1]) == c {
+                end += 1
+                if value(run[end]) < value(run[lowest]) { lowest = end }
+                if value(run[end]) > value(run[highest]) { highest = end }
+            }
+            for k in Set([start, lowest, highest, end]).sorted() { kept.append(run[k]) }
+            start = end + 1
+        }
+        return kept
     }
 }
 

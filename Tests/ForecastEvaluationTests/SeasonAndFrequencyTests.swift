@@ -42,7 +42,7 @@ import ForecastIngest
     }
 
     func utc(_ y: Int, _ m: Int, _ d: Int, _ h: Int = 0, _ min: Int = 0) -> Date {
-        Frequency.utcCalendar.date(from: DateComponents(year: y, month: m, day: d, hour: h, minute: min))!
+        UTCDateTime(year: y, month: m, day: d, hour: h, minute: min).date
     }
 
     @Test func nextDatesFollowTheFrequency() {
@@ -72,5 +72,20 @@ import ForecastIngest
         #expect(Frequency.unknown.format(utc(2000, 1, 1)) == "row 1")
         #expect(Frequency.unknown.format(utc(2000, 2, 1)) == "row 32")
         #expect(Frequency.businessDaily.name == "business-daily")
+    }
+
+    @Test("dates before 1583 print as written: the proleptic Gregorian calendar, as the parser reads them")
+    func earlyDatesAreNotShiftedByTheJulianCalendar() throws {
+        var csv = "year,value\n"
+        for (k, y) in stride(from: 1500, through: 1640, by: 20).enumerated() { csv += "\(y)-01-01,\(k + 1)\n" }
+        var options = IngestOptions(path: "early.csv")
+        options.target = "value"
+        let series = try loadSeries(bytes: Array(csv.utf8), name: "early.csv", options: options)
+        let dates = try #require(series.dates)
+        #expect(dates.map(Frequency.yearly.format) == stride(from: 1500, through: 1640, by: 20).map { "\($0)-01-01" })
+        #expect(Frequency.yearly.format(UTCDateTime(year: 1582, month: 10, day: 10).date) == "1582-10-10")
+        #expect(Frequency.daily.format(UTCDateTime(year: 812, month: 3, day: 1).date) == "0812-03-01")
+        let fields = UTCDateTime(dates[0])
+        #expect(fields == UTCDateTime(year: 1500, month: 1, day: 1) && fields.date == dates[0])
     }
 }

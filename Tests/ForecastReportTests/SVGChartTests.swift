@@ -57,6 +57,29 @@ final class SVGProbe: NSObject, XMLParserDelegate {
         #expect(!svg.contains("nan"))
     }
 
+    @Test("a million points are drawn at the plot's resolution, and a single-point spike survives")
+    func longSeriesAreReducedToPixelColumnsKeepingExtremes() throws {
+        let n = 1_000_000
+        var ys = (0..<n).map { sin(Double($0) / 5_000) }
+        ys[612_345] = 40  // one spike, far above the rest
+        ys[345_678] = -30
+        let xs = (0..<n).map(Double.init)
+        var chart = SVGLineChart(title: "long", description: "long", xAxis: .numbers(label: "t"), yLabel: "y")
+        chart.series = [.init(name: "y", xs: xs, ys: ys, color: "#000", markers: true)]
+        chart.bands = [.init(name: "band", xs: xs, lower: ys.map { $0 - 1 }, upper: ys.map { $0 + 1 }, color: "#00f", opacity: 0.2)]
+        let svg = chart.render()
+        #expect(SVGProbe.parse(svg).ok)
+        #expect(svg.utf8.count < 400_000, "\(svg.utf8.count) bytes")
+        // The kept points include both extremes, whatever column they fall in.
+        let kept = SVGLineChart.columnExtremes(Array(0..<n), column: { $0 / 1_000 }, value: { ys[$0] })
+        #expect(kept.contains(612_345) && kept.contains(345_678))
+        #expect(kept.count <= 4 * 1_000 && kept == kept.sorted())
+        // Every column keeps its first and last point, so the line joins columns where it did.
+        #expect(kept.contains(0) && kept.contains(999) && kept.contains(1_000) && kept.contains(n - 1))
+        // A short series loses nothing.
+        #expect(SVGLineChart.columnExtremes(Array(0..<50), column: { $0 * 17 }, value: { ys[$0] }) == Array(0..<50))
+    }
+
     @Test func noChartWithoutData() {
         let run = SampleRun.make(failAll: true)
         #expect(ReportCharts.gradientFlow(run) == nil)
@@ -86,15 +109,20 @@ final class SVGProbe: NSObject, XMLParserDelegate {
     }
 
     @Test func dateTicksFollowTheCalendar() {
-        let cal = Frequency.utcCalendar
-        let d = { (y: Int, m: Int, day: Int) in cal.date(from: DateComponents(year: y, month: m, day: day))! }
+        let d = { (y: Int, m: Int, day: Int) in UTCDateTime(year: y, month: m, day: day).date }
         #expect(AxisTicks.dates(d(2020, 1, 15), d(2024, 6, 1)).map(\.label) == ["2021", "2022", "2023", "2024"])
         #expect(AxisTicks.dates(d(2024, 1, 10), d(2024, 7, 20)).map(\.label) == ["Feb 2024", "Mar 2024", "Apr 2024", "May 2024", "Jun 2024", "Jul 2024"])
         // Weekly ticks fall on Mondays.
         let weekly = AxisTicks.dates(d(2024, 12, 2), d(2025, 2, 21))
         for t in weekly {
-            #expect(cal.component(.weekday, from: Date(timeIntervalSince1970: t.value)) == 2)
+            #expect(UTCDateTime(Date(timeIntervalSince1970: t.value)).weekday == 0)
         }
+        #expect(weekly.first?.label == "2024-12-02")
+        // Before 1583 too (proleptic Gregorian, as the parser reads dates): no ten-day shift.
+        let early = AxisTicks.dates(d(1500, 1, 1), d(1600, 1, 1))
+        #expect(early.map(\.label) == ["1500", "1520", "1540", "1560", "1580", "1600"])
+        #expect(early.first?.value == d(1500, 1, 1).timeIntervalSince1970)
+        #expect(AxisTicks.dates(d(1500, 1, 10), d(1500, 7, 20)).map(\.label).first == "Feb 1500")
     }
 
     @Test("a series without dates is plotted against row numbers, not the internal stamps")

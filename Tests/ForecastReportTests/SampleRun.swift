@@ -15,7 +15,7 @@ enum SampleRun {
         var series: [Double] = [100]
         for t in 1..<n { series.append(series[t - 1] + 0.05 + 1.5 * noise() + 0.6 * sin(Double(t) / 9)) }
         var dates: [Date] = []
-        var d = Frequency.utcCalendar.date(from: DateComponents(year: 2024, month: 1, day: 1))!  // a Monday
+        var d = UTCDateTime(year: 2024, month: 1, day: 1).date  // a Monday
         for _ in 0..<n {
             dates.append(d)
             d = Frequency.businessDaily.advance(d, by: 1)
