@@ -249,8 +249,15 @@ public struct RunEvaluator: Sendable {
         guard let v = output.validationForecasts, let t = output.testForecasts else {
             return "no validation or test forecasts"
         }
-        if !v.allFinite || !t.allFinite || !output.nextForecast.allSatisfy(\.isFinite) {
-            return "diverged: forecasts are not finite numbers"
+        for (part, f) in [("validation", v), ("test", t)] {
+            if let row = f.values.firstIndex(where: { !$0.allSatisfy(\.isFinite) }) {
+                let which = row < f.origins.count ? " for row \(f.origins[row] + 1)" : ""
+                return "its \(part) forecast\(which) is not a finite number"
+                    + " (the model diverged, or its output overflowed when mapped back to the data's scale)"
+            }
+        }
+        if !output.nextForecast.allSatisfy(\.isFinite) {
+            return "its next forecast is not a finite number (the model diverged, or its output overflowed when mapped back to the data's scale)"
         }
         for (name, f, part) in [("validation", v, split.validation), ("test", t, split.test)] {
             if f.origins.isEmpty { return "no \(name) forecasts" }

@@ -19,7 +19,9 @@ public struct Scaler: Sendable, Equatable, Codable {
     public var featureNames: [String]
     /// Mean (z-score), minimum (min-max) or 0 (none), per feature.
     public var offsets: [Double]
-    /// Standard deviation (z-score), range (min-max) or 1 (none), per feature; never 0.
+    /// Standard deviation (z-score), range (min-max) or 1 (none), per feature; never 0, but
+    /// infinite when the training values span more than a Double can hold (see
+    /// `WindowedDataset.scalingProblem`).
     public var scales: [Double]
     public var targetName: String
     public var targetOffset: Double
@@ -47,16 +49,31 @@ public struct Scaler: Sendable, Equatable, Codable {
         case .zscore:
             var sum = 0.0
             for t in range { sum += values[t] }
-            let mean = sum / Double(range.count)
+            var mean = sum / Double(range.count)
+            if !mean.isFinite {
+                // The plain sum overflowed (values near 1e308): a running mean cannot.
+                mean = 0
+                for (k, t) in range.enumerated() { mean += (values[t] - mean) / Double(k + 1) }
+            }
             var squares = 0.0
             for t in range { let e = values[t] - mean; squares += e * e }
-            let std = (squares / Double(range.count)).squareRoot()
-            return (mean, std > 0 && std.isFinite ? std : 1)
+            var std = (squares / Double(range.count)).squareRoot()
+            if !std.isFinite && mean.isFinite {
+                // Σe² overflows once deviations pass about 1e154: sum (e / largest)² instead.
+                var largest = 0.0
+                for t in range { largest = max(largest, abs(values[t] - mean)) }
+                var scaled = 0.0
+                for t in range { let e = (values[t] - mean) / largest; scaled += e * e }
+                std = largest * (scaled / Double(range.count)).squareRoot()
+            }
+            // Non-finite statistics are returned as they are: `WindowedDataset.scalingProblem`
+            // names them, and the networks fail with that reason instead of training on garbage.
+            return (mean, std == 0 ? 1 : std)
         case .minmax:
             var lo = Double.infinity, hi = -Double.infinity
             for t in range { lo = min(lo, values[t]); hi = max(hi, values[t]) }
             let width = hi - lo
-            return (lo, width > 0 && width.isFinite ? width : 1)
+            return (lo, width == 0 ? 1 : width)
         case .none:
             return (0, 1)
         }

@@ -29,6 +29,27 @@ public struct WindowedDataset: Sendable {
     /// Scaled, transformed model inputs (D × n; entries before `transform.lostPoints` unused).
     private let inputs: [[Double]]
 
+    /// Why the networks cannot use these windows, or nil: a scaling statistic or a scaled value
+    /// that is not finite, or too large for the networks' 32-bit floats. Baselines work on the
+    /// original values and are not affected. O(D · n), computed once.
+    public var scalingProblem: String? {
+        let names = featureNames
+        for (d, (offset, scale)) in zip(scaler.offsets, scaler.scales).enumerated() where !(offset.isFinite && scale.isFinite) {
+            return "the training values of \"\(names[d])\" span more than a 64-bit float can hold (offset \(offset), scale \(scale))"
+        }
+        if !(scaler.targetOffset.isFinite && scaler.targetScale.isFinite) {
+            return "the training values of the target \"\(targetName)\" span more than a 64-bit float can hold"
+                + " (offset \(scaler.targetOffset), scale \(scaler.targetScale))"
+        }
+        let limit = Double(Float.greatestFiniteMagnitude)
+        for d in inputs.indices {
+            for t in transform.lostPoints..<inputs[d].count where !(abs(inputs[d][t]) <= limit) {
+                return "the scaled value of \"\(names[d])\" at row \(t + 1) is \(inputs[d][t]), beyond what the networks' 32-bit floats hold"
+            }
+        }
+        return nil
+    }
+
     /// Original-scale forecasts from model outputs `predictions` of shape (N, h) for `set`:
     /// result[i][k] forecasts the target at series index `set.targetIndex[i] + k`. Transforms are
     /// undone from the actual value before the window's first target (rolling origin): for `diff`,

@@ -230,6 +230,11 @@ public struct FitWorkflow: Sendable {
     func trainOne(_ model: NeuralModel, dataset: WindowedDataset) -> Trained {
         let (name, kind, spec) = (model.name, model.kind, model.spec)
         let c = configuration
+        if let problem = dataset.scalingProblem {
+            return Trained(output: .failed(name: name, kind: kind,
+                                           reason: "cannot scale the data for a network: \(problem); divide the values by a power of ten first",
+                                           configuration: spec.description), checkpoint: nil)
+        }
         let net: Network<Float>
         do {
             net = try Network<Float>(spec: spec, timeSteps: dataset.timeSteps, inputDim: dataset.dimInput,
