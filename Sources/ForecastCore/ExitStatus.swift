@@ -48,7 +48,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         case .tooFewRows: "too few rows for the window, horizon and splits"
         case .missingValues: "missing values with `--missing error`"
         case .inputChanged: "the input file changed (grew, shrank or was replaced) while it was read"
-        case .inputTooLarge: "the input is larger than the limit (2 GiB, or `FORECAST_MAX_INPUT_BYTES`)"
+        case .inputTooLarge: "the input is over a limit: 2 GiB (or `FORECAST_MAX_INPUT_BYTES`), 65,536 columns, 1 MiB per field"
         case .everyModelFailed: "no forecast: every model, baselines included, failed"
         case .checkpointUnreadable: "checkpoint unreadable, corrupted, or of another format version"
         case .checkpointColumnsMismatch: "CSV columns do not match the checkpoint"

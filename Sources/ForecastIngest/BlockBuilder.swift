@@ -80,6 +80,12 @@ struct BlockBuilder: CSVFieldSink {
         if field == 0 { recordLine = lines.line }
         let cellLine = lines.line
         lines.field(p, count)
+        if count > SampleCollector.maxFieldBytes {
+            failure = IngestError(.inputTooLarge, file: file, line: cellLine, column: field + 1,
+                                  message: "a field of \(count) bytes, more than the limit of \(SampleCollector.maxFieldBytes)",
+                                  hint: "check the quoting near this line: an unbalanced quote makes the rest of the file one field")
+            return
+        }
         if skipRecords == 0 { process(column: field, p, count, line: cellLine) }
         field += 1
     }

@@ -1,3 +1,4 @@
+import ForecastCore
 import Dispatch
 import Synchronization
 
@@ -9,7 +10,7 @@ extension BlockRunner {
         let offsets = try lineOffsets(blocks, source)
         let rows = blocks.reduce(0) { $0 + $1.builder.rows }
         if rows == 0 {
-            throw IngestError(.headerOnly, file: plan.file, line: 1, column: 1, offendingText: plan.names.joined(separator: ","),
+            throw IngestError(.headerOnly, file: plan.file, line: 1, column: 1, offendingText: plan.names.listed(separator: ","),
                               message: plan.hasHeader ? "the file has a header line and no data rows" : "the file has no data rows",
                               hint: "add data rows below the header")
         }

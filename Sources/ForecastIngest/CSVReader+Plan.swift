@@ -13,7 +13,7 @@ extension CSVReader {
 
         let b = input.base
         var fed = start
-        while !collector.pointee.complete && fed < input.count {
+        while !collector.pointee.complete && collector.pointee.limitExceeded == nil && fed < input.count {
             var n = min(planningSlice, input.count - fed)
             var problem: (offset: Int, binary: Bool)? = nil
             switch validateUTF8(b + fed, n) {
@@ -36,6 +36,11 @@ extension CSVReader {
                 if collector.pointee.complete { break }
                 throw encodingError(source, offset: problem.offset, binary: problem.binary, delimiter: delimiter)
             }
+        }
+        if let over = collector.pointee.limitExceeded {
+            throw IngestError(.inputTooLarge, file: file, line: over.line, column: over.column,
+                              message: "line \(over.line) has \(over.what): this does not look like a table of time series",
+                              hint: "check the delimiter (--delimiter) and that the file is the CSV you meant; a table may have up to \(SampleCollector.maxColumns) columns and \(SampleCollector.maxFieldBytes) bytes per field")
         }
         if !collector.pointee.complete && fed == input.count && !parser.finish(into: collector) {
             throw unterminatedQuoteError(source, line: collector.pointee.lines.line, column: collector.pointee.field + 1)

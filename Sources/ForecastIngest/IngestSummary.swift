@@ -1,3 +1,4 @@
+import ForecastCore
 import Foundation
 
 /// What ingest read and did, for the report and the CLI's console output.
@@ -92,15 +93,15 @@ public struct IngestSummary: Sendable, Equatable {
         let delim = delimiter == "\t" ? "tab" : "\"\(delimiter)\""
         out.append("file: \(file) (delimiter \(delim)\(delimiterDetected ? ", detected" : "")"
                    + (decimalComma ? ", decimal comma" : "") + (hasHeader ? "" : ", no header") + ")")
-        out.append("columns: " + columns.joined(separator: ", ") + (dateColumn.map { " (date column: \($0))" } ?? ""))
+        out.append("columns: " + columns.listed(limit: 40) + (dateColumn.map { " (date column: \($0))" } ?? ""))
         if let dateColumn, !otherDateColumns.isEmpty {
-            out.append("date column \(dateColumn) chosen; \(otherDateColumns.joined(separator: ", ")) also look\(otherDateColumns.count == 1 ? "s" : "") like dates (--date-column picks another)")
+            out.append("date column \(dateColumn) chosen; \(otherDateColumns.listed()) also look\(otherDateColumns.count == 1 ? "s" : "") like dates (--date-column picks another)")
         }
         out.append("rows: \(rowsRead) read, \(rowsUsed) used; frequency \(frequency.name)")
         if let firstDate, let lastDate {
             out.append("dates: \(IngestSummary.isoDay(firstDate)) to \(IngestSummary.isoDay(lastDate))")
         }
-        let perColumn = missingByColumn.keys.sorted().map { "\($0) \(missingByColumn[$0]!)" }.joined(separator: ", ")
+        let perColumn = missingByColumn.keys.sorted().map { "\($0) \(missingByColumn[$0]!)" }.listed(limit: 40)
         out.append("missing values: \(missingCount) (\(perColumn)); policy \(missingPolicy.rawValue): "
                    + "\(valuesFilled) filled, \(rowsDroppedMissing) rows dropped")
         if wasSorted { out.append("rows sorted by date (\(outOfOrderRows) out of order)") }

@@ -1,3 +1,4 @@
+import ForecastCore
 import Foundation
 
 /// What a cell looks like, for header and date-column detection.
@@ -181,7 +182,7 @@ private struct ColumnResolver {
         let found = names.indices.filter { normalizedColumnName(names[$0]) == wanted }
         if found.count == 1 { return found[0] }
         if found.isEmpty {
-            let columnList = names.map { quoted($0) }.joined(separator: ", ")
+            let columnList = names.map { quoted($0) }.listed()
             throw selectionError("unknown \(role) column \(quoted(name)); the columns are \(columnList)",
                                  "pass \(option) with one of the column names (case does not matter)", name)
         }

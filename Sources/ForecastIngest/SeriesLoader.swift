@@ -1,3 +1,4 @@
+import ForecastCore
 import Foundation
 
 /// Reads the CSV file at `options.path` into a cleaned `Series`.
@@ -58,7 +59,7 @@ enum SeriesLoader {
         if rows.lines.isEmpty {
             throw IngestError(.tooFewRows, file: raw.file, line: Int(raw.lines.last ?? 1),
                               message: "no rows left: every row has a missing value in "
-                                  + selected.map { quoted(raw.names[$0]) }.joined(separator: " or "),
+                                  + selected.map { quoted(raw.names[$0]) }.listed(separator: " or "),
                               hint: "check that the right column is selected (--target, --features)")
         }
         let timing = frequencyAndGaps(rows)
@@ -111,12 +112,12 @@ enum SeriesLoader {
         if numeric.isEmpty {
             throw IngestError(.columnSelection, file: raw.file, line: headerLine,
                               message: "no numeric column to forecast; the columns are "
-                                  + raw.names.map { quoted($0) }.joined(separator: ", "),
+                                  + raw.names.map { quoted($0) }.listed(),
                               hint: "the target column must hold numbers; name it with --target")
         }
         throw IngestError(.columnSelection, file: raw.file, line: headerLine,
                           message: "cannot tell which column to forecast; the numeric columns are "
-                              + numeric.map { quoted(raw.names[$0]) }.joined(separator: ", "),
+                              + numeric.map { quoted(raw.names[$0]) }.listed(),
                           hint: "choose one with --target NAME (adj close, close, price or value are picked automatically)")
     }
 

@@ -1,3 +1,4 @@
+import ForecastCore
 import Foundation
 
 /// Builds windows, splits and scaling from a series, fitting the scaler on the training part.
@@ -13,6 +14,23 @@ public func makeWindows(_ series: Series, _ options: WindowingOptions) throws ->
 /// or target differ from the scaler's.
 public func makeWindows(_ series: Series, _ options: WindowingOptions, scaler: Scaler) throws -> WindowedDataset {
     try SlidingWindows.make(series, options, fitted: scaler)
+}
+
+extension WindowedDataset {
+    /// Bytes `makeWindows` will allocate for `rows` points of `dimInput` features, computed
+    /// without allocating: Float32 windows (T·D inputs and h targets each) of every split, plus
+    /// the scaled inputs (one Double per cell). Lets a caller refuse an oversized window or
+    /// feature set before it runs out of memory. O(1).
+    public static func estimatedBytes(rows: Int, dimInput: Int, _ options: WindowingOptions) -> Int {
+        guard rows > 0, options.stride >= 1, options.timeSteps >= 1, options.horizon >= 1 else { return 0 }
+        let c = SlidingWindows.counts(rows, options)
+        let windows = c.train + c.validation + c.test
+        let perWindow = options.timeSteps.multipliedReportingOverflow(by: dimInput)
+        guard !perWindow.overflow else { return .max }
+        let floats = windows.multipliedReportingOverflow(by: perWindow.partialValue + options.horizon)
+        guard !floats.overflow, floats.partialValue <= Int.max / 8 else { return .max }
+        return 4 * floats.partialValue + 8 * rows * dimInput
+    }
 }
 
 /// The windowing computation behind `makeWindows`.
@@ -106,9 +124,9 @@ enum SlidingWindows {
         guard same else {
             throw IngestError(.columnMismatch, file: series.summary.file,
                               message: "the series has target \(quoted(series.targetName)) and features "
-                                  + series.featureNames.map { quoted($0) }.joined(separator: ", ")
+                                  + series.featureNames.map { quoted($0) }.listed()
                                   + ", but the model was trained on target \(quoted(fitted.targetName)) and features "
-                                  + fitted.featureNames.map { quoted($0) }.joined(separator: ", "),
+                                  + fitted.featureNames.map { quoted($0) }.listed(),
                               hint: "pass the same --target and --features as when fitting")
         }
     }

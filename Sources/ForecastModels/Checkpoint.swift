@@ -228,66 +228,11 @@ public struct Checkpoint: Equatable, Sendable {
     /// `fail` makes the error for a layer beyond the limits or a last layer of the wrong width.
     static func parameterCount(of spec: ModelSpec, timeSteps: Int, inputDim: Int, outputDim: Int,
                                fail: (String) -> CheckpointError) throws -> Int {
-        var sequence = true
-        var features = inputDim
-        var total = 0
-        var activations = timeSteps * inputDim
-        var layerCount = 0
-        func add(_ n: Int, _ what: String) throws {
-            total += n
-            guard total <= maximumParameters else {
-                throw fail("needs more than \(maximumParameters) parameters (at \(what))")
-            }
+        do {
+            return try NetworkFootprint(spec, timeSteps: timeSteps, inputDim: inputDim, outputDim: outputDim).parameters
+        } catch {
+            throw fail(error.message)
         }
-        func store(_ n: Int, _ what: String) throws {
-            activations += n
-            guard activations <= maximumActivations else {
-                throw fail("needs more than \(maximumActivations) activation values per sample (at \(what))")
-            }
-        }
-        func width(_ units: Int, _ what: String) throws {
-            guard (1...maximumLayerWidth).contains(units) else {
-                throw fail("\(what) has \(units) units, outside 1...\(maximumLayerWidth)")
-            }
-        }
-        for (index, layer) in spec.layers.enumerated() {
-            let what = "layer \(index + 1)"
-            switch layer {
-            case .flatten:
-                features *= timeSteps  // ≤ 1e5 · 65 536: no overflow
-                sequence = false
-                layerCount += 1
-            case let .dense(units, _):
-                try width(units, what)
-                try add(units * features + units, what)  // each factor ≤ 1e5 · 65 536
-                try store((sequence ? timeSteps : 1) * units, what)
-                features = units
-                layerCount += 1
-            case .dropout:
-                layerCount += 1
-            case let .recurrent(r):
-                try width(r.units, what)
-                guard (1...maximumLayers).contains(r.layers) else {
-                    throw fail("\(what) stacks \(r.layers) levels, more than \(maximumLayers)")
-                }
-                let directions = r.bidirectional ? 2 : 1
-                let gates = r.cell.gateCount * r.units
-                for _ in 0..<r.layers {
-                    try add(directions * (gates * features + gates * r.units + 2 * gates), what)
-                    try store(directions * timeSteps * (gates + 2 * r.units), what)
-                    features = r.outputWidth
-                }
-                let next = spec.layers[(index + 1)...].first { if case .dropout = $0 { return false } else { return true } }
-                if case .recurrent = next {} else { sequence = false }
-                layerCount += r.layers
-            }
-            guard layerCount <= maximumLayers else { throw fail("has more than \(maximumLayers) layers") }
-            guard features <= maximumParameters else { throw fail("\(what) produces \(features) values per sample") }
-        }
-        guard !sequence, features == outputDim else {
-            throw fail("produces \(features) values per sample, but outputDim is \(outputDim)")
-        }
-        return total
     }
 
     /// Rebuilds the network and loads the parameters, after ``validate(path:)``.

@@ -50,7 +50,7 @@ public struct UnknownJobError: ForecastError {
     public let file: String
 
     public var message: String { "no job named '\(name)'" }
-    public var hint: String? { "the jobs are: \(available.joined(separator: ", "))" }
+    public var hint: String? { "the jobs are: \(available.listed(limit: 40))" }
     public var location: ErrorLocation? { ErrorLocation(file: file, option: "--job") }
     public var exitStatus: ExitStatus { .usage }
 }

@@ -45,6 +45,9 @@ public struct FitWorkflow: Sendable {
     public var progress: (@Sendable (FitProgress) -> Void)?
     /// Warm start: parameters per model name (from earlier checkpoints) to start training from.
     public var initialParameters: [String: [Float]] = [:]
+    /// What the windows and the trainings may take together; read at the start of `evaluate`
+    /// when nil (the environment's cap, else available memory).
+    public var memoryBudget: MemoryBudget? = nil
 
     public init(configuration: FitConfiguration, commandLine: String, version: String,
                 workers: Int = 2, progress: (@Sendable (FitProgress) -> Void)? = nil) {
@@ -146,7 +149,12 @@ public struct FitWorkflow: Sendable {
         let bytes = try InputFile.read(c.input)
         let checksum = sha256Hex(of: Data(bytes))
         let series = try loadSeries(bytes: bytes, name: c.input, options: ingestOptions(c))
+        let budget = memoryBudget ?? MemoryBudget.current()
+        let windowBytes = WindowedDataset.estimatedBytes(rows: series.count, dimInput: series.dimInput, windowingOptions(c))
+        try checkMemory(windowBytes, budget, what: "the windows (\(series.count) rows × --window \(c.window) × \(series.dimInput) features)",
+                        key: .window, hint: "use a shorter --window, fewer --features or a larger --stride")
         let dataset = try makeWindows(series, windowingOptions(c))
+        try checkFootprints(models, dataset: dataset, budget: budget, windowBytes: windowBytes)
         let y = dataset.targetLevels
         let dates = series.dates ?? syntheticDates(count: y.count)
         let frequency = series.frequency
@@ -195,7 +203,7 @@ public struct FitWorkflow: Sendable {
     static func dataLines(series: Series, dataset: WindowedDataset) -> [String] {
         var lines = series.summary.lines
         if series.summary.gapCount == 0 { lines.append("gaps: none beyond the \(series.frequency.name) calendar") }
-        lines.append("target: \(series.targetName); input features: \(series.featureNames.joined(separator: ", ")) (dim_input \(dataset.dimInput))")
+        lines.append("target: \(series.targetName); input features: \(series.featureNames.listed(limit: 40)) (dim_input \(dataset.dimInput))")
         lines.append("transform \(dataset.transform.rawValue), scaling \(dataset.scaler.kind.rawValue) fitted on the \(dataset.validationStart) training points")
         let T = dataset.timeSteps, D = dataset.dimInput, h = dataset.horizon
         for (name, set) in [("train", dataset.train), ("validation", dataset.validation), ("test", dataset.test)] {
@@ -213,6 +221,39 @@ public struct FitWorkflow: Sendable {
 
     /// Trains every model on up to `workers` threads; slot i holds model i's result, so the
     /// order (and every number) is the same whatever the thread count.
+    /// Refuses, before anything is allocated for them, networks beyond the sizes a checkpoint may
+    /// hold (so `forecast predict` can load what fit writes) or whose trainings — `workers` at
+    /// once, beside the windows — would not fit in the memory budget. Names the option to change
+    /// (`--hidden`, or `--model-spec` for the custom model) and gives the estimate.
+    func checkFootprints(_ models: [NeuralModel], dataset: WindowedDataset, budget: MemoryBudget,
+                         windowBytes: Int) throws(FitConfigurationError) {
+        var needs: [(name: String, key: FitConfiguration.Key, bytes: Int)] = []
+        for model in models {
+            let key: FitConfiguration.Key = model.name == "custom" ? .modelSpec : .hidden
+            do {
+                let footprint = try NetworkFootprint(model.spec, timeSteps: dataset.timeSteps, inputDim: dataset.dimInput,
+                                                     outputDim: dataset.horizon)
+                needs.append((model.name, key, footprint.trainingBytes(batch: configuration.batchSize)))
+            } catch {
+                throw FitConfigurationError(key, "the \(model.name) model (\(model.spec)) \(error.message)",
+                                            hint: "use a smaller \(key.optionName); at most \(Checkpoint.maximumParameters) parameters, so that forecast predict can load the checkpoint")
+            }
+        }
+        let concurrent = needs.sorted { $0.bytes > $1.bytes }.prefix(workers)
+        guard let largest = concurrent.first else { return }
+        let total = concurrent.reduce(windowBytes) { $0.addingReportingOverflow($1.bytes).overflow ? .max : $0 + $1.bytes }
+        let names = concurrent.map { "\($0.name) \(byteText($0.bytes))" }.listed()
+        try checkMemory(total, budget, what: "training (\(names), \(concurrent.count) at once, beside \(byteText(windowBytes)) of windows)",
+                        key: largest.key, hint: "use a smaller \(largest.key.optionName), --window or --batch-size, or set FORECAST_MAX_MEMORY_BYTES if the estimate is wrong for this machine")
+    }
+
+    func checkMemory(_ bytes: Int, _ budget: MemoryBudget, what: String, key: FitConfiguration.Key,
+                     hint: String) throws(FitConfigurationError) {
+        guard bytes > budget.bytes else { return }
+        throw FitConfigurationError(key, "\(what) would need about \(byteText(bytes)), more than the \(byteText(budget.bytes)) of \(budget.source)",
+                                    hint: hint)
+    }
+
     func trainAll(_ models: [NeuralModel], dataset: WindowedDataset) -> [Trained] {
         let slots = Mutex<[Trained?]>(Array(repeating: nil, count: models.count))
         let next = Atomic<Int>(0)

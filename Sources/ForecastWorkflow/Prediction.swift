@@ -49,7 +49,7 @@ public struct Prediction {
             series = try loadSeries(options)
         } catch let e as IngestError where e.kind == .columnSelection {
             throw PredictError(file: csvPath, message: e.message,
-                               hint: "the model \(checkpointPath) was trained on target '\(target)' with input columns \(features.joined(separator: ", ")); the CSV must have them",
+                               hint: "the model \(checkpointPath) was trained on target '\(target)' with input columns \(features.listed()); the CSV must have them",
                                exitStatus: .checkpointColumnsMismatch)
         }
         return try forecast(checkpoint: checkpoint, metadata: meta, series: series, checkpointPath: checkpointPath, csvPath: csvPath)

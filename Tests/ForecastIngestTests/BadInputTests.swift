@@ -153,4 +153,36 @@ import Testing
             #expect(IngestError(kind, file: "f", message: "m", hint: "h").exitCode == code, "\(kind)")
         }
     }
+
+    @Test("a one-line file of five million names is refused at field 65,537 with a short message (it ran for minutes at 3.4 GB)")
+    func tooManyColumnsIsRefusedEarly() {
+        var text = (0..<5_000_000).map { "c\($0)" }.joined(separator: ",")
+        text += "\n"
+        let e = ingestError { try load(text) }
+        expectError(e, code: 21, kind: .inputTooLarge, line: 1, column: 65_537)
+        #expect(e?.message.contains("more than 65536 fields") == true)
+        #expect((e?.description.utf8.count ?? .max) < 2_000, "\(e?.description.utf8.count ?? 0) bytes")
+    }
+
+    @Test("a field longer than 1 MiB is refused where it is, in the first rows and later ones")
+    func overlongFieldIsRefused() {
+        let long = String(repeating: "x", count: (1 << 20) + 1)
+        let early = ingestError { try load("date,note,price\n2024-01-01,\"\(long)\",1\n") }
+        expectError(early, code: 21, kind: .inputTooLarge, line: 2, column: 2)
+        #expect((early?.description.utf8.count ?? .max) < 2_000)
+        var rows = "date,note,price\n"
+        for d in 1...20 { rows += "2024-01-\(d < 10 ? "0" : "")\(d),ok,\(d)\n" }
+        let late = ingestError { try load(rows + "2024-01-21,\"\(long)\",21\n") }
+        expectError(late, code: 21, kind: .inputTooLarge, line: 22, column: 2)
+    }
+
+    @Test("lists of column names in messages are cut after a dozen, saying how many more")
+    func longColumnListsAreTruncated() {
+        let header = (0..<1_000).map { "c\($0)" }.joined(separator: ",")
+        let row = (0..<1_000).map { "\($0)" }.joined(separator: ",")
+        let e = ingestError { try load("\(header)\n\(row)\n\(row)\n") { $0.target = "nope" } }
+        #expect(e?.kind == .columnSelection)
+        #expect(e?.message.contains("\"c11\", … and 988 more") == true, "\(e?.message ?? "")")
+        #expect((e?.message.utf8.count ?? .max) < 400)
+    }
 }
