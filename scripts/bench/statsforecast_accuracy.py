@@ -2,7 +2,7 @@
 
     flock /tmp/forecast-cpu.lock /work/venv-sf/bin/python scripts/bench/statsforecast_accuracy.py OUT.json [DATA_DIR]
 
-DATA_DIR defaults to ../shared/data (relative to the repository root). About 1 minute on one core.
+DATA_DIR defaults to ../shared/data (relative to the repository root). About 15 s of CPU on one core.
 
 The protocol, for each of the 7 shared series (file, target, season from the catalog):
 - rows whose target is missing are dropped; n is the number of rows left;
