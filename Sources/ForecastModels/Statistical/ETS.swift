@@ -125,9 +125,10 @@ public struct ETSModel: FittedStatisticalModel {
 /// - Data rules (statsforecast's): all values finite; multiplicative error or season only for
 ///   data > 0; a season only with m > 1 and more than m observations (below 3 seasons the
 ///   initial seasonal states come from a Fourier fit); a spec is not fitted when its number of
-///   estimated values (parameters + states) reaches n − 1, nor when n ≤ (2 per component +
-///   1 for damping) + 4. There is no upper limit on m. A constant series gets ETS(A,N,N) with
-///   α = 0.9999.
+///   estimated values (parameters + states) reaches n − 1; `fit` also needs n > 4 + 2 per
+///   component (level, trend, season) + 1 for damping, `fitAuto` n > 6. There is no upper
+///   limit on m (statsforecast 2.1.1 has none; R's m ≤ 24 rule is not applied). A constant
+///   series gets ETS(A,N,N) with α = 0.9999.
 /// - Selection (`fitAuto`): every allowed spec (`ETSSpec.searchOrder`), smallest AICc; a spec
 ///   whose fit fails is skipped.
 ///
