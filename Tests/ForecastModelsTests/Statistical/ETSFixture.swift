@@ -45,6 +45,9 @@ struct ETSReferenceFit: Decodable, Sendable {
 struct ETSReferenceSeries: Decodable, Sendable {
     let name: String
     let seasonLength: Int
+    /// statsforecast's `initstate` per "trend,season" pair (e.g. "A,M"): level, slope?, the
+    /// first m − 1 seasonal states.
+    let initialStateHeuristic: [String: [Double]]
     let train: [Double]
     let test: [Double]
     let autoSpec: String

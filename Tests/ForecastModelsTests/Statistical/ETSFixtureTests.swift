@@ -63,6 +63,28 @@ struct ETSFixtureTests {
         #expect(worst < 1e-6, "worst relative error \(worst)")
     }
 
+    /// The optimiser's start states (classical decomposition, or the Fourier fit below three
+    /// seasons, then a line through the first seasonally adjusted values) equal statsforecast's.
+    @Test func initialStateHeuristicMatchesStatsforecast() throws {
+        var compared = 0
+        for series in reference.series {
+            for (key, theirs) in series.initialStateHeuristic {
+                let parts = key.split(separator: ",").map(String.init)
+                let trend: ETSSpec.TrendKind = parts[0] == "A" ? .additive : .none
+                let season = try #require(ETSSpec.SeasonKind(rawValue: parts[1]))
+                let spec = ETSSpec(error: .multiplicative, trend: trend, season: season)
+                let state = try #require(ETSInitialization.initialState(series.train, seasonLength: series.seasonLength, spec: spec))
+                let ours = [state.level] + (state.trend.map { [$0] } ?? []) + state.seasonal
+                #expect(ours.count == theirs.count, "\(series.name) \(key)")
+                for (a, b) in zip(ours, theirs) {
+                    #expect(relativeError(a, b) < 1e-9, "\(series.name) \(key): \(a) vs \(b)")
+                }
+                compared += 1
+            }
+        }
+        #expect(compared >= 40)
+    }
+
     /// Our optimiser never ends more than 1e-4 below statsforecast's log-likelihood for the same
     /// spec, on every series and every spec statsforecast fitted (and its auto-selected fit).
     @Test func optimiserLikelihoodIsNeverWorse() throws {
