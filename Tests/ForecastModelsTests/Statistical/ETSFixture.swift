@@ -75,12 +75,12 @@ struct ETSReference: Decodable, Sendable {
 }
 
 /// |a − b| / max(|b|, 1): relative error, absolute near zero.
-func relativeError(_ a: Double, _ b: Double) -> Double {
+func etsRelativeError(_ a: Double, _ b: Double) -> Double {
     abs(a - b) / max(abs(b), 1)
 }
 
 /// The model statsforecast fitted, rebuilt with our filter from its parameters and states.
-func rebuild(_ fit: ETSReferenceFit, series: ETSReferenceSeries) throws -> ETSModel? {
+func rebuildETS(_ fit: ETSReferenceFit, series: ETSReferenceSeries) throws -> ETSModel? {
     guard let spec = fit.etsSpec, let parameters = fit.parameters,
           let state = fit.state(seasonal: spec.isSeasonal, trend: spec.hasTrend) else { return nil }
     return try ETS.model(spec: spec, seasonLength: series.seasonLength, parameters: parameters,
