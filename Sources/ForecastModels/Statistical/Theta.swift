@@ -28,7 +28,8 @@ public enum Theta {
         var best: ThetaModel?
         for variant in ThetaVariant.allCases {
             guard let model = try? prepared.fit(variant), model.criterion.isFinite else { continue }
-            if best == nil || model.criterion < best!.criterion { best = model }
+            if let current = best, current.criterion <= model.criterion { continue }
+            best = model
         }
         guard let best else { throw ThetaError.noFiniteFit }
         return best
@@ -46,7 +47,6 @@ public enum Theta {
 /// A training series checked, tested for seasonality and deseasonalised: the part shared by the
 /// four variants.
 struct PreparedSeries {
-    let original: [Double]
     let seasonLength: Int
     let test: SeasonalityTest?
     let decomposition: SeasonalDecomposition?
@@ -62,7 +62,6 @@ struct PreparedSeries {
         guard y.count >= Theta.minimumCount else {
             throw ThetaError.tooShort(count: y.count, minimum: Theta.minimumCount)
         }
-        original = y
         self.seasonLength = seasonLength
         test = SeasonalityTest.apply(to: y, seasonLength: seasonLength)
         decomposition = test?.isSeasonal == true ? SeasonalDecomposition.forTheta(y, seasonLength: seasonLength) : nil

@@ -81,7 +81,9 @@ public struct ThetaModel: FittedStatisticalModel {
     /// absolute deseasonalised value instead of by n − 3. AutoTheta minimises it; for one series it
     /// orders the variants exactly as `mse` does.
     public let criterion: Double
-    /// One-step fitted values on the original scale, length `trainingCount`.
+    /// One-step fitted values on the original scale, length `trainingCount`: the deseasonalised
+    /// fit with the season put back, for both decompositions. (statsforecast 2.1.1 puts it back only
+    /// for the multiplicative one; its additive in-sample fit stays deseasonalised.)
     public let fitted: [Double]
     /// Number of training values.
     public let trainingCount: Int
