@@ -34,6 +34,8 @@ let package = Package(
         // Float32 elementwise kernels of the recurrent layers, one copy per instruction set.
         // libm: fmaf, for the baseline copy of the kernels on processors without FMA.
         .target(name: "CForecastKernels", linkerSettings: [.linkedLibrary("m")]),
+        // Fatal-signal handlers that free the pipeline lock first (RunLock).
+        .target(name: "CCrashGuard"),
 
         .target(name: "ForecastCore"),
         .target(name: "ForecastIngest", dependencies: ["ForecastCore", "CCSV"]),
@@ -49,6 +51,7 @@ let package = Package(
         ]),
         .target(name: "ForecastPipeline", dependencies: [
             "ForecastCore", "ForecastIngest", "ForecastModels", "ForecastEvaluation", "ForecastReport", "ForecastWorkflow",
+            "CCrashGuard",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
         ]),

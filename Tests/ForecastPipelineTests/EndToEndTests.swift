@@ -193,6 +193,36 @@ private func controlBytes(_ s: String) -> [UInt8] {
         }
     }
 
+    @Test("a crash (SIGSEGV) frees the lock at once and ends the run (it trained on for minutes, holding the lock)")
+    func aCrashFreesTheLockAndEndsTheRun() throws {
+        guard let bin = ForecastBinary.require() else { return }
+        let slow = try TinyProject(jobs: ["alpha"], epochs: 1_000_000)
+        let run = try slow.start(bin, ["run", slow.pipeline.path, "--force"])
+        defer { if run.isRunning { kill(run.processIdentifier, SIGKILL) } }
+        let lockURL = slow.reports.appendingPathComponent(".forecast.lock")
+        var holds = false
+        for _ in 0..<2_000 {
+            if let s = try? String(contentsOf: lockURL, encoding: .utf8), s.hasPrefix("pid \(run.processIdentifier) ") { holds = true; break }
+            usleep(5_000)
+        }
+        try #require(holds, "the run never took the lock")
+        usleep(200_000)  // into training
+        kill(run.processIdentifier, SIGSEGV)
+        // A run queued behind it gets the lock.
+        let next = try RunLock.acquire(at: lockURL, wait: 60, pollInterval: 0.05)
+        next.release()
+        // The crashed run ends by its signal instead of going on (waitUntilExit reaps it; a
+        // thread of its own, so a run that never ends fails the test instead of hanging it).
+        let ended = DispatchSemaphore(value: 0)
+        Thread { run.waitUntilExit(); ended.signal() }.start()
+        let finished = ended.wait(timeout: .now() + 120) == .success
+        #expect(finished, "the crashed run is still running")
+        if finished {
+            #expect(run.terminationReason == .uncaughtSignal && run.terminationStatus == SIGSEGV,
+                    "ended with \(run.terminationReason == .exit ? "exit" : "signal") \(run.terminationStatus)")
+        }
+    }
+
     @Test func killDashNineAtAnyMomentLosesNothing() throws {
         guard let bin = ForecastBinary.require() else { return }
         let p = try TinyProject(refit: "warm")

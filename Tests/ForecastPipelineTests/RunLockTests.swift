@@ -81,4 +81,57 @@ import Testing
     @Test func lockFileInUnwritablePlaceIsAClearError() {
         #expect(throws: LockFileError.self) { try RunLock.acquire(at: URL(fileURLWithPath: "/proc/forecast-test/.lock")) }
     }
+
+    /// Holds an flock on `url` through a raw descriptor, with `record` as the file's text, as a
+    /// process other than the recorded holder would. Returns the descriptor to close.
+    func holdLock(_ url: URL, record: String) throws -> Int32 {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try record.write(to: url, atomically: false, encoding: .utf8)
+        let fd = open(url.path, O_RDWR)
+        try #require(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+        return fd
+    }
+
+    @Test("a lock whose recorded holder is gone fails at once as stale instead of waiting out --wait",
+          arguments: ["pid 999999999 since 2026-01-01T00:00:00Z tick 1", "pid SELF since 2026-01-01T00:00:00Z tick 1"])
+    func staleHolderIsReportedWithoutWaiting(record: String) throws {
+        let dir = try TempDir()
+        let url = dir.file("reports/.forecast.lock")
+        // The second record names this very process but another start tick: a reused pid.
+        let text = record.replacingOccurrences(of: "SELF", with: "\(getpid())")
+        let fd = try holdLock(url, record: text)
+        defer { close(fd) }
+        var clockReads = 0
+        let start = Date()
+        do {
+            _ = try RunLock.acquire(at: url, wait: 3_600, pollInterval: 0.01, now: {
+                clockReads += 1
+                return start.addingTimeInterval(Double(clockReads))  // one second per look
+            })
+            Issue.record("acquired a held lock")
+        } catch let e as LockHeldError {
+            #expect(e.stale)
+            #expect(e.exitCode == 41)
+            #expect(e.message.contains("its recorded holder (\(text)) is no longer running"), "\(e.message)")
+            #expect(e.hint?.contains("fuser -v \(url.path)") == true)
+            #expect(clockReads <= 2, "gave up after \(clockReads) looks, not at the deadline")
+        }
+    }
+
+    @Test("a live holder is waited for, and said to be in progress, not stale")
+    func liveHolderIsNotStale() throws {
+        let dir = try TempDir()
+        let url = dir.file(".lock")
+        let tick = try #require(HolderRecord.startTick(of: getpid()))
+        let fd = try holdLock(url, record: "pid \(getpid()) since 2026-01-01T00:00:00Z tick \(tick)")
+        defer { close(fd) }
+        #expect(HolderRecord("pid \(getpid()) since x tick \(tick)")?.isGone == false)
+        do {
+            _ = try RunLock.acquire(at: url, wait: 0.2, pollInterval: 0.05)
+            Issue.record("acquired a held lock")
+        } catch let e as LockHeldError {
+            #expect(!e.stale)
+            #expect(e.message.contains("another forecast run is in progress"))
+        }
+    }
 }
