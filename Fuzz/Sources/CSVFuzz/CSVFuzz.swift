@@ -46,7 +46,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
             _ = windows.inverseNext(windows.nextInput().prefix(windows.horizon).map { $0 })
         }
     } catch let error as IngestError {
-        precondition(error.exitCode != 0 && error.description.contains("Hint: "))
+        precondition(error.exitCode != 0 && error.description.contains("\n  hint: ") && !(error.hint ?? "").isEmpty)
     } catch {
         preconditionFailure("not an IngestError: \(error)")
     }
