@@ -14,6 +14,11 @@ let package = Package(
             name: "ModelBench",
             dependencies: [.product(name: "ForecastModels", package: "forecast")]
         ),
+        .executableTarget(
+            name: "StatBench",
+            dependencies: [.product(name: "ForecastModels", package: "forecast"),
+                           .product(name: "ForecastIngest", package: "forecast")]
+        ),
     ],
     swiftLanguageModes: [.v5]
 )
