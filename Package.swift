@@ -74,7 +74,7 @@ let package = Package(
                     dependencies: ["ForecastWorkflow", "ForecastIngest", "ForecastModels", "ForecastEvaluation"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ForecastPipelineTests", dependencies: [
-            "ForecastPipeline", "ForecastWorkflow", "ForecastReport", "ProcessTestSupport",
+            "ForecastPipeline", "ForecastWorkflow", "ForecastReport", "ForecastIngest", "ProcessTestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ForecastCLITests", dependencies: [

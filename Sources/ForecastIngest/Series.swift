@@ -15,6 +15,10 @@ public struct Series: Sendable {
     public var values: [[Double]]
     /// The target column, original scale.
     public var target: [Double]
+    /// Rows (indices into `target`, increasing) whose target was missing in the file and filled
+    /// by the missing-value policy (`ffill`, `interpolate`): values the models may see, but not
+    /// observations to score a forecast against.
+    public var filledTargetRows: [Int] = []
     /// Inferred sampling frequency (`.unknown` without dates).
     public var frequency: Frequency
     /// What was read and what was done to it, for reports.

@@ -52,8 +52,12 @@ enum SeriesLoader {
         let missing = countMissing(rows, raw, selected)
         var rowsDropped = 0
         var filled = 0
+        var filledTargetRows: [Int] = []
         if missing.rowsWithMissing > 0 {
             rowsDropped = dropRowsWithMissing(&rows, present: missing.present, policy: options.missing)
+            // Column 0 is the target (`selected` starts with it): remember which of its values
+            // the policy invents, so they are never scored as if observed.
+            filledTargetRows = rows.columns[0].indices.filter { rows.columns[0][$0].isNaN }
             filled = fillMissing(&rows, policy: options.missing)
         }
         if rows.lines.isEmpty {
@@ -77,9 +81,11 @@ enum SeriesLoader {
             gapCount: timing.gapCount, missingPeriods: timing.missingPeriods, gaps: timing.gaps)
         summary.otherDateColumns = raw.otherDateLikeColumns.map { raw.names[$0] }
         let valueOf = { (j: Int) in rows.columns[selected.firstIndex(of: j)!] }
-        return Series(dates: dates, targetName: raw.names[target], featureNames: features.map { raw.names[$0] },
-                      values: features.map(valueOf), target: valueOf(target),
-                      frequency: timing.frequency, summary: summary)
+        var series = Series(dates: dates, targetName: raw.names[target], featureNames: features.map { raw.names[$0] },
+                            values: features.map(valueOf), target: valueOf(target),
+                            frequency: timing.frequency, summary: summary)
+        series.filledTargetRows = filledTargetRows.filter { !series.target[$0].isNaN }
+        return series
     }
 
     /// The selected columns of the data rows, kept aligned while rows are reordered and removed.

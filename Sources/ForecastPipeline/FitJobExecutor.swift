@@ -35,10 +35,16 @@ public struct FitJobExecutor: JobExecutor {
         }
         let run = fitted.run
         let dates = fitted.series.dates ?? []
-        let actuals = zip(dates, fitted.series.target).map { (date: $0, value: $1) }
+        // Only observed values score a past forecast: a value the missing-value policy filled in
+        // (a trailing "n/a" carried forward) is not the actual.
+        let filled = Set(fitted.series.filledTargetRows)
+        let actuals = zip(dates, fitted.series.target).enumerated()
+            .filter { !filled.contains($0.offset) }.map { (date: $0.element.0, value: $0.element.1) }
+        let unobserved = Set(filled.compactMap { $0 < dates.count ? dates[$0] : nil })
         var testMASE: [String: Double] = [:]
         for m in run.models { if let mase = m.testMetrics.first?.mase { testMASE[m.name] = mase } }
-        let live = context.liveErrorSection(actuals: actuals, season: fitted.season ?? 1, pick: run.pick, testMASE: testMASE)
+        let live = context.liveErrorSection(actuals: actuals, season: fitted.season ?? 1, pick: run.pick, testMASE: testMASE,
+                                            unobserved: unobserved)
         var sections = [live]
         if !warmProblems.isEmpty {
             sections.append(ReportSection(markdown: "## Warm start\n\n"
@@ -60,7 +66,8 @@ public struct FitJobExecutor: JobExecutor {
                           forecast: next.map { ForecastPoint(date: $0.date, value: $0.value,
                                                              lower: band.map(\.lower).flatMap { $0.isFinite ? $0 : nil },
                                                              upper: band.map(\.upper).flatMap { $0.isFinite ? $0 : nil }) },
-                          testMASE: testMASE, checkpoint: pickCheckpoint, actuals: actuals, season: fitted.season ?? 1)
+                          testMASE: testMASE, checkpoint: pickCheckpoint, actuals: actuals, season: fitted.season ?? 1,
+                          unobserved: unobserved)
     }
 
     /// What a warm start can resume from: the parameters of every readable

@@ -50,11 +50,20 @@ public enum LiveScoring {
     }
 
     /// "Yesterday's forecast against today's actual": the score of the most recent run whose
-    /// forecast date is now observed; nil when no earlier forecast can be checked yet.
-    public static func latest(history: [HistoryRow], actuals: [(date: Date, value: Double)], season: Int = 1) -> LiveScore? {
-        scores(history: history, actuals: actuals, season: season).max { a, b in
+    /// forecast date is now observed; nil when no earlier forecast can be checked yet, and nil
+    /// when the newest forecast's date is in `unobserved` (a row whose value is missing in the
+    /// input: an invented value must not score it, and an older score would pass for it).
+    public static func latest(history: [HistoryRow], actuals: [(date: Date, value: Double)], season: Int = 1,
+                              unobserved: Set<Date> = []) -> LiveScore? {
+        if let date = newestForecastDate(history), unobserved.contains(date) { return nil }
+        return scores(history: history, actuals: actuals, season: season).max { a, b in
             (a.forecast.date, a.runStarted) < (b.forecast.date, b.runStarted)
         }
+    }
+
+    /// The date the most recent successful run forecast, if any.
+    public static func newestForecastDate(_ history: [HistoryRow]) -> Date? {
+        history.last { $0.status == .ok && $0.forecast != nil }?.forecast?.date
     }
 }
 
@@ -100,10 +109,14 @@ public enum DriftChart {
 
     /// The report section "How the last forecast did": the latest live score, a link to the
     /// chart file (written by the caller from `svg`), and the recent runs as a table.
-    public static func markdownSection(latest: LiveScore?, points: [DriftPoint], chartFile: String?) -> String {
+    public static func markdownSection(latest: LiveScore?, points: [DriftPoint], chartFile: String?,
+                                       missingActual: Date? = nil) -> String {
         let n = tableNumber
         var md = "## How the last forecast did\n\n"
-        if let s = latest {
+        if let missingActual {
+            md += "The last forecast was for \(timestamp(missingActual)), and that value is missing in today's input "
+                + "(the missing-value policy filled it for training only): it is not scored, and no live error is recorded for this run.\n\n"
+        } else if let s = latest {
             let interval = tableInterval(s.forecast)
             let inside = s.insideInterval.map { $0 ? "yes" : "**no**" } ?? "–"
             md += "| forecast made | for | model | forecast | interval | actual | error | scaled error | inside interval |\n"

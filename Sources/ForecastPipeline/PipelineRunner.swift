@@ -36,12 +36,14 @@ public struct JobContext {
     /// The report section scoring yesterday's forecast against today's actual, with its chart
     /// (`drift.svg`) of live error and MASE over recent runs, this run as the last point.
     public func liveErrorSection(actuals: [(date: Date, value: Double)], season: Int = 1,
-                                 pick: String?, testMASE: [String: Double]) -> ReportSection {
-        let latest = LiveScoring.latest(history: history, actuals: actuals, season: season)
+                                 pick: String?, testMASE: [String: Double], unobserved: Set<Date> = []) -> ReportSection {
+        let latest = LiveScoring.latest(history: history, actuals: actuals, season: season, unobserved: unobserved)
+        let missing = LiveScoring.newestForecastDate(history).flatMap { unobserved.contains($0) ? $0 : nil }
         var points = DriftChart.points(history: history, last: 29)
         points.append(DriftPoint(runStarted: runStarted, liveScaledError: latest?.scaledError,
                                  pickTestMASE: pick.flatMap { testMASE[$0] }))
-        return ReportSection(markdown: DriftChart.markdownSection(latest: latest, points: points, chartFile: "drift.svg"),
+        return ReportSection(markdown: DriftChart.markdownSection(latest: latest, points: points, chartFile: "drift.svg",
+                                                                  missingActual: missing),
                              chart: (file: "drift.svg", chart: DriftChart.chart(points)))
     }
 }
@@ -65,10 +67,13 @@ public struct JobOutcome {
     public var actuals: [(date: Date, value: Double)]
     /// Season length used for the MASE scale of live errors.
     public var season: Int
+    /// Dates whose value is missing in the input (filled for training): never scored.
+    public var unobserved: Set<Date>
 
     public init(dataEnd: Date? = nil, rows: Int? = nil, pick: String, forecast: ForecastPoint? = nil,
                 testMASE: [String: Double] = [:], checkpoint: String? = nil,
-                actuals: [(date: Date, value: Double)] = [], season: Int = 1) {
+                actuals: [(date: Date, value: Double)] = [], season: Int = 1, unobserved: Set<Date> = []) {
+        self.unobserved = unobserved
         self.dataEnd = dataEnd
         self.rows = rows
         self.pick = pick
@@ -309,7 +314,8 @@ public final class PipelineRunner {
         row.pick = outcome.pick
         row.forecast = outcome.forecast
         row.testMASE = outcome.testMASE
-        if let live = LiveScoring.latest(history: previous, actuals: outcome.actuals, season: outcome.season) {
+        if let live = LiveScoring.latest(history: previous, actuals: outcome.actuals, season: outcome.season,
+                                         unobserved: outcome.unobserved) {
             row.liveError = live.error
             row.liveScaledError = live.scaledError
         }

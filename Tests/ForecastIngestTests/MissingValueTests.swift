@@ -17,6 +17,20 @@ import Testing
         #expect(s.summary.valuesFilled == 8)
     }
 
+    @Test("the series says which target values the policy filled, so they are never scored as observed")
+    func filledTargetRowsAreRecorded() throws {
+        let text = "date,price,volume\n2024-01-01,,7\n2024-01-02,2,8\n2024-01-03,NA,9\n2024-01-04,4,\n2024-01-05,n/a,2\n"
+        let filled = try load(text) { $0.target = "price"; $0.features = ["price", "volume"] }
+        // Row 1 (leading) is dropped; of the kept rows, the prices of 2024-01-03 and 2024-01-05
+        // were filled (a filled volume is not a filled target).
+        #expect(filled.target == [2, 2, 4, 4])
+        #expect(filled.filledTargetRows == [1, 3])
+        let interpolated = try load(text) { $0.target = "price"; $0.missing = .interpolate }
+        #expect(interpolated.filledTargetRows == [1, 3])
+        let dropped = try load(text) { $0.target = "price"; $0.missing = .drop }
+        #expect(dropped.filledTargetRows.isEmpty && dropped.target == [2, 4])
+    }
+
     @Test func forwardFillDropsLeadingMissingValues() throws {
         let s = try load("date,price\n2024-01-01,\n2024-01-02,NA\n2024-01-03,3\n2024-01-04,\n2024-01-05,5\n")
         #expect(s.dates?.first == utc(2024, 1, 3))

@@ -1,3 +1,4 @@
+import ForecastIngest
 import ForecastReport
 import Foundation
 import ProcessTestSupport
@@ -221,6 +222,33 @@ private func controlBytes(_ s: String) -> [UInt8] {
             #expect(run.terminationReason == .uncaughtSignal && run.terminationStatus == SIGSEGV,
                     "ended with \(run.terminationReason == .exit ? "exit" : "signal") \(run.terminationStatus)")
         }
+    }
+
+    @Test("a missing last actual is not scored: the run says so and records no live error (it scored a carried-forward value)")
+    func missingLastActualIsNotScored() throws {
+        guard let bin = ForecastBinary.require() else { return }
+        let p = try TinyProject(jobs: ["alpha"])
+        let first = try p.forecast(bin, ["run", p.pipeline.path])
+        #expect(first.status == 0, "\(first.stderr)")
+        let forecastDate = try #require(p.history("alpha").last?.forecast?.date)
+        #expect(UTCDateTime(forecastDate) == UTCDateTime(year: 1961, month: 1, day: 1))
+        // The next row arrives with its value missing ("n/a"); the default policy fills it for training.
+        let data = p.dir.file("data/series.csv")
+        try (try String(contentsOf: data, encoding: .utf8) + "1961-01-01,n/a\n").write(to: data, atomically: true, encoding: .utf8)
+        let second = try p.forecast(bin, ["run", p.pipeline.path])
+        #expect(second.status == 0, "\(second.stderr)")
+        let rows = try p.history("alpha")
+        #expect(rows.count == 2 && rows[1].status == .ok)
+        #expect(rows[1].liveError == nil, "scored against an invented value: \(rows[1].liveError ?? 0)")
+        let report = try String(contentsOf: p.reports.appendingPathComponent("alpha/latest/report.md"), encoding: .utf8)
+        #expect(report.contains("The last forecast was for 1961-01-01, and that value is missing in today's input"), "\(report)")
+        // Once the value arrives, the same forecast is scored.
+        try (try String(contentsOf: data, encoding: .utf8).replacingOccurrences(of: "1961-01-01,n/a", with: "1961-01-01,420"))
+            .write(to: data, atomically: true, encoding: .utf8)
+        let third = try p.forecast(bin, ["run", p.pipeline.path])
+        #expect(third.status == 0)
+        let scored = try p.history("alpha")
+        #expect(scored.count == 3 && scored[2].liveError != nil)
     }
 
     @Test func killDashNineAtAnyMomentLosesNothing() throws {
