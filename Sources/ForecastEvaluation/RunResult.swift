@@ -76,6 +76,9 @@ public struct DatasetSummary: Sendable {
     /// Totals over every gap (ingest lists only the first few in `gaps`).
     public var gapCount: Int
     public var missingPeriods: Int
+    /// What a reader must not miss about the data (ingest's warnings, e.g. most rows dropped
+    /// as duplicate timestamps); shown first in the report's data section.
+    public var warnings: [String] = []
     /// Transform of the target before training (e.g. "none", "log", "difference") and the scaling
     /// (e.g. "z-score fitted on the training part").
     public var transform: String

@@ -21,7 +21,7 @@ extension BlockRunner {
         releaseAll()
         return RawTable(file: plan.file, delimiter: delimiter, delimiterDetected: true, decimalComma: plan.decimalComma,
                         hasHeader: plan.hasHeader, names: plan.names, dateColumn: plan.dateColumn,
-                        otherDateLikeColumns: plan.otherDateLikeColumns, dates: dates,
+                        otherDateLikeColumns: plan.otherDateLikeColumns, textColumns: plan.textColumns, dates: dates,
                         lines: lines, columns: columns, kinds: statistics.kinds, missing: statistics.missing,
                         firstMissing: statistics.firstMissing, bad: statistics.bad, firstBad: statistics.firstBad,
                         rowsRead: rows, targetColumn: plan.targetColumn, featureColumns: plan.featureColumns)

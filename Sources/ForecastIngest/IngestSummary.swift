@@ -18,6 +18,9 @@ public struct IngestSummary: Sendable, Equatable {
     public var dateColumn: String?
     /// Other date-like columns when the date column was chosen automatically.
     public var otherDateColumns: [String] = []
+    /// A text column found when duplicate timestamps were removed: the likely series key of a
+    /// long-format file whose series were mixed.
+    public var seriesKeyColumn: String? = nil
     /// Data rows in the file (excluding header and blank lines).
     public var rowsRead: Int
     /// Rows in the cleaned series.
@@ -87,6 +90,17 @@ public struct IngestSummary: Sendable, Equatable {
     /// Total missing cells over the selected columns.
     public var missingCount: Int { missingByColumn.values.reduce(0, +) }
 
+    /// What the reader of a report must not miss about the data: today, that resolving
+    /// duplicate timestamps dropped more than a tenth of the rows (a long-format file read as
+    /// one series). Shown on the terminal and at the top of the report's data section.
+    public var warnings: [String] {
+        guard duplicatesRemoved * 10 > rowsRead else { return [] }
+        let share = String(format: "%.0f%%", 100 * Double(duplicatesRemoved) / Double(max(rowsRead, 1)))
+        return ["--duplicates \(duplicatePolicy.rawValue) dropped \(duplicatesRemoved) of \(rowsRead) rows (\(share))"
+                + (seriesKeyColumn.map { "; column \"\($0)\" holds text, so this looks like several series in long format, now mixed into one: forecast one series at a time" }
+                   ?? "; check that the file holds one series")]
+    }
+
     /// Human-readable lines for a console or markdown report.
     public var lines: [String] {
         var out: [String] = []
@@ -107,6 +121,7 @@ public struct IngestSummary: Sendable, Equatable {
         if wasSorted { out.append("rows sorted by date (\(outOfOrderRows) out of order)") }
         if duplicatesRemoved > 0 {
             out.append("duplicate timestamps: \(duplicatesRemoved) rows removed (kept \(duplicatePolicy.rawValue))")
+            out += warnings.map { "WARNING: " + $0 }
         }
         if gapCount > 0 {
             let shown = gaps.map { "\(IngestSummary.isoDay($0.after)) → \(IngestSummary.isoDay($0.before)) (\($0.missingPeriods) missing)" }

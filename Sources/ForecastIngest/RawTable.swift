@@ -9,6 +9,8 @@ struct RawTable {
     var dateColumn: Int?
     /// See ``ReaderPlan/otherDateLikeColumns``.
     var otherDateLikeColumns: [Int] = []
+    /// See ``ReaderPlan/textColumns``.
+    var textColumns: [(column: Int, firstValue: String)] = []
     /// Seconds since 1970 (UTC) per data row, when there is a date column.
     var dates: [Double]?
     /// Line of each data row in the file.

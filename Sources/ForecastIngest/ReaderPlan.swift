@@ -51,6 +51,10 @@ struct ReaderPlan {
     var kinds: [ColumnKind]
     /// First cell of the columns typed `.text` from the first rows.
     var textCells: [Int: CellRef]
+    /// Every column other than the date whose first value is text, with that value, whether
+    /// kept or not: when dates repeat, such a column (a state, a ticker) usually names the
+    /// series of a long-format file.
+    var textColumns: [(column: Int, firstValue: String)] = []
     var columnCount: Int { names.count }
 
     /// Decides header, names, date column, target/features and column kinds from the first
@@ -119,9 +123,14 @@ struct ReaderPlan {
                 kinds.append(.undetermined)
             }
         }
-        return ReaderPlan(file: file, options: options, decimalComma: decimalComma, dates: dates, hasHeader: hasHeader,
-                          names: names, dateColumn: dateColumn, otherDateLikeColumns: otherDateLike, targetColumn: targetColumn,
-                          featureColumns: featureColumns, kinds: kinds, textCells: textCells)
+        var plan = ReaderPlan(file: file, options: options, decimalComma: decimalComma, dates: dates, hasHeader: hasHeader,
+                              names: names, dateColumn: dateColumn, otherDateLikeColumns: otherDateLike, targetColumn: targetColumn,
+                              featureColumns: featureColumns, kinds: kinds, textCells: textCells)
+        plan.textColumns = names.indices.compactMap { j in
+            guard j != dateColumn, let cell = firstValue(j), let text = cell.text, cells.kind(text) == .text else { return nil }
+            return (j, text)
+        }
+        return plan
     }
 
     /// A header iff every cell of the first row is text, or a column holds text in the first row

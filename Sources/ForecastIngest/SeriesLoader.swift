@@ -80,6 +80,7 @@ enum SeriesLoader {
             duplicatePolicy: options.duplicates, duplicatesRemoved: duplicatesRemoved,
             gapCount: timing.gapCount, missingPeriods: timing.missingPeriods, gaps: timing.gaps)
         summary.otherDateColumns = raw.otherDateLikeColumns.map { raw.names[$0] }
+        if duplicatesRemoved > 0 { summary.seriesKeyColumn = longFormatKey(raw)?.name }
         let valueOf = { (j: Int) in rows.columns[selected.firstIndex(of: j)!] }
         var series = Series(dates: dates, targetName: raw.names[target], featureNames: features.map { raw.names[$0] },
                             values: features.map(valueOf), target: valueOf(target),
@@ -190,10 +191,17 @@ enum SeriesLoader {
             case .error:
                 let a = min(lines[k - 1], lines[k]), b = max(lines[k - 1], lines[k])
                 let stamp = IngestSummary.isoDay(Date(timeIntervalSince1970: t[k]))
+                var message = "duplicate timestamp \(stamp) on lines \(a) and \(b)"
+                var hint = "remove one of the rows, or pass --duplicates first (keep the earlier line) or --duplicates last"
+                if let key = longFormatKey(raw) {
+                    // --duplicates would keep one row per date and silently mix the series.
+                    message += "; column \(quoted(key.name)) holds text (\(quoted(key.value)), …): this looks like several series in long format, one row per date and \(key.name)"
+                    hint = "forecast one series at a time: keep its rows first, e.g. awk -F, 'NR==1 || $\(key.column + 1)==\"\(key.value)\"' \(raw.file) > one.csv"
+                        + " (--duplicates first would keep one row per date and mix the series)"
+                }
                 throw IngestError(.duplicateTimestamp, file: raw.file, line: Int(b), column: raw.dateColumn.map { $0 + 1 },
                                   columnName: raw.dateColumn.map { raw.names[$0] }, offendingText: stamp, relatedLine: Int(a),
-                                  message: "duplicate timestamp \(stamp) on lines \(a) and \(b)",
-                                  hint: "remove one of the rows, or pass --duplicates first (keep the earlier line) or --duplicates last")
+                                  message: message, hint: hint)
             case .first, .last:
                 let chosen = policy == .first
                     ? group.min { lines[$0] < lines[$1] }!
@@ -204,6 +212,14 @@ enum SeriesLoader {
         }
         if removed > 0 { rows.select(t.indices.filter { keep[$0] }) }
         return removed
+    }
+
+    /// The first text column (not the date, not a selected numeric column) when dates repeat:
+    /// the likely series key of a long-format file, with its first value.
+    static func longFormatKey(_ raw: RawTable) -> (column: Int, name: String, value: String)? {
+        let selected = Set([raw.targetColumn].compactMap { $0 } + (raw.featureColumns ?? []))
+        guard let key = raw.textColumns.first(where: { !selected.contains($0.column) }) else { return nil }
+        return (key.column, raw.names[key.column], key.firstValue)
     }
 
     /// Missing cells per selected column (by name), which rows have all selected values

@@ -135,7 +135,9 @@ public struct MarkdownReport {
             ("Split (in time order)", "train \(Format.integer(d.trainCount)) · validation \(Format.integer(d.validationCount)) · test \(Format.integer(d.testCount))"),
             ("Season", Escape.markdown(d.season.reason)),
         ]
-        var out = ["## Data", "", "| | |", "|---|---|"]
+        var out = ["## Data", ""]
+        for warning in d.warnings { out += ["**Warning:** \(Escape.markdown(warning)).", ""] }
+        out += ["| | |", "|---|---|"]
         out += rows.map { "| \($0.0) | \($0.1) |" }
         out.append("")
         return out

@@ -188,6 +188,7 @@ public struct FitWorkflow: Sendable {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - clock.uptimeNanoseconds) / 1e9
         // Ingest lists the first few gaps; the totals cover all of them.
         datasetSummary.gapCount = summary.gapCount
+        datasetSummary.warnings = summary.warnings
         datasetSummary.missingPeriods = summary.missingPeriods
         let run = RunResult(dataset: datasetSummary, evaluation: evaluation, reproducibility: reproducibility,
                             startedAt: started, durationSeconds: seconds)

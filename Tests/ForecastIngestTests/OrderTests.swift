@@ -33,3 +33,38 @@ import Testing
         #expect(last.dates == [utc(2024, 1, 1), utc(2024, 1, 2), utc(2024, 1, 3)])
     }
 }
+
+@Suite("a long-format file read as one series")
+struct LongFormatTests {
+    static let text: String = {
+        var t = "date,state,value\n"
+        for m in 1...12 {
+            for (k, state) in ["NSW", "VIC", "QLD"].enumerated() {
+                t += String(format: "2024-%02d-01,%@,%d\n", m, state, 100 * (k + 1) + m)
+            }
+        }
+        return t
+    }()
+
+    @Test("repeated dates beside a text column are named as long format, and the hint does not suggest --duplicates")
+    func duplicateDatesBesideATextColumn() {
+        let e = ingestError { try load(Self.text) { $0.target = "value" } }
+        expectError(e, code: 17, kind: .duplicateTimestamp, line: 3, column: 1)
+        #expect(e?.message.contains("column \"state\" holds text (\"NSW\", …): this looks like several series in long format") == true,
+                "\(e?.message ?? "")")
+        #expect(e?.hint?.contains("awk -F, 'NR==1 || $2==\"NSW\"'") == true, "\(e?.hint ?? "")")
+    }
+
+    @Test("--duplicates first on a long file warns loudly that most rows were dropped and the series mixed")
+    func droppingMostRowsIsAWarning() throws {
+        let s = try load(Self.text) { $0.target = "value"; $0.duplicates = .first }
+        #expect(s.count == 12 && s.summary.duplicatesRemoved == 24)
+        #expect(s.summary.warnings == ["--duplicates first dropped 24 of 36 rows (67%); column \"state\" holds text, so this looks like several series in long format, now mixed into one: forecast one series at a time"])
+        #expect(s.summary.lines.contains { $0.hasPrefix("WARNING: --duplicates first dropped 24 of 36 rows") })
+        // A stray duplicate in a one-series file is no warning.
+        let one = try load("date,value\n2024-01-01,1\n2024-01-01,2\n" + (2...12).map { String(format: "2024-%02d-01,%d\n", $0, $0) }.joined()) {
+            $0.duplicates = .first
+        }
+        #expect(one.summary.duplicatesRemoved == 1 && one.summary.warnings.isEmpty)
+    }
+}
