@@ -1,3 +1,4 @@
+import ForecastIngest
 import Foundation
 import ForecastReport
 
@@ -70,25 +71,35 @@ public struct HistoryRow: Equatable, Sendable {
     }
 }
 
-/// A job's `history.csv`: one row per run, oldest first.
+/// A job's `history.csv`: tidy, one line per (run, model), oldest run first.
 ///
 /// Columns (header written once):
 ///
-///     run_started,job,status,duration_s,data_end,rows,pick,forecast_date,forecast,lower,upper,test_mase,live_error,live_scaled_error,message
+///     run_started,job,status,duration_s,data_end,rows,model,is_pick,test_mase,forecast_date,forecast,lower,upper,live_error,live_scaled_error,message
 ///
-/// Timestamps are ISO 8601 in UTC (`2024-05-01` when at midnight, else `2024-05-01T06:30:00Z`);
-/// numbers are written in their shortest exact form, independent of the locale; `test_mase`
-/// is `model=value` pairs joined by `;`, sorted by model; empty fields mean "not applicable".
+/// A successful run has one line per model with a test MASE (sorted by model); `is_pick` is
+/// `true` on the pick's line, which alone carries the forecast and the live error. A failed or
+/// skipped run has one line with an empty `model`. The run's own fields (status, duration,
+/// data end, rows, message) repeat on each of its lines, so every line stands alone (pandas:
+/// `read_csv` then `query("is_pick")`). Timestamps are ISO 8601 in UTC (`2024-05-01` when at
+/// midnight, else `2024-05-01T06:30:00Z`; proleptic Gregorian, also before 1583); numbers are
+/// written with at most 12 significant digits in their shortest form (`389.15`, not
+/// `389.15000000000003`), independent of the locale.
+///
+/// Files of the first format (one line per run, `test_mase` as `model=value;…` pairs) are
+/// still read, and rewritten in this format by the next append.
 ///
 /// Appending rewrites the whole file through a temporary file and `rename(2)`, so `kill -9` at
 /// any moment leaves either the old history or the new one, never a partial line. Copying is
-/// O(rows) per run, about 100 bytes per night: negligible.
+/// O(rows) per run, a few hundred bytes per night: negligible.
 public struct RunHistory: Sendable {
     public let url: URL
 
     public init(url: URL) { self.url = url }
 
-    public static let header = "run_started,job,status,duration_s,data_end,rows,pick,forecast_date,forecast,lower,upper,test_mase,live_error,live_scaled_error,message"
+    public static let header = "run_started,job,status,duration_s,data_end,rows,model,is_pick,test_mase,forecast_date,forecast,lower,upper,live_error,live_scaled_error,message"
+    /// The first format's header: one line per run.
+    static let headerVersion1 = "run_started,job,status,duration_s,data_end,rows,pick,forecast_date,forecast,lower,upper,test_mase,live_error,live_scaled_error,message"
 
     /// The rows on disk, oldest first; [] when the file does not exist. Lines that do not parse
     /// (a hand edit gone wrong) are skipped rather than failing the night's run.
@@ -103,6 +114,11 @@ public struct RunHistory: Sendable {
         var text = ""
         if let data = try OwnedFiles.read(url, role: "the job's history.csv") {
             text = String(decoding: data, as: UTF8.self)
+            if text.hasPrefix(Self.headerVersion1) {
+                // Converted once: the rows of the first format, in this one.
+                text = Self.parse(text).map { Self.format($0) + "\n" }.joined()
+                text = Self.header + "\n" + text
+            }
             if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
         }
         if text.isEmpty { text = Self.header + "\n" }
@@ -112,24 +128,72 @@ public struct RunHistory: Sendable {
 
     // MARK: - Format
 
+    /// The lines of one run (joined by newlines, no final newline).
     static func format(_ r: HistoryRow) -> String {
-        let mase = r.testMASE.sorted { $0.key < $1.key }.map { "\($0.key)=\(number($0.value))" }.joined(separator: ";")
-        let fields: [String] = [
-            timestamp(r.runStarted), r.job, r.status.rawValue, number((r.duration * 1000).rounded() / 1000),
-            r.dataEnd.map(timestamp) ?? "", r.rows.map(String.init) ?? "", r.pick ?? "",
-            r.forecast.map { timestamp($0.date) } ?? "", r.forecast.map { number($0.value) } ?? "",
-            r.forecast?.lower.map(number) ?? "", r.forecast?.upper.map(number) ?? "",
-            mase, r.liveError.map(number) ?? "", r.liveScaledError.map(number) ?? "",
-            r.message.map(singleLine) ?? "",
-        ]
-        return fields.map(csvQuote).joined(separator: ",")
+        let run: [String] = [timestamp(r.runStarted), r.job, r.status.rawValue, number((r.duration * 1000).rounded() / 1000),
+                             r.dataEnd.map(timestamp) ?? "", r.rows.map(String.init) ?? ""]
+        let message = r.message.map(singleLine) ?? ""
+        var models = r.testMASE.keys.sorted()
+        if r.status == .ok, let pick = r.pick, !models.contains(pick) { models.append(pick) }
+        guard !models.isEmpty else {
+            return (run + ["", "", "", "", "", "", "", "", "", message]).map(csvQuote).joined(separator: ",")
+        }
+        return models.map { model in
+            let isPick = model == r.pick
+            let f = isPick ? r.forecast : nil
+            let fields = run + [
+                model, isPick ? "true" : "false", r.testMASE[model].map(number) ?? "",
+                f.map { timestamp($0.date) } ?? "", f.map { number($0.value) } ?? "",
+                f?.lower.map(number) ?? "", f?.upper.map(number) ?? "",
+                isPick ? r.liveError.map(number) ?? "" : "", isPick ? r.liveScaledError.map(number) ?? "" : "",
+                message,
+            ]
+            return fields.map(csvQuote).joined(separator: ",")
+        }.joined(separator: "\n")
     }
 
     static func parse(_ text: String) -> [HistoryRow] {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        if lines.first.map({ $0.hasPrefix(headerVersion1) }) == true { return parseVersion1(lines.dropFirst()) }
         var rows: [HistoryRow] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+        var lastModel: String? = nil
+        for line in lines {
             if line == header { continue }
-            guard let f = splitCSVLine(String(line)), f.count >= 15,   // later versions may add columns
+            guard let f = splitCSVLine(String(line)), f.count >= 16,   // later versions may add columns
+                  let started = parseTimestamp(f[0]), let status = JobStatus(rawValue: f[2]) else { continue }
+            // Lines of one run are consecutive, one per model in increasing order: a new run
+            // starts where the run's fields change, the model is empty, or the model order
+            // restarts (two quick runs may start within the same second).
+            let model = f[6]
+            let continues = rows.last.map { last in
+                last.runStarted == started && last.job == f[1] && last.status == status && !model.isEmpty
+                    && lastModel.map { $0 < model } == true
+            } ?? false
+            lastModel = model.isEmpty ? nil : model
+            if !continues {
+                rows.append(HistoryRow(runStarted: started, job: f[1], status: status, duration: Double(f[3]) ?? 0,
+                                       dataEnd: parseTimestamp(f[4]), rows: Int(f[5]),
+                                       message: f[15].isEmpty ? nil : f[15]))
+            }
+            guard !model.isEmpty else { continue }
+            if let mase = Double(f[8]) { rows[rows.count - 1].testMASE[model] = mase }
+            if f[7] == "true" {
+                rows[rows.count - 1].pick = model
+                if let d = parseTimestamp(f[9]), let v = Double(f[10]) {
+                    rows[rows.count - 1].forecast = ForecastPoint(date: d, value: v, lower: Double(f[11]), upper: Double(f[12]))
+                }
+                rows[rows.count - 1].liveError = Double(f[13])
+                rows[rows.count - 1].liveScaledError = Double(f[14])
+            }
+        }
+        return rows
+    }
+
+    /// The first format: one line per run, `test_mase` as `model=value;…`.
+    static func parseVersion1(_ lines: ArraySlice<Substring>) -> [HistoryRow] {
+        var rows: [HistoryRow] = []
+        for line in lines {
+            guard let f = splitCSVLine(String(line)), f.count >= 15,
                   let started = parseTimestamp(f[0]), let status = JobStatus(rawValue: f[2]) else { continue }
             var mase: [String: Double] = [:]
             for pair in f[11].split(separator: ";") {
@@ -148,8 +212,14 @@ public struct RunHistory: Sendable {
         return rows
     }
 
-    /// Shortest text that reads back as the same Double ("0.1", "1e-07"), locale-free.
-    static func number(_ x: Double) -> String { "\(x)" }
+    /// At most 12 significant digits, in the shortest form that reads back as that rounded
+    /// value ("0.3" for 0.1 + 0.2, "389.15", "1e-07"), locale-free. Twelve digits keep every
+    /// figure a forecaster reads and drop the binary noise of the last bits.
+    static func number(_ x: Double) -> String {
+        guard x.isFinite else { return "\(x)" }
+        let rounded = Double(String(format: "%.12g", x)) ?? x
+        return "\(rounded)"
+    }
 
     static func singleLine(_ s: String) -> String {
         String(s.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : Character($0) })
@@ -190,21 +260,28 @@ public struct RunHistory: Sendable {
     }
 }
 
-/// ISO 8601 in UTC: `yyyy-MM-dd` for midnight, `yyyy-MM-ddTHH:mm:ssZ` otherwise.
+/// ISO 8601 in UTC: `yyyy-MM-dd` for midnight, `yyyy-MM-ddTHH:mm:ssZ` otherwise; the proleptic
+/// Gregorian calendar of the CSV parser, so dates before 1583 are written as they were read.
 func timestamp(_ d: Date) -> String {
-    var cal = Calendar(identifier: .gregorian)
-    cal.timeZone = TimeZone(identifier: "UTC")!
-    let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: d)
-    let day = String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
-    if c.hour == 0 && c.minute == 0 && c.second == 0 && d.timeIntervalSince1970.rounded(.down) == d.timeIntervalSince1970 { return day }
-    return day + String(format: "T%02d:%02d:%02dZ", c.hour!, c.minute!, c.second!)
+    let c = UTCDateTime(d)
+    if c.hour == 0 && c.minute == 0 && c.second == 0 && d.timeIntervalSince1970.rounded(.down) == d.timeIntervalSince1970 {
+        return c.dayText
+    }
+    let pad = UTCDateTime.padded
+    return c.dayText + "T\(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2))Z"
 }
 
 /// Reads what `timestamp` writes (whole seconds).
 func parseTimestamp(_ s: String) -> Date? {
-    let f = DateFormatter()
-    f.locale = Locale(identifier: "en_US_POSIX")
-    f.timeZone = TimeZone(identifier: "UTC")
-    f.dateFormat = s.count == 10 ? "yyyy-MM-dd" : "yyyy-MM-dd'T'HH:mm:ss'Z'"
-    return f.date(from: s)
+    let u = Array(s.utf8)
+    func int(_ r: Range<Int>) -> Int? {
+        guard r.upperBound <= u.count, r.allSatisfy({ u[$0] >= 48 && u[$0] <= 57 }) else { return nil }
+        return r.reduce(0) { $0 * 10 + Int(u[$1] - 48) }
+    }
+    guard u.count == 10 || u.count == 20, u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-"),
+          let y = int(0..<4), let m = int(5..<7), let d = int(8..<10), (1...12).contains(m), (1...31).contains(d) else { return nil }
+    guard u.count == 20 else { return UTCDateTime(year: y, month: m, day: d).date }
+    guard u[10] == UInt8(ascii: "T"), u[13] == UInt8(ascii: ":"), u[16] == UInt8(ascii: ":"), u[19] == UInt8(ascii: "Z"),
+          let h = int(11..<13), let mi = int(14..<16), let se = int(17..<19), h < 24, mi < 60, se < 60 else { return nil }
+    return UTCDateTime(year: y, month: m, day: d, hour: h, minute: mi, second: se).date
 }

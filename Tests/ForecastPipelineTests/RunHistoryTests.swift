@@ -1,3 +1,4 @@
+import ForecastIngest
 import ForecastReport
 import Foundation
 import Testing
@@ -28,14 +29,21 @@ func day(_ s: String) -> Date {
         try h.append(c)
         let text = try dir.read("job/history.csv")
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(lines.count == 5, "header, three rows, final newline")
+        #expect(lines.count == 7, "header, three lines for run a (one per model), one each for b and c, final newline")
         #expect(lines[0] == Substring(RunHistory.header))
-        #expect(lines[1] == "2024-05-01T06:30:00Z,prices,ok,2.346,2024-04-30,1000,lstm,2024-05-01,412.25,405.125,0.30000000000000004,ff=1e-07;lstm=0.8123456789;naive=1.0,-3.5,0.75,")
+        // Tidy: one line per (run, model); the pick's line carries the forecast and live error;
+        // 0.1 + 0.2 is written 0.3 (12 significant digits), not 0.30000000000000004.
+        #expect(lines[1] == "2024-05-01T06:30:00Z,prices,ok,2.346,2024-04-30,1000,ff,false,1e-07,,,,,,,")
+        #expect(lines[2] == "2024-05-01T06:30:00Z,prices,ok,2.346,2024-04-30,1000,lstm,true,0.8123456789,2024-05-01,412.25,405.125,0.3,-3.5,0.75,")
+        #expect(lines[3] == "2024-05-01T06:30:00Z,prices,ok,2.346,2024-04-30,1000,naive,false,1.0,,,,,,,")
+        #expect(lines[4].hasPrefix("2024-05-02T06:30:00Z,prices,failed,0.1,,,,,,,,,,,,\"bad"))
+        #expect(lines[5] == "2024-05-03T06:30:00Z,prices,skipped,0.0,,,,,,,,,,,,")
         #expect(!text.contains("\u{1B}"), "no control characters in the file")
         let back = try h.read()
         #expect(back.count == 3)
         var expectA = a
         expectA.duration = 2.346
+        expectA.forecast?.upper = 0.3
         #expect(back[0] == expectA)
         #expect(back[1].message == "bad \"quote\", comma and newline [31m")
         #expect(back[1].status == .failed)
@@ -44,12 +52,49 @@ func day(_ s: String) -> Date {
 
     @Test func malformedLinesAreSkippedAndAppendRepairsAMissingNewline() throws {
         let dir = try TempDir()
-        let url = try dir.write("history.csv", RunHistory.header + "\ngarbage line\n2024-05-01,j,ok,1,,,,,,,,,,,")
+        let url = try dir.write("history.csv", RunHistory.header + "\ngarbage line\n2024-05-01,j,ok,1,,,,,,,,,,,,")
         let h = RunHistory(url: url)
         #expect(try h.read().count == 1)
         try h.append(HistoryRow(runStarted: day("2024-05-02"), job: "j", status: .skipped))
         let rows = try h.read()
         #expect(rows.map(\.status) == [.ok, .skipped])
+    }
+
+    @Test("a history of the first format (one line per run) is read, and rewritten tidy by the next append")
+    func firstFormatIsReadAndConverted() throws {
+        let dir = try TempDir()
+        let v1 = RunHistory.headerVersion1 + "\n"
+            + "2024-05-01T06:30:00Z,prices,ok,2.346,2024-04-30,1000,lstm,2024-05-01,412.25,405.125,420.5,ff=0.9;lstm=0.8,-3.5,0.75,\n"
+        let url = try dir.write("history.csv", v1)
+        let h = RunHistory(url: url)
+        let old = try h.read()
+        #expect(old.count == 1 && old[0].pick == "lstm" && old[0].testMASE == ["ff": 0.9, "lstm": 0.8])
+        #expect(old[0].forecast == ForecastPoint(date: day("2024-05-01"), value: 412.25, lower: 405.125, upper: 420.5))
+        try h.append(HistoryRow(runStarted: day("2024-05-02 06:30:00"), job: "prices", status: .skipped))
+        let text = try dir.read("history.csv")
+        #expect(text.hasPrefix(RunHistory.header + "\n2024-05-01T06:30:00Z,prices,ok,2.346,2024-04-30,1000,ff,false,0.9,"))
+        #expect(try h.read() == old + [HistoryRow(runStarted: day("2024-05-02 06:30:00"), job: "prices", status: .skipped)])
+    }
+
+    @Test("two runs that start within the same second stay two runs")
+    func runsInTheSameSecondStayApart() throws {
+        let dir = try TempDir()
+        let h = RunHistory(url: dir.file("history.csv"))
+        let t = day("2024-05-01 06:30:00")
+        let a = HistoryRow(runStarted: t, job: "j", status: .ok, pick: "ff", testMASE: ["ff": 0.9, "naive": 1])
+        let b = HistoryRow(runStarted: t, job: "j", status: .ok, pick: "naive", testMASE: ["ff": 0.8, "naive": 1])
+        let c = HistoryRow(runStarted: t, job: "j", status: .skipped)
+        for row in [a, b, c, c] { try h.append(row) }
+        #expect(try h.read() == [a, b, c, c])
+    }
+
+    @Test("timestamps before 1583 are written and read as the parser reads them (no Julian shift)")
+    func earlyTimestampsRoundTrip() {
+        let early = UTCDateTime(year: 1500, month: 3, day: 1).date
+        #expect(timestamp(early) == "1500-03-01")
+        #expect(parseTimestamp("1500-03-01") == early)
+        #expect(parseTimestamp("2024-05-01T06:30:00Z") == day("2024-05-01 06:30:00"))
+        #expect(parseTimestamp("2024-13-01") == nil && parseTimestamp("2024-05-01T25:00:00Z") == nil && parseTimestamp("x") == nil)
     }
 
     @Test func appendIsAtomicNoTemporaryFilesLeft() throws {
