@@ -1,4 +1,7 @@
 import ArgumentParser
+import ForecastCore
+import ForecastReport
+import Foundation
 
 /// The `forecast` command: fit forecasting models to a CSV series, predict from saved models,
 /// and run or schedule nightly pipelines.
@@ -21,4 +24,18 @@ struct Forecast: ParsableCommand {
         version: version,
         subcommands: [Fit.self, Predict.self, Run.self, Schedule.self]
     )
+
+    /// A misspelt subcommand (`forecast fti`) gets "did you mean 'fit'?" and exit 64, where the
+    /// argument parser would only say "unexpected arguments".
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let names = configuration.subcommands.map { $0._commandName } + ["help"]
+        if let first = arguments.first, !first.hasPrefix("-"), !names.contains(first),
+           let guess = ClosestMatch.among(names, to: first) {
+            _ = writeAll(Data("error: unknown command '\(String(first.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : Character($0) }))'; did you mean '\(guess)'?\n  hint: forecast \(guess) --help\n".utf8),
+                     to: STDERR_FILENO)
+            Foundation.exit(ExitStatus.usage.rawValue)
+        }
+        main(nil)
+    }
 }

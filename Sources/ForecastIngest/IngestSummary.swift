@@ -21,6 +21,9 @@ public struct IngestSummary: Sendable, Equatable {
     /// A text column found when duplicate timestamps were removed: the likely series key of a
     /// long-format file whose series were mixed.
     public var seriesKeyColumn: String? = nil
+    /// A column that looks like dates in a form not read automatically, when no date column
+    /// was found: its name, first value and a `--date-format` to try.
+    public var unreadDateColumn: UnreadDateColumn? = nil
     /// Data rows in the file (excluding header and blank lines).
     public var rowsRead: Int
     /// Rows in the cleaned series.
@@ -94,11 +97,18 @@ public struct IngestSummary: Sendable, Equatable {
     /// duplicate timestamps dropped more than a tenth of the rows (a long-format file read as
     /// one series). Shown on the terminal and at the top of the report's data section.
     public var warnings: [String] {
-        guard duplicatesRemoved * 10 > rowsRead else { return [] }
-        let share = String(format: "%.0f%%", 100 * Double(duplicatesRemoved) / Double(max(rowsRead, 1)))
-        return ["--duplicates \(duplicatePolicy.rawValue) dropped \(duplicatesRemoved) of \(rowsRead) rows (\(share))"
-                + (seriesKeyColumn.map { "; column \"\($0)\" holds text, so this looks like several series in long format, now mixed into one: forecast one series at a time" }
-                   ?? "; check that the file holds one series")]
+        var out: [String] = []
+        if let c = unreadDateColumn {
+            out.append("column \"\(c.name)\" looks like dates (\"\(c.value)\") in a form not read automatically, so the rows are numbered instead of dated;"
+                       + " pass --date-format '\(c.format)' (and --date-column \"\(c.name)\") to use them")
+        }
+        if duplicatesRemoved * 10 > rowsRead {
+            let share = String(format: "%.0f%%", 100 * Double(duplicatesRemoved) / Double(max(rowsRead, 1)))
+            out.append("--duplicates \(duplicatePolicy.rawValue) dropped \(duplicatesRemoved) of \(rowsRead) rows (\(share))"
+                       + (seriesKeyColumn.map { "; column \"\($0)\" holds text, so this looks like several series in long format, now mixed into one: forecast one series at a time" }
+                          ?? "; check that the file holds one series"))
+        }
+        return out
     }
 
     /// Human-readable lines for a console or markdown report.
@@ -121,8 +131,8 @@ public struct IngestSummary: Sendable, Equatable {
         if wasSorted { out.append("rows sorted by date (\(outOfOrderRows) out of order)") }
         if duplicatesRemoved > 0 {
             out.append("duplicate timestamps: \(duplicatesRemoved) rows removed (kept \(duplicatePolicy.rawValue))")
-            out += warnings.map { "WARNING: " + $0 }
         }
+        out += warnings.map { "WARNING: " + $0 }
         if gapCount > 0 {
             let shown = gaps.map { "\(IngestSummary.isoDay($0.after)) → \(IngestSummary.isoDay($0.before)) (\($0.missingPeriods) missing)" }
             out.append("gaps: \(gapCount) (\(missingPeriods) periods missing): " + shown.joined(separator: "; ")
@@ -140,4 +150,13 @@ public struct IngestSummary: Sendable, Equatable {
         if rest != 0 { s += String(format: " %02d:%02d:%02d", rest / 3600, rest / 60 % 60, rest % 60) }
         return s
     }
+}
+
+/// A text column whose values look like dates the reader does not parse without a format.
+public struct UnreadDateColumn: Sendable, Equatable {
+    public var name: String
+    /// Its first value, e.g. "31.12.2020".
+    public var value: String
+    /// A `--date-format` that reads it, e.g. "%d.%m.%Y".
+    public var format: String
 }

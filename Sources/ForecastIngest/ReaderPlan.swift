@@ -192,8 +192,9 @@ private struct ColumnResolver {
         if found.count == 1 { return found[0] }
         if found.isEmpty {
             let columnList = names.map { quoted($0) }.listed()
+            let suggestion = ClosestMatch.among(names, to: name).map { "did you mean \(quoted($0))? " } ?? ""
             throw selectionError("unknown \(role) column \(quoted(name)); the columns are \(columnList)",
-                                 "pass \(option) with one of the column names (case does not matter)", name)
+                                 "\(suggestion)pass \(option) with one of the column names (case does not matter)", name)
         }
         throw selectionError("\(role) column \(quoted(name)) is ambiguous: \(found.count) columns have that name",
                              "rename the duplicate columns in the header", name)

@@ -81,6 +81,7 @@ enum SeriesLoader {
             gapCount: timing.gapCount, missingPeriods: timing.missingPeriods, gaps: timing.gaps)
         summary.otherDateColumns = raw.otherDateLikeColumns.map { raw.names[$0] }
         if duplicatesRemoved > 0 { summary.seriesKeyColumn = longFormatKey(raw)?.name }
+        if raw.dateColumn == nil { summary.unreadDateColumn = unreadDateColumn(raw) }
         let valueOf = { (j: Int) in rows.columns[selected.firstIndex(of: j)!] }
         var series = Series(dates: dates, targetName: raw.names[target], featureNames: features.map { raw.names[$0] },
                             values: features.map(valueOf), target: valueOf(target),
@@ -220,6 +221,29 @@ enum SeriesLoader {
         let selected = Set([raw.targetColumn].compactMap { $0 } + (raw.featureColumns ?? []))
         guard let key = raw.textColumns.first(where: { !selected.contains($0.column) }) else { return nil }
         return (key.column, raw.names[key.column], key.firstValue)
+    }
+
+    /// Without a date column: the first text column whose first value looks like a date in a
+    /// form not read automatically ("31.12.2020", "12/31/2020"), with a `--date-format` to try.
+    static func unreadDateColumn(_ raw: RawTable) -> UnreadDateColumn? {
+        for (column, value) in raw.textColumns {
+            let parts = value.split(whereSeparator: { $0 == "." || $0 == "/" || $0 == "-" })
+            guard parts.count == 3, parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+                  let separator = value.first(where: { !$0.isNumber }) else { continue }
+            let lengths = parts.map(\.count)
+            let s = String(separator)
+            let format: String
+            if lengths[2] == 4 || lengths[2] == 2, lengths[0] <= 2, lengths[1] <= 2 {
+                let year = lengths[2] == 4 ? "%Y" : "%y"
+                let first = Int(parts[0]) ?? 0, second = Int(parts[1]) ?? 0
+                // Day first unless the first field cannot be a day but the second can be.
+                format = (first <= 12 && second > 12) ? "%m\(s)%d\(s)\(year)" : "%d\(s)%m\(s)\(year)"
+            } else {
+                continue
+            }
+            return UnreadDateColumn(name: raw.names[column], value: value, format: format)
+        }
+        return nil
     }
 
     /// Missing cells per selected column (by name), which rows have all selected values

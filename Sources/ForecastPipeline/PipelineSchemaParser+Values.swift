@@ -1,3 +1,4 @@
+import ForecastCore
 import Foundation
 import Yams
 
@@ -162,8 +163,7 @@ extension PipelineSchemaParser {
 
     /// The closest candidate within edit distance 2, for "did you mean" hints.
     func nearest(_ word: String, in candidates: [String]) -> String? {
-        let scored = candidates.map { ($0, editDistance(word.lowercased(), $0)) }.filter { $0.1 <= 2 }
-        return scored.min(by: { $0.1 < $1.1 })?.0
+        ClosestMatch.among(candidates, to: word)
     }
 
     static func syntaxError(_ e: YamlError, file: String) -> PipelineError {
@@ -181,19 +181,4 @@ extension PipelineSchemaParser {
             return PipelineError(file: file, line: nil, message: "YAML: \(e)")
         }
     }
-}
-/// Levenshtein distance (small words only).
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var prev = Array(0...b.count)
-    for i in 1...a.count {
-        var cur = [i] + Array(repeating: 0, count: b.count)
-        for j in 1...b.count {
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        prev = cur
-    }
-    return prev[b.count]
 }

@@ -93,6 +93,15 @@ struct CommandLineTests {
         #expect(try Data(contentsOf: report) == before)
     }
 
+    @Test("a misspelt command gets a did-you-mean and exit 64 (it said only 'unexpected arguments')")
+    func misspeltCommandIsSuggested() throws {
+        let r = try runForecast(["fti", "data.csv"])
+        #expect(r.status == 64)
+        #expect(r.stderr == "error: unknown command 'fti'; did you mean 'fit'?\n  hint: forecast fit --help\n", "\(r.stderr)")
+        let far = try runForecast(["transform", "data.csv"])
+        #expect(far.status == 64 && !far.stderr.contains("did you mean"))
+    }
+
     @Test("a missing file exits 10, an unknown target 16, a bad option 64")
     func otherErrors() throws {
         let dir = try temporaryDirectory()

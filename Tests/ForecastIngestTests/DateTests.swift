@@ -104,3 +104,27 @@ import Testing
         #expect(e?.message.contains("\"date\", \"price\"") == true)
     }
 }
+
+@Suite("columns that look like dates but are not read")
+struct UnreadDateColumnTests {
+    @Test("a 'Datum' column of 31.12.2020 is not silently ignored: a warning names it and the --date-format to pass")
+    func dayFirstDatesGetAFormatHint() throws {
+        var text = "Datum,wert\n"
+        for d in 1...28 { text += String(format: "%02d.01.2021,%d\n", d, d) }
+        let s = try load(text)
+        #expect(s.dates == nil)
+        #expect(s.summary.warnings == ["column \"Datum\" looks like dates (\"01.01.2021\") in a form not read automatically, so the rows are numbered instead of dated; pass --date-format '%d.%m.%Y' (and --date-column \"Datum\") to use them"])
+        // The suggested format reads it.
+        let dated = try load(text) { $0.dateFormat = "%d.%m.%Y"; $0.dateColumn = "Datum" }
+        #expect(dated.dates?.count == 28)
+        // Month first when the first field cannot be a day of… the second can: 12/31/2020.
+        let us = try load("when,v\n12/31/2020,1\n12/30/2020,2\n")
+        #expect(us.summary.unreadDateColumn?.format == "%m/%d/%Y")
+    }
+
+    @Test("a misspelt --target gets a did-you-mean")
+    func misspeltTargetIsSuggested() {
+        let e = ingestError { try load("date,realgdp,realcons\n2024-01-01,1,2\n2024-01-02,2,3\n") { $0.target = "realgpd" } }
+        #expect(e?.hint?.hasPrefix("did you mean \"realgdp\"? ") == true, "\(e?.hint ?? "")")
+    }
+}
