@@ -1,0 +1,104 @@
+import Foundation
+
+/// Parameter regions of the ETS models (Hyndman, Koehler, Ord & Snyder 2008, ch. 10;
+/// Hyndman, Akram & Archibald 2008, "The admissible parameter space for exponential smoothing
+/// models"), as R `forecast::ets` and statsforecast define them.
+public enum ETSParameterRegion {
+    /// The "usual" region: each parameter inside its box and β ≤ α, γ ≤ 1 − α.
+    /// `lower`/`upper` bound (α, β, γ, φ) and default to statsforecast's
+    /// [1e-4, 0.9999]³ × [0.8, 0.98].
+    public static func isUsual(_ p: ETSParameters,
+                               lower: [Double] = [1e-4, 1e-4, 1e-4, 0.8],
+                               upper: [Double] = [0.9999, 0.9999, 0.9999, 0.98]) -> Bool {
+        guard lower.count == 4, upper.count == 4 else { return false }
+        if p.alpha < lower[0] || p.alpha > upper[0] { return false }
+        if let beta = p.beta, beta < lower[1] || beta > p.alpha || beta > upper[1] { return false }
+        if let phi = p.phi, phi < lower[3] || phi > upper[3] { return false }
+        if let gamma = p.gamma, gamma < lower[2] || gamma > 1 - p.alpha || gamma > upper[2] { return false }
+        return true
+    }
+
+    /// The "admissible" region: the model is forecastable, i.e. the discount matrix has all
+    /// eigenvalues inside the unit circle (on it, within 1e-10, for the unit root every
+    /// non-trended seasonal model has). Closed-form bounds without a season; with a season the
+    /// easy necessary conditions first, then the roots of the characteristic polynomial
+    ///
+    ///     zᵐ⁺¹ + (α + β − φ) zᵐ + (α + β − αφ)(zᵐ⁻¹ + … + z²) + (α + β − αφ + γ − 1) z + φ(1 − α − γ)
+    ///
+    /// (β = 0 without a trend). O(m²) per root-finding iteration.
+    public static func isAdmissible(_ p: ETSParameters, seasonLength m: Int) -> Bool {
+        let phi = p.phi ?? 1
+        let alpha = p.alpha
+        guard phi >= 0, phi <= 1 + 1e-8, alpha.isFinite else { return false }
+        guard let gamma = p.gamma else {
+            if alpha < 1 - 1 / phi || alpha > 1 + 1 / phi { return false }
+            if let beta = p.beta, beta < alpha * (phi - 1) || beta > (1 + phi) * (2 - alpha) { return false }
+            return true
+        }
+        guard m > 1 else { return true }
+        let beta = p.beta ?? 0
+        if gamma < max(1 - 1 / phi - alpha, 0) || gamma > 1 + 1 / phi - alpha { return false }
+        let md = Double(m)
+        if alpha < 1 - 1 / phi - gamma * (1 - md + phi + phi * md) / (2 * phi * md) { return false }
+        if beta < -(1 - phi) * (gamma / md + alpha) { return false }
+        // Coefficients of z⁰ … zᵐ⁺¹.
+        var coefficients = [Double](repeating: alpha + beta - alpha * phi, count: m + 2)
+        coefficients[0] = phi * (1 - alpha - gamma)
+        coefficients[1] = alpha + beta - alpha * phi + gamma - 1
+        coefficients[m] = alpha + beta - phi
+        coefficients[m + 1] = 1
+        guard let radius = largestRootModulus(monic: coefficients) else { return false }
+        return radius <= 1 + 1e-10
+    }
+
+    /// Largest |root| of the monic polynomial Σ cₖ zᵏ (c last = 1), by the simultaneous
+    /// iteration of Durand (1960) and Kerner (1966). Nil when it has not converged.
+    static func largestRootModulus(monic c: [Double]) -> Double? {
+        let degree = c.count - 1
+        guard degree >= 1, c.allSatisfy(\.isFinite) else { return nil }
+        if degree == 1 { return abs(c[0]) }
+        // Start on a circle of the Cauchy bound's radius, at angles away from the axes.
+        var bound = 0.0
+        for k in 0..<degree { bound = max(bound, abs(c[k])) }
+        let radius = 1 + bound
+        var re = [Double](repeating: 0, count: degree)
+        var im = [Double](repeating: 0, count: degree)
+        for k in 0..<degree {
+            let angle = 2 * Double.pi * Double(k) / Double(degree) + 0.4
+            re[k] = radius * cos(angle)
+            im[k] = radius * sin(angle)
+        }
+        for _ in 0..<500 {
+            var largestStep = 0.0
+            for k in 0..<degree {
+                // p(z_k) by Horner.
+                var pr = 1.0, pi = 0.0
+                for j in stride(from: degree - 1, through: 0, by: -1) {
+                    let nr = pr * re[k] - pi * im[k] + c[j]
+                    pi = pr * im[k] + pi * re[k]
+                    pr = nr
+                }
+                // Π_{j≠k} (z_k − z_j).
+                var qr = 1.0, qi = 0.0
+                for j in 0..<degree where j != k {
+                    let dr = re[k] - re[j], di = im[k] - im[j]
+                    let nr = qr * dr - qi * di
+                    qi = qr * di + qi * dr
+                    qr = nr
+                }
+                let denominator = qr * qr + qi * qi
+                guard denominator > 0 else { continue }
+                let stepR = (pr * qr + pi * qi) / denominator
+                let stepI = (pi * qr - pr * qi) / denominator
+                re[k] -= stepR
+                im[k] -= stepI
+                largestStep = max(largestStep, (stepR * stepR + stepI * stepI).squareRoot())
+            }
+            if !largestStep.isFinite { return nil }
+            if largestStep < 1e-14 { break }
+        }
+        var largest = 0.0
+        for k in 0..<degree { largest = max(largest, (re[k] * re[k] + im[k] * im[k]).squareRoot()) }
+        return largest.isFinite ? largest : nil
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+
+/// The innovations state-space recursions of the ETS models without multiplicative trend
+/// (Hyndman, Koehler, Ord & Snyder 2008, table 2.1; Hyndman et al. 2002), in error-correction
+/// form:
+///
+///     base   = ℓ + φ·b                                   (ℓ without a trend)
+///     ŷ      = base + s   or   base · s                  (additive / multiplicative season)
+///     p      = y − s      or   y / s                     (deseasonalised observation)
+///     ℓ'     = base + α·(p − base)
+///     b'     = φ·b + β·(p − base)
+///     s'     = s + γ·((y − base) − s)   or   s + γ·(y / base − s)
+///
+/// where s is the seasonal state from m steps back. Absent components use β = γ = 0, φ = 1.
+/// The seasonal states live in a ring of m slots: slot `t mod m` holds the state applied to
+/// observation t and receives the updated state afterwards, so one step is O(1).
+struct ETSRecursion {
+    let additiveError: Bool
+    let hasTrend: Bool
+    let seasonKind: ETSSpec.SeasonKind
+    let seasonLength: Int
+    let alpha: Double
+    let beta: Double
+    let gamma: Double
+    let phi: Double
+
+    /// Guards against division by (near) zero, as statsforecast's and R's C code do.
+    static let tiny = 1e-10
+    static let huge = 1e10
+
+    init(spec: ETSSpec, seasonLength: Int, alpha: Double, beta: Double, gamma: Double, phi: Double) {
+        additiveError = spec.error == .additive
+        hasTrend = spec.hasTrend
+        seasonKind = spec.season
+        self.seasonLength = spec.isSeasonal ? seasonLength : 1
+        self.alpha = alpha
+        self.beta = spec.hasTrend ? beta : 0
+        self.gamma = spec.isSeasonal ? gamma : 0
+        self.phi = spec.isDamped ? phi : 1
+    }
+
+    init(spec: ETSSpec, seasonLength: Int, parameters: ETSParameters) {
+        self.init(spec: spec, seasonLength: seasonLength, alpha: parameters.alpha,
+                  beta: parameters.beta ?? 0, gamma: parameters.gamma ?? 0, phi: parameters.phi ?? 1)
+    }
+
+    /// Filter state: level, slope, the seasonal ring and the ring slot of the next observation.
+    struct State {
+        var level: Double
+        var slope: Double
+        var ring: [Double]
+        var slot: Int
+    }
+
+    /// The ring for an initial state in `ExponentialSmoothingState` order (`seasonal[m-1]` first).
+    func startState(_ initial: ExponentialSmoothingState) -> State {
+        var ring = [Double](repeating: seasonKind == .multiplicative ? 1 : 0, count: seasonLength)
+        if seasonKind != .none {
+            for j in 0..<seasonLength { ring[j] = initial.seasonal[seasonLength - 1 - j] }
+        }
+        return State(level: initial.level, slope: hasTrend ? (initial.trend ?? 0) : 0, ring: ring, slot: 0)
+    }
+
+    /// One-step forecast from `state`.
+    @inline(__always)
+    func oneStep(_ state: State) -> Double {
+        let base = hasTrend ? state.level + phi * state.slope : state.level
+        switch seasonKind {
+        case .none: return base
+        case .additive: return base + state.ring[state.slot]
+        case .multiplicative: return base * state.ring[state.slot]
+        }
+    }
+
+    /// Moves `state` past the observation `y`.
+    @inline(__always)
+    func update(_ state: inout State, with y: Double) {
+        let base = hasTrend ? state.level + phi * state.slope : state.level
+        let season = state.ring[state.slot]
+        let deseasonalised: Double
+        switch seasonKind {
+        case .none: deseasonalised = y
+        case .additive: deseasonalised = y - season
+        case .multiplicative: deseasonalised = abs(season) < Self.tiny ? Self.huge : y / season
+        }
+        let correction = deseasonalised - base
+        state.level = base + alpha * correction
+        if hasTrend { state.slope = phi * state.slope + beta * correction }
+        switch seasonKind {
+        case .none: break
+        case .additive: state.ring[state.slot] = season + gamma * ((y - base) - season)
+        case .multiplicative:
+            let ratio = abs(base) < Self.tiny ? Self.huge : y / base
+            state.ring[state.slot] = season + gamma * (ratio - season)
+        }
+        state.slot += 1
+        if state.slot == seasonLength { state.slot = 0 }
+    }
+
+    /// Writes the forecasts of steps 1...out.count from `state` into `out`.
+    func forecast(from state: State, into out: inout ArraySlice<Double>) {
+        var dampedSum = 0.0
+        var power = 1.0
+        var slot = state.slot
+        for index in out.indices {
+            power *= phi
+            dampedSum += power
+            let base = hasTrend ? state.level + dampedSum * state.slope : state.level
+            switch seasonKind {
+            case .none: out[index] = base
+            case .additive: out[index] = base + state.ring[slot]
+            case .multiplicative: out[index] = base * state.ring[slot]
+            }
+            slot += 1
+            if slot == seasonLength { slot = 0 }
+        }
+    }
+
+    /// The innovation of `y` against the forecast `f`: y − f, or (y − f)/f for multiplicative error.
+    @inline(__always)
+    func innovation(_ y: Double, forecast f: Double) -> Double {
+        if additiveError { return y - f }
+        let denominator = abs(f) < Self.tiny ? f + Self.tiny : f
+        return (y - f) / denominator
+    }
+
+    /// −2 log-likelihood up to a constant, the criterion statsforecast and R minimise
+    /// (Hyndman et al. 2008, §5.1): n·log(Σ eₜ²) for additive error, plus 2·Σ log|ŷₜ| for
+    /// multiplicative error (eₜ relative). One pass, no allocation: `state` is consumed.
+    func negativeTwiceLogLikelihood(_ y: [Double], state: inout State) -> Double {
+        var sumSquares = 0.0
+        var sumLogForecast = 0.0
+        for value in y {
+            let f = oneStep(state)
+            let e = innovation(value, forecast: f)
+            sumSquares += e * e
+            if !additiveError {
+                let size = abs(f)
+                sumLogForecast += log(size > 0 ? size : size + 1e-8)
+            }
+            update(&state, with: value)
+        }
+        let n = Double(y.count)
+        var result = n * log(sumSquares > 0 ? sumSquares : sumSquares + 1e-8)
+        if !additiveError { result += 2 * sumLogForecast }
+        return result
+    }
+}

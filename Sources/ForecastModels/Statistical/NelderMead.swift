@@ -1,0 +1,157 @@
+/// Derivative-free minimisation over a box by the downhill simplex method of Nelder & Mead
+/// ("A simplex method for function minimization", Computer Journal 7, 1965), with the
+/// dimension-dependent expansion, contraction and shrink coefficients of Gao & Han
+/// ("Implementing the Nelder-Mead simplex algorithm with adaptive parameters", Computational
+/// Optimization and Applications 51, 2012).
+///
+/// The box is kept by clamping every trial point onto it, the variant statsforecast uses to fit
+/// ETS models: the simplex may flatten against a face but never leaves the box. The start simplex
+/// is `x0` plus one vertex per coordinate with that coordinate scaled by `1 + initialStep` (or set
+/// to 1e-4 when it is zero). The search stops when the population standard deviation of the
+/// n + 1 vertex values falls below `tolerance`, or after `maxIterations` iterations.
+/// The defaults are statsforecast's for ETS (step 0.05, tolerance 1e-4, 1000 iterations).
+///
+/// Cost: each iteration evaluates `f` once or twice (n times on a shrink) and does O(n²) work
+/// besides. Deterministic: ties between vertex values are broken by vertex index.
+public struct NelderMead: Sendable {
+    /// Relative size of the start simplex along each coordinate.
+    public var initialStep: Double
+    /// Threshold on the standard deviation of the function values over the simplex.
+    public var tolerance: Double
+    /// Upper limit on the number of iterations (reflections, expansions, contractions, shrinks).
+    public var maxIterations: Int
+
+    /// The start-simplex offset for a coordinate whose start value is exactly zero.
+    static let offsetFromZero = 1e-4
+
+    public init(initialStep: Double = 0.05, tolerance: Double = 1e-4, maxIterations: Int = 1000) {
+        self.initialStep = initialStep
+        self.tolerance = tolerance
+        self.maxIterations = maxIterations
+    }
+
+    /// Minimises f over the box [lower, upper]; returns the best point, its value and the iterations used.
+    ///
+    /// `x0`, `lower` and `upper` have the same length n (use ±infinity for an unbounded
+    /// coordinate). A NaN value of `f` counts as +infinity. With n = 0, or bounds of mismatched
+    /// length, returns `x0` unchanged with `f(x0)` and 0 iterations.
+    public func minimize(from x0: [Double], lower: [Double], upper: [Double],
+                         _ f: ([Double]) -> Double) -> (x: [Double], value: Double, iterations: Int) {
+        let n = x0.count
+        guard n > 0, lower.count == n, upper.count == n else {
+            return (x0, Self.sanitised(f(x0)), 0)
+        }
+        let dimension = Double(n)
+        // Gao & Han's coefficients; reflection stays 1.
+        let expansion = 1 + 2 / dimension
+        let contraction = 0.75 - 1 / (2 * dimension)
+        let shrink = 1 - 1 / dimension
+
+        func clamped(_ x: inout [Double]) {
+            for i in 0..<n { x[i] = min(max(x[i], lower[i]), upper[i]) }
+        }
+
+        var start = x0
+        clamped(&start)
+        var vertices = [[Double]](repeating: start, count: n + 1)
+        for i in 0..<n {
+            let value = vertices[i][i]
+            let moved = value == 0 ? Self.offsetFromZero : value * (1 + initialStep)
+            vertices[i][i] = min(max(moved, lower[i]), upper[i])
+        }
+        var values = vertices.map { Self.sanitised(f($0)) }
+
+        var order = Array(0...n)
+        var centroid = [Double](repeating: 0, count: n)
+        var trial = [Double](repeating: 0, count: n)
+        var iteration = 0
+        var best = 0
+        while iteration < maxIterations {
+            order.sort { values[$0] < values[$1] || (values[$0] == values[$1] && $0 < $1) }
+            best = order[0]
+            let worst = order[n]
+            let secondWorst = order[n - 1]
+            if Self.standardDeviation(values) < tolerance { break }
+            iteration += 1
+
+            for j in 0..<n { centroid[j] = 0 }
+            for v in 0...n where v != worst {
+                for j in 0..<n { centroid[j] += vertices[v][j] }
+            }
+            for j in 0..<n { centroid[j] /= dimension }
+
+            // Reflect the worst vertex through the centroid of the others.
+            var reflected = [Double](repeating: 0, count: n)
+            for j in 0..<n { reflected[j] = 2 * centroid[j] - vertices[worst][j] }
+            clamped(&reflected)
+            let reflectedValue = Self.sanitised(f(reflected))
+
+            if values[best] <= reflectedValue && reflectedValue < values[secondWorst] {
+                vertices[worst] = reflected
+                values[worst] = reflectedValue
+                continue
+            }
+            if reflectedValue < values[best] {
+                for j in 0..<n { trial[j] = centroid[j] + expansion * (reflected[j] - centroid[j]) }
+                clamped(&trial)
+                let expandedValue = Self.sanitised(f(trial))
+                if expandedValue < reflectedValue {
+                    vertices[worst] = trial
+                    values[worst] = expandedValue
+                } else {
+                    vertices[worst] = reflected
+                    values[worst] = reflectedValue
+                }
+                continue
+            }
+            if reflectedValue < values[worst] {
+                // Between the second worst and the worst: contract towards the reflected point.
+                for j in 0..<n { trial[j] = centroid[j] + contraction * (reflected[j] - centroid[j]) }
+                clamped(&trial)
+                let contractedValue = Self.sanitised(f(trial))
+                if contractedValue <= reflectedValue {
+                    vertices[worst] = trial
+                    values[worst] = contractedValue
+                    continue
+                }
+            } else {
+                // No better than the worst: contract towards the worst vertex instead.
+                for j in 0..<n { trial[j] = centroid[j] - contraction * (reflected[j] - centroid[j]) }
+                clamped(&trial)
+                let contractedValue = Self.sanitised(f(trial))
+                if contractedValue < values[worst] {
+                    vertices[worst] = trial
+                    values[worst] = contractedValue
+                    continue
+                }
+            }
+            // Nothing helped: shrink every vertex towards the best one.
+            for v in 0...n where v != best {
+                for j in 0..<n {
+                    vertices[v][j] = vertices[best][j] + shrink * (vertices[v][j] - vertices[best][j])
+                }
+                clamped(&vertices[v])
+                values[v] = Self.sanitised(f(vertices[v]))
+            }
+        }
+        if iteration == maxIterations {
+            // The loop ran out without a final ordering: pick the best vertex now.
+            best = (0...n).min { values[$0] < values[$1] || (values[$0] == values[$1] && $0 < $1) } ?? 0
+        }
+        return (vertices[best], values[best], iteration)
+    }
+
+    private static func sanitised(_ value: Double) -> Double {
+        value.isNaN ? .infinity : value
+    }
+
+    /// Population standard deviation; infinite when any value is infinite.
+    private static func standardDeviation(_ values: [Double]) -> Double {
+        var mean = 0.0
+        for value in values { mean += value }
+        mean /= Double(values.count)
+        var sum = 0.0
+        for value in values { sum += (value - mean) * (value - mean) }
+        return (sum / Double(values.count)).squareRoot()
+    }
+}
