@@ -82,7 +82,7 @@ public struct MarkdownReport {
         guard let pick = run.pickedModel else {
             return "**No usable model:** every model failed (reasons below), so there is no forecast for the next period."
         }
-        var s = "**Pick: \(Escape.markdown(pick.name)).**"
+        var s = "**Pick: \(Escape.markdown(pick.displayName)).**"
         let f = run.dataset.frequency
         if let next = pick.nextForecasts.first {
             s += " Next value (\(f.format(next.date))): **\(Format.value(next.value))**"
@@ -197,7 +197,7 @@ public struct MarkdownReport {
         out.append(Self.tableRow(header))
         out.append("|" + header.enumerated().map { $0.offset == 0 ? "---" : "---:" }.joined(separator: "|") + "|")
         for m in models {
-            var name = Escape.markdown(m.name)
+            var name = Escape.markdown(m.displayName)
             if m.name == run.pick { name = "★ " + name }
             if !m.status.isOK { name += " (failed)" }
             var cells = [name, m.kind == .baseline ? "0" : Format.integer(m.parameters)]
