@@ -70,7 +70,7 @@ public struct FitConfiguration: Codable, Equatable, Sendable {
     public var patience: Int = 10
     public var initScheme: InitScheme = .glorotOrthogonal
     public var seed: UInt64 = 42
-    /// Season length for seasonal naive and MASE; nil infers it from the frequency.
+    /// Season length for seasonal naive, ETS, Theta and MASE; nil infers it from the frequency.
     public var season: Int? = nil
     /// Coverage levels of the split-conformal prediction intervals, in percent.
     public var intervals: [Double] = [80, 95]

@@ -183,7 +183,7 @@ extension StatisticalCheckpoint {
     public static func decode(_ data: Data, path: String) throws -> StatisticalCheckpoint {
         struct Header: Decodable { var format: String?; var version: Int? }
         guard let header = try? JSONDecoder().decode(Header.self, from: data) else {
-            throw invalid(path, "is not a JSON object")
+            throw invalid(path, "is not a JSON object" + syntaxProblem(data))
         }
         guard header.format == formatName else {
             throw field(path, "format", header.format.map { "is '\($0)', not '\(formatName)'" } ?? "is missing")
@@ -197,7 +197,7 @@ extension StatisticalCheckpoint {
         do {
             checkpoint = try JSONDecoder().decode(StatisticalCheckpoint.self, from: data)
         } catch let e as DecodingError {
-            throw describe(e, path: path)
+            throw describe(e, path: path, data: data)
         } catch {
             throw invalid(path, "could not be read: \(error)")
         }
@@ -334,8 +334,26 @@ extension StatisticalCheckpoint {
                      exitStatus: .checkpointUnreadable)
     }
 
+    /// What is wrong with text that does not parse as JSON, for the message: the parser's own
+    /// words and, for a number no Double can hold (`1e999`), the key it follows. Empty if it parses.
+    static func syntaxProblem(_ data: Data) -> String {
+        do {
+            _ = try JSONSerialization.jsonObject(with: data)
+            return ""
+        } catch {
+            guard let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String else { return "" }
+            var text = ": " + detail
+            if detail.hasPrefix("Number "), let number = detail.split(separator: " ").dropFirst().first,
+               let json = String(data: data, encoding: .utf8), let at = json.range(of: String(number)),
+               let key = json[..<at.lowerBound].components(separatedBy: "\"").dropLast().last(where: { !$0.isEmpty && !$0.contains(":") }) {
+                text += " (the value of '\(key)')"
+            }
+            return text
+        }
+    }
+
     /// A decoding error as the field it is about (`parameters.alpha`, `initial_states.seasonal[3]`).
-    static func describe(_ error: DecodingError, path: String) -> PredictError {
+    static func describe(_ error: DecodingError, path: String, data: Data) -> PredictError {
         func name(_ codingPath: [any CodingKey]) -> String {
             var out = ""
             for key in codingPath {
@@ -352,7 +370,7 @@ extension StatisticalCheckpoint {
             return field(path, name(context.codingPath), "is not of the expected type (\(type))")
         case .dataCorrupted(let context):
             return context.codingPath.isEmpty
-                ? invalid(path, "is not valid JSON")
+                ? invalid(path, "is not valid JSON" + syntaxProblem(data))
                 : field(path, name(context.codingPath), "is not valid: \(context.debugDescription)")
         @unknown default:
             return invalid(path, "could not be read: \(error)")
