@@ -73,6 +73,10 @@ public struct ETSModel: FittedStatisticalModel {
         self.sigma2 = sumSquaredInnovations / (n - k - 1)
     }
 
+    /// Point forecasts ℓ + (φ + φ² + … + φʰ)·b (+ or × the seasonal state of that phase),
+    /// (Hyndman et al. 2008, ch. 2). statsforecast 2.1.1's damped forecasts beyond step 1
+    /// differ: its C++ loop accumulates φ, 2φ, 2φ + φ², … (as does the forecast loop of R's
+    /// etscalc.c). O(horizon).
     public func forecast(horizon: Int) -> [Double] {
         guard horizon > 0 else { return [] }
         var out = [Double](repeating: 0, count: horizon)[...]
@@ -121,9 +125,10 @@ public struct ETSModel: FittedStatisticalModel {
 /// - Data rules (statsforecast's): all values finite; multiplicative error or season only for
 ///   data > 0; a season only with m > 1 and more than m observations (below 3 seasons the
 ///   initial seasonal states come from a Fourier fit); a spec is not fitted when its number of
-///   estimated values (parameters + states) reaches n − 1, nor when n ≤ (2 per component +
-///   1 for damping) + 4. There is no upper limit on m. A constant series gets ETS(A,N,N) with
-///   α = 0.9999.
+///   estimated values (parameters + states) reaches n − 1; `fit` also needs n > 4 + 2 per
+///   component (level, trend, season) + 1 for damping, `fitAuto` n > 6. There is no upper
+///   limit on m (statsforecast 2.1.1 has none; R's m ≤ 24 rule is not applied). A constant
+///   series gets ETS(A,N,N) with α = 0.9999.
 /// - Selection (`fitAuto`): every allowed spec (`ETSSpec.searchOrder`), smallest AICc; a spec
 ///   whose fit fails is skipped.
 ///
@@ -135,7 +140,7 @@ public enum ETS {
     public static func fit(_ y: [Double], seasonLength: Int, spec: ETSSpec) throws(ETSError) -> ETSModel {
         try validate(y, seasonLength: seasonLength)
         if isConstant(y) { return constantModel(y) }
-        try check(spec, y: y, seasonLength: seasonLength)
+        try check(spec, y: y, seasonLength: seasonLength, smallSampleRule: true)
         return try estimate(y, seasonLength: seasonLength, spec: spec)
     }
 
@@ -146,7 +151,7 @@ public enum ETS {
         if y.count <= 6 { throw .tooShort(count: y.count, required: 6) }
         var best: ETSModel?
         for spec in ETSSpec.searchOrder {
-            guard (try? check(spec, y: y, seasonLength: seasonLength)) != nil,
+            guard (try? check(spec, y: y, seasonLength: seasonLength, smallSampleRule: false)) != nil,
                   let model = try? estimate(y, seasonLength: seasonLength, spec: spec),
                   !model.aicc.isNaN else { continue }
             if model.aicc < (best?.aicc ?? .infinity) { best = model }
@@ -176,19 +181,22 @@ public enum ETS {
 
     static func validate(_ y: [Double], seasonLength: Int) throws(ETSError) {
         if seasonLength < 1 { throw .invalidSeasonLength(seasonLength) }
-        if y.isEmpty { throw .tooShort(count: 0, required: 1) }
+        if y.isEmpty { throw .tooShort(count: 0, required: 0) }
         if let index = y.firstIndex(where: { !$0.isFinite }) { throw .nonFiniteValue(index: index) }
     }
 
     static func isConstant(_ y: [Double]) -> Bool { y.allSatisfy { $0 == y[0] } }
 
-    static func check(_ spec: ETSSpec, y: [Double], seasonLength m: Int) throws(ETSError) {
+    /// statsforecast's rules for fitting `spec` (see `ETS`). The small-sample rule (n greater
+    /// than 4 + 2 per component + 1 for damping) applies to a single spec; the automatic search
+    /// checks n > 6 once instead, as statsforecast does.
+    static func check(_ spec: ETSSpec, y: [Double], seasonLength m: Int, smallSampleRule: Bool) throws(ETSError) {
         let n = y.count
         if !spec.isAllowed { throw .forbiddenCombination(spec) }
         if spec.isSeasonal && (m <= 1 || n <= m) { throw .seasonNotPossible(seasonLength: m, count: n) }
-        if spec.needsPositiveData && !(y.min()! > 0) { throw .multiplicativeNeedsPositiveData }
+        if spec.needsPositiveData && !y.allSatisfy({ $0 > 0 }) { throw .multiplicativeNeedsPositiveData }
         let components = 2 + (spec.hasTrend ? 2 : 0) + (spec.isSeasonal ? 2 : 0) + (spec.isDamped ? 1 : 0)
-        if n <= components + 4 { throw .tooShort(count: n, required: components + 4) }
+        if smallSampleRule && n <= components + 4 { throw .tooShort(count: n, required: components + 4) }
         let free = freeValueCount(spec, seasonLength: m)
         if free >= n - 1 { throw .tooShort(count: n, required: free + 1) }
     }
@@ -203,7 +211,7 @@ public enum ETS {
     }
 
     /// statsforecast's answer to a constant series: ETS(A,N,N) with α = 0.9999 and the level at
-    /// the constant (a perfect fit).
+    /// the constant (a perfect fit). α is not estimated, so k = 2 (statsforecast counts 3).
     static func constantModel(_ y: [Double]) -> ETSModel {
         ETSModel(spec: ETSSpec(error: .additive, trend: .none, season: .none), seasonLength: 1,
                  parameters: ETSParameters(alpha: 0.9999), initialState: ExponentialSmoothingState(level: y[0]),
@@ -247,7 +255,7 @@ public enum ETS {
 
     static func estimate(_ y: [Double], seasonLength m: Int, spec: ETSSpec) throws(ETSError) -> ETSModel {
         guard let initial = ETSInitialization.initialState(y, seasonLength: m, spec: spec) else {
-            throw .tooShort(count: y.count, required: 4)
+            throw .tooShort(count: y.count, required: 3)
         }
         let layout = Layout(spec: spec, seasonLength: m)
         let box = ETSInitialization.startParameters(spec: spec, seasonLength: m)

@@ -25,7 +25,8 @@ public enum ETSParameterRegion {
     ///
     ///     zᵐ⁺¹ + (α + β − φ) zᵐ + (α + β − αφ)(zᵐ⁻¹ + … + z²) + (α + β − αφ + γ − 1) z + φ(1 − α − γ)
     ///
-    /// (β = 0 without a trend). O(m²) per root-finding iteration.
+    /// (β = 0 without a trend). O(m²) by the Schur–Cohn test inside the region, O(m²) per
+    /// root-finding iteration near its boundary.
     public static func isAdmissible(_ p: ETSParameters, seasonLength m: Int) -> Bool {
         let phi = p.phi ?? 1
         let alpha = p.alpha
@@ -41,14 +42,53 @@ public enum ETSParameterRegion {
         let md = Double(m)
         if alpha < 1 - 1 / phi - gamma * (1 - md + phi + phi * md) / (2 * phi * md) { return false }
         if beta < -(1 - phi) * (gamma / md + alpha) { return false }
-        // Coefficients of z⁰ … zᵐ⁺¹.
+        let coefficients = characteristicCoefficients(alpha: alpha, beta: beta, gamma: gamma, phi: phi, seasonLength: m)
+        // Fast exact paths first: all roots strictly inside, possibly after removing the unit
+        // root of the non-trended models; the iterative root finder only near the boundary.
+        if rootsStrictlyInsideUnitCircle(coefficients) { return true }
+        if abs(coefficients.reduce(0, +)) < 1e-12 {
+            var quotient = [Double](repeating: 0, count: m + 1)
+            var carry = 0.0
+            for k in stride(from: m + 1, through: 1, by: -1) {
+                carry += coefficients[k]
+                quotient[k - 1] = carry
+            }
+            if rootsStrictlyInsideUnitCircle(quotient) { return true }
+        }
+        guard let radius = largestRootModulus(monic: coefficients) else { return false }
+        return radius <= 1 + 1e-10
+    }
+
+    /// Coefficients of z⁰ … zᵐ⁺¹ of the seasonal characteristic polynomial above (m ≥ 2).
+    static func characteristicCoefficients(alpha: Double, beta: Double, gamma: Double, phi: Double,
+                                           seasonLength m: Int) -> [Double] {
         var coefficients = [Double](repeating: alpha + beta - alpha * phi, count: m + 2)
         coefficients[0] = phi * (1 - alpha - gamma)
         coefficients[1] = alpha + beta - alpha * phi + gamma - 1
         coefficients[m] = alpha + beta - phi
         coefficients[m + 1] = 1
-        guard let radius = largestRootModulus(monic: coefficients) else { return false }
-        return radius <= 1 + 1e-10
+        return coefficients
+    }
+
+    /// Schur–Cohn test (Schur 1917, Cohn 1922): with |c₀| < |c_d|, p(z) = Σ cₖ zᵏ has every root
+    /// in the open unit disc iff (c_d·p(z) − c₀·zᵈ·p(1/z))/z, of degree d − 1, has. Exact in
+    /// exact arithmetic; O(d²).
+    static func rootsStrictlyInsideUnitCircle(_ c: [Double]) -> Bool {
+        var a = c
+        var next = c
+        var degree = a.count - 1
+        while degree > 0 {
+            let low = a[0], high = a[degree]
+            guard low.isFinite, high.isFinite, abs(low) < abs(high) else { return false }
+            for k in 0..<degree { next[k] = high * a[k + 1] - low * a[degree - 1 - k] }
+            swap(&a, &next)
+            degree -= 1
+            // Rescale so repeated products neither overflow nor underflow.
+            let scale = abs(a[degree])
+            guard scale > 0, scale.isFinite else { return false }
+            for k in 0...degree { a[k] /= scale }
+        }
+        return true
     }
 
     /// Largest |root| of the monic polynomial Σ cₖ zᵏ (c last = 1), by the simultaneous

@@ -45,6 +45,9 @@ struct ETSReferenceFit: Decodable, Sendable {
 struct ETSReferenceSeries: Decodable, Sendable {
     let name: String
     let seasonLength: Int
+    /// statsforecast's `initstate` per "trend,season" pair (e.g. "A,M"): level, slope?, the
+    /// first m − 1 seasonal states.
+    let initialStateHeuristic: [String: [Double]]
     let train: [Double]
     let test: [Double]
     let autoSpec: String
@@ -72,12 +75,12 @@ struct ETSReference: Decodable, Sendable {
 }
 
 /// |a − b| / max(|b|, 1): relative error, absolute near zero.
-func relativeError(_ a: Double, _ b: Double) -> Double {
+func etsRelativeError(_ a: Double, _ b: Double) -> Double {
     abs(a - b) / max(abs(b), 1)
 }
 
 /// The model statsforecast fitted, rebuilt with our filter from its parameters and states.
-func rebuild(_ fit: ETSReferenceFit, series: ETSReferenceSeries) throws -> ETSModel? {
+func rebuildETS(_ fit: ETSReferenceFit, series: ETSReferenceSeries) throws -> ETSModel? {
     guard let spec = fit.etsSpec, let parameters = fit.parameters,
           let state = fit.state(seasonal: spec.isSeasonal, trend: spec.hasTrend) else { return nil }
     return try ETS.model(spec: spec, seasonLength: series.seasonLength, parameters: parameters,

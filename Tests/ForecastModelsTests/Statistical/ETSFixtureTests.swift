@@ -35,16 +35,16 @@ struct ETSFixtureTests {
         var worst = 0.0
         for (series, fit) in detailedFits {
             let label = "\(series.name) \(fit.spec)"
-            let model = try #require(try rebuild(fit, series: series), "\(label)")
+            let model = try #require(try rebuildETS(fit, series: series), "\(label)")
             let fitted = try #require(fit.fitted)
             #expect(model.fitted.count == fitted.count, "\(label)")
-            for (ours, theirs) in zip(model.fitted, fitted) { worst = max(worst, relativeError(ours, theirs)) }
+            for (ours, theirs) in zip(model.fitted, fitted) { worst = max(worst, etsRelativeError(ours, theirs)) }
 
             let full = series.train + series.test
             let oneStep = model.forecasts(along: full, origins: series.train.count..<full.count, horizon: 1)
             let theirOneStep = try #require(fit.oneStep)
             #expect(oneStep.count == theirOneStep.count, "\(label)")
-            for (row, theirs) in zip(oneStep, theirOneStep) { worst = max(worst, relativeError(row[0], theirs)) }
+            for (row, theirs) in zip(oneStep, theirOneStep) { worst = max(worst, etsRelativeError(row[0], theirs)) }
 
             // statsforecast 2.1.1 (and R's C forecast routine) step the damped multiplier as
             // φ, 2φ, 2φ + φ², … instead of φ, φ + φ², …: damped specs agree at step 1 only.
@@ -52,15 +52,37 @@ struct ETSFixtureTests {
             let theirAhead = try #require(fit.forecast)
             #expect(ahead.count == theirAhead.count, "\(label)")
             let comparable = model.spec.isDamped ? 1 : theirAhead.count
-            for (ours, theirs) in zip(ahead, theirAhead).prefix(comparable) { worst = max(worst, relativeError(ours, theirs)) }
+            for (ours, theirs) in zip(ahead, theirAhead).prefix(comparable) { worst = max(worst, etsRelativeError(ours, theirs)) }
 
-            #expect(relativeError(model.logLikelihood, try #require(fit.logLikelihood)) < 1e-6, "\(label)")
-            #expect(relativeError(model.aicc, try #require(fit.aicc)) < 1e-6, "\(label)")
+            #expect(etsRelativeError(model.logLikelihood, try #require(fit.logLikelihood)) < 1e-6, "\(label)")
+            #expect(etsRelativeError(model.aicc, try #require(fit.aicc)) < 1e-6, "\(label)")
             #expect(model.parameterCount == fit.parameterCount, "\(label)")
-            #expect(relativeError(model.sigma2, try #require(fit.sigma2)) < 1e-6, "\(label)")
-            #expect(relativeError(model.mse, try #require(fit.mse)) < 1e-6, "\(label)")
+            #expect(etsRelativeError(model.sigma2, try #require(fit.sigma2)) < 1e-6, "\(label)")
+            #expect(etsRelativeError(model.mse, try #require(fit.mse)) < 1e-6, "\(label)")
         }
         #expect(worst < 1e-6, "worst relative error \(worst)")
+    }
+
+    /// The optimiser's start states (classical decomposition, or the Fourier fit below three
+    /// seasons, then a line through the first seasonally adjusted values) equal statsforecast's.
+    @Test func initialStateHeuristicMatchesStatsforecast() throws {
+        var compared = 0
+        for series in reference.series {
+            for (key, theirs) in series.initialStateHeuristic {
+                let parts = key.split(separator: ",").map(String.init)
+                let trend: ETSSpec.TrendKind = parts[0] == "A" ? .additive : .none
+                let season = try #require(ETSSpec.SeasonKind(rawValue: parts[1]))
+                let spec = ETSSpec(error: .multiplicative, trend: trend, season: season)
+                let state = try #require(ETSInitialization.initialState(series.train, seasonLength: series.seasonLength, spec: spec))
+                let ours = [state.level] + (state.trend.map { [$0] } ?? []) + state.seasonal
+                #expect(ours.count == theirs.count, "\(series.name) \(key)")
+                for (a, b) in zip(ours, theirs) {
+                    #expect(etsRelativeError(a, b) < 1e-9, "\(series.name) \(key): \(a) vs \(b)")
+                }
+                compared += 1
+            }
+        }
+        #expect(compared >= 40)
     }
 
     /// Our optimiser never ends more than 1e-4 below statsforecast's log-likelihood for the same

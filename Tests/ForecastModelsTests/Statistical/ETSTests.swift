@@ -111,7 +111,7 @@ struct ETSTests {
         #expect(throws: ETSError.nonFiniteValue(index: 2)) {
             try ETS.fitAuto([1, 2, .nan, 4, 5, 6, 7, 8], seasonLength: 1)
         }
-        #expect(throws: ETSError.tooShort(count: 0, required: 1)) { try ETS.fitAuto([], seasonLength: 1) }
+        #expect(throws: ETSError.tooShort(count: 0, required: 0)) { try ETS.fitAuto([], seasonLength: 1) }
         #expect(throws: ETSError.tooShort(count: 5, required: 6)) { try ETS.fitAuto([1, 3, 2, 4, 3], seasonLength: 1) }
         #expect(throws: ETSError.invalidSeasonLength(0)) { try ETS.fitAuto([1, 2, 3], seasonLength: 0) }
         let y = (0..<30).map { 10 + sin(Double($0)) }
@@ -160,5 +160,46 @@ struct ETSTests {
         let ahead = model.forecast(horizon: 2)
         #expect(abs(ahead[0] - (5 + 0.5 * 40)) < 0.05)
         #expect(abs(ahead[1] - (5 + 0.5 * 41)) < 0.05)
+    }
+}
+
+extension ETSTests {
+    /// Schur–Cohn against known roots: (z − 0.5)(z + 0.9) inside; (z − 0.5)(z + 1.1) and
+    /// z² + 1 (on the circle) not; (z − 0.3)(z² + 0.25) = z³ − 0.3z² + 0.25z − 0.075 inside.
+    @Test func schurCohnTest() {
+        #expect(ETSParameterRegion.rootsStrictlyInsideUnitCircle([-0.45, 0.4, 1]))
+        #expect(!ETSParameterRegion.rootsStrictlyInsideUnitCircle([-0.55, 0.6, 1]))
+        #expect(!ETSParameterRegion.rootsStrictlyInsideUnitCircle([1, 0, 1]))
+        #expect(ETSParameterRegion.rootsStrictlyInsideUnitCircle([-0.075, 0.25, -0.3, 1]))
+    }
+}
+
+extension ETSTests {
+    /// On a grid of seasonal parameters, the exact Schur–Cohn paths agree with the largest root
+    /// found by Durand–Kerner: admissible ⇔ easy conditions hold and max |root| ≤ 1 + 1e-10
+    /// (grid points within 1e-6 of the boundary are skipped, where the iteration's own error
+    /// decides).
+    @Test func schurCohnAgreesWithRootFinder() throws {
+        var checked = 0, admissible = 0
+        let values = stride(from: 0.05, through: 0.95, by: 0.15).map { $0 }
+        for m in [2, 4, 12] {
+            for alpha in values { for beta in [0.0, 0.05, 0.3] { for gamma in values { for phi in [0.85, 0.98, 1.0] {
+                let p = ETSParameters(alpha: alpha, beta: beta == 0 ? nil : beta, gamma: gamma, phi: phi == 1 ? nil : phi)
+                let coefficients = ETSParameterRegion.characteristicCoefficients(
+                    alpha: alpha, beta: beta, gamma: gamma, phi: phi, seasonLength: m)
+                let radius = try #require(ETSParameterRegion.largestRootModulus(monic: coefficients))
+                if abs(radius - 1) < 1e-6 && !(beta == 0 && phi == 1) { continue }
+                let md = Double(m)
+                let easy = gamma >= max(1 - 1 / phi - alpha, 0) && gamma <= 1 + 1 / phi - alpha
+                    && alpha >= 1 - 1 / phi - gamma * (1 - md + phi + phi * md) / (2 * phi * md)
+                    && beta >= -(1 - phi) * (gamma / md + alpha)
+                let expected = easy && radius <= 1 + 1e-10
+                #expect(ETSParameterRegion.isAdmissible(p, seasonLength: m) == expected, "\(m) \(p) radius \(radius)")
+                checked += 1
+                if expected { admissible += 1 }
+            } } } }
+        }
+        // Both outcomes occur on the grid.
+        #expect(admissible > 0 && admissible < checked)
     }
 }
