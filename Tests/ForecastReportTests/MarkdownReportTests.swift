@@ -110,8 +110,11 @@ import Testing
         // The feed-forward vs recurrent section still compares the networks only.
         #expect(md.contains("The windowed feed-forward network FF (337 parameters"))
         #expect(md.contains("The best recurrent model on validation, GRU (913 parameters"))
-        // No loss curve for ets: the training section lists the networks only.
+        // No loss curve for ets: the training section lists the networks only, in their usual colours.
         #expect(!md.contains("- ets:"))
+        for network in ["FF", "RNN", "GRU"] {
+            #expect(ReportCharts.color(for: network, in: run) == ReportCharts.color(for: network, in: SampleRun.make()), "\(network)")
+        }
     }
 
     @Test("every network failed but ETS works: not 'every trained model failed', and the report picks among the rest")
