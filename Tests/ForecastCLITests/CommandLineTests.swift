@@ -46,6 +46,18 @@ struct CommandLineTests {
         #expect(models.contains(/, ets ETS\([AM],(N|A|Ad),[NAM]\) \d\.\d{3}, theta (STM|OTM|DSTM|DOTM) \d\.\d{3}  \(test MASE\)$/), "\(models)")
         let pick = try #require(lines.first { $0.hasPrefix("pick ") })
         #expect(pick.contains(/^pick     (ets ETS\(|theta |naive|seasonal naive|drift)/), "\(pick)")
+
+        // An edited model file: exit 31, the field named on stderr.
+        let stored = dir.appendingPathComponent("airpassengers/latest/model-ets.json")
+        let text = try String(contentsOf: stored, encoding: .utf8)
+        let edited = text.replacingOccurrences(of: #""alpha" : [0-9.e-]+"#, with: "\"alpha\" : 2.5", options: .regularExpression)
+        #expect(edited != text)
+        let bad = dir.appendingPathComponent("edited.json")
+        try Data(edited.utf8).write(to: bad)
+        let refused = try runForecast(["predict", "--model", bad.path, csv])
+        #expect(refused.status == 31, "\(refused.stderr)")
+        #expect(refused.stderr.contains("'parameters.alpha' is 2.5, outside (0.0, 1.0]"), "\(refused.stderr)")
+        #expect(refused.stdout.isEmpty)
     }
 
     @Test("output that cannot be written is exit 73, never a silent 0 (fit --json and predict into a full disk)")
