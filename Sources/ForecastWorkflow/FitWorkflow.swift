@@ -113,7 +113,7 @@ public struct FitWorkflow: Sendable {
         public var run: RunResult
         /// One per trained network that did not fail, in report order.
         public var checkpoints: [(model: String, checkpoint: Checkpoint)]
-        /// One per statistical model whose fit worked, in report order.
+        /// One per statistical model that was fitted and scored, in report order.
         public var statisticalCheckpoints: [(model: String, checkpoint: StatisticalCheckpoint)] = []
         public var series: Series
         public var season: Int?
@@ -212,7 +212,11 @@ public struct FitWorkflow: Sendable {
                             startedAt: started, durationSeconds: seconds)
 
         let checkpoints = trained.compactMap { t in t.checkpoint.map { (model: t.output.name, checkpoint: $0) } }
-        let statisticalCheckpoints = statistical.compactMap { s in s.checkpoint.map { (model: s.output.name, checkpoint: $0) } }
+        // A model the evaluator failed (e.g. a forecast that overflowed) gets no file to predict with.
+        let working = Set(run.models.filter(\.status.isOK).map(\.name))
+        let statisticalCheckpoints = statistical.compactMap { s in
+            working.contains(s.output.name) ? s.checkpoint.map { (model: s.output.name, checkpoint: $0) } : nil
+        }
         return Evaluated(run: run, checkpoints: checkpoints, statisticalCheckpoints: statisticalCheckpoints,
                          series: series, season: season.season, allTrainedModelsFailed: run.allTrainedModelsFailed,
                          // The season decides whether seasonal naive runs at all: say which and why.
