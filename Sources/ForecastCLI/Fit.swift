@@ -9,14 +9,15 @@ import Foundation
 /// `forecast fit FILE.csv`: train the contrast set, evaluate it and write the report.
 struct Fit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train baselines, a windowed MLP and recurrent models on a CSV series and write a report.",
+        abstract: "Fit baselines, ETS, Theta, a windowed MLP and recurrent models on a CSV series and write a report.",
         discussion: """
         Reads FILE.csv, windows the target into (time_steps, n_samples, dim_input) \
-        tensors, trains naive, seasonal naive, drift, a windowed feed-forward network, \
-        RNN, GRU and LSTM on the training part, picks the model with the lowest \
-        validation error, scores every model on the test part with rolling-origin \
-        one-step-ahead forecasts, and writes <reports>/<dataset>/<run stamp>/report.md \
-        with charts, metrics.json and one checkpoint per trained model.
+        tensors, fits naive, seasonal naive, drift, ETS and Theta and trains a windowed \
+        feed-forward network, RNN, GRU and LSTM on the training part, picks the model \
+        with the lowest validation error, scores every model on the test part with \
+        rolling-origin one-step-ahead forecasts, and writes \
+        <reports>/<dataset>/<run stamp>/report.md with charts, metrics.json and one \
+        checkpoint per trained or fitted model.
         """
     )
 
@@ -62,7 +63,7 @@ struct Fit: ParsableCommand {
             switch outcome.exitStatus {
             case .success: break
             case .everyNetworkFailed:
-                terminal.error("every trained network failed; the forecast comes from the baseline \(outcome.run.pick ?? "-"). The report lists the reasons: \(outcome.paths.report.path)")
+                terminal.error("every network and statistical model failed; the forecast comes from the baseline \(outcome.run.pick ?? "-"). The report lists the reasons: \(outcome.paths.report.path)")
                 throw ExitCode(outcome.exitStatus.rawValue)
             default:
                 terminal.error("no model gave a forecast; the report lists the reasons: \(outcome.paths.report.path)")
@@ -83,11 +84,11 @@ enum FitSummary {
         let run = outcome.run
         var lines: [String] = outcome.dataLines.map { "data     " + $0 }
         lines.append("models   " + run.models.map { m in
-            if let mase = m.testMetrics.first?.mase, m.status.isOK { return "\(m.name) \(String(format: "%.3f", mase))" }
+            if let mase = m.testMetrics.first?.mase, m.status.isOK { return "\(m.displayName) \(String(format: "%.3f", mase))" }
             return "\(m.name) failed"
         }.joined(separator: ", ") + "  (test MASE)")
         if let pick = run.pickedModel {
-            lines.append("pick     \(pick.name) (\(run.pickReason))")
+            lines.append("pick     \(pick.displayName) (\(run.pickReason))")
             for f in pick.nextForecasts {
                 let bands = f.intervals.map { b in
                     b.lower.isFinite && b.upper.isFinite

@@ -126,7 +126,7 @@ struct ModelOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Random seed: same seed and data give the same numbers.", valueName: "n"))
     var seed: UInt64 = 42
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Season length for seasonal naive and MASE (default: from the frequency).", valueName: "m"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Season length for seasonal naive, ETS, Theta and MASE (default: from the frequency).", valueName: "m"))
     var season: Int?
 
     func apply(to c: inout FitConfiguration) {

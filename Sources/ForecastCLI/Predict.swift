@@ -11,11 +11,13 @@ struct Predict: ParsableCommand {
         Loads a checkpoint (for example reports/prices/latest/model-gru.ckpt), reads \
         FILE.csv with the columns the model was trained on, and forecasts the points \
         after its last row. The scaler and transform fitted at training time are \
-        reused; nothing is retrained.
+        reused; nothing is retrained. A statistical model (model-ets.json, \
+        model-theta.json) refilters the series from its first row with its fixed \
+        parameters: FILE.csv must start with the training rows, unchanged.
         """
     )
 
-    @Option(help: ArgumentHelp("Checkpoint file written by `forecast fit` (model-<name>.ckpt).", valueName: "path"))
+    @Option(help: ArgumentHelp("Checkpoint file written by `forecast fit` (model-<name>.ckpt or .json).", valueName: "path"))
     var model: String
 
     @Argument(help: ArgumentHelp("CSV file with the same columns as the training data.", valueName: "file.csv"))

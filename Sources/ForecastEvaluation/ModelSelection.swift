@@ -4,8 +4,9 @@
 /// the validation part**. The test part is never looked at, so the test metrics stay an honest
 /// estimate of the pick's accuracy. MAE (not RMSE) because the report's headline error is MAE and
 /// it is not dominated by a few outliers. Ties — validation MAEs within a relative 1e-9 of the
-/// lowest — go to the simpler model: baseline before feed-forward before recurrent, then fewer
-/// parameters, then the earlier model in the list (naive before seasonal naive before drift).
+/// lowest — go to the simpler model: baseline before statistical (ETS, Theta) before feed-forward
+/// before recurrent, then fewer parameters, then the earlier model in the list (naive before
+/// seasonal naive before drift).
 public enum ModelSelection {
     /// Relative tolerance under which two validation MAEs count as a tie.
     public static let tieTolerance = 1e-9

@@ -48,7 +48,9 @@ public struct RunResult: Sendable {
     /// The naive baseline's result.
     public var naiveModel: ModelResult? { models.first { $0.name == NaiveForecaster().name } }
 
-    /// True when every trained (non-baseline) model failed: `forecast fit` then exits with 30.
+    /// True when every model beyond the baselines (networks and statistical models) failed, so
+    /// that the forecast, if any, comes from a baseline: `forecast fit` then exits with 33 (30
+    /// when the baselines failed too). False when the run asked for baselines only.
     public var allTrainedModelsFailed: Bool {
         let trained = models.filter { $0.kind != .baseline }
         return !trained.isEmpty && trained.allSatisfy { !$0.status.isOK }
@@ -138,6 +140,9 @@ public struct SeriesExcerpt: Codable, Equatable, Sendable {
 public enum ModelKind: String, Codable, Sendable, Comparable {
     /// Naive, seasonal naive, drift: no parameters, no training.
     case baseline
+    /// ETS and Theta: a few smoothing parameters estimated on the training part, the state
+    /// filtered through the actual values.
+    case statistical
     /// The windowed feed-forward network (MLP on the flattened window).
     case feedForward = "feed-forward"
     /// RNN, GRU, LSTM.
@@ -146,8 +151,9 @@ public enum ModelKind: String, Codable, Sendable, Comparable {
     var simplicityRank: Int {
         switch self {
         case .baseline: return 0
-        case .feedForward: return 1
-        case .recurrent: return 2
+        case .statistical: return 1
+        case .feedForward: return 2
+        case .recurrent: return 3
         }
     }
     public static func < (a: ModelKind, b: ModelKind) -> Bool { a.simplicityRank < b.simplicityRank }
@@ -219,6 +225,13 @@ public struct ModelResult: Codable, Sendable {
         self.testForecasts = testForecasts
         self.intervals = intervals
         self.nextForecasts = nextForecasts
+    }
+
+    /// The name with what was selected for statistical models, as tables and the terminal show
+    /// it: `ets ETS(M,Ad,M)`, `theta DOTM`; the plain name for the others (and for a statistical
+    /// model whose fit failed before a spec was chosen).
+    public var displayName: String {
+        kind == .statistical && !configuration.isEmpty ? "\(name) \(configuration)" : name
     }
 
     /// One-step-ahead validation / test metrics (the headline numbers), nil for a failed model.

@@ -82,7 +82,7 @@ public struct MarkdownReport {
         guard let pick = run.pickedModel else {
             return "**No usable model:** every model failed (reasons below), so there is no forecast for the next period."
         }
-        var s = "**Pick: \(Escape.markdown(pick.name)).**"
+        var s = "**Pick: \(Escape.markdown(pick.displayName)).**"
         let f = run.dataset.frequency
         if let next = pick.nextForecasts.first {
             s += " Next value (\(f.format(next.date))): **\(Format.value(next.value))**"
@@ -199,7 +199,7 @@ public struct MarkdownReport {
         out.append(Self.tableRow(header))
         out.append("|" + header.enumerated().map { $0.offset == 0 ? "---" : "---:" }.joined(separator: "|") + "|")
         for m in models {
-            var name = Escape.markdown(m.name)
+            var name = Escape.markdown(m.displayName)
             if m.name == run.pick { name = "★ " + name }
             if !m.status.isOK { name += " (failed)" }
             var cells = [name, m.kind == .baseline ? "0" : Format.integer(m.parameters)]
@@ -251,7 +251,7 @@ public struct MarkdownReport {
                 let text = Format.number(m.testMetrics[s].mae)
                 return bestPerStep[s].map { Format.number($0) == text } == true ? "**\(text)**" : text
             }
-            out.append(Self.tableRow([Escape.markdown(m.name)] + cells))
+            out.append(Self.tableRow([Escape.markdown(m.displayName)] + cells))
         }
         out.append("")
         out.append("Per-step RMSE, sMAPE, MASE, DirAcc and skill are in `metrics.json` (`per_step`).")
@@ -274,7 +274,7 @@ public struct MarkdownReport {
         let f = run.dataset.frequency
         for m in ordered {
             for next in m.nextForecasts {
-                let name = m.name == run.pick ? "**★ \(Escape.markdown(m.name))**" : Escape.markdown(m.name)
+                let name = m.name == run.pick ? "**★ \(Escape.markdown(m.displayName))**" : Escape.markdown(m.displayName)
                 var cells = [name] + (multiStep ? ["\(next.step)"] : []) + [f.format(next.date), m.name == run.pick ? "**\(Format.value(next.value))**" : Format.value(next.value)]
                 for level in levels {
                     if let b = next.intervals.first(where: { $0.level == level }) {
@@ -325,7 +325,7 @@ public struct MarkdownReport {
         out.append(Self.tableRow(header))
         out.append("|---|" + String(repeating: "---:|", count: 2 * levels.count))
         for m in models {
-            var cells = [m.name == run.pick ? "★ " + Escape.markdown(m.name) : Escape.markdown(m.name)]
+            var cells = [m.name == run.pick ? "★ " + Escape.markdown(m.displayName) : Escape.markdown(m.displayName)]
             for level in levels {
                 let c = m.intervals.first { $0.level == level }
                 let q = c?.halfWidth.first

@@ -32,7 +32,7 @@ enum ReportCharts {
         let actualXs = run.test.dates.map(x)
         let markers = run.test.values.count <= 60
         var chart = SVGLineChart(
-            title: "Test period: actual vs \(pick.name) (pick) and naive",
+            title: "Test period: actual vs \(pick.displayName) (pick) and naive",
             subtitle: "One step ahead, \(run.test.values.count) points, \(f.format(run.test.dates.first!)) to \(f.format(run.test.dates.last!)); shaded: \(pick.name) prediction intervals",
             description: "",
             xAxis: dateless ? .numbers(label: "row") : .dates, yLabel: run.dataset.target)
@@ -49,7 +49,7 @@ enum ReportCharts {
             let (nx, ny) = oneStep(naive)
             chart.series.append(.init(name: "naive", xs: nx, ys: ny, color: "#D55E00", dash: "6 4", width: 1.6))
         }
-        chart.series.append(.init(name: "\(pick.name) (pick)", xs: px, ys: py, color: SVGLineChart.palette[0], width: 2, markers: markers))
+        chart.series.append(.init(name: "\(pick.displayName) (pick)", xs: px, ys: py, color: SVGLineChart.palette[0], width: 2, markers: markers))
         let naiveMAE = run.naiveModel?.test?.mae
         chart.description = "Line chart of the test period. " + testSummary(run, pick: pick, naiveMAE: naiveMAE)
         return chart
@@ -57,7 +57,7 @@ enum ReportCharts {
 
     /// One sentence on the test period, used as the chart's text alternative and in the report.
     static func testSummary(_ run: RunResult, pick: ModelResult, naiveMAE: Double?) -> String {
-        var s = "Over \(run.test.values.count) test points the pick \(pick.name) had MAE \(Format.number(pick.test?.mae ?? .nan))"
+        var s = "Over \(run.test.values.count) test points the pick \(pick.displayName) had MAE \(Format.number(pick.test?.mae ?? .nan))"
         if let naiveMAE, pick.name != NaiveForecaster().name { s += " against \(Format.number(naiveMAE)) for the naive forecast" }
         s += "."
         let coverage = pick.intervals.compactMap { c -> String? in
@@ -155,9 +155,10 @@ enum ReportCharts {
         items.count <= 1 ? items.joined() : items.dropLast().joined(separator: ", ") + " and " + items.last!
     }
 
-    /// A stable colour per non-baseline model (same colour in every chart).
+    /// A stable colour per network (same colour in every chart); statistical models draw no loss
+    /// or gradient curves, so they do not shift the networks' colours.
     static func color(for name: String, in run: RunResult) -> String {
-        let trained = run.models.filter { $0.kind != .baseline }.map(\.name)
+        let trained = run.models.filter { $0.kind == .feedForward || $0.kind == .recurrent }.map(\.name)
         let index = trained.firstIndex(of: name) ?? (run.models.firstIndex { $0.name == name } ?? 0)
         return SVGLineChart.palette[index % SVGLineChart.palette.count]
     }

@@ -6,13 +6,19 @@ import Foundation
 /// The models of the contrast set, named as on the `forecast fit --models` command line and in
 /// a pipeline job's `models:` list.
 public enum ContrastModel: String, CaseIterable, Codable, Sendable {
-    case naive, snaive, drift, ff, rnn, gru, lstm
+    case naive, snaive, drift, ets, theta, ff, rnn, gru, lstm
 
-    /// The baselines, which every run scores beside the networks.
+    /// The baselines, which every run scores beside the other models.
     public static let baselines: [ContrastModel] = [.naive, .snaive, .drift]
 
-    /// Whether the model is a trained network (as opposed to a baseline rule).
-    public var isNetwork: Bool { !Self.baselines.contains(self) }
+    /// The statistical models, fitted on the training part (``StatisticalModelFit``).
+    public static let statistical: [ContrastModel] = [.ets, .theta]
+
+    /// Whether the model is a statistical model (ETS, Theta).
+    public var isStatistical: Bool { Self.statistical.contains(self) }
+
+    /// Whether the model is a trained network (neither a baseline rule nor a statistical model).
+    public var isNetwork: Bool { !Self.baselines.contains(self) && !isStatistical }
 }
 
 /// Everything that defines one `forecast fit` run, typed. The command line (`forecast fit`) and a
@@ -64,7 +70,7 @@ public struct FitConfiguration: Codable, Equatable, Sendable {
     public var patience: Int = 10
     public var initScheme: InitScheme = .glorotOrthogonal
     public var seed: UInt64 = 42
-    /// Season length for seasonal naive and MASE; nil infers it from the frequency.
+    /// Season length for seasonal naive, ETS, Theta and MASE; nil infers it from the frequency.
     public var season: Int? = nil
     /// Coverage levels of the split-conformal prediction intervals, in percent.
     public var intervals: [Double] = [80, 95]

@@ -18,8 +18,8 @@ public struct FitProgress: Sendable {
 }
 
 /// The outcome of `forecast fit`: the evaluated run, where its report went, and the exit status
-/// (success; every network failed but a baseline gave the forecast; or no forecast at all). The
-/// report is written either way.
+/// (success; every network and statistical model failed but a baseline gave the forecast; or no
+/// forecast at all). The report is written either way.
 public struct FitOutcome: Sendable {
     public var run: RunResult
     public var paths: ReportPaths
@@ -28,13 +28,14 @@ public struct FitOutcome: Sendable {
     public var dataLines: [String]
 }
 
-/// `forecast fit` from ingest to report: read and window the CSV, train the contrast set
-/// (baselines, windowed feed-forward, RNN, GRU, LSTM, optional custom spec), score it with
-/// rolling-origin one-step forecasts, write the report folder (report, charts, metrics.json and
-/// one checkpoint per trained model) atomically, and move `latest`.
+/// `forecast fit` from ingest to report: read and window the CSV, fit the contrast set
+/// (baselines, ETS and Theta, windowed feed-forward, RNN, GRU, LSTM, optional custom spec), score
+/// it with rolling-origin one-step forecasts, write the report folder (report, charts,
+/// metrics.json and one checkpoint per trained or fitted model) atomically, and move `latest`.
 ///
-/// Trained models are independent, so they train on up to `workers` threads at once; each
-/// model's numbers do not depend on the thread count (one BLAS thread each).
+/// Networks are independent, so they train on up to `workers` threads at once; each model's
+/// numbers do not depend on the thread count (one BLAS thread each). ETS and Theta are fitted
+/// one after the other on the calling thread (``StatisticalModelFit``).
 public struct FitWorkflow: Sendable {
     public var configuration: FitConfiguration
     /// The command line shown in the reproducibility block.
@@ -98,7 +99,8 @@ public struct FitWorkflow: Sendable {
         let dataset = c.datasetName ?? ReportPublisher.slug(forDataFile: c.input)
         let paths = try ReportPublisher(folder: URL(fileURLWithPath: c.reportsDirectory).appendingPathComponent(dataset, isDirectory: true))
             .publish(files: fitted.files(), startedAt: fitted.run.startedAt)
-        // The status says what the user got: a forecast or none, from a network or a baseline.
+        // The status says what the user got: a forecast or none, and whether only a baseline was
+        // left to give it (every network and statistical model failed).
         let status: ExitStatus = fitted.run.pick == nil ? .everyModelFailed
             : fitted.allTrainedModelsFailed ? .everyNetworkFailed : .success
         return FitOutcome(run: fitted.run, paths: paths, exitStatus: status,
@@ -109,26 +111,36 @@ public struct FitWorkflow: Sendable {
     /// checkpoints.
     public struct Evaluated: Sendable {
         public var run: RunResult
-        /// One per trained model that did not fail, in report order.
+        /// One per trained network that did not fail, in report order.
         public var checkpoints: [(model: String, checkpoint: Checkpoint)]
+        /// One per statistical model that was fitted and scored, in report order.
+        public var statisticalCheckpoints: [(model: String, checkpoint: StatisticalCheckpoint)] = []
         public var series: Series
         public var season: Int?
+        /// Every network and statistical model failed (``RunResult/allTrainedModelsFailed``).
         public var allTrainedModelsFailed: Bool
         /// Ingest summary and tensor shapes, one line each.
         public var dataLines: [String]
 
         /// The files of the report folder: report (with `sections` after the verdict), charts,
-        /// metrics.json, and one ``checkpointFileName(model:)`` per checkpoint.
+        /// metrics.json, one ``checkpointFileName(model:)`` per network checkpoint and one
+        /// ``statisticalCheckpointFileName(model:)`` per statistical model.
         public func files(sections: [ReportSection] = []) -> [ReportFile] {
             ReportBundle.files(for: run, sections: sections) + checkpoints.map { m in
                 let checkpoint = m.checkpoint
                 return ReportFile(name: FitWorkflow.checkpointFileName(model: m.model), contents: { Data(checkpoint.encoded()) })
+            } + statisticalCheckpoints.map { m in
+                let checkpoint = m.checkpoint
+                return ReportFile(name: FitWorkflow.statisticalCheckpointFileName(model: m.model), contents: { checkpoint.encoded() })
             }
         }
     }
 
     /// `model-<name>.ckpt`: the file a trained model's checkpoint has in its report folder.
     public static func checkpointFileName(model: String) -> String { "model-\(model).ckpt" }
+
+    /// `model-<name>.json`: the file of a statistical model (``StatisticalCheckpoint``) in its report folder.
+    public static func statisticalCheckpointFileName(model: String) -> String { "model-\(model).json" }
 
     /// The model name of a ``checkpointFileName(model:)``, or nil for any other file name.
     public static func model(ofCheckpointFile name: String) -> String? {
@@ -164,14 +176,21 @@ public struct FitWorkflow: Sendable {
         let season = chooseSeason(frequencyDefault: SeasonDefault(frequency), override: c.season,
                                   trainingSeries: Array(y[split.train]))
 
-        // 2. Train the neural models (baselines are added by the evaluator).
+        // 2. Fit the statistical models on the training part, then train the neural models
+        //    (baselines are added by the evaluator).
+        let context = StatisticalModelFit.RunContext(target: series.targetName, features: series.featureNames,
+                                                     dates: series.dates, toolVersion: version, configuration: c)
+        let statistical = c.models.filter(\.isStatistical).map { model in
+            StatisticalModelFit.fit(model, y: y, split: split, seasonLength: season.season ?? 1, horizon: c.horizon,
+                                    context: context)
+        }
         let trained = trainAll(models, dataset: dataset)
 
         // 3. Score everything the same way, pick on validation.
         let evaluator = RunEvaluator(series: y, dates: dates, frequency: frequency, split: split,
                                      horizon: c.horizon, season: season.season,
                                      intervalLevels: c.intervals.map { $0 / 100 })
-        let evaluation = evaluator.evaluate(models: trained.map(\.output))
+        let evaluation = evaluator.evaluate(models: statistical.map(\.output) + trained.map(\.output))
 
         let summary = series.summary
         var datasetSummary = DatasetSummary(
@@ -194,8 +213,13 @@ public struct FitWorkflow: Sendable {
                             startedAt: started, durationSeconds: seconds)
 
         let checkpoints = trained.compactMap { t in t.checkpoint.map { (model: t.output.name, checkpoint: $0) } }
-        let allFailed = !trained.isEmpty && trained.allSatisfy { $0.output.failureReason != nil }
-        return Evaluated(run: run, checkpoints: checkpoints, series: series, season: season.season, allTrainedModelsFailed: allFailed,
+        // A model the evaluator failed (e.g. a forecast that overflowed) gets no file to predict with.
+        let working = Set(run.models.filter(\.status.isOK).map(\.name))
+        let statisticalCheckpoints = statistical.compactMap { s in
+            working.contains(s.output.name) ? s.checkpoint.map { (model: s.output.name, checkpoint: $0) } : nil
+        }
+        return Evaluated(run: run, checkpoints: checkpoints, statisticalCheckpoints: statisticalCheckpoints,
+                         series: series, season: season.season, allTrainedModelsFailed: run.allTrainedModelsFailed,
                          // The season decides whether seasonal naive runs at all: say which and why.
                          dataLines: Self.dataLines(series: series, dataset: dataset) + ["season: \(season.reason)"])
     }

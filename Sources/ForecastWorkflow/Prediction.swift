@@ -23,15 +23,21 @@ public struct PredictedPoint: Codable, Equatable, Sendable {
 
 /// `forecast predict`: loads a checkpoint written by `fit`, reads a CSV with the same columns,
 /// rebuilds the last window with the scaler fitted at training time (never refitted), and
-/// forecasts the next `horizon` points. No training; the numbers equal those `fit` computed
-/// in memory from the same rows, bit for bit.
+/// forecasts the next `horizon` points; for a statistical model, refilters the target from the
+/// first row with the stored parameters (``StatisticalCheckpoint``). No training; the numbers
+/// equal those `fit` computed in memory from the same rows, bit for bit.
 public struct Prediction {
     public var model: String
     public var target: String
     public var lastDate: String?
     public var points: [PredictedPoint]
 
+    /// Forecasts with a network checkpoint (`model-<name>.ckpt`) or a statistical model file
+    /// (`model-ets.json`, `model-theta.json`; see ``StatisticalCheckpoint``), told apart by content.
     public static func run(checkpointPath: String, csvPath: String) throws -> Prediction {
+        if StatisticalCheckpoint.isStatisticalFile(checkpointPath) {
+            return try runStatistical(checkpointPath: checkpointPath, csvPath: csvPath)
+        }
         let checkpoint = try Checkpoint.read(from: checkpointPath)
         let meta = try CheckpointMetadata(reading: checkpoint, path: checkpointPath)
         let c = meta.configuration
@@ -53,6 +59,25 @@ public struct Prediction {
                                exitStatus: .checkpointColumnsMismatch)
         }
         return try forecast(checkpoint: checkpoint, metadata: meta, series: series, checkpointPath: checkpointPath, csvPath: csvPath)
+    }
+
+    /// `run` for a statistical model: the CSV read with the columns of the fit (so rows are dropped
+    /// or filled alike), the state refiltered from its first row with the stored parameters.
+    static func runStatistical(checkpointPath: String, csvPath: String) throws -> Prediction {
+        let stored = try StatisticalCheckpoint.read(from: checkpointPath)
+        let c = stored.configuration
+        let options = IngestOptions(path: csvPath, delimiter: c.delimiter.flatMap(\.first),
+                                    dateColumn: c.dateColumn, dateFormat: c.dateFormat,
+                                    target: stored.target, features: stored.features, missing: c.missing, duplicates: c.duplicates)
+        let series: Series
+        do {
+            series = try loadSeries(options)
+        } catch let e as IngestError where e.kind == .columnSelection {
+            throw PredictError(file: csvPath, message: e.message,
+                               hint: "the model \(checkpointPath) was fitted on target '\(stored.target)' read with the columns \(stored.features.listed()); the CSV must have them",
+                               exitStatus: .checkpointColumnsMismatch)
+        }
+        return try stored.forecast(series: series, checkpointPath: checkpointPath, csvPath: csvPath)
     }
 
     /// The forecast of a read and validated checkpoint (``CheckpointMetadata/init(reading:path:)``)

@@ -16,16 +16,48 @@ struct CommandLineTests {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect(json["pick"] is String)
         let models = try #require(json["models"] as? [[String: Any]])
-        #expect(Set(models.compactMap { $0["model"] as? String }).isSuperset(of: ["naive", "drift", "ff", "rnn", "gru", "lstm"]))
+        #expect(Set(models.compactMap { $0["model"] as? String }).isSuperset(of: ["naive", "drift", "ets", "theta", "ff", "rnn", "gru", "lstm"]))
         for key in ["model", "status", "mae", "rmse", "smape", "mase", "diracc", "skill", "params", "train_seconds"] {
             #expect(models.allSatisfy { $0.keys.contains(key) }, "key \(key)")
         }
         let latest = dir.appendingPathComponent("airpassengers/latest")
-        for file in ["report.md", "metrics.json", "model-gru.ckpt", "test-period.svg"] {
+        for file in ["report.md", "metrics.json", "model-gru.ckpt", "model-ets.json", "model-theta.json", "test-period.svg"] {
             #expect(FileManager.default.fileExists(atPath: latest.appendingPathComponent(file).path), "\(file)")
         }
+        // The terminal summary and predict name a statistical model with its spec.
+        let ets = try #require(models.first { $0["model"] as? String == "ets" })
+        let spec = try #require(ets["configuration"] as? String)
+        #expect(spec.hasPrefix("ETS("))
+        let predicted = try runForecast(["predict", "--model", latest.appendingPathComponent("model-ets.json").path, csv])
+        #expect(predicted.status == 0, "\(predicted.stderr)")
+        #expect(predicted.stdout.hasPrefix("model ets \(spec), target passengers, last row 1960-12-01\n1961-01-01\t"), "\(predicted.stdout)")
         // Not a terminal: no escape sequences anywhere.
         #expect(!r.stderr.contains("\u{1B}") && !r.stdout.contains("\u{1B}"))
+    }
+
+    @Test("fit --models ets,theta: the summary names each with its spec and test MASE, and the pick with its spec")
+    func statisticalSummary() throws {
+        let dir = try temporaryDirectory()
+        let csv = repositoryRoot.appendingPathComponent("data/airpassengers.csv").path
+        let r = try runForecast(["fit", csv, "--reports", dir.path, "--models", "ets,theta", "--season", "12"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        let models = try #require(lines.first { $0.hasPrefix("models ") })
+        #expect(models.contains(/, ets ETS\([AM],(N|A|Ad),[NAM]\) \d\.\d{3}, theta (STM|OTM|DSTM|DOTM) \d\.\d{3}  \(test MASE\)$/), "\(models)")
+        let pick = try #require(lines.first { $0.hasPrefix("pick ") })
+        #expect(pick.contains(/^pick     (ets ETS\(|theta |naive|seasonal naive|drift)/), "\(pick)")
+
+        // An edited model file: exit 31, the field named on stderr.
+        let stored = dir.appendingPathComponent("airpassengers/latest/model-ets.json")
+        let text = try String(contentsOf: stored, encoding: .utf8)
+        let edited = text.replacingOccurrences(of: #""alpha" : [0-9.e-]+"#, with: "\"alpha\" : 2.5", options: .regularExpression)
+        #expect(edited != text)
+        let bad = dir.appendingPathComponent("edited.json")
+        try Data(edited.utf8).write(to: bad)
+        let refused = try runForecast(["predict", "--model", bad.path, csv])
+        #expect(refused.status == 31, "\(refused.stderr)")
+        #expect(refused.stderr.contains("'parameters.alpha' is 2.5, outside (0.0, 1.0]"), "\(refused.stderr)")
+        #expect(refused.stdout.isEmpty)
     }
 
     @Test("output that cannot be written is exit 73, never a silent 0 (fit --json and predict into a full disk)")

@@ -76,7 +76,9 @@ struct OptionParsingTests {
 
         Loads a checkpoint (for example reports/prices/latest/model-gru.ckpt), reads FILE.csv with the
         columns the model was trained on, and forecasts the points after its last row. The scaler and
-        transform fitted at training time are reused; nothing is retrained.
+        transform fitted at training time are reused; nothing is retrained. A statistical model
+        (model-ets.json, model-theta.json) refilters the series from its first row with its fixed
+        parameters: FILE.csv must start with the training rows, unchanged.
 
         USAGE: forecast predict --model <path> <file.csv> [--json]
 
@@ -84,7 +86,7 @@ struct OptionParsingTests {
           <file.csv>              CSV file with the same columns as the training data.
 
         OPTIONS:
-          --model <path>          Checkpoint file written by `forecast fit` (model-<name>.ckpt).
+          --model <path>          Checkpoint file written by `forecast fit` (model-<name>.ckpt or .json).
           --json                  Print the forecast as JSON.
           --version               Show the version.
           -h, --help              Show help information.
@@ -95,13 +97,14 @@ struct OptionParsingTests {
     @Test("fit's help, whole: every option once, in its group, with its values and default")
     func fitHelp() {
         #expect(Forecast.helpMessage(for: Fit.self, columns: 100) == """
-        OVERVIEW: Train baselines, a windowed MLP and recurrent models on a CSV series and write a report.
+        OVERVIEW: Fit baselines, ETS, Theta, a windowed MLP and recurrent models on a CSV series and write
+        a report.
 
-        Reads FILE.csv, windows the target into (time_steps, n_samples, dim_input) tensors, trains naive,
-        seasonal naive, drift, a windowed feed-forward network, RNN, GRU and LSTM on the training part,
-        picks the model with the lowest validation error, scores every model on the test part with
-        rolling-origin one-step-ahead forecasts, and writes <reports>/<dataset>/<run stamp>/report.md with
-        charts, metrics.json and one checkpoint per trained model.
+        Reads FILE.csv, windows the target into (time_steps, n_samples, dim_input) tensors, fits naive,
+        seasonal naive, drift, ETS and Theta and trains a windowed feed-forward network, RNN, GRU and LSTM
+        on the training part, picks the model with the lowest validation error, scores every model on the
+        test part with rolling-origin one-step-ahead forecasts, and writes <reports>/<dataset>/<run
+        stamp>/report.md with charts, metrics.json and one checkpoint per trained or fitted model.
 
         USAGE: forecast fit [<options>] <file.csv>
 
@@ -133,8 +136,8 @@ struct OptionParsingTests {
           --test-fraction <f>     Share of points held out for the test part. (default: 0.2)
           --validation-fraction <f>
                                   Share of the training part held out for validation. (default: 0.1)
-          --models <list>         Comma-separated models. (values: naive, snaive, drift, ff, rnn, gru,
-                                  lstm; default: naive,snaive,drift,ff,rnn,gru,lstm)
+          --models <list>         Comma-separated models. (values: naive, snaive, drift, ets, theta, ff,
+                                  rnn, gru, lstm; default: naive,snaive,drift,ets,theta,ff,rnn,gru,lstm)
           --model-spec <spec>     An extra model as a layer string, e.g. 'bigru(64,sum) > dense(1)'.
           --hidden <n>            Hidden units of the ff, rnn, gru and lstm models. (default: 64)
           --epochs <n>            Maximum training epochs (early stopping usually ends sooner). (default:
@@ -150,7 +153,8 @@ struct OptionParsingTests {
                                   recurrent) or pytorch (U(±1/√H)). (values: glorot, pytorch; default:
                                   glorot)
           --seed <n>              Random seed: same seed and data give the same numbers. (default: 42)
-          --season <m>            Season length for seasonal naive and MASE (default: from the frequency).
+          --season <m>            Season length for seasonal naive, ETS, Theta and MASE (default: from the
+                                  frequency).
 
         OUTPUT:
           --reports <dir>         Folder for reports and checkpoints. (default: reports)
@@ -172,7 +176,7 @@ struct OptionParsingTests {
                          "--transform <t>", "values: none, diff, log-return",
                          "--loss <name>", "values: mse, mae, huber",
                          "--init <scheme>", "values: glorot, pytorch",
-                         "--models <list>", "values: naive, snaive, drift, ff, rnn, gru, lstm; default: naive,snaive,drift,ff,rnn,gru,lstm"] {
+                         "--models <list>", "values: naive, snaive, drift, ets, theta, ff, rnn, gru, lstm; default: naive,snaive,drift,ets,theta,ff,rnn,gru,lstm"] {
             #expect(help.contains(fragment), "\(fragment)")
         }
     }

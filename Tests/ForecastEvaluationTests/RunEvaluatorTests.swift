@@ -41,6 +41,17 @@ import ForecastIngest
         #expect(valBest.validation!.count == 20 && valBest.test!.count == 20)
     }
 
+    @Test("validation ties go to the simpler kind: statistical before feed-forward (whatever the parameter count), baseline before statistical")
+    func statisticalTieBreak() throws {
+        let run = evaluator().evaluate(models: [
+            model("net", kind: .feedForward, params: 10, validationOffset: 0.1, testOffset: 0.1),
+            model("ets", kind: .statistical, params: 3000, validationOffset: 0.1, testOffset: 0.1),
+        ])
+        #expect(run.pick == "ets")
+        #expect(ModelKind.baseline < .statistical && ModelKind.statistical < .feedForward && ModelKind.feedForward < .recurrent)
+        #expect(ModelKind.statistical.rawValue == "statistical")
+    }
+
     @Test func metricsDMAndIntervalsMatchDirectComputation() throws {
         let run = evaluator().evaluate(models: [model("m", kind: .feedForward, params: 10, validationOffset: 0.1, testOffset: 0.5)])
         let m = try #require(run.models.first { $0.name == "m" })

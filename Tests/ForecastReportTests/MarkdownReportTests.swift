@@ -96,6 +96,36 @@ import Testing
         #expect(md.contains("The feed-forward network failed, so there is no contrast to draw."))
     }
 
+    @Test("a statistical model is shown with its spec in the verdict, the models table and the test-period text; the network contrast is unchanged")
+    func statisticalModelWithItsSpec() throws {
+        let run = SampleRun.make(statistical: true)
+        #expect(run.pick == "ets")
+        let md = render(run)
+        #expect(md.contains("> **Pick: ets ETS(A,N,N).**"))
+        let table = modelTable(md)
+        let row = try #require(table.rows.first { $0[0].contains("ets") })
+        #expect(row[0] == "★ ets ETS(A,N,N)")
+        #expect(row[1] == "3" && row[table.header.firstIndex(of: "Epochs")!] == "—")
+        #expect(md.contains("the pick ets ETS(A,N,N) had MAE"))
+        // The feed-forward vs recurrent section still compares the networks only.
+        #expect(md.contains("The windowed feed-forward network FF (337 parameters"))
+        #expect(md.contains("The best recurrent model on validation, GRU (913 parameters"))
+        // No loss curve for ets: the training section lists the networks only, in their usual colours.
+        #expect(!md.contains("- ets:"))
+        for network in ["FF", "RNN", "GRU"] {
+            #expect(ReportCharts.color(for: network, in: run) == ReportCharts.color(for: network, in: SampleRun.make()), "\(network)")
+        }
+    }
+
+    @Test("every network failed but ETS works: not 'every trained model failed', and the report picks among the rest")
+    func networksFailedStatisticalWorks() throws {
+        let run = SampleRun.make(failAll: true, statistical: true)
+        #expect(!run.allTrainedModelsFailed)
+        #expect(run.pick == "ets")
+        let md = render(run)
+        #expect(md.contains("The feed-forward network failed, so there is no contrast to draw."))
+    }
+
     @Test func chartsHaveAltTextAndRelativeLinksAndTextWithoutThem() {
         let run = SampleRun.make()
         let md = render(run)

@@ -8,6 +8,19 @@ import Testing
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
+    @Test("a statistical model: kind statistical, its spec as configuration, epochs null, train_seconds given")
+    func statisticalModel() throws {
+        let json = try parse(MetricsJSON.string(for: SampleRun.make(statistical: true)))
+        #expect(json["pick"] as? String == "ets")
+        let models = try #require(json["models"] as? [[String: Any]])
+        let ets = try #require(models.first { $0["model"] as? String == "ets" })
+        #expect(ets["kind"] as? String == "statistical")
+        #expect(ets["configuration"] as? String == "ETS(A,N,N)")
+        #expect(ets["epochs"] is NSNull)
+        #expect(ets["train_seconds"] as? Double == 0.02)
+        #expect(ets["params"] as? Int == 3)
+    }
+
     @Test func topLevelSchemaInStableOrder() throws {
         let run = SampleRun.make()
         let text = MetricsJSON.string(for: run)

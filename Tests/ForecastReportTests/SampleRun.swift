@@ -5,7 +5,10 @@ import Foundation
 /// A realistic run built through the real evaluator: a business-daily random walk with drift,
 /// four networks (one failed) with loss curves and gradient-flow records. Deterministic.
 enum SampleRun {
-    static func make(horizon: Int = 1, failAll: Bool = false, modelName: String = "GRU", dateless: Bool = false) -> RunResult {
+    /// `statistical` adds an ETS model (kind `.statistical`, spec `ETS(A,N,N)`) that tracks the
+    /// truth more closely than every network, so it is the pick; `failAll` fails the networks only.
+    static func make(horizon: Int = 1, failAll: Bool = false, modelName: String = "GRU", dateless: Bool = false,
+                     statistical: Bool = false) -> RunResult {
         let n = 300
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         func noise() -> Double {  // xorshift64*, uniform in (−1, 1)
@@ -61,6 +64,11 @@ enum SampleRun {
         ]
         if failAll {
             models = models.map { .failed(name: $0.name, kind: $0.kind, reason: "too little data for window 400") }
+        }
+        if statistical {
+            var ets = model("ets", .statistical, params: 3, pull: 0.8, seconds: 0.02, epochs: 0, gradient: nil)
+            (ets.configuration, ets.epochsRun, ets.trainLoss, ets.validationLoss) = ("ETS(A,N,N)", nil, [], [])
+            models.insert(ets, at: 0)
         }
         let evaluation = evaluator.evaluate(models: models)
         let dataset = DatasetSummary(

@@ -24,9 +24,11 @@ struct FitPredictTests {
                                       commandLine: "test", version: "test", workers: 2).run()
         #expect(outcome.exitStatus == .success)
         let trained = outcome.run.models.filter { $0.kind != .baseline }
-        #expect(trained.map(\.name) == ["ff", "rnn", "gru", "lstm"])
+        #expect(trained.map(\.name) == ["ets", "theta", "ff", "rnn", "gru", "lstm"])
         for model in trained {
-            let checkpoint = outcome.paths.folder.appendingPathComponent("model-\(model.name).ckpt").path
+            let file = model.kind == .statistical ? FitWorkflow.statisticalCheckpointFileName(model: model.name)
+                                                  : FitWorkflow.checkpointFileName(model: model.name)
+            let checkpoint = outcome.paths.folder.appendingPathComponent(file).path
             let prediction = try Prediction.run(checkpointPath: checkpoint, csvPath: csv)
             #expect(prediction.points.count == 1)
             #expect(prediction.points[0].value == model.nextForecasts[0].value, "\(model.name)")
