@@ -13,38 +13,45 @@ enum AxisTicks {
     /// domain is [lo, hi] widened outward to whole steps, so the first and last ticks sit on the
     /// plot's edges.
     static func linear(_ lo: Double, _ hi: Double, target: Int = 5) -> (domain: ClosedRange<Double>, ticks: [Tick]) {
+        let biggest = Double.greatestFiniteMagnitude
+        guard lo.isFinite, hi.isFinite, lo <= hi else { return linear(0, 1, target: target) }
         var (lo, hi) = (lo, hi)
         if lo == hi {
             let pad = lo == 0 ? 1 : abs(lo) * 0.1
-            lo -= pad
-            hi += pad
+            lo = max(-biggest, lo - pad)
+            hi = min(biggest, hi + pad)
         }
-        let step = niceStep((hi - lo) / Double(max(target, 1)))
+        // Halves first: hi − lo overflows for data spanning more than half the Double range.
+        let step = niceStep((hi / 2 - lo / 2) / Double(max(target, 1)) * 2)
         let first = (lo / step).rounded(.down), last = (hi / step).rounded(.up)
-        let decimals = max(0, -Int(floor(log10(step) + 1e-9)))
-        var ticks: [Tick] = []
-        var k = first
-        while k <= last + 0.5 {
-            let v = k * step
-            ticks.append(Tick(value: v, label: linearLabel(v, decimals: decimals)))
-            k += 1
+        // Whole steps from first to last; counted with integers, since k += 1 stops moving a
+        // Double past 2^53 (and the loop never ended for values near 1e308).
+        guard step.isFinite, step > 0, first.isFinite, last.isFinite, last - first >= 0, last - first <= 1_000 else {
+            return (lo...hi, [Tick(value: lo, label: linearLabel(lo, decimals: 0)), Tick(value: hi, label: linearLabel(hi, decimals: 0))])
         }
-        return (first * step...last * step, ticks)
+        let decimals = max(0, -Int(floor(log10(step) + 1e-9)))
+        let ticks = (0...Int(last - first)).map { i -> Tick in
+            let v = min(biggest, max(-biggest, (first + Double(i)) * step))
+            return Tick(value: v, label: linearLabel(v, decimals: decimals))
+        }
+        return (ticks.first!.value...ticks.last!.value, ticks)
     }
 
     /// Ticks inside [lo, hi] (domain unchanged), for axes whose ends must stay at the data
     /// (epochs, lags).
     static func linearInside(_ lo: Double, _ hi: Double, target: Int = 6) -> [Tick] {
+        guard lo.isFinite, hi.isFinite else { return [] }
         guard hi > lo else { return [Tick(value: lo, label: linearLabel(lo, decimals: 0))] }
-        let step = max(niceStep((hi - lo) / Double(max(target, 1))), 1e-12)
+        let step = max(niceStep((hi / 2 - lo / 2) / Double(max(target, 1)) * 2), 1e-12)
         let decimals = max(0, -Int(floor(log10(step) + 1e-9)))
-        var ticks: [Tick] = []
-        var k = (lo / step).rounded(.up)
-        while k * step <= hi + step * 1e-9 {
-            ticks.append(Tick(value: k * step, label: linearLabel(k * step, decimals: decimals)))
-            k += 1
+        let first = (lo / step).rounded(.up), last = (hi / step + 1e-9).rounded(.down)
+        guard first.isFinite, last.isFinite, last - first >= 0, last - first <= 1_000 else {
+            return [Tick(value: lo, label: linearLabel(lo, decimals: 0)), Tick(value: hi, label: linearLabel(hi, decimals: 0))]
         }
-        return ticks
+        return (0...Int(last - first)).map { i in
+            let v = (first + Double(i)) * step
+            return Tick(value: v, label: linearLabel(v, decimals: decimals))
+        }
     }
 
     /// 1, 2, 5 or 10 × 10ᵏ, the smallest not below `raw`.
@@ -57,7 +64,9 @@ enum AxisTicks {
     }
 
     private static func linearLabel(_ v: Double, decimals: Int) -> String {
-        let text = Format.fixed(abs(v) < 1e-12 ? 0 : v, decimals: decimals)
+        // Beyond 10^15 a fixed label would be digits nobody reads (308 of them near 1e308).
+        let text = abs(v) >= 1e15 ? String(format: "%.4g", v).replacingOccurrences(of: "e+", with: "e")
+                                  : Format.fixed(abs(v) < 1e-12 ? 0 : v, decimals: decimals)
         return text.hasPrefix("-") ? "−" + text.dropFirst() : text  // typographic minus
     }
 

@@ -163,13 +163,14 @@ public struct SVGLineChart: Sendable {
         let bottom = height - 52
         let plotW = width - left - right, plotH = bottom - top
 
-        func px(_ x: Double) -> Double { left + (x - xLo) / (xHi - xLo) * plotW }
+        // Halves: a difference of two values near ±1e308 overflows, their halves' does not.
+        func px(_ x: Double) -> Double { left + (x / 2 - xLo / 2) / (xHi / 2 - xLo / 2) * plotW }
         func py(_ y: Double) -> Double {
             if isLog {
                 let (a, b) = (log10(yDomain.lowerBound), log10(yDomain.upperBound))
                 return bottom - (log10(y) - a) / (b - a) * plotH
             }
-            return bottom - (y - yDomain.lowerBound) / (yDomain.upperBound - yDomain.lowerBound) * plotH
+            return bottom - (y / 2 - yDomain.lowerBound / 2) / (yDomain.upperBound / 2 - yDomain.lowerBound / 2) * plotH
         }
 
         // Grid and axes.

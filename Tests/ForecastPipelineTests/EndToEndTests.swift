@@ -45,7 +45,8 @@ struct TinyProject {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    init(schedule: String = "30 6 * * *", refit: String = "full", jobs: [String] = ["alpha", "beta"], epochs: Int = 3) throws {
+    init(schedule: String = "30 6 * * *", refit: String = "full", jobs: [String] = ["alpha", "beta"], epochs: Int = 3,
+         models: String = "[naive, ff]") throws {
         dir = try TempDir()
         let data = try String(contentsOf: Self.repositoryRoot.appendingPathComponent("data/airpassengers.csv"), encoding: .utf8)
         try dir.write("data/series.csv", data)
@@ -56,7 +57,7 @@ struct TinyProject {
           input: ../data/series.csv
           target: passengers
           date_column: date
-          models: [naive, ff]
+          models: \(models)
           window: 12
           season: 12
           epochs: \(epochs)
@@ -249,6 +250,23 @@ private func controlBytes(_ s: String) -> [UInt8] {
         #expect(third.status == 0)
         let scored = try p.history("alpha")
         #expect(scored.count == 3 && scored[2].liveError != nil)
+    }
+
+    @Test("a statistical pick's own model file is the job's checkpoint (it named the first network's)")
+    func statisticalPickRecordsItsModelFile() throws {
+        guard let bin = ForecastBinary.require() else { return }
+        let p = try TinyProject(jobs: ["alpha"], models: "[ets]")
+        let r = try p.forecast(bin, ["run", p.pipeline.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let pick = try #require(p.history("alpha").last?.pick)
+        let state = try String(contentsOf: p.reports.appendingPathComponent("alpha/state.json"), encoding: .utf8)
+        if pick == "ets" {
+            #expect(state.contains("model-ets.json"), "\(state)")
+            let folder = try #require(RunFolders.latestTarget(in: p.reports.appendingPathComponent("alpha")))
+            #expect(FileManager.default.fileExists(atPath: p.reports.appendingPathComponent("alpha/\(folder)/model-ets.json").path))
+        } else {
+            Issue.record("ets was not picked (\(pick)) on airpassengers with season 12: the case is not exercised")
+        }
     }
 
     @Test func killDashNineAtAnyMomentLosesNothing() throws {

@@ -80,6 +80,22 @@ final class SVGProbe: NSObject, XMLParserDelegate {
         #expect(SVGLineChart.columnExtremes(Array(0..<50), column: { $0 * 17 }, value: { ys[$0] }) == Array(0..<50))
     }
 
+    @Test("values near ±1e308 get a finite axis with a few ticks (the tick loop never ended and grew to 18 GB)")
+    func hugeValuesStillGetAnAxis() throws {
+        for (lo, hi) in [(-1.7e308, 1.7e308), (-5e307, 5e307), (1.79e308, 1.79e308), (1e300, 1.0000000001e300)] {
+            let (domain, ticks) = AxisTicks.linear(lo, hi)
+            #expect(domain.lowerBound.isFinite && domain.upperBound.isFinite, "\(lo)…\(hi)")
+            #expect(domain.lowerBound <= lo && domain.upperBound >= hi, "\(domain) covers \(lo)…\(hi)")
+            #expect((2...1_001).contains(ticks.count), "\(ticks.count) ticks")
+            #expect(ticks.allSatisfy { $0.label.count <= 12 }, "\(ticks.map(\.label))")
+        }
+        #expect(AxisTicks.linearInside(-1.7e308, 1.7e308).count <= 1_001)
+        var chart = SVGLineChart(title: "huge", description: "huge", xAxis: .numbers(label: "t"), yLabel: "y")
+        chart.series = [.init(name: "y", xs: (0..<100).map(Double.init), ys: (0..<100).map { $0 % 2 == 0 ? 1.7e308 : -1.7e308 }, color: "#000")]
+        let svg = chart.render()
+        #expect(SVGProbe.parse(svg).ok && !svg.contains("nan") && !svg.contains("inf"))
+    }
+
     @Test func noChartWithoutData() {
         let run = SampleRun.make(failAll: true)
         #expect(ReportCharts.gradientFlow(run) == nil)
