@@ -35,4 +35,16 @@ public enum ModelSelection {
         let recurrent = models.filter { $0.kind == .recurrent }
         return pickIndex(recurrent).map { recurrent[$0] }
     }
+
+    /// The network (feed-forward or recurrent) the pick rule would choose among the networks.
+    public static func bestNetwork(_ models: [ModelResult]) -> ModelResult? {
+        let networks = models.filter { $0.kind == .feedForward || $0.kind == .recurrent }
+        return pickIndex(networks).map { networks[$0] }
+    }
+
+    /// The statistical model (ETS, Theta) the pick rule would choose among them.
+    public static func bestStatistical(_ models: [ModelResult]) -> ModelResult? {
+        let statistical = models.filter { $0.kind == .statistical }
+        return pickIndex(statistical).map { statistical[$0] }
+    }
 }

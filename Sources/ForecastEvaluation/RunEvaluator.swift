@@ -170,6 +170,9 @@ public struct RunEvaluator: Sendable {
            let ff = results.first(where: { $0.kind == .feedForward && $0.status.isOK }) {
             comparisons.append(compare(recurrent, ff, label: "best recurrent vs feed-forward"))
         }
+        if let network = ModelSelection.bestNetwork(results), let statistical = ModelSelection.bestStatistical(results) {
+            comparisons.append(compare(network, statistical, label: "best network vs best statistical"))
+        }
         let working = results.filter { $0.status.isOK && $0.validation != nil }.count
         let reason: String
         if let p = pickIndex, let v = results[p].validation {

@@ -69,6 +69,7 @@ public struct MarkdownReport {
         out += intervalSection()
         out += significanceSection()
         out += contrastSection()
+        out += networksVersusStatisticalSection()
         out += trainingSection()
         out += gradientSection()
         out += reproducibilitySection()
@@ -83,6 +84,12 @@ public struct MarkdownReport {
             return "**No usable model:** every model failed (reasons below), so there is no forecast for the next period."
         }
         var s = "**Pick: \(Escape.markdown(pick.displayName)).**"
+        // Say plainly which family won: a classical model beating every network is news.
+        switch pick.kind {
+        case .statistical: s += " A classical statistical model won: it beat every network on the validation part."
+        case .baseline where pick.name != NaiveForecaster().name: s += " A simple baseline won: no network or statistical model beat it on the validation part."
+        default: break
+        }
         let f = run.dataset.frequency
         if let next = pick.nextForecasts.first {
             s += " Next value (\(f.format(next.date))): **\(Format.value(next.value))**"
@@ -432,6 +439,46 @@ public struct MarkdownReport {
         }
         out.append(says)
         out.append("")
+        return out
+    }
+
+    // MARK: - Networks vs statistical models
+
+    /// The best network against the best statistical model (each chosen on validation, as the
+    /// pick is), their test MAE and the Diebold–Mariano test on the test part: whether a network
+    /// earned its place beside exponential smoothing and Theta on this series.
+    func networksVersusStatisticalSection() -> [String] {
+        guard run.models.contains(where: { $0.kind == .statistical }) else { return [] }
+        var out = ["## Networks vs statistical models", ""]
+        guard let network = ModelSelection.bestNetwork(run.models), let statistical = ModelSelection.bestStatistical(run.models) else {
+            let failed = ModelSelection.bestStatistical(run.models) == nil ? "every statistical model failed" : "every network failed or none ran"
+            out += ["There is nothing to compare: \(failed).", ""]
+            return out
+        }
+        func mae(_ m: ModelResult) -> String { Format.number(m.test?.mae ?? .nan) }
+        var text = "The best network on validation, \(Escape.markdown(network.displayName)), had test MAE \(mae(network)); "
+            + "the best statistical model, \(Escape.markdown(statistical.displayName)), had \(mae(statistical))"
+        if let a = statistical.test?.mae, let b = network.test?.mae, a > 0 {
+            let change = (b - a) / a
+            text += change < 0 ? ": the network's is \(Format.percent(-change)) lower." : change > 0 ? ": the network's is \(Format.percent(change)) higher." : ": the same."
+        } else {
+            text += "."
+        }
+        out += [text, ""]
+        let comparison = run.comparisons.first { $0.label == "best network vs best statistical" }
+        var says = "What the data says: "
+        if let r = comparison?.result {
+            if r.pValue < Self.significanceLevel && r.meanLossDifference < 0 {
+                says += "the network earns its place here: \(Escape.markdown(network.name)) is significantly more accurate than \(Escape.markdown(statistical.displayName)) (DM \(Format.pEquals(r.pValue)), \(r.count) test points)."
+            } else if r.pValue < Self.significanceLevel {
+                says += "\(Escape.markdown(statistical.displayName)) is significantly more accurate than the best network (DM \(Format.pEquals(r.pValue)), \(r.count) test points): on this series the networks do not earn their place."
+            } else {
+                says += "the difference is within noise (DM \(Format.pEquals(r.pValue)), \(r.count) test points): the network does not buy accuracy over \(Escape.markdown(statistical.displayName)), which is cheaper to fit and easier to explain."
+            }
+        } else {
+            says += "the test could not separate them (\(Escape.markdown(comparison?.note ?? "no paired test forecasts")))."
+        }
+        out += [says, ""]
         return out
     }
 
