@@ -201,6 +201,7 @@ public struct RunEvaluator: Sendable {
             return result
         }
         let validation = output.validationForecasts!, test = output.testForecasts!
+        result.validationForecasts = validation
         result.testForecasts = test
         result.validationMetrics = (1...horizon).compactMap { metrics(validation, step: $0, part: split.validation, scale: scale) }
         result.testMetrics = (1...horizon).compactMap { metrics(test, step: $0, part: split.test, scale: scale) }

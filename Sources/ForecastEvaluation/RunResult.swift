@@ -196,6 +196,8 @@ public struct ModelResult: Codable, Sendable {
     /// `dmNote` says why).
     public var dmVsNaive: DieboldMarianoResult?
     public var dmNote: String?
+    /// Rolling-origin forecasts on the validation part (original scale); nil for a failed model.
+    public var validationForecasts: RollingForecasts? = nil
     /// Rolling-origin forecasts on the test part (original scale).
     public var testForecasts: RollingForecasts?
     /// Conformal intervals: half-width per level and step, and empirical coverage on the test part.
@@ -232,6 +234,12 @@ public struct ModelResult: Codable, Sendable {
     /// model whose fit failed before a spec was chosen).
     public var displayName: String {
         kind == .statistical && !configuration.isEmpty ? "\(name) \(configuration)" : name
+    }
+
+    /// The stable id a program reads (`--models` spelling): `snaive` for "seasonal naive (m=12)",
+    /// the name itself for every other model.
+    public var id: String {
+        kind == .baseline && name.hasPrefix("seasonal naive") ? "snaive" : name
     }
 
     /// One-step-ahead validation / test metrics (the headline numbers), nil for a failed model.

@@ -8,6 +8,7 @@ public enum ReportFileName {
     public static let testPeriodChart = "test-period.svg"
     public static let lossChart = "training-loss.svg"
     public static let gradientFlowChart = "gradient-flow.svg"
+    public static let forecasts = "forecasts.csv"
 }
 
 /// A section a caller adds to a report (a pipeline adds "How the last forecast did"): its

@@ -126,7 +126,12 @@ public struct FitWorkflow: Sendable {
         /// metrics.json, one ``checkpointFileName(model:)`` per network checkpoint and one
         /// ``statisticalCheckpointFileName(model:)`` per statistical model.
         public func files(sections: [ReportSection] = []) -> [ReportFile] {
-            ReportBundle.files(for: run, sections: sections) + checkpoints.map { m in
+            let values = series.target
+            let dates = series.dates ?? (0..<values.count).map(Frequency.rowStamp)
+            let table = ReportFile(name: ReportFileName.forecasts, contents: {
+                Data(ForecastsTable.csv(run: run, values: values, dates: dates).utf8)
+            })
+            return ReportBundle.files(for: run, sections: sections) + [table] + checkpoints.map { m in
                 let checkpoint = m.checkpoint
                 return ReportFile(name: FitWorkflow.checkpointFileName(model: m.model), contents: { Data(checkpoint.encoded()) })
             } + statisticalCheckpoints.map { m in
