@@ -270,23 +270,25 @@ public enum ETS {
         let upper = box.upper + [Double](repeating: .infinity, count: x0.count - box.upper.count)
 
         // One ring buffer for every evaluation: the filter itself never allocates.
-        var state = ETSRecursion.State(level: 0, slope: 0,
-                                       ring: [Double](repeating: 0, count: spec.isSeasonal ? m : 1), slot: 0)
+        let ring = UnsafeMutableBufferPointer<Double>.allocate(capacity: spec.isSeasonal ? m : 1)
+        ring.initialize(repeating: 0)
+        defer { ring.deallocate() }
         let objective = { (x: [Double]) -> Double in
             let p = layout.parameters(x)
             if !ETSParameterRegion.isAdmissible(p, seasonLength: m) { return .infinity }
-            state.level = x[layout.stateOffset]
-            state.slope = spec.hasTrend ? x[layout.stateOffset + 1] : 0
-            state.slot = 0
+            var level = x[layout.stateOffset]
+            var slope = spec.hasTrend ? x[layout.stateOffset + 1] : 0
+            var slot = 0
             if spec.isSeasonal {
                 // Ring slot j holds s₋₍ₘ₋₁₋ⱼ₎; slot 0 is the closing state.
-                let closing = layout.closingSeason(x)
-                state.ring[0] = closing
-                for j in 1..<m { state.ring[j] = x[layout.seasonOffset + m - 1 - j] }
-                if spec.season == .multiplicative && state.ring.contains(where: { $0 < 0 }) { return .infinity }
+                ring[0] = layout.closingSeason(x)
+                for j in 1..<m { ring[j] = x[layout.seasonOffset + m - 1 - j] }
+                if spec.season == .multiplicative && ring.contains(where: { $0 < 0 }) { return .infinity }
             }
             let recursion = ETSRecursion(spec: spec, seasonLength: m, parameters: p)
-            let value = recursion.negativeTwiceLogLikelihood(y, state: &state)
+            let value = y.withUnsafeBufferPointer { series in
+                recursion.negativeTwiceLogLikelihood(series, level: &level, slope: &slope, ring: ring, slot: &slot)
+            }
             return value.isNaN ? .infinity : max(value, -1e10)
         }
         let optimiser = NelderMead()
