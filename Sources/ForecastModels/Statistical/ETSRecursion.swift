@@ -160,8 +160,15 @@ struct ETSRecursion {
         }
     }
 
-    /// One shape's filter; inlined into each call above with constant flags. The same
-    /// arithmetic as `oneStep`, `innovation` and `update`, on locals and raw pointers.
+    /// One shape's filter; inlined into each call above with constant flags. The recursion of
+    /// `oneStep`, `innovation` and `update`, regrouped so that the loop-carried dependency
+    /// (which bounds the speed: one step cannot start before the last ends) is short: it
+    /// carries base = ℓ + φb instead of ℓ, with
+    ///
+    ///     base' = (1 − α − φβ)·base + (α + φβ)·p + φ²·b,    b' = φ·b + β·(p − base)
+    ///
+    /// (no trend: ℓ' = (1 − α)·ℓ + α·p), the same values up to rounding; ℓ itself is kept off
+    /// that chain for the caller.
     /// Σ log|ŷₜ| is accumulated as a product of |ŷₜ| kept in [1e-200, 1e200] by moving its
     /// binary exponent into an integer (one `log` per pass instead of one per step); a factor
     /// outside [1e-100, 1e100], zero or not finite takes its own `log`.
@@ -174,12 +181,16 @@ struct ETSRecursion {
         var slot = slotOut
         let seasons = ring.baseAddress
         let m = seasonLength
+        let keepLevel = 1 - alpha
+        let levelGain = alpha + phi * beta
+        let keepBase = 1 - levelGain
+        let phiSquared = phi * phi
+        var base = trend ? level + phi * slope : level
         var sumSquares = 0.0
         var product = 1.0
         var exponents = 0
         var looseLogs = 0.0
         for value in y {
-            let base = trend ? level + phi * slope : level
             var s = 0.0
             let f: Double
             switch season {
@@ -187,12 +198,18 @@ struct ETSRecursion {
             case .additive: s = seasons.unsafelyUnwrapped[slot]; f = base + s
             case .multiplicative: s = seasons.unsafelyUnwrapped[slot]; f = base * s
             }
-            if additiveError {
-                let e = value - f
-                sumSquares += e * e
-            } else {
-                let e = (value - f) / (abs(f) < Self.tiny ? f + Self.tiny : f)
-                sumSquares += e * e
+            let e = additiveError ? value - f : (value - f) / (abs(f) < Self.tiny ? f + Self.tiny : f)
+            let deseasonalised: Double
+            var ratio = 0.0
+            switch season {
+            case .none: deseasonalised = value
+            case .additive: deseasonalised = value - s
+            case .multiplicative:
+                deseasonalised = abs(s) < Self.tiny ? Self.huge : value / s
+                ratio = abs(base) < Self.tiny ? Self.huge : value / base
+            }
+            sumSquares += e * e
+            if !additiveError {
                 let size = abs(f)
                 if size >= 1e-100 && size <= 1e100 {
                     product *= size
@@ -204,28 +221,25 @@ struct ETSRecursion {
                     looseLogs += log(size > 0 ? size : size + 1e-8)
                 }
             }
-            let deseasonalised: Double
-            switch season {
-            case .none: deseasonalised = value
-            case .additive: deseasonalised = value - s
-            case .multiplicative: deseasonalised = abs(s) < Self.tiny ? Self.huge : value / s
-            }
-            let correction = deseasonalised - base
-            level = base + alpha * correction
-            if trend { slope = phi * slope + beta * correction }
             switch season {
             case .none: break
-            case .additive:
-                seasons.unsafelyUnwrapped[slot] = s + gamma * ((value - base) - s)
-            case .multiplicative:
-                let ratio = abs(base) < Self.tiny ? Self.huge : value / base
-                seasons.unsafelyUnwrapped[slot] = s + gamma * (ratio - s)
+            case .additive: seasons.unsafelyUnwrapped[slot] = s + gamma * ((value - base) - s)
+            case .multiplicative: seasons.unsafelyUnwrapped[slot] = s + gamma * (ratio - s)
+            }
+            if trend {
+                level = base + alpha * (deseasonalised - base)
+                let nextSlope = phi * slope + beta * (deseasonalised - base)
+                base = keepBase * base + (levelGain * deseasonalised + phiSquared * slope)
+                slope = nextSlope
+            } else {
+                base = keepLevel * base + alpha * deseasonalised
             }
             if season != .none {
                 slot += 1
                 if slot == m { slot = 0 }
             }
         }
+        if !trend { level = base }
         levelOut = level
         slopeOut = slope
         slotOut = slot
