@@ -120,11 +120,14 @@ public enum ETSParameterRegion {
             for k in 0..<degree { next[k] = high * a[k + 1] - low * a[degree - 1 - k] }
             swap(&a, &next)
             degree -= 1
-            // Rescale by a power of two (exact) so repeated products neither overflow nor underflow.
+            // Each step squares the magnitudes: rescale by a power of two (exact) once they
+            // leave [2⁻²⁵⁶, 2²⁵⁶], so repeated products neither overflow nor underflow.
             let scale = abs(a[degree])
             guard scale > 0, scale.isFinite else { return false }
-            let factor = Double(sign: .plus, exponent: -scale.exponent, significand: 1)
-            for k in 0...degree { a[k] *= factor }
+            if abs(scale.exponent) > 256 {
+                let factor = Double(sign: .plus, exponent: -scale.exponent, significand: 1)
+                for k in 0...degree { a[k] *= factor }
+            }
         }
         return true
     }
