@@ -42,51 +42,92 @@ public enum ETSParameterRegion {
         let md = Double(m)
         if alpha < 1 - 1 / phi - gamma * (1 - md + phi + phi * md) / (2 * phi * md) { return false }
         if beta < -(1 - phi) * (gamma / md + alpha) { return false }
-        let coefficients = characteristicCoefficients(alpha: alpha, beta: beta, gamma: gamma, phi: phi, seasonLength: m)
-        // Fast exact paths first: all roots strictly inside, possibly after removing the unit
-        // root of the non-trended models; the iterative root finder only near the boundary.
-        if rootsStrictlyInsideUnitCircle(coefficients) { return true }
-        if abs(coefficients.reduce(0, +)) < 1e-12 {
-            var quotient = [Double](repeating: 0, count: m + 1)
-            var carry = 0.0
-            for k in stride(from: m + 1, through: 1, by: -1) {
-                carry += coefficients[k]
-                quotient[k - 1] = carry
+        // Fast exact paths first, on scratch storage (no heap allocation for usual m): all roots
+        // strictly inside, possibly after removing the unit root of the non-trended models;
+        // the iterative root finder only near the boundary.
+        let degree = m + 1
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: 4 * (degree + 1)) { scratch in
+            let base = scratch.baseAddress.unsafelyUnwrapped
+            let coefficients = UnsafeMutableBufferPointer(start: base, count: degree + 1)
+            let quotient = UnsafeMutableBufferPointer(start: base + (degree + 1), count: degree)
+            let work = UnsafeMutableBufferPointer(start: base + (2 * degree + 1), count: 2 * (degree + 1))
+            fillCharacteristicCoefficients(coefficients, alpha: alpha, beta: beta, gamma: gamma, phi: phi, seasonLength: m)
+            var sum = 0.0
+            for c in coefficients { sum += c }
+            if abs(sum) < 1e-12 {
+                // z = 1 is a root: test p(z)/(z − 1), by synthetic division from the top.
+                var carry = 0.0
+                for k in stride(from: degree, through: 1, by: -1) {
+                    carry += coefficients[k]
+                    quotient[k - 1] = carry
+                }
+                if rootsStrictlyInsideUnitCircle(UnsafeBufferPointer(quotient), work: work) { return true }
             }
-            if rootsStrictlyInsideUnitCircle(quotient) { return true }
+            if rootsStrictlyInsideUnitCircle(UnsafeBufferPointer(coefficients), work: work) { return true }
+            guard let radius = largestRootModulus(monic: Array(coefficients)) else { return false }
+            return radius <= 1 + 1e-10
         }
-        guard let radius = largestRootModulus(monic: coefficients) else { return false }
-        return radius <= 1 + 1e-10
     }
 
     /// Coefficients of z⁰ … zᵐ⁺¹ of the seasonal characteristic polynomial above (m ≥ 2).
     static func characteristicCoefficients(alpha: Double, beta: Double, gamma: Double, phi: Double,
                                            seasonLength m: Int) -> [Double] {
-        var coefficients = [Double](repeating: alpha + beta - alpha * phi, count: m + 2)
-        coefficients[0] = phi * (1 - alpha - gamma)
-        coefficients[1] = alpha + beta - alpha * phi + gamma - 1
-        coefficients[m] = alpha + beta - phi
-        coefficients[m + 1] = 1
+        var coefficients = [Double](repeating: 0, count: m + 2)
+        coefficients.withUnsafeMutableBufferPointer {
+            fillCharacteristicCoefficients($0, alpha: alpha, beta: beta, gamma: gamma, phi: phi, seasonLength: m)
+        }
         return coefficients
+    }
+
+    /// Writes the m + 2 coefficients above into `c`.
+    static func fillCharacteristicCoefficients(_ c: UnsafeMutableBufferPointer<Double>, alpha: Double, beta: Double,
+                                               gamma: Double, phi: Double, seasonLength m: Int) {
+        for k in 0..<c.count { c[k] = alpha + beta - alpha * phi }
+        c[0] = phi * (1 - alpha - gamma)
+        c[1] = alpha + beta - alpha * phi + gamma - 1
+        c[m] = alpha + beta - phi
+        c[m + 1] = 1
     }
 
     /// Schur–Cohn test (Schur 1917, Cohn 1922): with |c₀| < |c_d|, p(z) = Σ cₖ zᵏ has every root
     /// in the open unit disc iff (c_d·p(z) − c₀·zᵈ·p(1/z))/z, of degree d − 1, has. Exact in
     /// exact arithmetic; O(d²).
     static func rootsStrictlyInsideUnitCircle(_ c: [Double]) -> Bool {
-        var a = c
-        var next = c
-        var degree = a.count - 1
+        guard !c.isEmpty else { return true }
+        let work = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2 * c.count)
+        defer { work.deallocate() }
+        return c.withUnsafeBufferPointer { rootsStrictlyInsideUnitCircle($0, work: work) }
+    }
+
+    /// The test above with caller-owned scratch: `work` holds at least 2·c.count values.
+    /// First Rouché's sufficient condition Σₖ<d |cₖ| < |c_d| (then |p(z)| > 0 for |z| ≥ 1), O(d).
+    static func rootsStrictlyInsideUnitCircle(_ c: UnsafeBufferPointer<Double>,
+                                              work: UnsafeMutableBufferPointer<Double>) -> Bool {
+        var degree = c.count - 1
+        guard degree >= 0, work.count >= 2 * c.count else { return false }
+        if degree == 0 { return true }
+        var lowerSum = 0.0
+        for k in 0..<degree { lowerSum += abs(c[k]) }
+        if lowerSum.isFinite && abs(c[degree]).isFinite && lowerSum < abs(c[degree]) { return true }
+
+        let base = work.baseAddress.unsafelyUnwrapped
+        var a = base
+        var next = base + c.count
+        for k in 0...degree { a[k] = c[k] }
         while degree > 0 {
             let low = a[0], high = a[degree]
             guard low.isFinite, high.isFinite, abs(low) < abs(high) else { return false }
             for k in 0..<degree { next[k] = high * a[k + 1] - low * a[degree - 1 - k] }
             swap(&a, &next)
             degree -= 1
-            // Rescale so repeated products neither overflow nor underflow.
+            // Each step squares the magnitudes: rescale by a power of two (exact) once they
+            // leave [2⁻²⁵⁶, 2²⁵⁶], so repeated products neither overflow nor underflow.
             let scale = abs(a[degree])
             guard scale > 0, scale.isFinite else { return false }
-            for k in 0...degree { a[k] /= scale }
+            if abs(scale.exponent) > 256 {
+                let factor = Double(sign: .plus, exponent: -scale.exponent, significand: 1)
+                for k in 0...degree { a[k] *= factor }
+            }
         }
         return true
     }

@@ -27,6 +27,7 @@ struct ETSRecursion {
     /// Guards against division by (near) zero, as statsforecast's and R's C code do.
     static let tiny = 1e-10
     static let huge = 1e10
+    static let ln2 = 0.693147180559945309417232121458176568
 
     init(spec: ETSSpec, seasonLength: Int, alpha: Double, beta: Double, gamma: Double, phi: Double) {
         additiveError = spec.error == .additive
@@ -128,21 +129,126 @@ struct ETSRecursion {
     /// (Hyndman et al. 2008, §5.1): n·log(Σ eₜ²) for additive error, plus 2·Σ log|ŷₜ| for
     /// multiplicative error (eₜ relative). One pass, no allocation: `state` is consumed.
     func negativeTwiceLogLikelihood(_ y: [Double], state: inout State) -> Double {
+        let seasonal = seasonKind != .none
+        guard !seasonal || state.ring.count == seasonLength else { return .nan }
+        return y.withUnsafeBufferPointer { series in
+            state.ring.withUnsafeMutableBufferPointer { ring in
+                negativeTwiceLogLikelihood(series, level: &state.level, slope: &state.slope,
+                                           ring: ring, slot: &state.slot)
+            }
+        }
+    }
+
+    /// The criterion above on raw storage: `ring` holds m seasonal slots (unused without a
+    /// season). The model's shape is resolved once here, so each of the twelve loops the
+    /// compiler generates carries no per-step branching on it. O(n).
+    func negativeTwiceLogLikelihood(_ y: UnsafeBufferPointer<Double>, level: inout Double, slope: inout Double,
+                                    ring: UnsafeMutableBufferPointer<Double>, slot: inout Int) -> Double {
+        switch (additiveError, hasTrend, seasonKind) {
+        case (true, false, .none): filter(y, &level, &slope, ring, &slot, additiveError: true, trend: false, season: .none)
+        case (true, true, .none): filter(y, &level, &slope, ring, &slot, additiveError: true, trend: true, season: .none)
+        case (true, false, .additive): filter(y, &level, &slope, ring, &slot, additiveError: true, trend: false, season: .additive)
+        case (true, true, .additive): filter(y, &level, &slope, ring, &slot, additiveError: true, trend: true, season: .additive)
+        case (true, false, .multiplicative): filter(y, &level, &slope, ring, &slot, additiveError: true, trend: false, season: .multiplicative)
+        case (true, true, .multiplicative): filter(y, &level, &slope, ring, &slot, additiveError: true, trend: true, season: .multiplicative)
+        case (false, false, .none): filter(y, &level, &slope, ring, &slot, additiveError: false, trend: false, season: .none)
+        case (false, true, .none): filter(y, &level, &slope, ring, &slot, additiveError: false, trend: true, season: .none)
+        case (false, false, .additive): filter(y, &level, &slope, ring, &slot, additiveError: false, trend: false, season: .additive)
+        case (false, true, .additive): filter(y, &level, &slope, ring, &slot, additiveError: false, trend: true, season: .additive)
+        case (false, false, .multiplicative): filter(y, &level, &slope, ring, &slot, additiveError: false, trend: false, season: .multiplicative)
+        case (false, true, .multiplicative): filter(y, &level, &slope, ring, &slot, additiveError: false, trend: true, season: .multiplicative)
+        }
+    }
+
+    /// One shape's filter; inlined into each call above with constant flags. The recursion of
+    /// `oneStep`, `innovation` and `update`, regrouped so that the loop-carried dependency
+    /// (which bounds the speed: one step cannot start before the last ends) is short: it
+    /// carries base = ℓ + φb instead of ℓ, with
+    ///
+    ///     base' = (1 − α − φβ)·base + (α + φβ)·p + φ²·b,    b' = φ·b + β·(p − base)
+    ///
+    /// (no trend: ℓ' = (1 − α)·ℓ + α·p), the same values up to rounding; ℓ itself is kept off
+    /// that chain for the caller.
+    /// Σ log|ŷₜ| is accumulated as a product of |ŷₜ| kept in [1e-200, 1e200] by moving its
+    /// binary exponent into an integer (one `log` per pass instead of one per step); a factor
+    /// outside [1e-100, 1e100], zero or not finite takes its own `log`.
+    @inline(__always)
+    private func filter(_ y: UnsafeBufferPointer<Double>, _ levelOut: inout Double, _ slopeOut: inout Double,
+                        _ ring: UnsafeMutableBufferPointer<Double>, _ slotOut: inout Int,
+                        additiveError: Bool, trend: Bool, season: ETSSpec.SeasonKind) -> Double {
+        var level = levelOut
+        var slope = slopeOut
+        var slot = slotOut
+        let seasons = ring.baseAddress
+        let m = seasonLength
+        let keepLevel = 1 - alpha
+        let levelGain = alpha + phi * beta
+        let keepBase = 1 - levelGain
+        let phiSquared = phi * phi
+        var base = trend ? level + phi * slope : level
         var sumSquares = 0.0
-        var sumLogForecast = 0.0
+        var product = 1.0
+        var exponents = 0
+        var looseLogs = 0.0
         for value in y {
-            let f = oneStep(state)
-            let e = innovation(value, forecast: f)
+            var s = 0.0
+            let f: Double
+            switch season {
+            case .none: f = base
+            case .additive: s = seasons.unsafelyUnwrapped[slot]; f = base + s
+            case .multiplicative: s = seasons.unsafelyUnwrapped[slot]; f = base * s
+            }
+            let e = additiveError ? value - f : (value - f) / (abs(f) < Self.tiny ? f + Self.tiny : f)
+            let deseasonalised: Double
+            var ratio = 0.0
+            switch season {
+            case .none: deseasonalised = value
+            case .additive: deseasonalised = value - s
+            case .multiplicative:
+                deseasonalised = abs(s) < Self.tiny ? Self.huge : value / s
+                ratio = abs(base) < Self.tiny ? Self.huge : value / base
+            }
             sumSquares += e * e
             if !additiveError {
                 let size = abs(f)
-                sumLogForecast += log(size > 0 ? size : size + 1e-8)
+                if size >= 1e-100 && size <= 1e100 {
+                    product *= size
+                    if !(product >= 1e-200 && product <= 1e200) {
+                        exponents += Int(product.exponent)
+                        product = product.significand
+                    }
+                } else {
+                    looseLogs += log(size > 0 ? size : size + 1e-8)
+                }
             }
-            update(&state, with: value)
+            switch season {
+            case .none: break
+            case .additive: seasons.unsafelyUnwrapped[slot] = s + gamma * ((value - base) - s)
+            case .multiplicative: seasons.unsafelyUnwrapped[slot] = s + gamma * (ratio - s)
+            }
+            if trend {
+                level = base + alpha * (deseasonalised - base)
+                let nextSlope = phi * slope + beta * (deseasonalised - base)
+                base = keepBase * base + (levelGain * deseasonalised + phiSquared * slope)
+                slope = nextSlope
+            } else {
+                base = keepLevel * base + alpha * deseasonalised
+            }
+            if season != .none {
+                slot += 1
+                if slot == m { slot = 0 }
+            }
         }
+        if !trend { level = base }
+        levelOut = level
+        slopeOut = slope
+        slotOut = slot
         let n = Double(y.count)
         var result = n * log(sumSquares > 0 ? sumSquares : sumSquares + 1e-8)
-        if !additiveError { result += 2 * sumLogForecast }
+        if !additiveError {
+            let sumLogForecast = looseLogs + (Double(exponents) * Self.ln2 + log(product))
+            result += 2 * sumLogForecast
+        }
         return result
     }
 }

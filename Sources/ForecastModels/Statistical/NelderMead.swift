@@ -61,16 +61,25 @@ public struct NelderMead: Sendable {
         }
         var values = vertices.map { Self.sanitised(f($0)) }
 
-        var order = Array(0...n)
         var centroid = [Double](repeating: 0, count: n)
         var trial = [Double](repeating: 0, count: n)
+        var reflected = [Double](repeating: 0, count: n)
         var iteration = 0
         var best = 0
         while iteration < maxIterations {
-            order.sort { values[$0] < values[$1] || (values[$0] == values[$1] && $0 < $1) }
-            best = order[0]
-            let worst = order[n]
-            let secondWorst = order[n - 1]
+            // Best, worst and second worst in the order (value, index): one pass, no sort.
+            best = 0
+            var worst = 0
+            var secondWorst = -1
+            for v in 1...n {
+                if values[v] < values[best] { best = v }
+                if values[v] >= values[worst] {
+                    secondWorst = worst
+                    worst = v
+                } else if secondWorst < 0 || values[v] >= values[secondWorst] {
+                    secondWorst = v
+                }
+            }
             if Self.standardDeviation(values) < tolerance { break }
             iteration += 1
 
@@ -81,13 +90,12 @@ public struct NelderMead: Sendable {
             for j in 0..<n { centroid[j] /= dimension }
 
             // Reflect the worst vertex through the centroid of the others.
-            var reflected = [Double](repeating: 0, count: n)
             for j in 0..<n { reflected[j] = 2 * centroid[j] - vertices[worst][j] }
             clamped(&reflected)
             let reflectedValue = Self.sanitised(f(reflected))
 
             if values[best] <= reflectedValue && reflectedValue < values[secondWorst] {
-                vertices[worst] = reflected
+                swap(&vertices[worst], &reflected)
                 values[worst] = reflectedValue
                 continue
             }
@@ -96,10 +104,10 @@ public struct NelderMead: Sendable {
                 clamped(&trial)
                 let expandedValue = Self.sanitised(f(trial))
                 if expandedValue < reflectedValue {
-                    vertices[worst] = trial
+                    swap(&vertices[worst], &trial)
                     values[worst] = expandedValue
                 } else {
-                    vertices[worst] = reflected
+                    swap(&vertices[worst], &reflected)
                     values[worst] = reflectedValue
                 }
                 continue
@@ -110,7 +118,7 @@ public struct NelderMead: Sendable {
                 clamped(&trial)
                 let contractedValue = Self.sanitised(f(trial))
                 if contractedValue <= reflectedValue {
-                    vertices[worst] = trial
+                    swap(&vertices[worst], &trial)
                     values[worst] = contractedValue
                     continue
                 }
@@ -120,7 +128,7 @@ public struct NelderMead: Sendable {
                 clamped(&trial)
                 let contractedValue = Self.sanitised(f(trial))
                 if contractedValue < values[worst] {
-                    vertices[worst] = trial
+                    swap(&vertices[worst], &trial)
                     values[worst] = contractedValue
                     continue
                 }
