@@ -1,7 +1,9 @@
 /// Chooses the model to trust for tomorrow.
 ///
-/// Rule: among models with status ok and validation metrics, the lowest **one-step-ahead MAE on
-/// the validation part**. The test part is never looked at, so the test metrics stay an honest
+/// Rule: among models with status ok and validation metrics, the lowest **validation MAE at the
+/// horizon asked for**: the mean over steps 1…h of each step's MAE on the validation part
+/// (``ModelResult/selectionMAE``; with h = 1 the one-step MAE). A model chosen for a 12-step
+/// forecast is judged on 12-step errors, not on tomorrow's. The test part is never looked at, so the test metrics stay an honest
 /// estimate of the pick's accuracy. MAE (not RMSE) because the report's headline error is MAE and
 /// it is not dominated by a few outliers. Ties — validation MAEs within a relative 1e-9 of the
 /// lowest — go to the simpler model: baseline before statistical (ETS, Theta) before feed-forward
@@ -13,9 +15,9 @@ public enum ModelSelection {
 
     /// Index into `models` of the pick, or nil when no model is usable. Complexity O(n).
     public static func pickIndex(_ models: [ModelResult]) -> Int? {
-        let usable = models.indices.filter { models[$0].status.isOK && models[$0].validation != nil }
-        guard let best = usable.map({ models[$0].validation!.mae }).min() else { return nil }
-        let tied = usable.filter { models[$0].validation!.mae <= best + tieTolerance * abs(best) }
+        let usable = models.indices.filter { models[$0].status.isOK && models[$0].selectionMAE != nil }
+        guard let best = usable.map({ models[$0].selectionMAE! }).min() else { return nil }
+        let tied = usable.filter { models[$0].selectionMAE! <= best + tieTolerance * abs(best) }
         return tied.min { a, b in
             let (ma, mb) = (models[a], models[b])
             if ma.kind != mb.kind { return ma.kind < mb.kind }

@@ -173,10 +173,13 @@ public struct RunEvaluator: Sendable {
         if let network = ModelSelection.bestNetwork(results), let statistical = ModelSelection.bestStatistical(results) {
             comparisons.append(compare(network, statistical, label: "best network vs best statistical"))
         }
-        let working = results.filter { $0.status.isOK && $0.validation != nil }.count
+        let working = results.filter { $0.status.isOK && $0.selectionMAE != nil }.count
         let reason: String
-        if let p = pickIndex, let v = results[p].validation {
-            reason = "lowest one-step validation MAE (\(shortNumber(v.mae)) over \(v.count) points) among \(working) working models; ties go to the simpler model"
+        if let p = pickIndex, let v = results[p].validation, let selection = results[p].selectionMAE {
+            let measure = horizon == 1
+                ? "lowest one-step validation MAE (\(shortNumber(v.mae)) over \(v.count) point\(v.count == 1 ? "" : "s"))"
+                : "lowest validation MAE averaged over steps 1–\(horizon) (\(shortNumber(selection)); \(v.count) point\(v.count == 1 ? "" : "s") at step 1)"
+            reason = "\(measure) among \(working) working models; ties go to the simpler model"
         } else {
             reason = "no model produced usable validation forecasts"
         }

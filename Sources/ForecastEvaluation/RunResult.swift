@@ -242,6 +242,14 @@ public struct ModelResult: Codable, Sendable {
         kind == .baseline && name.hasPrefix("seasonal naive") ? "snaive" : name
     }
 
+    /// What the pick is chosen by: the validation MAE averaged over the forecast steps (the
+    /// one-step MAE when the horizon is 1); nil without validation metrics.
+    public var selectionMAE: Double? {
+        guard !validationMetrics.isEmpty else { return nil }
+        if validationMetrics.count == 1 { return validationMetrics[0].mae }
+        return validationMetrics.reduce(0) { $0 + $1.mae } / Double(validationMetrics.count)
+    }
+
     /// One-step-ahead validation / test metrics (the headline numbers), nil for a failed model.
     public var validation: ForecastMetrics? { validationMetrics.first }
     public var test: ForecastMetrics? { testMetrics.first }

@@ -175,7 +175,8 @@ public struct MarkdownReport {
 
     private var metricColumns: [Column] {
         [
-            Column(header: "Val MAE", value: { $0.validation?.mae }, lowerIsBetter: true, format: { Format.number($0) }),
+            Column(header: run.dataset.horizon > 1 ? "Val MAE (steps 1–\(run.dataset.horizon))" : "Val MAE", value: { $0.selectionMAE },
+                   lowerIsBetter: true, format: { Format.number($0) }),
             Column(header: "MAE", value: { $0.test?.mae }, lowerIsBetter: true, format: { Format.number($0) }),
             Column(header: "RMSE", value: { $0.test?.rmse }, lowerIsBetter: true, format: { Format.number($0) }),
             Column(header: "sMAPE %", value: { $0.test?.smape }, lowerIsBetter: true, format: { Format.fixed($0, decimals: 2) }),
@@ -200,7 +201,7 @@ public struct MarkdownReport {
         var out = ["## Models", ""]
         if let first = run.test.dates.first, let last = run.test.dates.last {
             let f = run.dataset.frequency
-            out.append("Test part, one step ahead: \(run.test.values.count) points from \(f.format(first)) to \(f.format(last)). **Bold** = best in its column among working models. ★ = the pick, chosen by the lowest validation MAE (Val MAE), never by the test part.")
+            out.append("Test part, one step ahead: \(run.test.values.count) points from \(f.format(first)) to \(f.format(last)). **Bold** = best in its column among working models. ★ = the pick, chosen by the lowest validation MAE (Val MAE\(run.dataset.horizon > 1 ? ", averaged over the \(run.dataset.horizon) steps asked for" : "")), never by the test part.")
             out.append("")
         }
         let header = ["Model", "Params"] + columns.map(\.header) + ["DM p vs naive", "Epochs", "Train time"]

@@ -41,6 +41,27 @@ import ForecastIngest
         #expect(valBest.validation!.count == 20 && valBest.test!.count == 20)
     }
 
+    @Test("with --horizon 3 the pick is chosen on the validation MAE averaged over steps 1–3, not on step 1")
+    func pickIsChosenAtTheHorizonAskedFor() throws {
+        let h = 3
+        // Exact at step 1 but far off at steps 2–3 ("sharp"), against off by 1 at every step ("steady").
+        func twoStep(_ name: String, errors: [Double]) -> ModelOutput {
+            func rolling(_ part: Range<Int>) -> RollingForecasts {
+                RollingForecasts(origins: Array(part), values: part.map { t in (0..<h).map { j in t + j < series.count ? series[t + j] + errors[j] : 0 } })
+            }
+            return ModelOutput(name: name, kind: .feedForward, parameters: 10, epochsRun: 1, trainSeconds: 0.1,
+                               validationForecasts: rolling(split.validation), testForecasts: rolling(split.test),
+                               nextForecast: [1, 2, 3])
+        }
+        let run = evaluator(horizon: h).evaluate(models: [twoStep("sharp", errors: [0, 9, 9]), twoStep("steady", errors: [1, 1, 1])])
+        let sharp = try #require(run.models.first { $0.name == "sharp" })
+        let steady = try #require(run.models.first { $0.name == "steady" })
+        #expect(sharp.validation!.mae < steady.validation!.mae, "one step alone would choose sharp")
+        #expect(run.pick == "steady")
+        #expect(abs(steady.selectionMAE! - 1) < 1e-12 && abs(sharp.selectionMAE! - 6) < 1e-12)
+        #expect(run.pickReason.hasPrefix("lowest validation MAE averaged over steps 1–3"), "\(run.pickReason)")
+    }
+
     @Test("validation ties go to the simpler kind: statistical before feed-forward (whatever the parameter count), baseline before statistical")
     func statisticalTieBreak() throws {
         let run = evaluator().evaluate(models: [
