@@ -115,6 +115,8 @@ public struct RunEvaluator: Sendable {
     public var season: Int?
     /// Nominal interval coverages.
     public var intervalLevels: [Double]
+    /// Whether to add the combination `combo` of the statistical models and the best network.
+    public var combine = false
 
     public init(series: [Double], dates: [Date], frequency: Frequency, split: SeriesSplit,
                 horizon: Int = 1, season: Int?, intervalLevels: [Double] = [0.8, 0.95]) {
@@ -157,9 +159,45 @@ public struct RunEvaluator: Sendable {
     }
 
     /// Evaluates the baselines and `models` (in that order) and picks one.
+    /// The equal-weight combination `combo` (Makridakis et al., the M4 competition, 2020:
+    /// combinations of statistical models are hard to beat, hybrids with networks win): the mean
+    /// of the working statistical models (ETS, Theta) and the network with the lowest validation
+    /// error, members chosen without the test part. Each forecast is the mean of the members'
+    /// forecasts from the same origin and step; origins not shared by every member are left out.
+    /// Nil with fewer than two members. O(members · (validation + test) · horizon).
+    static func combination(of outputs: [ModelOutput], results: [ModelResult]) -> ModelOutput? {
+        let statistical = results.filter { $0.kind == .statistical && $0.status.isOK }.map(\.name)
+        let network = ModelSelection.bestNetwork(results).map { [$0.name] } ?? []
+        let names = statistical + network
+        let members = names.compactMap { name in outputs.first { $0.name == name } }
+        guard members.count >= 2 else { return nil }
+        func mean(_ part: KeyPath<ModelOutput, RollingForecasts?>) -> RollingForecasts? {
+            let parts = members.compactMap { $0[keyPath: part] }
+            guard parts.count == members.count else { return nil }
+            let rows = parts.map { Dictionary(zip($0.origins, $0.values), uniquingKeysWith: { a, _ in a }) }
+            let shared = parts[0].origins.filter { o in rows.allSatisfy { $0[o] != nil } }
+            let values = shared.map { o -> [Double] in
+                let first = rows[0][o]!
+                return first.indices.map { j in rows.reduce(0) { $0 + ($1[o]!.count > j ? $1[o]![j] : .nan) } / Double(rows.count) }
+            }
+            return RollingForecasts(origins: shared, values: values)
+        }
+        let steps = members.map(\.nextForecast.count).min() ?? 0
+        let next = (0..<steps).map { j in members.reduce(0) { $0 + $1.nextForecast[j] } / Double(members.count) }
+        return ModelOutput(name: "combo", kind: .combination, parameters: members.reduce(0) { $0 + $1.parameters },
+                           configuration: "mean of " + names.joined(separator: ", "),
+                           trainSeconds: members.reduce(0) { $0 + ($1.trainSeconds ?? 0) },
+                           validationForecasts: mean(\.validationForecasts), testForecasts: mean(\.testForecasts),
+                           nextForecast: next)
+    }
+
     public func evaluate(models: [ModelOutput]) -> RunEvaluation {
         let scale = maseScale(training: Array(series[split.train]), season: season)
-        let results = (baselineOutputs() + models).map { evaluate($0, maseScale: scale) }
+        let outputs = baselineOutputs() + models
+        var results = outputs.map { evaluate($0, maseScale: scale) }
+        if combine, let combo = Self.combination(of: outputs, results: results) {
+            results.append(evaluate(combo, maseScale: scale))
+        }
         let pickIndex = ModelSelection.pickIndex(results)
         let pick = pickIndex.map { results[$0].name }
         var comparisons: [ModelComparison] = []

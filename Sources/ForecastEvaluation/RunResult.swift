@@ -147,6 +147,8 @@ public enum ModelKind: String, Codable, Sendable, Comparable {
     case feedForward = "feed-forward"
     /// RNN, GRU, LSTM.
     case recurrent
+    /// The equal-weight mean of other models' forecasts (`combo`).
+    case combination
 
     var simplicityRank: Int {
         switch self {
@@ -154,6 +156,7 @@ public enum ModelKind: String, Codable, Sendable, Comparable {
         case .statistical: return 1
         case .feedForward: return 2
         case .recurrent: return 3
+        case .combination: return 4
         }
     }
     public static func < (a: ModelKind, b: ModelKind) -> Bool { a.simplicityRank < b.simplicityRank }
@@ -233,7 +236,11 @@ public struct ModelResult: Codable, Sendable {
     /// it: `ets ETS(M,Ad,M)`, `theta DOTM`; the plain name for the others (and for a statistical
     /// model whose fit failed before a spec was chosen).
     public var displayName: String {
-        kind == .statistical && !configuration.isEmpty ? "\(name) \(configuration)" : name
+        switch kind {
+        case .statistical where !configuration.isEmpty: return "\(name) \(configuration)"
+        case .combination where !configuration.isEmpty: return "\(name) (\(configuration))"
+        default: return name
+        }
     }
 
     /// The stable id a program reads (`--models` spelling): `snaive` for "seasonal naive (m=12)",

@@ -6,7 +6,7 @@ import Foundation
 /// The models of the contrast set, named as on the `forecast fit --models` command line and in
 /// a pipeline job's `models:` list.
 public enum ContrastModel: String, CaseIterable, Codable, Sendable {
-    case naive, snaive, drift, ets, theta, ff, rnn, gru, lstm
+    case naive, snaive, drift, ets, theta, ff, rnn, gru, lstm, combo
 
     /// The baselines, which every run scores beside the other models.
     public static let baselines: [ContrastModel] = [.naive, .snaive, .drift]
@@ -17,8 +17,9 @@ public enum ContrastModel: String, CaseIterable, Codable, Sendable {
     /// Whether the model is a statistical model (ETS, Theta).
     public var isStatistical: Bool { Self.statistical.contains(self) }
 
-    /// Whether the model is a trained network (neither a baseline rule nor a statistical model).
-    public var isNetwork: Bool { !Self.baselines.contains(self) && !isStatistical }
+    /// Whether the model is a trained network (neither a baseline rule, a statistical model nor
+    /// the combination).
+    public var isNetwork: Bool { !Self.baselines.contains(self) && !isStatistical && self != .combo }
 }
 
 /// Everything that defines one `forecast fit` run, typed. The command line (`forecast fit`) and a

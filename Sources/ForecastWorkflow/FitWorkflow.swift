@@ -192,9 +192,10 @@ public struct FitWorkflow: Sendable {
         let trained = trainAll(models, dataset: dataset)
 
         // 3. Score everything the same way, pick on validation.
-        let evaluator = RunEvaluator(series: y, dates: dates, frequency: frequency, split: split,
+        var evaluator = RunEvaluator(series: y, dates: dates, frequency: frequency, split: split,
                                      horizon: c.horizon, season: season.season,
                                      intervalLevels: c.intervals.map { $0 / 100 })
+        evaluator.combine = c.models.contains(.combo)
         let evaluation = evaluator.evaluate(models: statistical.map(\.output) + trained.map(\.output))
 
         let summary = series.summary

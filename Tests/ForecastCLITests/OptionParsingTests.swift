@@ -137,7 +137,8 @@ struct OptionParsingTests {
           --validation-fraction <f>
                                   Share of the training part held out for validation. (default: 0.1)
           --models <list>         Comma-separated models. (values: naive, snaive, drift, ets, theta, ff,
-                                  rnn, gru, lstm; default: naive,snaive,drift,ets,theta,ff,rnn,gru,lstm)
+                                  rnn, gru, lstm, combo; default:
+                                  naive,snaive,drift,ets,theta,ff,rnn,gru,lstm,combo)
           --model-spec <spec>     An extra model as a layer string, e.g. 'bigru(64,sum) > dense(1)'.
           --hidden <n>            Hidden units of the ff, rnn, gru and lstm models. (default: 64)
           --epochs <n>            Maximum training epochs (early stopping usually ends sooner). (default:
@@ -176,7 +177,7 @@ struct OptionParsingTests {
                          "--transform <t>", "values: none, diff, log-return",
                          "--loss <name>", "values: mse, mae, huber",
                          "--init <scheme>", "values: glorot, pytorch",
-                         "--models <list>", "values: naive, snaive, drift, ets, theta, ff, rnn, gru, lstm; default: naive,snaive,drift,ets,theta,ff,rnn,gru,lstm"] {
+                         "--models <list>", "values: naive, snaive, drift, ets, theta, ff, rnn, gru, lstm, combo; default: naive,snaive,drift,ets,theta,ff,rnn,gru,lstm,combo"] {
             #expect(help.contains(fragment), "\(fragment)")
         }
     }

@@ -62,6 +62,33 @@ import ForecastIngest
         #expect(run.pickReason.hasPrefix("lowest validation MAE averaged over steps 1–3"), "\(run.pickReason)")
     }
 
+    @Test("combo is the mean of the statistical models and the best network, members chosen on validation")
+    func combinationAveragesItsMembers() throws {
+        var e = evaluator()
+        e.combine = true
+        let run = e.evaluate(models: [
+            model("ets", kind: .statistical, params: 3, validationOffset: 0.5, testOffset: 1),
+            model("theta", kind: .statistical, params: 3, validationOffset: -0.5, testOffset: 3),
+            model("ff", kind: .feedForward, params: 100, validationOffset: 0.2, testOffset: -2),   // best network on validation
+            model("gru", kind: .recurrent, params: 500, validationOffset: 0.4, testOffset: 0),
+        ])
+        let combo = try #require(run.models.first { $0.name == "combo" })
+        #expect(combo.kind == .combination && combo.status.isOK)
+        #expect(combo.configuration == "mean of ets, theta, ff" && combo.displayName == "combo (mean of ets, theta, ff)")
+        // Test offsets 1, 3 and −2 average to 2/3; validation offsets 0.5, −0.5, 0.2 to 0.0667.
+        #expect(abs(combo.test!.mae - 2.0 / 3) < 1e-12)
+        #expect(abs(combo.validation!.mae - 0.2 / 3) < 1e-12)
+        #expect(combo.nextForecasts.first?.value == 123)
+        #expect(run.pick == "combo", "the lowest validation MAE")
+        // Without a second member there is no combination, and without `combine` none at all.
+        e.combine = true
+        #expect(!e.evaluate(models: [model("ff", kind: .feedForward, params: 1, validationOffset: 0.1, testOffset: 0.1)])
+            .models.contains { $0.kind == .combination })
+        #expect(!evaluator().evaluate(models: [model("ets", kind: .statistical, params: 3, validationOffset: 0.1, testOffset: 0.1),
+                                               model("ff", kind: .feedForward, params: 1, validationOffset: 0.1, testOffset: 0.1)])
+            .models.contains { $0.kind == .combination })
+    }
+
     @Test("validation ties go to the simpler kind: statistical before feed-forward (whatever the parameter count), baseline before statistical")
     func statisticalTieBreak() throws {
         let run = evaluator().evaluate(models: [

@@ -23,8 +23,10 @@ struct FitPredictTests {
         let outcome = try FitWorkflow(configuration: quickConfiguration(csv, reports: reports),
                                       commandLine: "test", version: "test", workers: 2).run()
         #expect(outcome.exitStatus == .success)
-        let trained = outcome.run.models.filter { $0.kind != .baseline }
+        let trained = outcome.run.models.filter { $0.kind != .baseline && $0.kind != .combination }
         #expect(trained.map(\.name) == ["ets", "theta", "ff", "rnn", "gru", "lstm"])
+        // The combination is scored like any model; it has no file of its own (see ForecastCombinationTests).
+        #expect(outcome.run.models.last?.kind == .combination)
         for model in trained {
             let file = model.kind == .statistical ? FitWorkflow.statisticalCheckpointFileName(model: model.name)
                                                   : FitWorkflow.checkpointFileName(model: model.name)
