@@ -181,7 +181,9 @@ public struct MarkdownReport {
             Column(header: "RMSE", value: { $0.test?.rmse }, lowerIsBetter: true, format: { Format.number($0) }),
             Column(header: "sMAPE %", value: { $0.test?.smape }, lowerIsBetter: true, format: { Format.fixed($0, decimals: 2) }),
             Column(header: "MASE", value: { $0.test?.mase }, lowerIsBetter: true, format: { Format.fixed($0, decimals: 3) }),
-            Column(header: "DirAcc %", value: { $0.test.map { 100 * $0.directionalAccuracy } }, lowerIsBetter: false, format: { Format.fixed($0, decimals: 1) }),
+            // The naive forecast never moves: its directional accuracy measures nothing.
+            Column(header: "DirAcc %", value: { $0.name == NaiveForecaster().name ? nil : $0.test.map { 100 * $0.directionalAccuracy } },
+                   lowerIsBetter: false, format: { Format.fixed($0, decimals: 1) }),
             Column(header: "Skill vs naive", value: { $0.test?.skill }, lowerIsBetter: false, format: { Format.fixed($0, decimals: 3) }),
         ]
     }
@@ -213,6 +215,10 @@ public struct MarkdownReport {
             if !m.status.isOK { name += " (failed)" }
             var cells = [name, m.kind == .baseline ? "0" : Format.integer(m.parameters)]
             for (c, column) in columns.enumerated() {
+                if column.header == "DirAcc %" && m.status.isOK && m.name == NaiveForecaster().name {
+                    cells.append("n/a (no-change forecast)")
+                    continue
+                }
                 guard m.status.isOK, let v = column.value(m), v.isFinite else { cells.append("—"); continue }
                 let text = column.format(v)
                 cells.append(best[c].contains(text) ? "**\(text)**" : text)

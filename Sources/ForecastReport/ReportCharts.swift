@@ -32,7 +32,8 @@ enum ReportCharts {
         let actualXs = run.test.dates.map(x)
         let markers = run.test.values.count <= 60
         var chart = SVGLineChart(
-            title: "Test period: actual vs \(pick.displayName) (pick) and naive",
+            title: pick.name == NaiveForecaster().name ? "Test period: actual vs naive (pick)"
+                                                       : "Test period: actual vs \(pick.displayName) (pick) and naive",
             subtitle: "One step ahead, \(run.test.values.count) points, \(f.format(run.test.dates.first!)) to \(f.format(run.test.dates.last!)); shaded: \(pick.name) prediction intervals",
             description: "",
             xAxis: dateless ? .numbers(label: "row") : .dates, yLabel: run.dataset.target)

@@ -171,7 +171,15 @@ extension FitConfiguration {
         check(!models.isEmpty || modelSpec != nil, .models, "is empty and no model spec is given: nothing to fit")
         check(Set(models).count == models.count, .models, "lists a model twice")
         if let text = modelSpec {
-            do { _ = try ModelSpec(parsing: text) } catch let e as ModelSpecError {
+            do {
+                let spec = try ModelSpec(parsing: text)
+                // The head must give one value per forecast step: checked here, before any data is read.
+                let last = spec.layers.last { if case .dropout = $0 { return false } else { return true } }
+                if case let .dense(units, _)? = last, units != horizon {
+                    out.append(FitConfigurationError(.modelSpec, "ends in dense(\(units)), which gives \(units) value\(units == 1 ? "" : "s") per window, but --horizon is \(horizon)",
+                                                     hint: "end the description with dense(\(horizon)), one output per forecast step"))
+                }
+            } catch let e as ModelSpecError {
                 out.append(FitConfigurationError(.modelSpec, "column \(e.column): \(e.message)", hint: e.hint))
             } catch {
                 out.append(FitConfigurationError(.modelSpec, "\(error)"))

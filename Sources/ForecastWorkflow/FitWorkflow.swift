@@ -267,7 +267,7 @@ public struct FitWorkflow: Sendable {
                 needs.append((model.name, key, footprint.trainingBytes(batch: configuration.batchSize)))
             } catch {
                 throw FitConfigurationError(key, "the \(model.name) model (\(model.spec)) \(error.message)",
-                                            hint: "use a smaller \(key.optionName); at most \(Checkpoint.maximumParameters) parameters, so that forecast predict can load the checkpoint")
+                                            hint: "change \(key.optionName): a network may have at most \(Checkpoint.maximumParameters) parameters and layers \(Checkpoint.maximumLayerWidth) wide, so that forecast predict can load its checkpoint")
             }
         }
         let concurrent = needs.sorted { $0.bytes > $1.bytes }.prefix(workers)

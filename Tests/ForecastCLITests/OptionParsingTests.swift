@@ -53,7 +53,10 @@ struct OptionParsingTests {
                       (["--patience", "-1"], "--patience: must be 0 (off) or a whole number of epochs (got -1)"),
                       (["--models", "ff,ff"], "--models: lists a model twice"),
                       (["--delimiter", "x"], "--delimiter: must be ',', ';', 'tab' or '|' (got 'x')"),
-                      (["--features", "a,,b"], "--features: has an empty column name in 'a,,b'\n  hint: give names separated by commas, e.g. close,volume")])
+                      (["--features", "a,,b"], "--features: has an empty column name in 'a,,b'\n  hint: give names separated by commas, e.g. close,volume"),
+                      // Checked before any data is read (it failed after loading with exit 30).
+                      (["--model-spec", "gru(8) > dense(1)", "--horizon", "7"],
+                       "--model-spec: ends in dense(1), which gives 1 value per window, but --horizon is 7\n  hint: end the description with dense(7), one output per forecast step")])
     func configurationRules(_ arguments: [String], _ expected: String) {
         do {
             _ = try Fit.parse(["prices.csv"] + arguments)

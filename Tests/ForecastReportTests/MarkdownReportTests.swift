@@ -61,14 +61,17 @@ import Testing
         let columns: [(String, (ModelResult) -> Double?, Bool)] = [
             ("Val MAE", { $0.validation?.mae }, true), ("MAE", { $0.test?.mae }, true), ("RMSE", { $0.test?.rmse }, true),
             ("sMAPE %", { $0.test?.smape }, true), ("MASE", { $0.test?.mase }, true),
-            ("DirAcc %", { $0.test?.directionalAccuracy }, false), ("Skill vs naive", { $0.test?.skill }, false),
+            ("DirAcc %", { $0.name == "naive" ? nil : $0.test?.directionalAccuracy }, false), ("Skill vs naive", { $0.test?.skill }, false),
         ]
+        // The naive forecast never moves, so its directional accuracy is not a number to compare.
+        let dirAcc = try #require(header.firstIndex(of: "DirAcc %"))
+        #expect(zip(rows, run.models).first { $0.1.name == "naive" }?.0[dirAcc] == "n/a (no-change forecast)")
         for (name, value, lowerIsBetter) in columns {
             let c = try #require(header.firstIndex(of: name))
             let values = ok.compactMap(value)
             let best = lowerIsBetter ? values.min()! : values.max()!
             for (row, model) in zip(rows, run.models) {
-                let isBest = model.status.isOK && value(model) == best
+                let isBest = model.status.isOK && value(model) != nil && value(model) == best
                 #expect(row[c].hasPrefix("**") == isBest, "\(name) for \(model.name): \(row[c])")
             }
         }

@@ -45,6 +45,17 @@ final class SVGProbe: NSObject, XMLParserDelegate {
         #expect(gradient.contains(">1e-7</text>"))
     }
 
+    @Test("when naive is the pick the test-period title names it once (it read 'naive (pick) and naive')")
+    func naivePickTitleNamesItOnce() throws {
+        var run = SampleRun.make()
+        run.pick = "naive"
+        let svg = try #require(ReportCharts.testPeriod(run)).render()
+        #expect(svg.contains(">Test period: actual vs naive (pick)</text>"))
+        #expect(!svg.contains("and naive"))
+        let other = try #require(ReportCharts.testPeriod(SampleRun.make())).render()
+        #expect(other.contains("(pick) and naive</text>"))
+    }
+
     @Test func textIsEscapedForXML() {
         var chart = SVGLineChart(title: "a < b & \"c\"", description: "x > y", xAxis: .numbers(label: "k & j"), yLabel: "<y>")
         chart.series = [.init(name: "s & t", xs: [0, 1, 2], ys: [1, .nan, 3], color: "#000")]
