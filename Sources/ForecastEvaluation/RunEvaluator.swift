@@ -89,6 +89,9 @@ public struct RunEvaluation: Codable, Sendable {
     public var comparisons: [ModelComparison]
     public var test: SeriesExcerpt
     public var intervalLevels: [Double]
+    /// The lower bound intervals are cut at: 0 when the training part never went below 0
+    /// (counts, prices, rainfall), nil otherwise.
+    public var intervalFloor: Double? = nil
 }
 
 /// Scores every model the same way on the original scale of the target: the naive, seasonal
@@ -117,6 +120,17 @@ public struct RunEvaluator: Sendable {
     public var intervalLevels: [Double]
     /// Whether to add the combination `combo` of the statistical models and the best network.
     public var combine = false
+
+    /// 0 when no training value is negative: a symmetric interval below 0 would claim values the
+    /// series never takes, so lower bounds are cut there (and the report says so).
+    var intervalFloor: Double? {
+        !split.train.isEmpty && series[split.train].allSatisfy { $0 >= 0 } ? 0 : nil
+    }
+
+    /// `value − halfWidth`, not below the floor.
+    func lowerBound(_ value: Double, _ halfWidth: Double, floor: Double?) -> Double {
+        floor.map { Swift.max($0, value - halfWidth) } ?? value - halfWidth
+    }
 
     public init(series: [Double], dates: [Date], frequency: Frequency, split: SeriesSplit,
                 horizon: Int = 1, season: Int?, intervalLevels: [Double] = [0.8, 0.95]) {
@@ -225,7 +239,7 @@ public struct RunEvaluator: Sendable {
             models: results, pick: pick, pickReason: reason, comparisons: comparisons,
             test: SeriesExcerpt(startIndex: split.test.lowerBound, dates: Array(dates[split.test]),
                                 values: Array(series[split.test])),
-            intervalLevels: intervalLevels)
+            intervalLevels: intervalLevels, intervalFloor: intervalFloor)
     }
 
     // MARK: - One model
@@ -252,6 +266,7 @@ public struct RunEvaluator: Sendable {
         }
 
         // Split-conformal half-widths per level and step, from validation residuals.
+        let floor = intervalFloor
         var halfWidths: [[Double]] = []  // [level][step]
         for level in intervalLevels {
             var widths: [Double] = [], coverages: [Double?] = []
@@ -261,7 +276,8 @@ public struct RunEvaluator: Sendable {
                 let pairs = test.step(step, targetsBelow: split.test.upperBound)
                 widths.append(q)
                 coverages.append(SplitConformal.empiricalCoverage(
-                    actuals: pairs.map { series[$0.target] }, lower: pairs.map { $0.value - q }, upper: pairs.map { $0.value + q }))
+                    actuals: pairs.map { series[$0.target] }, lower: pairs.map { lowerBound($0.value, q, floor: floor) },
+                    upper: pairs.map { $0.value + q }))
             }
             halfWidths.append(widths)
             result.intervals.append(IntervalCalibration(level: level, halfWidth: widths, testCoverage: coverages))
@@ -283,7 +299,8 @@ public struct RunEvaluator: Sendable {
         result.nextForecasts = output.nextForecast.prefix(horizon).enumerated().map { j, value in
             NextForecast(step: j + 1, date: stepping.advance(last, by: j + 1), value: value,
                          intervals: intervalLevels.indices.map { l in
-                             IntervalBound(level: intervalLevels[l], lower: value - halfWidths[l][j], upper: value + halfWidths[l][j])
+                             IntervalBound(level: intervalLevels[l], lower: lowerBound(value, halfWidths[l][j], floor: floor),
+                                           upper: value + halfWidths[l][j])
                          })
         }
         return result

@@ -23,6 +23,9 @@ public struct RunResult: Sendable {
     public var test: SeriesExcerpt
     /// Nominal coverages of the prediction intervals, e.g. [0.8, 0.95].
     public var intervalLevels: [Double]
+    /// Where lower interval bounds are cut (0 for a series whose training part is never
+    /// negative), nil when they are not.
+    public var intervalFloor: Double?
     public var reproducibility: Reproducibility
     /// When the run started, and how long it took in seconds.
     public var startedAt: Date
@@ -37,6 +40,7 @@ public struct RunResult: Sendable {
         self.comparisons = evaluation.comparisons
         self.test = evaluation.test
         self.intervalLevels = evaluation.intervalLevels
+        self.intervalFloor = evaluation.intervalFloor
         self.reproducibility = reproducibility
         self.startedAt = startedAt
         self.durationSeconds = durationSeconds

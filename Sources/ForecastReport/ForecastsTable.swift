@@ -17,7 +17,8 @@ import Foundation
 /// - `actual`: the observed value, empty past the end of the data.
 /// - `model`: the model's stable id (`naive`, `snaive`, `ets`, `gru`…), as in `metrics.json`.
 /// - `forecast` and the split-conformal bounds at 80 % and 95 % (empty when that level was not
-///   asked for with `--intervals`, or is unbounded for lack of validation points).
+///   asked for with `--intervals`, or is unbounded for lack of validation points); lower bounds
+///   cut at `RunResult.intervalFloor` as everywhere in the report.
 ///
 /// Numbers are written in their shortest round-trip form, so `pandas.read_csv` reads the file
 /// without options and gets exactly the run's values. Size O(models · (validation + test) · horizon).
@@ -42,7 +43,8 @@ public enum ForecastsTable {
             func bounds(_ value: Double, step j: Int) -> String {
                 [w80, w95].map { w -> String in
                     guard let w, j < w.count, w[j].isFinite else { return "," }
-                    return number(value - w[j]) + "," + number(value + w[j])
+                    let lower = run.intervalFloor.map { max($0, value - w[j]) } ?? value - w[j]
+                    return number(lower) + "," + number(value + w[j])
                 }.joined(separator: ",")
             }
             for (part, forecasts) in [("validation", model.validationForecasts), ("test", model.testForecasts)] {

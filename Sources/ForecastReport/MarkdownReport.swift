@@ -335,6 +335,10 @@ public struct MarkdownReport {
         var out = ["## Prediction intervals", ""]
         out.append("Split-conformal: the half-width is the ⌈(n+1)·level⌉-th smallest absolute one-step error on the n validation points; coverage is the share of test values that fell inside. Good intervals cover close to their nominal level.")
         out.append("")
+        if let floor = run.intervalFloor {
+            out.append("Lower bounds are cut at \(Format.number(floor)): no training value was below it, so the interval does not claim values the series never takes.")
+            out.append("")
+        }
         var header = ["Model"]
         for level in levels { header += ["\(Format.level(level)) ±", "\(Format.level(level)) coverage"] }
         out.append(Self.tableRow(header))

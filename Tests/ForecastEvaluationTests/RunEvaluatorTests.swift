@@ -89,6 +89,24 @@ import ForecastIngest
             .models.contains { $0.kind == .combination })
     }
 
+    @Test("intervals are cut at 0 when the training part never went below 0, and only then")
+    func intervalsStopAtTheNaturalBound() throws {
+        for negativeInTraining in [false, true] {
+            var y = (0..<100).map { Double($0 % 5) + 1 }       // counts 1…5
+            if negativeInTraining { y[10] = -1 }
+            let e = RunEvaluator(series: y, dates: dates, frequency: .daily, split: split, season: nil)
+            let m = ModelOutput(name: "m", kind: .feedForward, parameters: 1,
+                                validationForecasts: RollingForecasts(origins: Array(split.validation), oneStep: split.validation.map { y[$0] + 6 }),
+                                testForecasts: RollingForecasts(origins: Array(split.test), oneStep: split.test.map { y[$0] + 6 }),
+                                nextForecast: [1])
+            let run = e.evaluate(models: [m])
+            let result = try #require(run.models.first { $0.name == "m" })
+            let lower = try #require(result.nextForecasts.first?.intervals.first?.lower)
+            #expect(run.intervalFloor == (negativeInTraining ? nil : 0))
+            #expect(lower == (negativeInTraining ? 1 - 6 : 0), "forecast 1 with half-width 6")
+        }
+    }
+
     @Test("validation ties go to the simpler kind: statistical before feed-forward (whatever the parameter count), baseline before statistical")
     func statisticalTieBreak() throws {
         let run = evaluator().evaluate(models: [
