@@ -335,8 +335,8 @@ public struct MarkdownReport {
         var out = ["## Prediction intervals", ""]
         out.append("Split-conformal: the half-width is the ⌈(n+1)·level⌉-th smallest absolute one-step error on the n validation points; coverage is the share of test values that fell inside. Good intervals cover close to their nominal level.")
         out.append("")
-        if let floor = run.intervalFloor {
-            out.append("Lower bounds are cut at \(Format.number(floor)): no training value was below it, so the interval does not claim values the series never takes.")
+        if let floor = run.intervalFloor, Self.intervalsReachBelow(floor, models) {
+            out.append("Some lower bounds are cut at \(Format.number(floor)): no training value was below it, so an interval does not claim values the series never takes.")
             out.append("")
         }
         var header = ["Model"]
@@ -359,6 +359,22 @@ public struct MarkdownReport {
             out.append("")
         }
         return out
+    }
+
+    /// Whether some interval (next forecasts or test part, any model shown) would reach below
+    /// `floor` without the cut: only then does the report mention it.
+    static func intervalsReachBelow(_ floor: Double, _ models: [ModelResult]) -> Bool {
+        models.contains { m in
+            m.intervals.contains { c in
+                c.halfWidth.indices.contains { j in
+                    let q = c.halfWidth[j]
+                    guard q.isFinite else { return false }
+                    let next = m.nextForecasts.filter { $0.step == j + 1 }.map(\.value)
+                    let test = m.testForecasts?.values.compactMap { $0.count > j ? $0[j] : nil } ?? []
+                    return (next + test).contains { $0 - q < floor }
+                }
+            }
+        }
     }
 
     // MARK: - Significance

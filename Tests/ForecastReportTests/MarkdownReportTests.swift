@@ -167,4 +167,21 @@ import Testing
         #expect(md.contains("| Model | t+1 | t+2 | t+3 |"))
         #expect(md.contains("| **★ GRU** | 3 | 2025-02-26 |"))
     }
+
+    @Test("the report mentions the cut at 0 only when some interval would have reached below it")
+    func intervalCutIsMentionedOnlyWhenItCuts() throws {
+        let run = SampleRun.make()
+        let models = run.models.filter { $0.status.isOK && !$0.intervals.isEmpty }
+        let lowest = models.flatMap { m in m.nextForecasts.map(\.value) + (m.testForecasts?.values.flatMap { $0 } ?? []) }.min()!
+        let widest = models.flatMap { $0.intervals.flatMap(\.halfWidth) }.filter(\.isFinite).max()!
+        // A floor far below every bound: nothing is cut, nothing is said.
+        #expect(!MarkdownReport.intervalsReachBelow(lowest - widest - 1, models))
+        var cutRun = run
+        cutRun.intervalFloor = lowest - widest - 1
+        #expect(!render(cutRun).contains("lower bounds are cut"))
+        // A floor above the lowest bound: said.
+        cutRun.intervalFloor = lowest
+        #expect(MarkdownReport.intervalsReachBelow(lowest, models))
+        #expect(render(cutRun).contains("Some lower bounds are cut at"))
+    }
 }
