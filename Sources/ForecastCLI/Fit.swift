@@ -49,16 +49,23 @@ struct Fit: ParsableCommand {
         let terminal = Terminal(quiet: output.quiet, verbose: output.verbose)
         MatrixBackend.useOneThreadPerCaller()  // reproducible, and models train side by side
         do {
-            let workflow = FitWorkflow(configuration: configuration,
+            var workflow = FitWorkflow(configuration: configuration,
                                        commandLine: CommandLine.arguments.joined(separator: " "),
                                        version: Forecast.version, workers: 2,
                                        progress: terminal.trainingProgress())
+            // The data summary as soon as the data is read, before training starts.
+            let showSummary = !output.json && !output.quiet
+            if showSummary {
+                workflow.onData = { lines in
+                    _ = try? StandardOutput.write(lines.map { "data     " + $0 }.joined(separator: "\n") + "\n")
+                }
+            }
             let outcome = try workflow.run()
             terminal.endProgress()
             if output.json {
                 try StandardOutput.write(MetricsJSON.string(for: outcome.run))
-            } else if !output.quiet {
-                try StandardOutput.write(FitSummary.text(outcome) + "\n")
+            } else if showSummary {
+                try StandardOutput.write(FitSummary.text(outcome, includingData: false) + "\n")
             }
             switch outcome.exitStatus {
             case .success: break
@@ -80,9 +87,10 @@ struct Fit: ParsableCommand {
 
 /// The few lines `fit` prints when it is done: where the report is, the pick and the forecast.
 enum FitSummary {
-    static func text(_ outcome: FitOutcome) -> String {
+    /// `includingData: false` when the data lines were already printed before training.
+    static func text(_ outcome: FitOutcome, includingData: Bool = true) -> String {
         let run = outcome.run
-        var lines: [String] = outcome.dataLines.map { "data     " + $0 }
+        var lines: [String] = includingData ? outcome.dataLines.map { "data     " + $0 } : []
         lines.append("models   " + run.models.map { m in
             if let mase = m.testMetrics.first?.mase, m.status.isOK { return "\(m.displayName) \(String(format: "%.3f", mase))" }
             return "\(m.name) failed"
@@ -101,6 +109,7 @@ enum FitSummary {
         } else {
             lines.append("pick     none: every model failed")
         }
+        lines += outcome.trainingWarnings.map { "warning  " + $0 }
         lines.append("report   \(outcome.paths.report.path)")
         return lines.joined(separator: "\n")
     }

@@ -26,6 +26,9 @@ public struct FitOutcome: Sendable {
     public var exitStatus: ExitStatus
     /// What ingest and windowing did, one line each, for the terminal.
     public var dataLines: [String]
+    /// What the user should act on after training, one line each (e.g. a network stopped by
+    /// `--epochs` while its validation loss was still falling).
+    public var trainingWarnings: [String] = []
 }
 
 /// `forecast fit` from ingest to report: read and window the CSV, fit the contrast set
@@ -49,6 +52,9 @@ public struct FitWorkflow: Sendable {
     /// What the windows and the trainings may take together; read at the start of `evaluate`
     /// when nil (the environment's cap, else available memory).
     public var memoryBudget: MemoryBudget? = nil
+    /// Called with the data summary (``FitOutcome/dataLines``) once the data is read and
+    /// windowed, before any model is fitted, so a terminal can show it while training runs.
+    public var onData: (@Sendable ([String]) -> Void)? = nil
 
     public init(configuration: FitConfiguration, commandLine: String, version: String,
                 workers: Int = 2, progress: (@Sendable (FitProgress) -> Void)? = nil) {
@@ -104,7 +110,7 @@ public struct FitWorkflow: Sendable {
         let status: ExitStatus = fitted.run.pick == nil ? .everyModelFailed
             : fitted.allTrainedModelsFailed ? .everyNetworkFailed : .success
         return FitOutcome(run: fitted.run, paths: paths, exitStatus: status,
-                          dataLines: fitted.dataLines)
+                          dataLines: fitted.dataLines, trainingWarnings: fitted.trainingWarnings)
     }
 
     /// Everything a fit computes, not yet written: the evaluated run and the trained models'
@@ -121,6 +127,8 @@ public struct FitWorkflow: Sendable {
         public var allTrainedModelsFailed: Bool
         /// Ingest summary and tensor shapes, one line each.
         public var dataLines: [String]
+        /// See ``FitOutcome/trainingWarnings``.
+        public var trainingWarnings: [String] = []
 
         /// The files of the report folder: report (with `sections` after the verdict), charts,
         /// metrics.json, one ``checkpointFileName(model:)`` per network checkpoint and one
@@ -180,6 +188,9 @@ public struct FitWorkflow: Sendable {
                                 test: dataset.testStart..<y.count)
         let season = chooseSeason(frequencyDefault: SeasonDefault(frequency), override: c.season,
                                   trainingSeries: Array(y[split.train]))
+        // The season decides whether seasonal naive runs at all: say which and why.
+        let dataLines = Self.dataLines(series: series, dataset: dataset) + ["season: \(season.reason)"]
+        onData?(dataLines)
 
         // 2. Fit the statistical models on the training part, then train the neural models
         //    (baselines are added by the evaluator).
@@ -226,8 +237,7 @@ public struct FitWorkflow: Sendable {
         }
         return Evaluated(run: run, checkpoints: checkpoints, statisticalCheckpoints: statisticalCheckpoints,
                          series: series, season: season.season, allTrainedModelsFailed: run.allTrainedModelsFailed,
-                         // The season decides whether seasonal naive runs at all: say which and why.
-                         dataLines: Self.dataLines(series: series, dataset: dataset) + ["season: \(season.reason)"])
+                         dataLines: dataLines, trainingWarnings: trained.compactMap(\.warning))
     }
 
     /// The ingest summary a user can check at a glance, then what the models see.
@@ -248,10 +258,11 @@ public struct FitWorkflow: Sendable {
     struct Trained: Sendable {
         var output: ModelOutput
         var checkpoint: Checkpoint?
+        /// Something the user should act on, e.g. a network stopped by `--epochs` while its
+        /// validation loss was still falling.
+        var warning: String? = nil
     }
 
-    /// Trains every model on up to `workers` threads; slot i holds model i's result, so the
-    /// order (and every number) is the same whatever the thread count.
     /// Refuses, before anything is allocated for them, networks beyond the sizes a checkpoint may
     /// hold (so `forecast predict` can load what fit writes) or whose trainings — `workers` at
     /// once, beside the windows — would not fit in the memory budget. Names the option to change
@@ -285,6 +296,8 @@ public struct FitWorkflow: Sendable {
                                     hint: hint)
     }
 
+    /// Trains every model on up to `workers` threads; slot i holds model i's result, so the
+    /// order (and every number) is the same whatever the thread count.
     func trainAll(_ models: [NeuralModel], dataset: WindowedDataset) -> [Trained] {
         let slots = Mutex<[Trained?]>(Array(repeating: nil, count: models.count))
         let next = Atomic<Int>(0)
@@ -367,7 +380,15 @@ public struct FitWorkflow: Sendable {
             nextForecast: next)
         let checkpoint = Checkpoint(network: net, metadata: checkpointMetadata(name: name, dataset: dataset).encoded())
         net.releaseWorkspaces()
-        return Trained(output: output, checkpoint: checkpoint)
+        // Stopped by the epoch cap while the validation loss was still at its lowest: more
+        // epochs would likely have helped, and the user should know.
+        var warning: String? = nil
+        if case .completed = result.status, validationLoss.count >= 2, let last = validationLoss.last,
+           let best = validationLoss.dropLast().min(), last < best {
+            warning = "\(name) reached --epochs \(c.epochs) while its validation loss was still falling "
+                + "(\(String(format: "%.4g", best)) → \(String(format: "%.4g", last)) at the last epoch): more epochs may help"
+        }
+        return Trained(output: output, checkpoint: checkpoint, warning: warning)
     }
 
     /// What `forecast predict` needs to rebuild the model's input from a CSV.
