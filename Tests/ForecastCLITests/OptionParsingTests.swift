@@ -67,6 +67,19 @@ struct OptionParsingTests {
         }
     }
 
+    @Test("a second --model-spec is a usage error, not a silent replacement of the first")
+    func secondModelSpecIsRefused() throws {
+        do {
+            _ = try Fit.parse(["prices.csv", "--model-spec", "gru(4) > dense(1)", "--model-spec", "gru(8) > dense(1)"])
+            Issue.record("two --model-spec should not validate")
+        } catch {
+            #expect(Fit.message(for: error) == "--model-spec: given 2 times, but a run has one custom model (a second would silently replace the first)")
+            #expect(Fit.exitCode(for: error).rawValue == 64)
+        }
+        let one = try Fit.parse(["prices.csv", "--model-spec", "gru(4) > dense(1)"])
+        #expect(one.configuration.modelSpec == "gru(4) > dense(1)")
+    }
+
     @Test("quiet and verbose together are a usage error")
     func quietAndVerbose() {
         #expect(throws: (any Error).self) { try Fit.parse(["prices.csv", "--quiet", "--verbose"]) }
