@@ -539,13 +539,47 @@ public struct MarkdownReport {
             out.append("![Gradient norm against the number of steps back in time, log scale, one line per recurrent model](\(ReportFileName.gradientFlowChart))")
             out.append("")
         }
-        out.append("Each line shows how strongly the loss at the last step reacts to the hidden state k steps earlier: a line that falls steeply means the model effectively cannot learn from older inputs (the vanishing gradient of the plain RNN), while a flat line means the gates (GRU, LSTM) carry the signal across the whole window.")
+        out.append("Each line shows how strongly the loss at the last step reacts to the hidden state k steps earlier (log scale): the steeper a line falls, the less the oldest inputs of the window can teach that model.")
         let summary = ReportCharts.gradientSummary(models)
         if !summary.isEmpty {
             out.append("")
             out.append(Escape.markdown(summary))
         }
         out.append("")
+        out += gradientReading(models)
+        return out
+    }
+
+    /// What this run's gradient norms show, then the textbook expectation said as an
+    /// expectation, and whether this run agrees with it: the report must not claim that gates
+    /// preserved the gradient when the numbers say they did not.
+    func gradientReading(_ models: [ModelResult]) -> [String] {
+        // Shrink factor ‖g_0‖ / ‖g_K‖ per model (above 1: the gradient fell going back in time).
+        let factors: [(name: String, factor: Double, steps: Int)] = models.compactMap { m in
+            guard let g = m.gradientFlow, g.count > 1, let first = g.first, let last = g.last, first > 0, last > 0 else { return nil }
+            return (m.name, first / last, g.count - 1)
+        }
+        guard !factors.isEmpty else { return [] }
+        var out: [String] = []
+        if factors.count >= 2, let fastest = factors.max(by: { $0.factor < $1.factor }), let slowest = factors.min(by: { $0.factor < $1.factor }) {
+            out.append("In this run the gradient fell fastest for \(Escape.markdown(fastest.name)) (×\(Format.factor(fastest.factor)) over \(fastest.steps) steps) and least for \(Escape.markdown(slowest.name)) (×\(Format.factor(slowest.factor))).")
+        }
+        let lowered = factors.map { ($0.name.lowercased(), $0.factor) }
+        if let rnn = lowered.first(where: { $0.0 == "rnn" }) {
+            let gated = lowered.filter { $0.0 == "gru" || $0.0 == "lstm" }
+            if !gated.isEmpty {
+                var text = "The textbook expectation is that the plain RNN's gradient vanishes fastest, since its state is squashed at every step, and that the gates of GRU and LSTM let it survive over the window; gates allow that, they do not force it. "
+                let against = gated.filter { $0.1 >= rnn.1 }
+                if against.isEmpty {
+                    text += "This run agrees: the plain RNN's gradient fell by more (×\(Format.factor(rnn.1))) than every gated model's."
+                } else {
+                    text += "This run does not agree: " + against.map { "\($0.0) fell by ×\(Format.factor($0.1))" }.joined(separator: " and ")
+                        + ", as much as or more than the plain RNN (×\(Format.factor(rnn.1)))."
+                }
+                out.append(text)
+            }
+        }
+        if !out.isEmpty { out.append("") }
         return out
     }
 

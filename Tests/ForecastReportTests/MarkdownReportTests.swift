@@ -184,4 +184,27 @@ import Testing
         #expect(MarkdownReport.intervalsReachBelow(lowest, models))
         #expect(render(cutRun).contains("Some lower bounds are cut at"))
     }
+
+    @Test("the gradient paragraph says what this run's numbers show, and whether they agree with the textbook")
+    func gradientTextFollowsTheNumbers() throws {
+        func withFlows(rnn: [Double], gru: [Double]) -> RunResult {
+            var run = SampleRun.make()
+            for i in run.models.indices where run.models[i].kind == .recurrent && run.models[i].status.isOK {
+                run.models[i].gradientFlow = run.models[i].name.lowercased() == "rnn" ? rnn : gru
+            }
+            return run
+        }
+        let gruName = try #require(SampleRun.make().models.first { $0.kind == .recurrent && $0.name.lowercased() != "rnn" && $0.status.isOK }?.name)
+        // GRU's gradient vanishes faster than the plain RNN's (as on prices.csv): said plainly.
+        let against = render(withFlows(rnn: [1, 0.5, 0.25], gru: [1, 1e-2, 1e-4]))
+        #expect(against.contains("In this run the gradient fell fastest for \(gruName) (×1.0 × 10⁴ over 2 steps) and least for RNN (×4.0)"), "\(against)")
+        #expect(against.contains("This run does not agree: \(gruName.lowercased()) fell by ×1.0 × 10⁴, as much as or more than the plain RNN (×4.0)."))
+        #expect(!against.contains("This run agrees"))
+        // The textbook case.
+        let agrees = render(withFlows(rnn: [1, 1e-2, 1e-4], gru: [1, 0.9, 0.8]))
+        #expect(agrees.contains("This run agrees: the plain RNN's gradient fell by more (×1.0 × 10⁴) than every gated model's."))
+        #expect(!agrees.contains("does not agree"))
+        // No fixed claim that gates carry the signal.
+        #expect(!against.contains("a flat line means the gates (GRU, LSTM) carry the signal"))
+    }
 }
