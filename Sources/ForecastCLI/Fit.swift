@@ -57,7 +57,7 @@ struct Fit: ParsableCommand {
             let showSummary = !output.json && !output.quiet
             if showSummary {
                 workflow.onData = { lines in
-                    _ = try? StandardOutput.write(lines.map { "data     " + $0 }.joined(separator: "\n") + "\n")
+                    _ = try? StandardOutput.write(FitSummary.dataLines(lines).joined(separator: "\n") + "\n")
                 }
             }
             let outcome = try workflow.run()
@@ -87,10 +87,13 @@ struct Fit: ParsableCommand {
 
 /// The few lines `fit` prints when it is done: where the report is, the pick and the forecast.
 enum FitSummary {
+    /// The data summary as printed: each line after the `data` label.
+    static func dataLines(_ lines: [String]) -> [String] { lines.map { "data     " + $0 } }
+
     /// `includingData: false` when the data lines were already printed before training.
     static func text(_ outcome: FitOutcome, includingData: Bool = true) -> String {
         let run = outcome.run
-        var lines: [String] = includingData ? outcome.dataLines.map { "data     " + $0 } : []
+        var lines: [String] = includingData ? dataLines(outcome.dataLines) : []
         lines.append("models   " + run.models.map { m in
             if let mase = m.testMetrics.first?.mase, m.status.isOK { return "\(m.displayName) \(String(format: "%.3f", mase))" }
             return "\(m.name) failed"

@@ -31,22 +31,19 @@ public enum ModelSelection {
         pickIndex(models).map { models[$0].name }
     }
 
-    /// The recurrent model with the lowest validation MAE (same tie rule), for the
-    /// recurrent-vs-feed-forward comparison.
-    public static func bestRecurrent(_ models: [ModelResult]) -> ModelResult? {
-        let recurrent = models.filter { $0.kind == .recurrent }
-        return pickIndex(recurrent).map { recurrent[$0] }
+    /// The model the pick rule would choose among those of the given kinds (same tie rule), for
+    /// the report's comparisons. Complexity O(n).
+    public static func best(_ models: [ModelResult], among kinds: Set<ModelKind>) -> ModelResult? {
+        let candidates = models.filter { kinds.contains($0.kind) }
+        return pickIndex(candidates).map { candidates[$0] }
     }
+
+    /// The recurrent model the pick rule would choose, for the recurrent-vs-feed-forward comparison.
+    public static func bestRecurrent(_ models: [ModelResult]) -> ModelResult? { best(models, among: [.recurrent]) }
 
     /// The network (feed-forward or recurrent) the pick rule would choose among the networks.
-    public static func bestNetwork(_ models: [ModelResult]) -> ModelResult? {
-        let networks = models.filter { $0.kind == .feedForward || $0.kind == .recurrent }
-        return pickIndex(networks).map { networks[$0] }
-    }
+    public static func bestNetwork(_ models: [ModelResult]) -> ModelResult? { best(models, among: [.feedForward, .recurrent]) }
 
     /// The statistical model (ETS, Theta) the pick rule would choose among them.
-    public static func bestStatistical(_ models: [ModelResult]) -> ModelResult? {
-        let statistical = models.filter { $0.kind == .statistical }
-        return pickIndex(statistical).map { statistical[$0] }
-    }
+    public static func bestStatistical(_ models: [ModelResult]) -> ModelResult? { best(models, among: [.statistical]) }
 }

@@ -127,11 +127,6 @@ public struct RunEvaluator: Sendable {
         !split.train.isEmpty && series[split.train].allSatisfy { $0 >= 0 } ? 0 : nil
     }
 
-    /// `value − halfWidth`, not below the floor.
-    func lowerBound(_ value: Double, _ halfWidth: Double, floor: Double?) -> Double {
-        floor.map { Swift.max($0, value - halfWidth) } ?? value - halfWidth
-    }
-
     public init(series: [Double], dates: [Date], frequency: Frequency, split: SeriesSplit,
                 horizon: Int = 1, season: Int?, intervalLevels: [Double] = [0.8, 0.95]) {
         precondition(series.count == dates.count, "RunEvaluator: one date per value")
@@ -276,7 +271,7 @@ public struct RunEvaluator: Sendable {
                 let pairs = test.step(step, targetsBelow: split.test.upperBound)
                 widths.append(q)
                 coverages.append(SplitConformal.empiricalCoverage(
-                    actuals: pairs.map { series[$0.target] }, lower: pairs.map { lowerBound($0.value, q, floor: floor) },
+                    actuals: pairs.map { series[$0.target] }, lower: pairs.map { IntervalBound.lower($0.value, halfWidth: q, floor: floor) },
                     upper: pairs.map { $0.value + q }))
             }
             halfWidths.append(widths)
@@ -299,7 +294,7 @@ public struct RunEvaluator: Sendable {
         result.nextForecasts = output.nextForecast.prefix(horizon).enumerated().map { j, value in
             NextForecast(step: j + 1, date: stepping.advance(last, by: j + 1), value: value,
                          intervals: intervalLevels.indices.map { l in
-                             IntervalBound(level: intervalLevels[l], lower: lowerBound(value, halfWidths[l][j], floor: floor),
+                             IntervalBound(level: intervalLevels[l], lower: IntervalBound.lower(value, halfWidth: halfWidths[l][j], floor: floor),
                                            upper: value + halfWidths[l][j])
                          })
         }

@@ -305,6 +305,12 @@ public struct IntervalBound: Codable, Equatable, Sendable {
         self.upper = upper
     }
     public var isBounded: Bool { lower.isFinite && upper.isFinite }
+
+    /// `value − halfWidth`, not below `floor` (``RunResult/intervalFloor``, nil for no cut):
+    /// the one rule every interval the run reports is cut by.
+    public static func lower(_ value: Double, halfWidth: Double, floor: Double?) -> Double {
+        floor.map { Swift.max($0, value - halfWidth) } ?? value - halfWidth
+    }
 }
 
 /// A Diebold–Mariano comparison of `model` against `reference` on the test part (one step ahead).

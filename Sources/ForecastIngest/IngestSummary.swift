@@ -142,13 +142,10 @@ public struct IngestSummary: Sendable, Equatable {
     }
 
     static func isoDay(_ date: Date) -> String {
-        let t = date.timeIntervalSince1970
-        let day = CivilCalendar.dayNumber(t)
-        let c = CivilCalendar.civil(days: day)
-        var s = String(format: "%04d-%02d-%02d", c.year, c.month, c.day)
-        let rest = Int((t - Double(day) * 86_400).rounded(.down))
-        if rest != 0 { s += String(format: " %02d:%02d:%02d", rest / 3600, rest / 60 % 60, rest % 60) }
-        return s
+        let c = UTCDateTime(date)
+        guard c.hour != 0 || c.minute != 0 || c.second != 0 else { return c.dayText }
+        let pad = UTCDateTime.padded
+        return c.dayText + " \(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2))"
     }
 }
 

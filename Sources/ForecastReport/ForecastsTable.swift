@@ -43,8 +43,7 @@ public enum ForecastsTable {
             func bounds(_ value: Double, step j: Int) -> String {
                 [w80, w95].map { w -> String in
                     guard let w, j < w.count, w[j].isFinite else { return "," }
-                    let lower = run.intervalFloor.map { max($0, value - w[j]) } ?? value - w[j]
-                    return number(lower) + "," + number(value + w[j])
+                    return number(IntervalBound.lower(value, halfWidth: w[j], floor: run.intervalFloor)) + "," + number(value + w[j])
                 }.joined(separator: ",")
             }
             for (part, forecasts) in [("validation", model.validationForecasts), ("test", model.testForecasts)] {

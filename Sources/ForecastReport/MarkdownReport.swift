@@ -452,20 +452,10 @@ public struct MarkdownReport {
             out.append("Other recurrent models: " + list.joined(separator: "; ") + ".")
             out.append("")
         }
-        let comparison = run.comparisons.first { $0.label == "best recurrent vs feed-forward" }
-        var says = "What the data says: "
-        if let r = comparison?.result {
-            if r.pValue < Self.significanceLevel && r.meanLossDifference < 0 {
-                says += "the recurrent state pays off here: \(Escape.markdown(rnn.name)) is significantly more accurate than the feed-forward network (DM \(Format.pEquals(r.pValue)))."
-            } else if r.pValue < Self.significanceLevel {
-                says += "the feed-forward network is significantly more accurate (DM \(Format.pEquals(r.pValue))): the window already holds what the recurrent models would carry in their state."
-            } else {
-                says += "the difference is within noise (DM \(Format.pEquals(r.pValue))); the recurrent models do not buy accuracy over a network that sees the same window, so the cheaper model is the sensible default."
-            }
-        } else {
-            says += "the test could not separate them (\(Escape.markdown(comparison?.note ?? "no paired test forecasts")))."
-        }
-        out.append(says)
+        out.append(whatTheDataSays("best recurrent vs feed-forward",
+            firstBetter: { r in "the recurrent state pays off here: \(Escape.markdown(rnn.name)) is significantly more accurate than the feed-forward network (DM \(Format.pEquals(r.pValue)))." },
+            secondBetter: { r in "the feed-forward network is significantly more accurate (DM \(Format.pEquals(r.pValue))): the window already holds what the recurrent models would carry in their state." },
+            noise: { r in "the difference is within noise (DM \(Format.pEquals(r.pValue))); the recurrent models do not buy accuracy over a network that sees the same window, so the cheaper model is the sensible default." }))
         out.append("")
         return out
     }
@@ -493,21 +483,26 @@ public struct MarkdownReport {
             text += "."
         }
         out += [text, ""]
-        let comparison = run.comparisons.first { $0.label == "best network vs best statistical" }
-        var says = "What the data says: "
-        if let r = comparison?.result {
-            if r.pValue < Self.significanceLevel && r.meanLossDifference < 0 {
-                says += "the network earns its place here: \(Escape.markdown(network.name)) is significantly more accurate than \(Escape.markdown(statistical.displayName)) (DM \(Format.pEquals(r.pValue)), \(r.count) test points)."
-            } else if r.pValue < Self.significanceLevel {
-                says += "\(Escape.markdown(statistical.displayName)) is significantly more accurate than the best network (DM \(Format.pEquals(r.pValue)), \(r.count) test points): on this series the networks do not earn their place."
-            } else {
-                says += "the difference is within noise (DM \(Format.pEquals(r.pValue)), \(r.count) test points): the network does not buy accuracy over \(Escape.markdown(statistical.displayName)), which is cheaper to fit and easier to explain."
-            }
-        } else {
-            says += "the test could not separate them (\(Escape.markdown(comparison?.note ?? "no paired test forecasts")))."
-        }
-        out += [says, ""]
+        let statisticalName = Escape.markdown(statistical.displayName)
+        out.append(whatTheDataSays("best network vs best statistical",
+            firstBetter: { r in "the network earns its place here: \(Escape.markdown(network.name)) is significantly more accurate than \(statisticalName) (DM \(Format.pEquals(r.pValue)), \(r.count) test points)." },
+            secondBetter: { r in "\(statisticalName) is significantly more accurate than the best network (DM \(Format.pEquals(r.pValue)), \(r.count) test points): on this series the networks do not earn their place." },
+            noise: { r in "the difference is within noise (DM \(Format.pEquals(r.pValue)), \(r.count) test points): the network does not buy accuracy over \(statisticalName), which is cheaper to fit and easier to explain." }))
+        out.append("")
         return out
+    }
+
+    /// "What the data says: …" for the comparison labelled `label`: `firstBetter` when its first
+    /// model is significantly more accurate (DM p below the significance level, lower loss),
+    /// `secondBetter` when significantly less, `noise` otherwise; why not, when it was not testable.
+    func whatTheDataSays(_ label: String, firstBetter: (DieboldMarianoResult) -> String,
+                         secondBetter: (DieboldMarianoResult) -> String, noise: (DieboldMarianoResult) -> String) -> String {
+        let comparison = run.comparisons.first { $0.label == label }
+        guard let r = comparison?.result else {
+            return "What the data says: the test could not separate them (\(Escape.markdown(comparison?.note ?? "no paired test forecasts")))."
+        }
+        let reading = r.pValue >= Self.significanceLevel ? noise(r) : r.meanLossDifference < 0 ? firstBetter(r) : secondBetter(r)
+        return "What the data says: " + reading
     }
 
     // MARK: - Training

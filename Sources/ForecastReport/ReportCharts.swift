@@ -42,7 +42,7 @@ enum ReportCharts {
             guard let q = calibration.halfWidth.first, q.isFinite else { continue }
             let opacity = calibration.level >= 0.9 ? 0.13 : 0.26
             chart.bands.append(.init(name: "\(Format.level(calibration.level)) interval", xs: px,
-                                     lower: py.map { y in run.intervalFloor.map { max($0, y - q) } ?? y - q }, upper: py.map { $0 + q },
+                                     lower: py.map { IntervalBound.lower($0, halfWidth: q, floor: run.intervalFloor) }, upper: py.map { $0 + q },
                                      color: SVGLineChart.palette[0], opacity: opacity))
         }
         chart.series.append(.init(name: "actual", xs: actualXs, ys: run.test.values, color: "#222222", width: 2, markers: markers))

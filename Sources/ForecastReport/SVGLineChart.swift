@@ -205,21 +205,13 @@ public struct SVGLineChart: Sendable {
                 guard run.count >= 1 else { return }
                 // Per pixel column, the band's outer envelope: highest upper, lowest lower.
                 var upper: [String] = [], lower: [String] = []
-                var start = 0
-                while start < run.count {
-                    let c = column(b.xs[run[start]])
-                    var end = start
-                    var hi = b.upper[run[start]], lo = b.lower[run[start]]
-                    while end + 1 < run.count && column(b.xs[run[end + 1]]) == c {
-                        end += 1
-                        hi = max(hi, b.upper[run[end]])
-                        lo = min(lo, b.lower[run[end]])
-                    }
-                    for k in start == end ? [start] : [start, end] {
+                for group in Self.pixelColumns(run, column: { column(b.xs[$0]) }) {
+                    let members = run[group]
+                    let hi = members.map { b.upper[$0] }.max()!, lo = members.map { b.lower[$0] }.min()!
+                    for k in group.count == 1 ? [group.lowerBound] : [group.lowerBound, group.upperBound] {
                         upper.append("\(r(px(b.xs[run[k]]))),\(r(py(hi)))")
                         lower.append("\(r(px(b.xs[run[k]]))),\(r(py(lo)))")
                     }
-                    start = end + 1
                 }
                 d += "M" + upper.joined(separator: " L") + " L" + lower.reversed().joined(separator: " L") + " Z "
                 run = []
@@ -263,19 +255,30 @@ extension SVGLineChart {
     static func columnExtremes(_ run: [Int], column: (Int) -> Int, value: (Int) -> Double) -> [Int] {
         var kept: [Int] = []
         kept.reserveCapacity(min(run.count, 4_096))
+        for group in pixelColumns(run, column: column) {
+            var lowest = group.lowerBound, highest = group.lowerBound
+            for k in group {
+                if value(run[k]) < value(run[lowest]) { lowest = k }
+                if value(run[k]) > value(run[highest]) { highest = k }
+            }
+            for k in Set([group.lowerBound, lowest, highest, group.upperBound]).sorted() { kept.append(run[k]) }
+        }
+        return kept
+    }
+
+    /// Consecutive positions of `run` that fall in the same pixel column, as position ranges in
+    /// drawing order: what both the line reduction and the band envelope work on. O(run.count).
+    static func pixelColumns(_ run: [Int], column: (Int) -> Int) -> [ClosedRange<Int>] {
+        var groups: [ClosedRange<Int>] = []
         var start = 0
         while start < run.count {
             let c = column(run[start])
-            var end = start, lowest = start, highest = start
-            while end + 1 < run.count && column(run[end + 1]) == c {
-                end += 1
-                if value(run[end]) < value(run[lowest]) { lowest = end }
-                if value(run[end]) > value(run[highest]) { highest = end }
-            }
-            for k in Set([start, lowest, highest, end]).sorted() { kept.append(run[k]) }
+            var end = start
+            while end + 1 < run.count && column(run[end + 1]) == c { end += 1 }
+            groups.append(start...end)
             start = end + 1
         }
-        return kept
+        return groups
     }
 }
 

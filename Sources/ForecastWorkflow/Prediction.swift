@@ -46,37 +46,33 @@ public struct Prediction {
             throw PredictError(file: checkpointPath, message: "the checkpoint's configuration is not valid: \(problem.key.pipelineKey) \(problem.message)",
                                hint: "re-run `forecast fit` to make a new one", exitStatus: .checkpointUnreadable)
         }
-        let target = meta.target, features = meta.features
+        let series = try readSeries(csvPath, as: c, target: meta.target, features: meta.features,
+                                    model: "the model \(checkpointPath) was trained on target '\(meta.target)' with input columns")
+        return try forecast(checkpoint: checkpoint, metadata: meta, series: series, checkpointPath: checkpointPath, csvPath: csvPath)
+    }
+
+    /// The CSV read as the fit read its data (delimiter, dates, missing values, duplicates) with
+    /// the model's target and features; a CSV without those columns is exit 32, its hint
+    /// starting with `model` ("the model … was trained on target 'price' with input columns").
+    static func readSeries(_ csvPath: String, as c: FitConfiguration, target: String, features: [String],
+                           model: String) throws -> Series {
         let options = IngestOptions(path: csvPath, delimiter: c.delimiter.flatMap(\.first),
                                     dateColumn: c.dateColumn, dateFormat: c.dateFormat,
                                     target: target, features: features, missing: c.missing, duplicates: c.duplicates)
-        let series: Series
         do {
-            series = try loadSeries(options)
+            return try loadSeries(options)
         } catch let e as IngestError where e.kind == .columnSelection {
-            throw PredictError(file: csvPath, message: e.message,
-                               hint: "the model \(checkpointPath) was trained on target '\(target)' with input columns \(features.listed()); the CSV must have them",
+            throw PredictError(file: csvPath, message: e.message, hint: "\(model) \(features.listed()); the CSV must have them",
                                exitStatus: .checkpointColumnsMismatch)
         }
-        return try forecast(checkpoint: checkpoint, metadata: meta, series: series, checkpointPath: checkpointPath, csvPath: csvPath)
     }
 
     /// `run` for a statistical model: the CSV read with the columns of the fit (so rows are dropped
     /// or filled alike), the state refiltered from its first row with the stored parameters.
     static func runStatistical(checkpointPath: String, csvPath: String) throws -> Prediction {
         let stored = try StatisticalCheckpoint.read(from: checkpointPath)
-        let c = stored.configuration
-        let options = IngestOptions(path: csvPath, delimiter: c.delimiter.flatMap(\.first),
-                                    dateColumn: c.dateColumn, dateFormat: c.dateFormat,
-                                    target: stored.target, features: stored.features, missing: c.missing, duplicates: c.duplicates)
-        let series: Series
-        do {
-            series = try loadSeries(options)
-        } catch let e as IngestError where e.kind == .columnSelection {
-            throw PredictError(file: csvPath, message: e.message,
-                               hint: "the model \(checkpointPath) was fitted on target '\(stored.target)' read with the columns \(stored.features.listed()); the CSV must have them",
-                               exitStatus: .checkpointColumnsMismatch)
-        }
+        let series = try readSeries(csvPath, as: stored.configuration, target: stored.target, features: stored.features,
+                                    model: "the model \(checkpointPath) was fitted on target '\(stored.target)' read with the columns")
         return try stored.forecast(series: series, checkpointPath: checkpointPath, csvPath: csvPath)
     }
 
