@@ -13,6 +13,34 @@ public enum ModelSelection {
     /// Relative tolerance under which two validation MAEs count as a tie.
     public static let tieTolerance = 1e-9
 
+    /// Validation residuals per horizon step a run asks for: with 20, the 95% split-conformal
+    /// interval is bounded (it needs ⌈(n + 1)·0.95⌉ ≤ n, i.e. n ≥ 19) and the 80% one rests on
+    /// its 17th smallest residual rather than on the largest.
+    public static let calibrationPoints = 20
+
+    /// Points the validation part should have so that step `horizon` still gets
+    /// ``calibrationPoints`` targets: a forecast from origin t reaches t + h − 1.
+    public static func preferredValidationPoints(horizon: Int) -> Int { calibrationPoints + horizon - 1 }
+
+    /// The fewest validation targets, at the last step asked for, a pick may rest on. With fewer,
+    /// ranking models is mostly luck: the run keeps the reference baseline and says why.
+    public static let minimumSelectionPoints = 10
+
+    /// One-sided level of the noise rule: a pick other than the reference baseline must have a
+    /// smaller one-step squared error than it on the validation part with a Diebold–Mariano
+    /// p-value below 2 × this (the two-sided p of a difference in the pick's favour), else the
+    /// run keeps the baseline. 10%: a model that is not clearly better on the points it was chosen
+    /// on is not worth the risk (Diebold & Mariano 1995; Harvey, Leybourne & Newbold 1997).
+    public static let noiseLevel = 0.10
+
+    /// Why a run kept a baseline rather than the model with the lowest validation error.
+    public enum Fallback: Codable, Equatable, Sendable {
+        /// The validation part gave `points` targets at the last step, fewer than ``minimumSelectionPoints``.
+        case tooFewPoints(points: Int)
+        /// `model` had the lowest validation error, but not significantly below the baseline's.
+        case withinNoise(model: String, test: DieboldMarianoResult?)
+    }
+
     /// Index into `models` of the pick, or nil when no model is usable. Complexity O(n).
     public static func pickIndex(_ models: [ModelResult]) -> Int? {
         let usable = models.indices.filter { models[$0].status.isOK && models[$0].selectionMAE != nil }

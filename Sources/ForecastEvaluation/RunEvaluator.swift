@@ -92,6 +92,9 @@ public struct RunEvaluation: Codable, Sendable {
     /// The lower bound intervals are cut at: 0 when the training part never went below 0
     /// (counts, prices, rainfall), nil otherwise.
     public var intervalFloor: Double? = nil
+    /// Set when the pick is the reference baseline because the validation part could not
+    /// support another choice (``ModelSelection/Fallback``).
+    public var selectionFallback: ModelSelection.Fallback? = nil
 }
 
 /// Scores every model the same way on the original scale of the target: the naive, seasonal
@@ -207,7 +210,9 @@ public struct RunEvaluator: Sendable {
         if combine, let combo = Self.combination(of: outputs, results: results) {
             results.append(evaluate(combo, maseScale: scale))
         }
-        let pickIndex = ModelSelection.pickIndex(results)
+        var pickIndex = ModelSelection.pickIndex(results)
+        let fallback = pickIndex.flatMap { fallbackFromPick(results, pick: $0) }
+        if let f = fallback { pickIndex = f.reference }
         let pick = pickIndex.map { results[$0].name }
         var comparisons: [ModelComparison] = []
         if let p = pickIndex, results[p].name != NaiveForecaster().name, let naive = results.first(where: { $0.name == NaiveForecaster().name }) {
@@ -222,7 +227,18 @@ public struct RunEvaluator: Sendable {
         }
         let working = results.filter { $0.status.isOK && $0.selectionMAE != nil }.count
         let reason: String
-        if let p = pickIndex, let v = results[p].validation, let selection = results[p].selectionMAE {
+        if let f = fallback, let p = pickIndex {
+            let base = results[p].name
+            switch f.why {
+            case .tooFewPoints(let points):
+                reason = "\(base) kept: the validation part gives \(points) point\(points == 1 ? "" : "s") at step \(horizon), "
+                    + "fewer than the \(ModelSelection.minimumSelectionPoints) a choice between models needs"
+            case .withinNoise(let model, let test):
+                let evidence = test.map { "Diebold–Mariano \(pText($0.pValue)) on \($0.count) validation points" } ?? "no test possible"
+                reason = "\(base) kept: \(model) had the lowest validation MAE but was not significantly more accurate than \(base) "
+                    + "(\(evidence); the rule asks one-sided p < \(shortNumber(ModelSelection.noiseLevel)))"
+            }
+        } else if let p = pickIndex, let v = results[p].validation, let selection = results[p].selectionMAE {
             let measure = horizon == 1
                 ? "lowest one-step validation MAE (\(shortNumber(v.mae)) over \(v.count) point\(v.count == 1 ? "" : "s"))"
                 : "lowest validation MAE averaged over steps 1–\(horizon) (\(shortNumber(selection)); \(v.count) point\(v.count == 1 ? "" : "s") at step 1)"
@@ -234,8 +250,42 @@ public struct RunEvaluator: Sendable {
             models: results, pick: pick, pickReason: reason, comparisons: comparisons,
             test: SeriesExcerpt(startIndex: split.test.lowerBound, dates: Array(dates[split.test]),
                                 values: Array(series[split.test])),
-            intervalLevels: intervalLevels, intervalFloor: intervalFloor)
+            intervalLevels: intervalLevels, intervalFloor: intervalFloor, selectionFallback: fallback?.why)
     }
+
+    /// The reference baseline a doubtful pick falls back to, and why; nil when the pick stands.
+    ///
+    /// The reference is naive, or seasonal naive when its validation error is lower. The pick
+    /// falls back to it when (1) the validation part gives fewer than
+    /// ``ModelSelection/minimumSelectionPoints`` targets at the last step asked for, or (2) the
+    /// pick is not significantly more accurate than the reference on its one-step validation
+    /// errors (Diebold–Mariano on the shared targets, one-sided at ``ModelSelection/noiseLevel``).
+    func fallbackFromPick(_ results: [ModelResult], pick: Int) -> (reference: Int, why: ModelSelection.Fallback)? {
+        let baselines = [NaiveForecaster().name] + (season.map { [SeasonalNaiveForecaster(season: $0).name] } ?? [])
+        let candidates = results.indices.filter { baselines.contains(results[$0].name) && results[$0].selectionMAE != nil }
+        guard let reference = candidates.min(by: { results[$0].selectionMAE! < results[$1].selectionMAE! }) else { return nil }
+        let points = results[pick].validationMetrics.last?.count ?? 0
+        if points < ModelSelection.minimumSelectionPoints {
+            return pick == reference && results[pick].kind == .baseline ? nil : (reference, .tooFewPoints(points: points))
+        }
+        guard pick != reference, let fp = results[pick].validationForecasts, let fr = results[reference].validationForecasts else { return nil }
+        let limit = split.validation.upperBound
+        var byTarget: [Int: Double] = [:]
+        for p in fr.step(1, targetsBelow: limit) { byTarget[p.target] = p.value }
+        var ep: [Double] = [], er: [Double] = []
+        for p in fp.step(1, targetsBelow: limit) {
+            if let other = byTarget[p.target] {
+                ep.append(series[p.target] - p.value)
+                er.append(series[p.target] - other)
+            }
+        }
+        let test = try? DieboldMariano.test(errors1: ep, errors2: er)
+        if let t = test, t.meanLossDifference < 0, t.pValue < 2 * ModelSelection.noiseLevel { return nil }
+        return (reference, .withinNoise(model: results[pick].name, test: test))
+    }
+
+    /// "p = 0.034", or "p < 0.001".
+    func pText(_ p: Double) -> String { p < 0.001 ? "p < 0.001" : "p = \(String(format: "%.3f", p))" }
 
     // MARK: - One model
 

@@ -26,6 +26,9 @@ public struct RunResult: Sendable {
     /// Where lower interval bounds are cut (0 for a series whose training part is never
     /// negative), nil when they are not.
     public var intervalFloor: Double?
+    /// Why the pick is a baseline although another model had a lower validation error; nil when
+    /// the pick is simply the lowest validation error.
+    public var selectionFallback: ModelSelection.Fallback?
     public var reproducibility: Reproducibility
     /// When the run started, and how long it took in seconds.
     public var startedAt: Date
@@ -41,6 +44,7 @@ public struct RunResult: Sendable {
         self.test = evaluation.test
         self.intervalLevels = evaluation.intervalLevels
         self.intervalFloor = evaluation.intervalFloor
+        self.selectionFallback = evaluation.selectionFallback
         self.reproducibility = reproducibility
         self.startedAt = startedAt
         self.durationSeconds = durationSeconds

@@ -35,11 +35,16 @@ extension WindowedDataset {
 
 /// The windowing computation behind `makeWindows`.
 enum SlidingWindows {
-    /// Split boundaries (validationStart, testStart) for n points.
+    /// Split boundaries (validationStart, testStart) for n points: the test part is the last
+    /// round(n · testFraction) points, the validation part the last round(d · validationFraction)
+    /// of the d points before it, raised to `minimumValidationPoints` but never beyond ⌊0.4 d⌋.
     static func boundaries(_ n: Int, _ o: WindowingOptions) -> (validation: Int, test: Int) {
         let testStart = n - Int((Double(n) * o.testFraction).rounded())
-        let validationStart = testStart - Int((Double(testStart) * o.validationFraction).rounded())
-        return (validationStart, testStart)
+        var validation = Int((Double(testStart) * o.validationFraction).rounded())
+        if let least = o.minimumValidationPoints, o.validationFraction > 0 {
+            validation = max(validation, min(least, testStart * 2 / 5))
+        }
+        return (testStart - validation, testStart)
     }
 
     /// Window starts whose targets lie in [lo, hi): s ≡ lost (mod stride), s ≥ lost,

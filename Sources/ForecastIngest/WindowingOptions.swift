@@ -10,11 +10,18 @@ public struct WindowingOptions: Sendable, Equatable, Codable {
     public var testFraction: Double
     /// Fraction of the points before the test part, at their end, forming the validation part.
     public var validationFraction: Double
+    /// The validation part's least length in points, when the points before the test part can
+    /// spare it (the validation part never takes more than 40% of them); nil: `validationFraction`
+    /// alone. Model selection and split-conformal intervals are computed on the validation part,
+    /// so a share of a short series (8 points of a 100-point one) is too few for either.
+    public var minimumValidationPoints: Int? = nil
     public var scaling: Scaling
     public var transform: TargetTransform
 
     public init(timeSteps: Int = 32, stride: Int = 1, horizon: Int = 1, testFraction: Double = 0.2,
-                validationFraction: Double = 0.1, scaling: Scaling = .zscore, transform: TargetTransform = .none) {
+                validationFraction: Double = 0.1, minimumValidationPoints: Int? = nil,
+                scaling: Scaling = .zscore, transform: TargetTransform = .none) {
+        self.minimumValidationPoints = minimumValidationPoints
         self.timeSteps = timeSteps
         self.stride = stride
         self.horizon = horizon

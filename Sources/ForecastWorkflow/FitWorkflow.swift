@@ -408,6 +408,7 @@ public struct FitWorkflow: Sendable {
     func windowingOptions(_ c: FitConfiguration) -> WindowingOptions {
         WindowingOptions(timeSteps: c.window, stride: c.stride, horizon: c.horizon,
                          testFraction: c.testFraction, validationFraction: c.validationFraction,
+                         minimumValidationPoints: ModelSelection.preferredValidationPoints(horizon: c.horizon),
                          scaling: c.scaling, transform: c.transform)
     }
 

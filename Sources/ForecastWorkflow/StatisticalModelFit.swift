@@ -6,14 +6,17 @@ import Foundation
 /// One statistical model of the contrast set (`ets`, `theta`) fitted for a run: what the evaluator
 /// scores and, when the fit worked, what `forecast predict` reloads.
 ///
-/// The model is estimated on the training part only, `y[0..<split.train.upperBound]` on the
-/// original scale, with the run's season (1 when there is none): ETS by AICc over the admissible
-/// specs (`ETS.fitAuto`; Hyndman, Koehler, Ord & Snyder 2008), Theta by in-sample error over STM,
-/// OTM, DSTM, DOTM (`Theta.fitAuto`; Fiorucci et al. 2016). Its parameters then stay fixed and its
-/// state is filtered through the actual values (`FittedStatisticalModel.forecasts(along:…)`,
-/// statsforecast's `forward`): the validation and test rows are forecast from every origin of
-/// their part, like the baselines, and the next forecast from the whole series.
-/// Cost: the fit (see `ETS`, `Theta`) plus three O(n + origins·horizon) filtering passes.
+/// The model is estimated twice on the original scale, with the run's season (1 when there is
+/// none): ETS by AICc over the admissible specs (`ETS.fitAuto`; Hyndman, Koehler, Ord & Snyder
+/// 2008), Theta by in-sample error over STM, OTM, DSTM, DOTM (`Theta.fitAuto`; Fiorucci et al. 2016).
+/// - On the training part, `y[0..<split.train.upperBound]`: its forecasts along the validation
+///   part are what selection and the conformal intervals see, out of sample like every model's.
+/// - Again on every point before the test part (training and validation), as a forecaster refits
+///   before forecasting; the test part, the next forecast and the checkpoint use this fit. The
+///   test part is still never seen. (Refitting is cheap here; networks are not retrained.)
+/// Each fit's parameters then stay fixed and its state is filtered through the actual values
+/// (`FittedStatisticalModel.forecasts(along:…)`, statsforecast's `forward`).
+/// Cost: two fits (see `ETS`, `Theta`) plus three O(n + origins·horizon) filtering passes.
 struct StatisticalModelFit: Sendable {
     var output: ModelOutput
     var checkpoint: StatisticalCheckpoint?
@@ -32,41 +35,48 @@ struct StatisticalModelFit: Sendable {
     static func fit(_ model: ContrastModel, y: [Double], split: SeriesSplit, seasonLength: Int, horizon: Int,
                     context: RunContext) -> StatisticalModelFit {
         let name = model.rawValue
-        let training = Array(y[split.train])
+        guard model.isStatistical else {
+            return StatisticalModelFit(output: .failed(name: name, kind: .statistical, reason: "not a statistical model"),
+                                       checkpoint: nil)
+        }
         let clock = DispatchTime.now()
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - clock.uptimeNanoseconds) / 1e9 }
-        let fitted: FittedStatistical
-        do {
-            switch model {
-            case .ets: fitted = .ets(try ETS.fitAuto(training, seasonLength: seasonLength))
-            case .theta: fitted = .theta(try Theta.fitAuto(training, seasonLength: seasonLength))
-            default:
-                return StatisticalModelFit(output: .failed(name: name, kind: .statistical, reason: "not a statistical model"),
-                                           checkpoint: nil)
+        func fit(_ part: Range<Int>, _ what: String) -> Result<FittedStatistical, FitFailure> {
+            let values = Array(y[part])
+            do {
+                return .success(model == .ets ? .ets(try ETS.fitAuto(values, seasonLength: seasonLength))
+                                              : .theta(try Theta.fitAuto(values, seasonLength: seasonLength)))
+            } catch {
+                return .failure(FitFailure(reason: "cannot fit on the \(values.count) \(what) points: \(failureText(error, model: model))"))
             }
-        } catch {
-            return StatisticalModelFit(
-                output: .failed(name: name, kind: .statistical,
-                                reason: "cannot fit on the \(training.count) training points: \(failureText(error, model: model))",
-                                trainSeconds: elapsed()),
-                checkpoint: nil)
+        }
+        let beforeTest = split.train.lowerBound..<split.validation.upperBound
+        let selected: FittedStatistical, refitted: FittedStatistical
+        switch (fit(split.train, "training"), split.validation.isEmpty ? nil : fit(beforeTest, "training and validation")) {
+        case (.failure(let f), _), (_, .failure(let f)?):
+            return StatisticalModelFit(output: .failed(name: name, kind: .statistical, reason: f.reason, trainSeconds: elapsed()),
+                                       checkpoint: nil)
+        case (.success(let a), .success(let b)?): (selected, refitted) = (a, b)
+        case (.success(let a), nil): (selected, refitted) = (a, a)
         }
         let seconds = elapsed()
-        let m = fitted.model
+        let (v, m) = (selected.model, refitted.model)
         let output = ModelOutput(
             name: name, kind: .statistical, parameters: m.parameterCount, configuration: m.specName,
             trainSeconds: seconds,
             validationForecasts: RollingForecasts(origins: Array(split.validation),
-                                                  values: m.forecasts(along: y, origins: split.validation, horizon: horizon)),
+                                                  values: v.forecasts(along: y, origins: split.validation, horizon: horizon)),
             testForecasts: RollingForecasts(origins: Array(split.test),
                                             values: m.forecasts(along: y, origins: split.test, horizon: horizon)),
             nextForecast: nextForecast(m, along: y, horizon: horizon))
-        let checkpoint = StatisticalCheckpoint(model: name, fitted: fitted, training: training[...],
-                                               trainingDates: context.dates.map { Array($0[split.train]) },
+        let checkpoint = StatisticalCheckpoint(model: name, fitted: refitted, training: y[beforeTest],
+                                               trainingDates: context.dates.map { Array($0[beforeTest]) },
                                                target: context.target, features: context.features,
                                                toolVersion: context.toolVersion, configuration: context.configuration)
         return StatisticalModelFit(output: output, checkpoint: checkpoint)
     }
+
+    struct FitFailure: Error { var reason: String }
 
     /// The `horizon` forecasts after the last value of `y`, the state filtered through all of it.
     /// `forecast predict` computes exactly this from a reloaded model.

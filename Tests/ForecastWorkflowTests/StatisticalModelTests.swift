@@ -6,8 +6,10 @@ import Foundation
 import Testing
 @testable import ForecastWorkflow
 
-/// ETS and Theta inside `forecast fit` and `forecast predict`: fitted on the training part only,
-/// forecast along the series with their parameters fixed, saved as data and reloaded bit for bit.
+/// ETS and Theta inside `forecast fit` and `forecast predict`: fitted on the training part for the
+/// validation forecasts (selection, intervals), refitted on every point before the test part for the
+/// test and next forecasts, forecast along the series with their parameters fixed, saved as data
+/// and reloaded bit for bit.
 @Suite("statistical models in fit and predict")
 struct StatisticalModelTests {
     static let airpassengers = repositoryRoot.appendingPathComponent("data/airpassengers.csv").path
@@ -34,18 +36,18 @@ struct StatisticalModelTests {
                                test: dataset.testStart..<y.count))
     }
 
-    @Test("ets and theta are fitted on the training part: their spec, validation, test and next forecasts equal the models' own, recomputed here")
+    @Test("ets and theta: validation forecasts from the fit on the training part, test and next forecasts from the refit on training and validation, each equal to the models' own recomputed here")
     func forecastsEqualTheModelsFittedOnTheTrainingPart() throws {
         let c = try Self.configuration(horizon: 3)
         let outcome = try FitWorkflow(configuration: c, commandLine: "test", version: "test").run()
         #expect(outcome.exitStatus == .success)
         let (y, split) = try Self.seriesAndSplit(c)
-        let training = Array(y[split.train])
-        let references: [(String, any FittedStatisticalModel)] = [
-            ("ets", try ETS.fitAuto(training, seasonLength: 12)),
-            ("theta", try Theta.fitAuto(training, seasonLength: 12)),
+        let training = Array(y[split.train]), beforeTest = Array(y[0..<split.validation.upperBound])
+        let references: [(String, any FittedStatisticalModel, any FittedStatisticalModel)] = [
+            ("ets", try ETS.fitAuto(training, seasonLength: 12), try ETS.fitAuto(beforeTest, seasonLength: 12)),
+            ("theta", try Theta.fitAuto(training, seasonLength: 12), try Theta.fitAuto(beforeTest, seasonLength: 12)),
         ]
-        for (name, reference) in references {
+        for (name, selected, reference) in references {
             let m = try #require(outcome.run.models.first { $0.name == name })
             #expect(m.kind == .statistical)
             #expect(m.status == .ok, "\(m.status)")
@@ -59,8 +61,9 @@ struct StatisticalModelTests {
             let next = reference.forecasts(along: y, origins: y.count..<(y.count + 1), horizon: 3)[0]
             #expect(m.nextForecasts.map(\.value) == next, "\(name)")
             // Validation rows decide the pick and the intervals: the 80% half-width of step 1 is
-            // the conformal quantile of the reference's validation errors.
-            let validation = reference.forecasts(along: y, origins: split.validation, horizon: 3)
+            // the conformal quantile of the validation errors of the fit on the training part.
+            let validation = selected.forecasts(along: y, origins: split.validation, horizon: 3)
+            #expect(m.validationForecasts == RollingForecasts(origins: Array(split.validation), values: validation), "\(name)")
             let residuals = zip(split.validation, validation).map { abs(y[$0] - $1[0]) }
             let q = SplitConformal.halfWidth(absoluteResiduals: residuals, coverage: 0.8) ?? .infinity
             #expect(m.intervals.first { $0.level == 0.8 }?.halfWidth.first == q, "\(name)")
@@ -122,13 +125,14 @@ struct StatisticalModelTests {
         let path = outcome.paths.folder.appendingPathComponent("model-ets.json").path
         let stored = try StatisticalCheckpoint.read(from: path)
         let n = stored.training.count
-        #expect(n == 103 && stored.training.firstDate == "1949-01-01T00:00:00Z" && stored.training.lastDate == "1957-07-01T00:00:00Z")
+        // The refit's span: every row before the test part (144 rows, the last 29 are the test part).
+        #expect(n == 115 && stored.training.firstDate == "1949-01-01T00:00:00Z" && stored.training.lastDate == "1958-07-01T00:00:00Z")
 
         // The training rows and 5 more: the forecast after row n + 5, by the model refiltered by hand.
         let shorter = try Self.airpassengersCopy(rows: 0..<(n + 5))
         let p = try Prediction.run(checkpointPath: path, csvPath: shorter)
         let (y, split) = try Self.seriesAndSplit(try Self.configuration())
-        let reference = try ETS.fitAuto(Array(y[split.train]), seasonLength: 12)
+        let reference = try ETS.fitAuto(Array(y[0..<split.validation.upperBound]), seasonLength: 12)
         #expect(p.points.map(\.value) == reference.forecasts(along: Array(y[0..<(n + 5)]), origins: (n + 5)..<(n + 6), horizon: 1)[0])
 
         func refusal(_ csv: String) -> PredictError? {
@@ -167,20 +171,20 @@ struct StatisticalModelTests {
         return url.path
     }
 
-    @Test("a training part too short for ETS (5 points) fails ets with the reason; theta and the baselines go on")
+    @Test("a training part too short for ETS (4 points) fails ets with the reason; theta and the baselines go on")
     func tooShortForETS() throws {
         var c = try Self.configuration(try Self.monthlyCSV(count: 8))
         c.window = 1
         c.season = nil
         let outcome = try FitWorkflow(configuration: c, commandLine: "test", version: "test").run()
         let ets = try #require(outcome.run.models.first { $0.name == "ets" })
-        #expect(ets.status.failureReason?.contains("cannot fit on the 5 training points: too few values (5)") == true,
+        #expect(ets.status.failureReason?.contains("cannot fit on the 4 training points: too few values (4)") == true,
                 "\(String(describing: ets.status.failureReason))")
         #expect(outcome.run.models.first { $0.name == "theta" }?.status == .ok)
         #expect(outcome.run.pick != nil)
         #expect(outcome.exitStatus == .success, "theta worked: not every non-baseline model failed")
         let report = try String(contentsOf: outcome.paths.report, encoding: .utf8)
-        #expect(report.contains("- **ets**: cannot fit on the 5 training points"))
+        #expect(report.contains("- **ets**: cannot fit on the 4 training points"))
         let files = try FileManager.default.contentsOfDirectory(atPath: outcome.paths.folder.path)
         #expect(files.contains("model-theta.json") && !files.contains("model-ets.json"))
     }
@@ -274,7 +278,7 @@ struct UntrustedStatisticalCheckpointTests {
     @Test("bad fields are refused with exit 31 naming the field", arguments: [
         FieldEdit("ets", "parameters.alpha", ["parameters", "alpha"], "1.5"),
         FieldEdit("ets", "parameters.alpha", ["parameters", "alpha"], "\"high\""),
-        FieldEdit("ets", "parameters.beta", ["parameters", "beta"], "0.1"),
+        FieldEdit("ets", "parameters.beta", ["parameters", "beta"], "2.0"),
         FieldEdit("ets", "parameters.gamma", ["parameters", "gamma"], nil),
         FieldEdit("ets", "initial_states.level", ["initial_states", "level"], nil),
         FieldEdit("ets", "initial_states.seasonal", ["initial_states", "seasonal"], "[1.0, 1.0]"),
