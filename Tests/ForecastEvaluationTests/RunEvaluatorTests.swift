@@ -225,4 +225,51 @@ import ForecastIngest
         let s = SeriesSplit(count: 101, validationFraction: 0.1, testFraction: 0.2)
         #expect(s.test == 81..<101 && s.validation == 71..<81 && s.train == 0..<71)
     }
+
+    /// The naive forecast on `part` (the previous actual), with `exact` targets hit exactly.
+    func nearNaive(_ name: String, exact: Set<Int>) -> ModelOutput {
+        func rolling(_ part: Range<Int>) -> RollingForecasts {
+            RollingForecasts(origins: Array(part), oneStep: part.map { exact.contains($0) ? series[$0] : series[$0 - 1] })
+        }
+        return ModelOutput(name: name, kind: .recurrent, parameters: 50, epochsRun: 1, trainSeconds: 0.1,
+                           validationForecasts: rolling(split.validation), testForecasts: rolling(split.test), nextForecast: [1])
+    }
+
+    @Test("a pick not significantly better than naive on the validation part falls back to naive, and says so with the test's p-value")
+    func pickWithinNoiseFallsBackToNaive() throws {
+        // Naive everywhere except one exact validation point: the lowest validation MAE, but one
+        // better point in 20 is no evidence (DM p ≈ 0.33).
+        let run = evaluator().evaluate(models: [nearNaive("lucky", exact: [70])])
+        let lucky = try #require(run.models.first { $0.name == "lucky" })
+        #expect(ModelSelection.pick(run.models) == "lucky", "lucky has the lowest validation MAE")
+        #expect(run.pick == "naive")
+        guard case .withinNoise(let model, let test)? = run.selectionFallback else {
+            Issue.record("no fallback: \(String(describing: run.selectionFallback))"); return
+        }
+        #expect(model == "lucky")
+        let p = try #require(test?.pValue)
+        #expect(p > 2 * ModelSelection.noiseLevel && test?.count == 20)
+        #expect(run.pickReason.hasPrefix("naive kept: lucky had the lowest validation MAE but was not significantly more accurate than naive (Diebold–Mariano p = "),
+                "\(run.pickReason)")
+        #expect(lucky.validation!.mae < run.models.first { $0.name == "naive" }!.validation!.mae)
+    }
+
+    @Test("a pick clearly better than naive on the validation part stands (no fallback)")
+    func significantPickStands() throws {
+        let run = evaluator().evaluate(models: [nearNaive("sharp", exact: Set(60..<80))])
+        #expect(run.pick == "sharp" && run.selectionFallback == nil)
+    }
+
+    @Test("with fewer than the minimum validation points at step h, the run keeps the reference baseline and says how many there were")
+    func tooFewValidationPointsKeepTheBaseline() throws {
+        let short = SeriesSplit(train: 0..<75, validation: 75..<80, test: 80..<100)
+        let e = RunEvaluator(series: series, dates: dates, frequency: .daily, split: short, horizon: 1, season: nil)
+        func exact(_ part: Range<Int>) -> RollingForecasts { RollingForecasts(origins: Array(part), oneStep: part.map { series[$0] }) }
+        let perfect = ModelOutput(name: "perfect", kind: .feedForward, parameters: 5, epochsRun: 1, trainSeconds: 0.1,
+                                  validationForecasts: exact(short.validation), testForecasts: exact(short.test), nextForecast: [1])
+        let run = e.evaluate(models: [perfect])
+        #expect(run.pick == "naive")
+        #expect(run.selectionFallback == .tooFewPoints(points: 5))
+        #expect(run.pickReason == "naive kept: the validation part gives 5 points at step 1, fewer than the 10 a choice between models needs")
+    }
 }

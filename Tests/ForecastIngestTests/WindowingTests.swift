@@ -77,6 +77,21 @@ import Testing
         #expect(multi.train.count + multi.validation.count + multi.test.count == 200 - 10 - h + 1 - 2 * (h - 1))
     }
 
+    @Test("the validation part is raised to minimumValidationPoints, but never beyond 40% of the points before the test part")
+    func validationPartHasItsMinimum() throws {
+        // 100 points: test 20, 10% of the 80 before = 8, raised to 20.
+        let ds = try makeWindows(Self.series(100), WindowingOptions(timeSteps: 8, minimumValidationPoints: 20))
+        #expect(ds.testStart == 80 && ds.validationStart == 60)
+        // 40 points: test 8, 32 before; 20 would leave too little training: ⌊0.4 · 32⌋ = 12.
+        let short = try makeWindows(Self.series(40), WindowingOptions(timeSteps: 4, minimumValidationPoints: 20))
+        #expect(short.testStart == 32 && short.validationStart == 20)
+        // A share larger than the minimum is kept; without a minimum the share alone decides.
+        let long = try makeWindows(Self.series(500), WindowingOptions(timeSteps: 8, minimumValidationPoints: 20))
+        #expect(long.validationStart == 400 - 40)
+        let plain = try makeWindows(Self.series(100), WindowingOptions(timeSteps: 8))
+        #expect(plain.validationStart == 72)
+    }
+
     @Test(arguments: [Scaling.zscore, .minmax])
     func scalingIsFittedOnTheTrainingPartOnly(_ scaling: Scaling) throws {
         for transform in TargetTransform.allCases {
