@@ -75,8 +75,8 @@ struct ModelOptions: ParsableArguments {
         }
     }
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Time steps per input window.", valueName: "n"))
-    var window: Int = 32
+    @Option(parsing: .unconditional, help: ArgumentHelp("Time steps per input window (default: two seasons, or 32 without a season, at most a quarter of the training points).", valueName: "n"))
+    var window: Int?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Step between consecutive windows.", valueName: "n"))
     var stride: Int = 1

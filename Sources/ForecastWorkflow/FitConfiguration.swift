@@ -44,8 +44,10 @@ public struct FitConfiguration: Codable, Equatable, Sendable {
     public var duplicates: DuplicatePolicy = .error
 
     // Windowing
-    /// Time steps per input window.
-    public var window: Int = 32
+    /// Time steps per input window; nil: derived from the data
+    /// (``WindowingOptions/defaultTimeSteps(season:trainingPoints:)``: two seasons, or 32, at most
+    /// a quarter of the training points).
+    public var window: Int? = nil
     public var stride: Int = 1
     /// Steps ahead to forecast.
     public var horizon: Int = 1
@@ -162,7 +164,7 @@ extension FitConfiguration {
                   "has an empty column name in '\(f.joined(separator: ","))'",
                   hint: "give names separated by commas, e.g. close,volume")
         }
-        check(window >= 1, .window, "must be at least 1 (got \(window))")
+        if let window { check(window >= 1, .window, "must be at least 1 (got \(window))") }
         check(stride >= 1, .stride, "must be at least 1 (got \(stride))")
         check(horizon >= 1, .horizon, "must be at least 1 (got \(horizon))")
         check(testFraction > 0 && testFraction < 1, .testFraction, "must be between 0 and 1 (got \(testFraction))")

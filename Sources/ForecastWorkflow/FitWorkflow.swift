@@ -175,10 +175,19 @@ public struct FitWorkflow: Sendable {
         let checksum = sha256Hex(of: Data(bytes))
         let series = try loadSeries(bytes: bytes, name: c.input, options: ingestOptions(c))
         let budget = memoryBudget ?? MemoryBudget.current()
-        let windowBytes = WindowedDataset.estimatedBytes(rows: series.count, dimInput: series.dimInput, windowingOptions(c))
-        try checkMemory(windowBytes, budget, what: "the windows (\(series.count) rows × --window \(c.window) × \(series.dimInput) features)",
+        // The season is tested on the training part, which does not depend on the window; the
+        // default window then follows the season and the training length.
+        let bounds = windowingOptions(c).splitBoundaries(count: series.count)
+        let season = chooseSeason(frequencyDefault: SeasonDefault(series.frequency), override: c.season,
+                                  trainingSeries: Array(series.target[0..<max(0, min(bounds.validationStart, series.count))]))
+        var windowing = windowingOptions(c)
+        if c.window == nil {
+            windowing.timeSteps = WindowingOptions.defaultTimeSteps(season: season.season, trainingPoints: bounds.validationStart)
+        }
+        let windowBytes = WindowedDataset.estimatedBytes(rows: series.count, dimInput: series.dimInput, windowing)
+        try checkMemory(windowBytes, budget, what: "the windows (\(series.count) rows × --window \(windowing.timeSteps) × \(series.dimInput) features)",
                         key: .window, hint: "use a shorter --window, fewer --features or a larger --stride")
-        let dataset = try makeWindows(series, windowingOptions(c))
+        let dataset = try makeWindows(series, windowing)
         try checkFootprints(models, dataset: dataset, budget: budget, windowBytes: windowBytes)
         let y = dataset.targetLevels
         let dates = series.dates ?? syntheticDates(count: y.count)
@@ -186,8 +195,6 @@ public struct FitWorkflow: Sendable {
         let split = SeriesSplit(train: 0..<dataset.validationStart,
                                 validation: dataset.validationStart..<dataset.testStart,
                                 test: dataset.testStart..<y.count)
-        let season = chooseSeason(frequencyDefault: SeasonDefault(frequency), override: c.season,
-                                  trainingSeries: Array(y[split.train]))
         // The season decides whether seasonal naive runs at all: say which and why.
         let dataLines = Self.dataLines(series: series, dataset: dataset) + ["season: \(season.reason)"]
         onData?(dataLines)
@@ -216,7 +223,7 @@ public struct FitWorkflow: Sendable {
             frequency: frequency, target: series.targetName, features: series.featureNames,
             missingCount: summary.missingCount, missingPolicy: summary.missingPolicy.rawValue,
             gaps: summary.gaps,
-            transform: c.transform.rawValue, scaling: c.scaling.rawValue, window: c.window, horizon: c.horizon,
+            transform: c.transform.rawValue, scaling: c.scaling.rawValue, window: dataset.timeSteps, horizon: c.horizon,
             trainCount: dataset.train.count, validationCount: dataset.validation.count,
             testCount: dataset.test.count, season: season)
         let reproducibility = Reproducibility(version: version, commandLine: commandLine, seed: c.seed,
@@ -406,7 +413,7 @@ public struct FitWorkflow: Sendable {
     }
 
     func windowingOptions(_ c: FitConfiguration) -> WindowingOptions {
-        WindowingOptions(timeSteps: c.window, stride: c.stride, horizon: c.horizon,
+        WindowingOptions(timeSteps: c.window ?? 32, stride: c.stride, horizon: c.horizon,
                          testFraction: c.testFraction, validationFraction: c.validationFraction,
                          minimumValidationPoints: ModelSelection.preferredValidationPoints(horizon: c.horizon),
                          scaling: c.scaling, transform: c.transform)

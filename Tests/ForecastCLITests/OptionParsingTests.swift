@@ -142,7 +142,8 @@ struct OptionParsingTests {
                                   default: error)
 
         MODELS AND TRAINING:
-          --window <n>            Time steps per input window. (default: 32)
+          --window <n>            Time steps per input window (default: two seasons, or 32 without a
+                                  season, at most a quarter of the training points).
           --stride <n>            Step between consecutive windows. (default: 1)
           --horizon <h>           Steps ahead to forecast. (default: 1)
           --transform <t>         Target transform before windowing. (values: none, diff, log-return;

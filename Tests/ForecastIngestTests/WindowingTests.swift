@@ -77,6 +77,17 @@ import Testing
         #expect(multi.train.count + multi.validation.count + multi.test.count == 200 - 10 - h + 1 - 2 * (h - 1))
     }
 
+    @Test("the default window: two seasons, or 32 without one, at most a quarter of the training points, at least 1")
+    func defaultWindowFollowsSeasonAndLength() {
+        #expect(WindowingOptions.defaultTimeSteps(season: 12, trainingPoints: 500) == 24)
+        #expect(WindowingOptions.defaultTimeSteps(season: 4, trainingPoints: 60) == 8)
+        #expect(WindowingOptions.defaultTimeSteps(season: nil, trainingPoints: 500) == 32)
+        #expect(WindowingOptions.defaultTimeSteps(season: 1, trainingPoints: 500) == 32)
+        #expect(WindowingOptions.defaultTimeSteps(season: nil, trainingPoints: 72) == 18)   // lynx: 72 training points
+        #expect(WindowingOptions.defaultTimeSteps(season: 52, trainingPoints: 300) == 75)
+        #expect(WindowingOptions.defaultTimeSteps(season: nil, trainingPoints: 2) == 1)
+    }
+
     @Test("the validation part is raised to minimumValidationPoints, but never beyond 40% of the points before the test part")
     func validationPartHasItsMinimum() throws {
         // 100 points: test 20, 10% of the 80 before = 8, raised to 20.
