@@ -332,8 +332,8 @@ struct UntrustedStatisticalCheckpointTests {
 
     @Test("a newer format version, a file that is not JSON and an oversized file are refused with exit 31")
     func wrongFiles() throws {
-        let newer = try Self.crafted("ets") { $0["version"] = 2 }
-        #expect(Self.refusal(newer)?.message.contains("format version 2") == true)
+        let newer = try Self.crafted("ets") { $0["version"] = 3 }
+        #expect(Self.refusal(newer)?.message.contains("format version 3") == true)
         let dir = try temporaryDirectory("crafted-statistical")
         let broken = dir.appendingPathComponent("broken.json")
         try Data("{ \"format\": ".utf8).write(to: broken)
