@@ -123,12 +123,14 @@ public struct CombinationCheckpoint: Codable, Equatable, Sendable {
         var predictions: [Prediction] = []
         for m in members {
             let path = folder.appendingPathComponent(m.file).path
-            let p = try Prediction.run(checkpointPath: path, csvPath: csvPath)
             func mismatch(_ what: String) -> PredictError {
                 PredictError(file: path, message: "the combination \(checkpointPath) lists this file as its \(m.model) member, but \(what)",
                              hint: "keep the model files of one `forecast fit` run together, or re-run `forecast fit`",
                              exitStatus: .checkpointUnreadable)
             }
+            // A member is never itself a combination (an edited file could otherwise list itself forever).
+            if case .combination = try ModelFile.kind(of: path) { throw mismatch("it is a combination file") }
+            let p = try Prediction.run(checkpointPath: path, csvPath: csvPath)
             guard p.modelID == m.model else { throw mismatch("it holds the \(p.modelID) model") }
             guard p.target == target else { throw mismatch("its target is '\(p.target)', not '\(target)'") }
             guard p.points.count >= h else { throw mismatch("it forecasts \(p.points.count) steps, not \(h)") }

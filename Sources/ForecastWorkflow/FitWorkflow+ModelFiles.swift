@@ -50,6 +50,13 @@ extension FitWorkflow.Evaluated {
         return baselines + (combination.map { [$0] } ?? [])
     }
 
+    /// ``modelFileName(forModel:)`` of every model of the run that has one, by stable id.
+    public var modelFileNames: [String: String] {
+        var out: [String: String] = [:]
+        for m in run.models { out[m.id] = modelFileName(forModel: m.id) }
+        return out
+    }
+
     /// The name of the model file written for the model called `name` in the run (its name or its
     /// id: `gru`, `ets`, `seasonal naive (m=12)` or `snaive`, `combo`), e.g. `model-snaive.json`,
     /// for a "predict with" hint; nil when the model has no file (it failed, or is unknown).

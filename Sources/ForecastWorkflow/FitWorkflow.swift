@@ -29,6 +29,9 @@ public struct FitOutcome: Sendable {
     /// What the user should act on after training, one line each (e.g. a network stopped by
     /// `--epochs` while its validation loss was still falling).
     public var trainingWarnings: [String] = []
+    /// The model file written for each model, by stable id (`snaive` → `model-snaive.json`,
+    /// `gru` → `model-gru.ckpt`); a model without one (it failed) is absent. For "predict with" hints.
+    public var modelFiles: [String: String] = [:]
 }
 
 /// `forecast fit` from ingest to report: read and window the CSV, fit the contrast set
@@ -110,7 +113,8 @@ public struct FitWorkflow: Sendable {
         let status: ExitStatus = fitted.run.pick == nil ? .everyModelFailed
             : fitted.allTrainedModelsFailed ? .everyNetworkFailed : .success
         return FitOutcome(run: fitted.run, paths: paths, exitStatus: status,
-                          dataLines: fitted.dataLines, trainingWarnings: fitted.trainingWarnings)
+                          dataLines: fitted.dataLines, trainingWarnings: fitted.trainingWarnings,
+                          modelFiles: fitted.modelFileNames)
     }
 
     /// Everything a fit computes, not yet written: the evaluated run and the trained models'

@@ -67,7 +67,7 @@ public struct Prediction: Sendable {
     /// Why there are no intervals, when there are none.
     public var note: String? {
         intervalLevels == nil
-            ? "no intervals: this model file stores no interval half-widths (it was written before fit stored them); re-run `forecast fit` to get them"
+            ? "no intervals: this model file stores no interval half-widths (it was written before fit stored them, or the fit could not calibrate them for this model); re-run `forecast fit` to get them"
             : nil
     }
 
@@ -84,24 +84,18 @@ public struct Prediction: Sendable {
             return try runNetwork(checkpointPath: checkpointPath, csvPath: csvPath, steps: steps)
         case .statistical(let data):
             let stored = try StatisticalCheckpoint.decode(data, path: checkpointPath)
-            try checkSteps(steps, horizon: stored.configuration.horizon, checkpointPath: checkpointPath)
-            let c = stored.configuration
-            let p = try rewordingHints(csvPath: csvPath, checkpointPath: checkpointPath, configuration: c) {
-                let series = try readSeries(csvPath, as: c, target: stored.target, features: stored.features,
-                                            model: "the model \(checkpointPath) was fitted on target '\(stored.target)' read with the columns")
-                return try stored.forecast(series: series, checkpointPath: checkpointPath, csvPath: csvPath)
+            return try readingCSV(csvPath, as: stored.configuration, target: stored.target, features: stored.features,
+                                  model: "the model \(checkpointPath) was fitted on target '\(stored.target)' read with the columns",
+                                  checkpointPath: checkpointPath, steps: steps) { series in
+                try stored.forecast(series: series, checkpointPath: checkpointPath, csvPath: csvPath)
             }
-            return p.prefix(steps)
         case .baseline(let data):
             let stored = try BaselineCheckpoint.decode(data, path: checkpointPath)
-            try checkSteps(steps, horizon: stored.configuration.horizon, checkpointPath: checkpointPath)
-            let c = stored.configuration
-            let p = try rewordingHints(csvPath: csvPath, checkpointPath: checkpointPath, configuration: c) {
-                let series = try readSeries(csvPath, as: c, target: stored.target, features: stored.features,
-                                            model: "the \(stored.name) model \(checkpointPath) was made for target '\(stored.target)' read with the columns")
-                return try stored.forecast(series: series, checkpointPath: checkpointPath, csvPath: csvPath)
+            return try readingCSV(csvPath, as: stored.configuration, target: stored.target, features: stored.features,
+                                  model: "the \(stored.name) model \(checkpointPath) was made for target '\(stored.target)' read with the columns",
+                                  checkpointPath: checkpointPath, steps: steps) { series in
+                try stored.forecast(series: series, checkpointPath: checkpointPath, csvPath: csvPath)
             }
-            return p.prefix(steps)
         case .combination(let data):
             let stored = try CombinationCheckpoint.decode(data, path: checkpointPath)
             try checkSteps(steps, horizon: stored.configuration.horizon, checkpointPath: checkpointPath)
@@ -128,6 +122,16 @@ public struct Prediction: Sendable {
         return p.prefix(steps)
     }
 
+    /// For a data-only model file: checks `steps` against the stored horizon, reads the CSV with
+    /// the stored settings and columns (hints in predict's terms), and forecasts with `body`.
+    static func readingCSV(_ csvPath: String, as c: FitConfiguration, target: String, features: [String], model: String,
+                           checkpointPath: String, steps: Int?, _ body: (Series) throws -> Prediction) throws -> Prediction {
+        try checkSteps(steps, horizon: c.horizon, checkpointPath: checkpointPath)
+        return try rewordingHints(csvPath: csvPath, checkpointPath: checkpointPath, configuration: c) {
+            try body(try readSeries(csvPath, as: c, target: target, features: features, model: model))
+        }.prefix(steps)
+    }
+
     /// The first `steps` points (all when nil).
     func prefix(_ steps: Int?) -> Prediction {
         guard let steps else { return self }
@@ -136,8 +140,8 @@ public struct Prediction: Sendable {
         return p
     }
 
-    /// The points of `values` (one per step from 1), dated after `last` by `frequency` (nil
-    /// without dates), with the stored intervals around each.
+    /// The points of `values` (one per step from 1) with their `dates` (nil without dates) and
+    /// the stored intervals around each.
     static func points(_ values: [Double], dates: [String]?, intervals: StoredIntervals?) -> [PredictedPoint] {
         values.enumerated().map { k, v in
             PredictedPoint(step: k + 1, date: dates.flatMap { k < $0.count ? $0[k] : nil }, value: v,

@@ -147,14 +147,14 @@ struct StatisticalModelTests {
         #expect(tooShort?.exitStatus == .checkpointColumnsMismatch)
     }
 
-    @Test("--models ets alone: the baselines and ets, exit 0, one model-ets.json")
+    @Test("--models ets alone: the baselines and ets, exit 0, model-ets.json and one file per baseline")
     func etsAlone() throws {
         let outcome = try FitWorkflow(configuration: try Self.configuration(models: [.ets]), commandLine: "test", version: "test").run()
         #expect(outcome.exitStatus == .success)
         #expect(outcome.run.models.map(\.name) == ["naive", "seasonal naive (m=12)", "drift", "ets"])
         #expect(outcome.run.models.last?.status == .ok)
         let files = try FileManager.default.contentsOfDirectory(atPath: outcome.paths.folder.path)
-        #expect(files.filter { $0.hasPrefix("model-") } == ["model-ets.json"])
+        #expect(files.filter { $0.hasPrefix("model-") }.sorted() == ["model-drift.json", "model-ets.json", "model-naive.json", "model-snaive.json"])
     }
 
     /// A dated monthly CSV of `count` rows.
