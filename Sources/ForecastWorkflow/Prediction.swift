@@ -163,7 +163,8 @@ public struct Prediction: Sendable {
         }
         return PredictError(file: checkpointPath,
                             message: "is \(steps), but the model in \(checkpointPath) was trained for a horizon of \(horizon) step\(horizon == 1 ? "" : "s")",
-                            hint: "give --steps between 1 and \(horizon), or leave it out for all \(horizon); a longer horizon needs `forecast fit` with that horizon",
+                            hint: (horizon == 1 ? "give --steps 1, or leave it out" : "give --steps between 1 and \(horizon), or leave it out for all \(horizon)")
+                                + "; more steps need a model fitted (`forecast fit`) with that horizon",
                             exitStatus: .usage, option: "--steps")
     }
 

@@ -133,3 +133,30 @@ struct PredictHintsTests {
         }
     }
 }
+
+@Suite("forecast predict through the command line")
+struct PredictCommandTests {
+    @Test("the binary's text and --json output are the in-process prediction's, for a baseline's file")
+    func outputs() throws {
+        let folder = try temporaryDirectory()
+        let csv = repositoryRoot.appendingPathComponent("data/airpassengers.csv").path
+        var c = FitConfiguration(input: csv)
+        c.models = [.naive, .snaive, .drift]
+        c.horizon = 2
+        c.reportsDirectory = folder.path
+        let outcome = try FitWorkflow(configuration: c, commandLine: "test", version: "test").run()
+        let model = outcome.paths.folder.appendingPathComponent(try #require(outcome.modelFiles["snaive"])).path
+        let p = try Prediction.run(checkpointPath: model, csvPath: csv)
+
+        let text = try runForecast(["predict", "--model", model, csv])
+        #expect(text.status == 0 && text.stdout == p.text, "\(text.stderr)")
+        #expect(text.stdout.hasPrefix("model seasonal naive (m=12), target passengers, last row 1960-12-01\n1961-01-01\t417\t80% ["), "\(text.stdout)")
+
+        let json = try runForecast(["predict", "--model", model, csv, "--json", "--steps", "1"])
+        #expect(json.status == 0, "\(json.stderr)")
+        #expect(json.stdout == String(decoding: try Prediction.run(checkpointPath: model, csvPath: csv, steps: 1).jsonData(), as: UTF8.self) + "\n")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["model"] as? String == "snaive" && object["horizon"] as? Int == 2)
+        #expect((object["steps"] as? [[String: Any]])?.map { $0["forecast"] as? Double } == [417])
+    }
+}
