@@ -5,7 +5,10 @@ import Foundation
 /// What `forecast predict` needs to rebuild a model's input from a CSV, stored as the metadata of
 /// every checkpoint `fit` writes (``Checkpoint/metadata``, format version 2): the run's whole
 /// typed configuration (its one `Codable` encoding, as in the reproducibility block and the
-/// pipeline's skip hash), the columns, and the scaler and windowing fitted at training time.
+/// pipeline's skip hash), the columns, the scaler and windowing fitted at training time, and the
+/// model's split-conformal interval half-widths (``StoredIntervals``, key `intervals`; written
+/// since fit stores them, absent in older files, which then predict without intervals; older
+/// releases ignore the key, so the checkpoint format version stays 2).
 public struct CheckpointMetadata: Codable, Sendable {
     /// The model's name in the contrast set (`gru`, `custom`, …).
     public var model: String
@@ -15,9 +18,11 @@ public struct CheckpointMetadata: Codable, Sendable {
     public var scaler: Scaler
     public var windowing: WindowingOptions
     public var configuration: FitConfiguration
+    /// Set by `fit` after the evaluation calibrated them; nil in files written before.
+    public var intervals: StoredIntervals?
 
     public init(model: String, toolVersion: String, target: String, features: [String], scaler: Scaler,
-                windowing: WindowingOptions, configuration: FitConfiguration) {
+                windowing: WindowingOptions, configuration: FitConfiguration, intervals: StoredIntervals? = nil) {
         self.model = model
         self.toolVersion = toolVersion
         self.target = target
@@ -25,6 +30,7 @@ public struct CheckpointMetadata: Codable, Sendable {
         self.scaler = scaler
         self.windowing = windowing
         self.configuration = configuration
+        self.intervals = intervals
     }
 
     /// The JSON stored in the checkpoint (sorted keys).
@@ -121,5 +127,6 @@ public struct CheckpointMetadata: Codable, Sendable {
         guard scaler.targetScale.isFinite, scaler.targetScale != 0 else {
             throw bad("scaler.targetScale", "is \(scaler.targetScale); a scale must be finite and non-zero")
         }
+        try intervals?.validate(horizon: w.horizon, prefix: "intervals", bad)
     }
 }

@@ -29,6 +29,9 @@ public struct FitOutcome: Sendable {
     /// What the user should act on after training, one line each (e.g. a network stopped by
     /// `--epochs` while its validation loss was still falling).
     public var trainingWarnings: [String] = []
+    /// The model file written for each model, by stable id (`snaive` → `model-snaive.json`,
+    /// `gru` → `model-gru.ckpt`); a model without one (it failed) is absent. For "predict with" hints.
+    public var modelFiles: [String: String] = [:]
 }
 
 /// `forecast fit` from ingest to report: read and window the CSV, fit the contrast set
@@ -110,7 +113,8 @@ public struct FitWorkflow: Sendable {
         let status: ExitStatus = fitted.run.pick == nil ? .everyModelFailed
             : fitted.allTrainedModelsFailed ? .everyNetworkFailed : .success
         return FitOutcome(run: fitted.run, paths: paths, exitStatus: status,
-                          dataLines: fitted.dataLines, trainingWarnings: fitted.trainingWarnings)
+                          dataLines: fitted.dataLines, trainingWarnings: fitted.trainingWarnings,
+                          modelFiles: fitted.modelFileNames)
     }
 
     /// Everything a fit computes, not yet written: the evaluated run and the trained models'
@@ -121,6 +125,10 @@ public struct FitWorkflow: Sendable {
         public var checkpoints: [(model: String, checkpoint: Checkpoint)]
         /// One per statistical model that was fitted and scored, in report order.
         public var statisticalCheckpoints: [(model: String, checkpoint: StatisticalCheckpoint)] = []
+        /// One per working baseline, by id (`naive`, `snaive`, `drift`).
+        public var baselineCheckpoints: [(model: String, checkpoint: BaselineCheckpoint)] = []
+        /// The combination's member list, when `combo` worked and each member has a file.
+        public var combinationCheckpoint: CombinationCheckpoint? = nil
         public var series: Series
         public var season: Int?
         /// Every network and statistical model failed (``RunResult/allTrainedModelsFailed``).
@@ -132,7 +140,7 @@ public struct FitWorkflow: Sendable {
 
         /// The files of the report folder: report (with `sections` after the verdict), charts,
         /// metrics.json, one ``checkpointFileName(model:)`` per network checkpoint and one
-        /// ``statisticalCheckpointFileName(model:)`` per statistical model.
+        /// ``statisticalCheckpointFileName(model:)`` per statistical model, baseline and combination.
         public func files(sections: [ReportSection] = []) -> [ReportFile] {
             let values = series.target
             let dates = series.dates ?? (0..<values.count).map(Frequency.rowStamp)
@@ -145,14 +153,16 @@ public struct FitWorkflow: Sendable {
             } + statisticalCheckpoints.map { m in
                 let checkpoint = m.checkpoint
                 return ReportFile(name: FitWorkflow.statisticalCheckpointFileName(model: m.model), contents: { checkpoint.encoded() })
-            }
+            } + dataOnlyModelFiles()
         }
     }
 
     /// `model-<name>.ckpt`: the file a trained model's checkpoint has in its report folder.
     public static func checkpointFileName(model: String) -> String { "model-\(model).ckpt" }
 
-    /// `model-<name>.json`: the file of a statistical model (``StatisticalCheckpoint``) in its report folder.
+    /// `model-<name>.json`: the file of a statistical model (``StatisticalCheckpoint``), a baseline
+    /// (``BaselineCheckpoint``, by id: `naive`, `snaive`, `drift`) or the combination
+    /// (``CombinationCheckpoint``, `combo`) in its report folder.
     public static func statisticalCheckpointFileName(model: String) -> String { "model-\(model).json" }
 
     /// The model name of a ``checkpointFileName(model:)``, or nil for any other file name.
@@ -242,9 +252,11 @@ public struct FitWorkflow: Sendable {
         let statisticalCheckpoints = statistical.compactMap { s in
             working.contains(s.output.name) ? s.checkpoint.map { (model: s.output.name, checkpoint: $0) } : nil
         }
-        return Evaluated(run: run, checkpoints: checkpoints, statisticalCheckpoints: statisticalCheckpoints,
-                         series: series, season: season.season, allTrainedModelsFailed: run.allTrainedModelsFailed,
-                         dataLines: dataLines, trainingWarnings: trained.compactMap(\.warning))
+        var evaluated = Evaluated(run: run, checkpoints: checkpoints, statisticalCheckpoints: statisticalCheckpoints,
+                                  series: series, season: season.season, allTrainedModelsFailed: run.allTrainedModelsFailed,
+                                  dataLines: dataLines, trainingWarnings: trained.compactMap(\.warning))
+        addModelFiles(to: &evaluated, dataset: dataset)
+        return evaluated
     }
 
     /// The ingest summary a user can check at a glance, then what the models see.

@@ -3,41 +3,108 @@ import ForecastIngest
 import ForecastModels
 import Foundation
 
-/// A checkpoint whose metadata cannot be used to rebuild the model's input (exit 31), or a CSV
-/// whose columns do not match what the model was trained on (exit 32).
+/// A checkpoint whose metadata cannot be used to rebuild the model's input (exit 31), a CSV
+/// whose columns do not match what the model was trained on (exit 32), or `--steps` beyond the
+/// trained horizon (exit 64, with ``option`` set).
 public struct PredictError: ForecastError {
     public var file: String
     public var message: String
     public var hint: String?
     public var exitStatus: ExitStatus
-    public var location: ErrorLocation? { ErrorLocation(file: file) }
+    /// The option the error is about (`--steps`), nil for a problem of a file.
+    public var option: String? = nil
+    public var location: ErrorLocation? {
+        option.map { ErrorLocation(option: $0) } ?? ErrorLocation(file: file)
+    }
+}
+
+/// A prediction interval of one step at nominal coverage `level`; both bounds nil when the
+/// level was unbounded at fit time (too few validation points), never an invented width.
+public struct PredictedInterval: Equatable, Sendable {
+    public var level: Double
+    public var lower: Double?
+    public var upper: Double?
+    public var isBounded: Bool { lower != nil && upper != nil }
 }
 
 /// One forecast step of `forecast predict`.
-public struct PredictedPoint: Codable, Equatable, Sendable {
+public struct PredictedPoint: Equatable, Sendable {
     public var step: Int
     /// Formatted for the series' frequency (yyyy-MM-dd, or with time for sub-daily data); nil without dates.
     public var date: String?
     public var value: Double
+    /// One per level the checkpoint stores (``StoredIntervals``), in its order; empty when it stores none.
+    public var intervals: [PredictedInterval] = []
 }
 
-/// `forecast predict`: loads a checkpoint written by `fit`, reads a CSV with the same columns,
-/// rebuilds the last window with the scaler fitted at training time (never refitted), and
-/// forecasts the next `horizon` points; for a statistical model, refilters the target from the
-/// first row with the stored parameters (``StatisticalCheckpoint``). No training; the numbers
-/// equal those `fit` computed in memory from the same rows, bit for bit.
-public struct Prediction {
+/// `forecast predict`: loads a model file written by `fit` and forecasts past the last row of a
+/// CSV read with the same columns and settings. No training; the numbers equal those `fit`
+/// computed in memory from the same rows, bit for bit, intervals included.
+///
+/// - network (`model-<name>.ckpt`): rebuilds the last window with the scaler fitted at training
+///   time (never refitted);
+/// - statistical model (`model-ets.json`, `model-theta.json`): refilters the target from the first
+///   row with the stored parameters (``StatisticalCheckpoint``);
+/// - baseline (`model-naive.json`, `model-snaive.json`, `model-drift.json`): applies the rule to
+///   the CSV's target (``BaselineCheckpoint``);
+/// - combination (`model-combo.json`): the mean of its members' predictions, each from its own
+///   file in the same folder (``CombinationCheckpoint``).
+///
+/// Intervals are the fit's split-conformal half-widths stored in the file, around the new
+/// forecast; a file written before they were stored predicts without them (``note`` says so).
+public struct Prediction: Sendable {
+    /// As tables show it: `gru`, `ets ETS(M,Ad,M)`, `seasonal naive (m=12)`, `combo (mean of ets, theta, gru)`.
     public var model: String
+    /// The stable id (`--models` spelling): `gru`, `ets`, `snaive`, `combo`.
+    public var modelID: String
     public var target: String
     public var lastDate: String?
+    /// Steps the model was trained for (the fit's `--horizon`); `points` holds the first `--steps` of them.
+    public var horizon: Int
+    /// The levels the file stores intervals for (e.g. [0.8, 0.95]); nil when it stores none.
+    public var intervalLevels: [Double]?
     public var points: [PredictedPoint]
+    /// Why there are no intervals, when there are none.
+    public var note: String? {
+        intervalLevels == nil
+            ? "no intervals: this model file stores no interval half-widths (it was written before fit stored them, or the fit could not calibrate them for this model); re-run `forecast fit` to get them"
+            : nil
+    }
 
-    /// Forecasts with a network checkpoint (`model-<name>.ckpt`) or a statistical model file
-    /// (`model-ets.json`, `model-theta.json`; see ``StatisticalCheckpoint``), told apart by content.
-    public static func run(checkpointPath: String, csvPath: String) throws -> Prediction {
-        if StatisticalCheckpoint.isStatisticalFile(checkpointPath) {
-            return try runStatistical(checkpointPath: checkpointPath, csvPath: csvPath)
+    /// Forecasts with a model file written by `fit` (network `.ckpt`, or a statistical,
+    /// baseline or combination `.json`, told apart by content), the first `steps` points
+    /// (all the trained horizon when nil).
+    /// - Throws: ``PredictError`` (exit 31 for the file, 32 for the CSV's columns or rows, 64 with
+    ///   option `--steps` when `steps` is outside 1...horizon: checked right after the file is
+    ///   read, before the CSV), `IngestError` for the CSV (its hint in predict's terms).
+    public static func run(checkpointPath: String, csvPath: String, steps: Int? = nil) throws -> Prediction {
+        if let steps, steps < 1 { throw stepsError(steps, horizon: nil, checkpointPath: checkpointPath) }
+        switch try ModelFile.kind(of: checkpointPath) {
+        case .network:
+            return try runNetwork(checkpointPath: checkpointPath, csvPath: csvPath, steps: steps)
+        case .statistical(let data):
+            let stored = try StatisticalCheckpoint.decode(data, path: checkpointPath)
+            return try readingCSV(csvPath, as: stored.configuration, target: stored.target, features: stored.features,
+                                  model: "the model \(checkpointPath) was fitted on target '\(stored.target)' read with the columns",
+                                  checkpointPath: checkpointPath, steps: steps) { series in
+                try stored.forecast(series: series, checkpointPath: checkpointPath, csvPath: csvPath)
+            }
+        case .baseline(let data):
+            let stored = try BaselineCheckpoint.decode(data, path: checkpointPath)
+            return try readingCSV(csvPath, as: stored.configuration, target: stored.target, features: stored.features,
+                                  model: "the \(stored.name) model \(checkpointPath) was made for target '\(stored.target)' read with the columns",
+                                  checkpointPath: checkpointPath, steps: steps) { series in
+                try stored.forecast(series: series, checkpointPath: checkpointPath, csvPath: csvPath)
+            }
+        case .combination(let data):
+            let stored = try CombinationCheckpoint.decode(data, path: checkpointPath)
+            try checkSteps(steps, horizon: stored.configuration.horizon, checkpointPath: checkpointPath)
+            return try stored.forecast(checkpointPath: checkpointPath, csvPath: csvPath).prefix(steps)
         }
+    }
+
+    /// `run` for a network checkpoint.
+    static func runNetwork(checkpointPath: String, csvPath: String, steps: Int?) throws -> Prediction {
         let checkpoint = try Checkpoint.read(from: checkpointPath)
         let meta = try CheckpointMetadata(reading: checkpoint, path: checkpointPath)
         let c = meta.configuration
@@ -46,9 +113,59 @@ public struct Prediction {
             throw PredictError(file: checkpointPath, message: "the checkpoint's configuration is not valid: \(problem.key.pipelineKey) \(problem.message)",
                                hint: "re-run `forecast fit` to make a new one", exitStatus: .checkpointUnreadable)
         }
-        let series = try readSeries(csvPath, as: c, target: meta.target, features: meta.features,
-                                    model: "the model \(checkpointPath) was trained on target '\(meta.target)' with input columns")
-        return try forecast(checkpoint: checkpoint, metadata: meta, series: series, checkpointPath: checkpointPath, csvPath: csvPath)
+        try checkSteps(steps, horizon: meta.windowing.horizon, checkpointPath: checkpointPath)
+        let p = try rewordingHints(csvPath: csvPath, checkpointPath: checkpointPath, configuration: c) {
+            let series = try readSeries(csvPath, as: c, target: meta.target, features: meta.features,
+                                        model: "the model \(checkpointPath) was trained on target '\(meta.target)' with input columns")
+            return try forecast(checkpoint: checkpoint, metadata: meta, series: series, checkpointPath: checkpointPath, csvPath: csvPath)
+        }
+        return p.prefix(steps)
+    }
+
+    /// For a data-only model file: checks `steps` against the stored horizon, reads the CSV with
+    /// the stored settings and columns (hints in predict's terms), and forecasts with `body`.
+    static func readingCSV(_ csvPath: String, as c: FitConfiguration, target: String, features: [String], model: String,
+                           checkpointPath: String, steps: Int?, _ body: (Series) throws -> Prediction) throws -> Prediction {
+        try checkSteps(steps, horizon: c.horizon, checkpointPath: checkpointPath)
+        return try rewordingHints(csvPath: csvPath, checkpointPath: checkpointPath, configuration: c) {
+            try body(try readSeries(csvPath, as: c, target: target, features: features, model: model))
+        }.prefix(steps)
+    }
+
+    /// The first `steps` points (all when nil).
+    func prefix(_ steps: Int?) -> Prediction {
+        guard let steps else { return self }
+        var p = self
+        p.points = Array(points.prefix(steps))
+        return p
+    }
+
+    /// The points of `values` (one per step from 1) with their `dates` (nil without dates) and
+    /// the stored intervals around each.
+    static func points(_ values: [Double], dates: [String]?, intervals: StoredIntervals?) -> [PredictedPoint] {
+        values.enumerated().map { k, v in
+            PredictedPoint(step: k + 1, date: dates.flatMap { k < $0.count ? $0[k] : nil }, value: v,
+                           intervals: intervals?.bounds(around: v, step: k + 1) ?? [])
+        }
+    }
+
+    /// Exit 64 naming `--steps` when `steps` is outside 1...horizon.
+    static func checkSteps(_ steps: Int?, horizon: Int, checkpointPath: String) throws {
+        guard let steps, !(1...max(horizon, 1)).contains(steps) else { return }
+        throw stepsError(steps, horizon: horizon, checkpointPath: checkpointPath)
+    }
+
+    static func stepsError(_ steps: Int, horizon: Int?, checkpointPath: String) -> PredictError {
+        guard let horizon else {
+            return PredictError(file: checkpointPath, message: "must be at least 1 (got \(steps))",
+                                hint: "give --steps between 1 and the model's trained horizon, or leave it out for every trained step",
+                                exitStatus: .usage, option: "--steps")
+        }
+        return PredictError(file: checkpointPath,
+                            message: "is \(steps), but the model in \(checkpointPath) was trained for a horizon of \(horizon) step\(horizon == 1 ? "" : "s")",
+                            hint: (horizon == 1 ? "give --steps 1, or leave it out" : "give --steps between 1 and \(horizon), or leave it out for all \(horizon)")
+                                + "; more steps need a model fitted (`forecast fit`) with that horizon",
+                            exitStatus: .usage, option: "--steps")
     }
 
     /// The CSV read as the fit read its data (delimiter, dates, missing values, duplicates) with
@@ -65,15 +182,6 @@ public struct Prediction {
             throw PredictError(file: csvPath, message: e.message, hint: "\(model) \(features.listed()); the CSV must have them",
                                exitStatus: .checkpointColumnsMismatch)
         }
-    }
-
-    /// `run` for a statistical model: the CSV read with the columns of the fit (so rows are dropped
-    /// or filled alike), the state refiltered from its first row with the stored parameters.
-    static func runStatistical(checkpointPath: String, csvPath: String) throws -> Prediction {
-        let stored = try StatisticalCheckpoint.read(from: checkpointPath)
-        let series = try readSeries(csvPath, as: stored.configuration, target: stored.target, features: stored.features,
-                                    model: "the model \(checkpointPath) was fitted on target '\(stored.target)' read with the columns")
-        return try stored.forecast(series: series, checkpointPath: checkpointPath, csvPath: csvPath)
     }
 
     /// The forecast of a read and validated checkpoint (``CheckpointMetadata/init(reading:path:)``)
@@ -103,12 +211,52 @@ public struct Prediction {
                                 what: "is too large for the model: its forecast is not a finite number")
         }
         let frequency = series.frequency
-        let dates = dataset.nextDates()
-        let points = values.enumerated().map { k, v in
-            PredictedPoint(step: k + 1, date: dates.map { frequency.format($0[k]) }, value: v)
+        let dates = dataset.nextDates()?.map { frequency.format($0) }
+        return Prediction(model: meta.model, modelID: meta.model, target: target,
+                          lastDate: series.dates?.last.map { frequency.format($0) }, horizon: values.count,
+                          intervalLevels: meta.intervals?.levels.map(\.level),
+                          points: points(values, dates: dates, intervals: meta.intervals))
+    }
+
+    /// Runs `body` (reading the CSV and forecasting) with every ingest error's hint in predict's
+    /// terms: ingest words its hints for `fit` (`--missing`, `--target`, `--date-format`…), options
+    /// predict does not have, since it reads the CSV with the settings stored in the model file.
+    static func rewordingHints<T>(csvPath: String, checkpointPath: String, configuration c: FitConfiguration,
+                                  _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch var e as IngestError where e.hint?.contains("--") ?? false {
+            e.hint = predictHint(for: e, csvPath: csvPath, checkpointPath: checkpointPath, configuration: c)
+            throw e
         }
-        return Prediction(model: meta.model, target: target,
-                          lastDate: series.dates?.last.map { frequency.format($0) }, points: points)
+    }
+
+    /// What to do about an ingest error when the settings are the model's, not the user's.
+    static func predictHint(for e: IngestError, csvPath: String, checkpointPath: String, configuration c: FitConfiguration) -> String {
+        let model = "the model in \(checkpointPath)"
+        let refit = "re-run `forecast fit` to make a model that reads it differently"
+        switch e.kind {
+        case .invalidOption where c.transform == .logReturn && e.message.contains("log-return"):
+            return "\(model) was fitted with the log-return transform (its stored setting transform: log-return), which needs values above 0; fix the value, or \(refit)"
+        case .badDate, .invalidOption:
+            let format = c.dateFormat.map { "with the date format '\($0)'" } ?? "with the automatic date formats"
+            return "\(model) reads dates \(format)\(c.dateColumn.map { " from column '\($0)'" } ?? ""), as it was fitted; fix the cell, or \(refit)"
+        case .malformedQuoting, .raggedRow, .notUTF8, .binaryFile:
+            let delimiter = c.delimiter.map { $0 == "\t" ? "tab" : "'\($0)'" } ?? "the detected delimiter"
+            return "\(model) reads the CSV with \(delimiter) as the delimiter; check that \(csvPath) is the kind of file it was fitted on"
+        case .missingValue:
+            return "\(model) was fitted with missing values as errors (its stored setting missing: \(c.missing.rawValue)); fill the value, or \(refit)"
+        case .duplicateTimestamp:
+            return "remove one of the rows: \(model) was fitted with duplicate dates as errors (its stored setting duplicates: \(c.duplicates.rawValue)), or \(refit)"
+        case .tooFewRows:
+            return "give more rows (the model's window is \(c.window) steps), e.g. the file it was fitted on, grown"
+        case .nonNumeric:
+            return "the model's columns must hold numbers, as they did when it was fitted; fix the cell"
+        case .columnSelection, .columnMismatch:
+            return "\(csvPath) must have the target and input columns \(model) was trained with (use the file it was fitted on, or one with the same header)"
+        default:
+            return "\(csvPath) is read with the settings stored in \(model); check the file, or \(refit)"
+        }
     }
 
     /// The error for the input at `windowIndex` of the last window ((T, 1, D) layout): exit 14,

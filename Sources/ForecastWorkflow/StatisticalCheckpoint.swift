@@ -5,8 +5,9 @@ import ForecastModels
 import Foundation
 
 /// A statistical model (`ets`, `theta`) as `forecast fit` saves it beside the report:
-/// `model-<name>.json`, a data-only JSON document (format `forecast-statistical-model`, version 1)
-/// that `forecast predict` reads back, refiltering the CSV's target with the fixed parameters.
+/// `model-<name>.json`, a data-only JSON document (format `forecast-statistical-model`, version 2;
+/// version 1, without `intervals`, is still read) that `forecast predict` reads back, refiltering
+/// the CSV's target with the fixed parameters.
 ///
 /// Fields (snake_case; absent where the family or spec has no such value):
 /// - `format`, `version`: the format's name and version; other versions are refused.
@@ -23,6 +24,8 @@ import Foundation
 ///   those values as little-endian IEEE-754 doubles.
 /// - `target`, `features` (the columns read, so that rows are dropped or filled alike),
 ///   `tool_version`, `configuration` (the run's `FitConfiguration`, for reading the CSV and the horizon).
+/// - `intervals` (version 2): the model's split-conformal half-widths per level and step, and the
+///   floor bounds are cut at (``StoredIntervals``); absent in version 1, which predicts without intervals.
 ///
 /// The state of an ETS or Theta model is the whole history filtered from the first value (and
 /// Theta's seasonal indices and trend line come from the training values), so `predict` needs the
@@ -31,7 +34,9 @@ import Foundation
 /// them. The forecast is from its last row, equal bit for bit to fit's next forecast on the same data.
 public struct StatisticalCheckpoint: Codable, Equatable, Sendable {
     public static let formatName = "forecast-statistical-model"
-    public static let formatVersion = 1
+    /// The version `fit` writes; `predict` reads ``readableVersions``.
+    public static let formatVersion = 2
+    public static let readableVersions = 1...2
     /// The largest file `predict` reads (a model holds a few numbers and m seasonal values).
     public static let maximumBytes = 64 << 20
     /// The longest season a file may declare.
@@ -77,11 +82,12 @@ public struct StatisticalCheckpoint: Codable, Equatable, Sendable {
     public var features: [String]
     public var toolVersion: String
     public var configuration: FitConfiguration
+    public var intervals: StoredIntervals?
 
     enum CodingKeys: String, CodingKey {
         case format, version, model, family, spec, seasonLength = "season_length", parameters
         case initialStates = "initial_states", seasonalDecomposition = "seasonal_decomposition"
-        case training, target, features, toolVersion = "tool_version", configuration
+        case training, target, features, toolVersion = "tool_version", configuration, intervals
     }
 
     /// The checkpoint of a model fitted on `training` (dated by `trainingDates` when the series has dates).
@@ -147,60 +153,18 @@ public struct StatisticalCheckpoint: Codable, Equatable, Sendable {
 // MARK: - Reading an untrusted file
 
 extension StatisticalCheckpoint {
-    /// Whether the file at `path` looks like this format (its first non-blank byte is `{`) rather
-    /// than a network checkpoint (magic `FCST`). False when it cannot be read; the caller's
-    /// reading then reports why.
-    public static func isStatisticalFile(_ path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        guard let head = try? handle.read(upToCount: 256) else { return false }
-        let first = head.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
-        return first == UInt8(ascii: "{")
-    }
-
     /// Reads and validates a file written by `fit` (``validate(path:)``).
     /// - Throws: ``PredictError`` with exit 31 naming the field when the file is unreadable, too
     ///   large, not this format or version, or holds a value that is missing, of the wrong type,
     ///   not finite, out of range or inconsistent with the spec.
     public static func read(from path: String) throws -> StatisticalCheckpoint {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        if let size = (attributes?[.size] as? NSNumber)?.intValue, size > maximumBytes {
-            throw invalid(path, "is \(size) bytes, more than the \(maximumBytes) a statistical model file may have")
-        }
-        guard attributes?[.type] as? FileAttributeType != .typeDirectory,
-              let data = FileManager.default.contents(atPath: path) else {
-            throw PredictError(file: path, message: "the checkpoint cannot be read",
-                               hint: "check the path (reports/<dataset>/latest/model-<name>.json) and its permissions",
-                               exitStatus: .checkpointUnreadable)
-        }
-        guard data.count <= maximumBytes else {
-            throw invalid(path, "is \(data.count) bytes, more than the \(maximumBytes) a statistical model file may have")
-        }
-        return try decode(data, path: path)
+        try decode(try ModelFile.readJSON(path), path: path)
     }
 
     /// Parses and validates the bytes of a file; `path` labels errors.
     public static func decode(_ data: Data, path: String) throws -> StatisticalCheckpoint {
-        struct Header: Decodable { var format: String?; var version: Int? }
-        guard let header = try? JSONDecoder().decode(Header.self, from: data) else {
-            throw invalid(path, "is not a JSON object" + syntaxProblem(data))
-        }
-        guard header.format == formatName else {
-            throw field(path, "format", header.format.map { "is '\($0)', not '\(formatName)'" } ?? "is missing")
-        }
-        guard header.version == formatVersion else {
-            throw PredictError(file: path,
-                               message: "the checkpoint is format version \(header.version.map(String.init) ?? "(none)"); this forecast reads version \(formatVersion)",
-                               hint: "re-run `forecast fit` with this version to make a new one", exitStatus: .checkpointUnreadable)
-        }
-        let checkpoint: StatisticalCheckpoint
-        do {
-            checkpoint = try JSONDecoder().decode(StatisticalCheckpoint.self, from: data)
-        } catch let e as DecodingError {
-            throw describe(e, path: path, data: data)
-        } catch {
-            throw invalid(path, "could not be read: \(error)")
-        }
+        let checkpoint = try ModelFile.decode(StatisticalCheckpoint.self, from: data, path: path, format: formatName,
+                                              versions: readableVersions)
         try checkpoint.validate(path: path)
         return checkpoint
     }
@@ -248,6 +212,8 @@ extension StatisticalCheckpoint {
         case .ets: try validateETS(bad)
         case .theta: try validateTheta(bad)
         }
+        if version < 2, intervals != nil { throw bad("intervals", "is given in a version \(version) file, which has none") }
+        try intervals?.validate(horizon: configuration.horizon, prefix: "intervals", bad)
     }
 
     private func requireParameters(_ names: [String], _ bad: (String, String) -> PredictError) throws {
@@ -466,9 +432,9 @@ extension StatisticalCheckpoint {
         }
         let frequency = series.frequency
         let last = series.dates?.last
-        let points = values.enumerated().map { k, v in
-            PredictedPoint(step: k + 1, date: last.map { frequency.format(frequency.advance($0, by: k + 1)) }, value: v)
-        }
-        return Prediction(model: "\(model) \(spec)", target: target, lastDate: last.map { frequency.format($0) }, points: points)
+        let dates = last.map { last in (1...h).map { frequency.format(frequency.advance(last, by: $0)) } }
+        return Prediction(model: "\(model) \(spec)", modelID: model, target: target, lastDate: last.map { frequency.format($0) },
+                          horizon: h, intervalLevels: intervals?.levels.map(\.level),
+                          points: Prediction.points(values, dates: dates, intervals: intervals))
     }
 }

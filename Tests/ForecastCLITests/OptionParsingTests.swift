@@ -90,20 +90,24 @@ struct OptionParsingTests {
         #expect(Forecast.helpMessage(for: Predict.self, columns: 100) == """
         OVERVIEW: Forecast the next points of a CSV with a model saved by `forecast fit`.
 
-        Loads a checkpoint (for example reports/prices/latest/model-gru.ckpt), reads FILE.csv with the
-        columns the model was trained on, and forecasts the points after its last row. The scaler and
-        transform fitted at training time are reused; nothing is retrained. A statistical model
-        (model-ets.json, model-theta.json) refilters the series from its first row with its fixed
-        parameters: FILE.csv must start with the training rows, unchanged.
+        Loads a model file from a report folder (for example reports/prices/latest/model-gru.ckpt), reads
+        FILE.csv with the columns and settings the model was fitted with, and forecasts the points after
+        its last row, with the 80% and 95% intervals calibrated at fit time. Nothing is retrained. Every
+        model of a run has a file: networks model-<name>.ckpt; ets, theta, the baselines (naive, snaive,
+        drift) and combo model-<name>.json. ETS and Theta refilter the series from its first row with their
+        fixed parameters: FILE.csv must start with the training rows, unchanged.
 
-        USAGE: forecast predict --model <path> <file.csv> [--json]
+        USAGE: forecast predict --model <path> <file.csv> [--steps <k>] [--json]
 
         ARGUMENTS:
           <file.csv>              CSV file with the same columns as the training data.
 
         OPTIONS:
-          --model <path>          Checkpoint file written by `forecast fit` (model-<name>.ckpt or .json).
-          --json                  Print the forecast as JSON.
+          --model <path>          Model file written by `forecast fit` (model-<name>.ckpt or .json).
+          --steps <k>             Forecast the first k steps, 1 ≤ k ≤ the trained horizon (default: all of
+                                  them).
+          --json                  Print the forecast as JSON (model, target, last_date, steps with date,
+                                  forecast, lower_80, upper_80, lower_95, upper_95).
           --version               Show the version.
           -h, --help              Show help information.
 

@@ -151,14 +151,14 @@ struct StatisticalModelTests {
         #expect(tooShort?.exitStatus == .checkpointColumnsMismatch)
     }
 
-    @Test("--models ets alone: the baselines and ets, exit 0, one model-ets.json")
+    @Test("--models ets alone: the baselines and ets, exit 0, model-ets.json and one file per baseline")
     func etsAlone() throws {
         let outcome = try FitWorkflow(configuration: try Self.configuration(models: [.ets]), commandLine: "test", version: "test").run()
         #expect(outcome.exitStatus == .success)
         #expect(outcome.run.models.map(\.name) == ["naive", "seasonal naive (m=12)", "drift", "ets"])
         #expect(outcome.run.models.last?.status == .ok)
         let files = try FileManager.default.contentsOfDirectory(atPath: outcome.paths.folder.path)
-        #expect(files.filter { $0.hasPrefix("model-") } == ["model-ets.json"])
+        #expect(files.filter { $0.hasPrefix("model-") }.sorted() == ["model-drift.json", "model-ets.json", "model-naive.json", "model-snaive.json"])
     }
 
     /// A dated monthly CSV of `count` rows.
@@ -336,8 +336,8 @@ struct UntrustedStatisticalCheckpointTests {
 
     @Test("a newer format version, a file that is not JSON and an oversized file are refused with exit 31")
     func wrongFiles() throws {
-        let newer = try Self.crafted("ets") { $0["version"] = 2 }
-        #expect(Self.refusal(newer)?.message.contains("format version 2") == true)
+        let newer = try Self.crafted("ets") { $0["version"] = 3 }
+        #expect(Self.refusal(newer)?.message.contains("format version 3") == true)
         let dir = try temporaryDirectory("crafted-statistical")
         let broken = dir.appendingPathComponent("broken.json")
         try Data("{ \"format\": ".utf8).write(to: broken)
