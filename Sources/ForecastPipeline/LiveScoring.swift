@@ -107,38 +107,40 @@ public enum DriftChart {
     /// What 1 means on this chart: both values are errors divided by the in-sample MAE of the
     /// naive forecast (seasonal naive with period `season`), the MASE scale.
     static func scaleNote(season: Int?) -> String {
-        "1 = \(reference(season))'s mean in-sample error (MASE scale, \(MASEScale.label(season: season)))"
+        "1 = mean in-sample error of the \(reference(season)) forecast\(season.map { $0 >= 2 ? " (m = \($0))" : "" } ?? ""), the MASE scale"
     }
 
-    /// "naive" or "seasonal naive (m = 12)": the forecast whose in-sample error is the scale.
+    /// "naive" or "seasonal naive": the forecast whose in-sample error is the scale.
     static func reference(_ season: Int?) -> String {
-        if let m = season, m >= 2 { return "seasonal naive (m = \(m))" }
-        return "naive"
+        (season ?? 1) >= 2 ? "seasonal naive" : "naive"
     }
 
     /// Live scaled error and the pick's test MASE per run, runs evenly spaced and labelled by
     /// date, with a dashed line at 1 (the in-sample error of the naive forecast the values are
     /// scaled by), drawn by the report's one chart type. A run without a live score breaks the
-    /// line. When a run picked the naive forecast itself, the subtitle says that 1 is its own
-    /// typical error, not a bar it could clear.
+    /// line. When a run picked the very forecast the scale comes from (naive, or seasonal naive
+    /// with a season), the subtitle says that 1 is its own typical error, not a bar it could clear.
     public static func chart(_ points: [DriftPoint], season: Int? = nil) -> SVGLineChart {
         let xs = points.indices.map(Double.init)
         var subtitle = scaleNote(season: season)
-        if points.contains(where: { $0.pick == "naive" }) {
-            subtitle += ". The pick is naive: its scaled error is its own error over its own typical error, so 1 is not a bar it can beat"
+        // The scale is the in-sample error of naive (seasonal naive with a season): a pick that is
+        // that very forecast is measured against itself.
+        let scaleModel = { (pick: String) in (season ?? 1) >= 2 ? pick.hasPrefix("seasonal naive") : pick == "naive" }
+        if points.contains(where: { $0.pick.map(scaleModel) ?? false }) {
+            subtitle += ". Where the pick is \(reference(season)) itself, its scaled error is its own error over its own typical error: 1 is not a bar it can beat"
         }
         var chart = SVGLineChart(
             title: "Live error and test MASE over recent runs",
             subtitle: subtitle,
             description: "",
             xAxis: .positions(names: runLabels(points.map(\.runStarted)), label: "run (oldest to newest)"),
-            yLabel: "error ÷ \((season ?? 1) >= 2 ? "seasonal naive" : "naive") in-sample MAE")
+            yLabel: "error ÷ \(reference(season)) in-sample MAE")
         chart.series.append(.init(name: "test MASE of the pick", xs: xs, ys: points.map { $0.pickTestMASE ?? .nan },
                                   color: SVGLineChart.palette[0], markers: true))
         chart.series.append(.init(name: "live scaled error", xs: xs, ys: points.map { $0.liveScaledError ?? .nan },
                                   color: SVGLineChart.palette[1], markers: true))
         if let first = xs.first, let last = xs.last {
-            chart.series.append(.init(name: "1 = \(reference(season))'s in-sample MAE", xs: [first, last], ys: [1, 1],
+            chart.series.append(.init(name: "1 = \(reference(season)) in-sample MAE", xs: [first, last], ys: [1, 1],
                                       color: "#999999", dash: "4 3", width: 1))
         }
         chart.description = "Per run: the scaled error of the previous forecast against its actual value, and the test MASE of the model the run picked; "

@@ -139,8 +139,12 @@ public struct SVGLineChart: Sendable {
         var svg = SVGBuilder(width: width, height: height, title: title, description: description)
         svg.text(title, x: left, y: cursorY, size: 18, weight: "600", color: "#1a1a1a")
         if let subtitle {
-            cursorY += 20
-            svg.text(subtitle, x: left, y: cursorY, size: 13, color: "#555")
+            // About 6.6 px per character at 13 px: wrap at word boundaries inside the chart.
+            for line in Self.wrap(subtitle, maxCharacters: Int((width - left - right) / 6.6)) {
+                cursorY += 18
+                svg.text(line, x: left, y: cursorY, size: 13, color: "#555")
+            }
+            cursorY += 2
         }
         cursorY += 24
         // Legend entries (bands, then series), wrapping to new rows.
@@ -260,6 +264,21 @@ public struct SVGLineChart: Sendable {
 }
 
 extension SVGLineChart {
+    /// `text` in lines of at most `maxCharacters` characters, broken at spaces (a longer word
+    /// gets a line of its own).
+    static func wrap(_ text: String, maxCharacters: Int) -> [String] {
+        var lines: [String] = [], current = ""
+        for word in text.split(separator: " ") {
+            if !current.isEmpty && current.count + 1 + word.count > maxCharacters {
+                lines.append(current)
+                current = ""
+            }
+            current += (current.isEmpty ? "" : " ") + word
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
+    }
+
     /// Ticks for ``XAxis/positions(names:label:)``: every k-th name inside [lo, hi], k chosen so
     /// that at most `maxTicks` are printed, always including the last position (the newest).
     static func positionTicks(_ names: [String], lo: Double, hi: Double, maxTicks: Int = 8) -> [AxisTicks.Tick] {

@@ -82,6 +82,18 @@ import Testing
         #expect(lines[9] == "" && lines[10].hasPrefix("Data file"))
     }
 
+    @Test func aLongSubtitleWrapsInsideTheChart() {
+        let words = (1...60).map { "word\($0)" }
+        let lines = SVGLineChart.wrap(words.joined(separator: " "), maxCharacters: 40)
+        #expect(lines.allSatisfy { $0.count <= 40 } && lines.count > 1)
+        #expect(lines.joined(separator: " ") == words.joined(separator: " "), "nothing lost or reordered")
+        var chart = SVGLineChart(title: "t", subtitle: words.joined(separator: " "), description: "", xAxis: .numbers(label: "x"), yLabel: "y")
+        chart.series.append(.init(name: "s", xs: [0, 1], ys: [0, 1], color: "#000"))
+        let svg = chart.render()
+        #expect(svg.contains(">word1 word2 ") && svg.contains(" word60</text>"))
+        #expect(!svg.contains(words.joined(separator: " ")), "not on one line")
+    }
+
     // MARK: - Significance and naive
 
     /// SampleRun with the feed-forward-vs-recurrent comparison made significant in GRU's favour and
