@@ -97,7 +97,7 @@ enum FitSummary {
         lines.append("models   " + run.models.map { m in
             if let mase = m.testMetrics.first?.mase, m.status.isOK { return "\(m.displayName) \(String(format: "%.3f", mase))" }
             return "\(m.name) failed"
-        }.joined(separator: ", ") + "  (test MASE)")
+        }.joined(separator: ", ") + "  (test MASE, \(MASEScale.label(season: run.dataset.season.season)))")
         if let pick = run.pickedModel {
             lines.append("pick     \(pick.displayName) (\(run.pickReason))")
             for f in pick.nextForecasts {

@@ -33,6 +33,10 @@ public struct RunResult: Sendable {
     /// When the run started, and how long it took in seconds.
     public var startedAt: Date
     public var durationSeconds: Double
+    /// What the user should act on after training, one line each, as the terminal prints them
+    /// (e.g. a network stopped by `--epochs` while its validation loss was still falling); the
+    /// report repeats them in its training section.
+    public var trainingWarnings: [String] = []
 
     public init(dataset: DatasetSummary, evaluation: RunEvaluation, reproducibility: Reproducibility,
                 startedAt: Date, durationSeconds: Double) {
@@ -102,6 +106,15 @@ public struct DatasetSummary: Sendable {
     public var testCount: Int
     /// The season used by the seasonal naive and MASE, with its reason.
     public var season: SeasonChoice
+    /// Data rows in the file (header excluded) before cleaning; nil when unknown.
+    public var rowsRead: Int? = nil
+    /// Series points in each part, in time order (they add up to `rows`); the counts above are
+    /// the networks' windows, which need a full input window and horizon. Nil when unknown.
+    public var pointsPerPart: (train: Int, validation: Int, test: Int)? = nil
+    /// Variance of the scaled target (after transform and scaling, all horizon steps) over the
+    /// training and validation windows: tells whether a low validation loss reflects a calmer
+    /// validation part. Nil when unknown.
+    public var scaledTargetVariance: (train: Double, validation: Double)? = nil
 
     public init(filePath: String, sha256: String, rows: Int, firstDate: Date, lastDate: Date,
                 frequency: Frequency, target: String, features: [String], missingCount: Int,

@@ -1,3 +1,4 @@
+import ForecastIngest
 import ForecastReport
 import Foundation
 
@@ -74,6 +75,8 @@ public struct DriftPoint: Equatable, Sendable {
     public var liveScaledError: Double?
     /// Test MASE of the model picked by that run.
     public var pickTestMASE: Double?
+    /// The model that run picked; nil when unknown.
+    public var pick: String? = nil
 }
 
 /// Live error and MASE over the recent runs, so drift is visible in the report: a live error
@@ -84,33 +87,72 @@ public enum DriftChart {
         let ok = history.filter { $0.status == .ok }
         return ok.suffix(max(0, count)).map { r in
             DriftPoint(runStarted: r.runStarted, liveScaledError: r.liveScaledError,
-                       pickTestMASE: r.pick.flatMap { r.testMASE[$0] })
+                       pickTestMASE: r.pick.flatMap { r.testMASE[$0] }, pick: r.pick)
         }
     }
 
-    /// Live scaled error and the pick's test MASE per run, with a dashed reference line at 1
-    /// (the naive forecast), drawn by the report's one chart type. A run without a live score
-    /// breaks the line.
-    public static func chart(_ points: [DriftPoint]) -> SVGLineChart {
-        let xs = points.map { $0.runStarted.timeIntervalSince1970 }
+    /// Short x labels for runs: the UTC day (`2024-05-01`) when no two runs share a day, else
+    /// month, day and time (`05-01 07:00`, with seconds if minutes repeat too); never the full
+    /// run stamp.
+    static func runLabels(_ dates: [Date]) -> [String] {
+        let times = dates.map { UTCDateTime($0) }
+        func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let days = times.map { "\($0.year)-\(pad($0.month))-\(pad($0.day))" }
+        if Set(days).count == days.count { return days }
+        let minutes = times.map { "\(pad($0.month))-\(pad($0.day)) \(pad($0.hour)):\(pad($0.minute))" }
+        if Set(minutes).count == minutes.count { return minutes }
+        return times.map { "\(pad($0.month))-\(pad($0.day)) \(pad($0.hour)):\(pad($0.minute)):\(pad($0.second))" }
+    }
+
+    /// What 1 means on this chart: both values are errors divided by the in-sample MAE of the
+    /// naive forecast (seasonal naive with period `season`), the MASE scale.
+    static func scaleNote(season: Int?) -> String {
+        "1 = mean in-sample error of the \(reference(season)) forecast\(season.map { $0 >= 2 ? " (m = \($0))" : "" } ?? ""), the MASE scale"
+    }
+
+    /// "naive" or "seasonal naive": the forecast whose in-sample error is the scale.
+    static func reference(_ season: Int?) -> String {
+        (season ?? 1) >= 2 ? "seasonal naive" : "naive"
+    }
+
+    /// Live scaled error and the pick's test MASE per run, runs evenly spaced and labelled by
+    /// date, with a dashed line at 1 (the in-sample error of the naive forecast the values are
+    /// scaled by), drawn by the report's one chart type. A run without a live score breaks the
+    /// line. When a run picked the very forecast the scale comes from (naive, or seasonal naive
+    /// with a season), the subtitle says that 1 is its own typical error, not a bar it could clear.
+    public static func chart(_ points: [DriftPoint], season: Int? = nil) -> SVGLineChart {
+        let xs = points.indices.map(Double.init)
+        var subtitle = scaleNote(season: season)
+        // The scale is the in-sample error of naive (seasonal naive with a season): a pick that is
+        // that very forecast is measured against itself.
+        let scaleModel = { (pick: String) in (season ?? 1) >= 2 ? pick.hasPrefix("seasonal naive") : pick == "naive" }
+        if points.contains(where: { $0.pick.map(scaleModel) ?? false }) {
+            subtitle += ". Where the pick is \(reference(season)) itself, its scaled error is its own error over its own typical error: 1 is not a bar it can beat"
+        }
         var chart = SVGLineChart(
             title: "Live error and test MASE over recent runs",
-            description: "Per run: the scaled error of the previous forecast against its actual value, and the test MASE of the model the run picked. Below 1 beats the naive forecast.",
-            xAxis: .dates, yLabel: "scaled error")
+            subtitle: subtitle,
+            description: "",
+            xAxis: .positions(names: runLabels(points.map(\.runStarted)), label: "run (oldest to newest)"),
+            yLabel: "error ÷ \(reference(season)) in-sample MAE")
         chart.series.append(.init(name: "test MASE of the pick", xs: xs, ys: points.map { $0.pickTestMASE ?? .nan },
                                   color: SVGLineChart.palette[0], markers: true))
         chart.series.append(.init(name: "live scaled error", xs: xs, ys: points.map { $0.liveScaledError ?? .nan },
                                   color: SVGLineChart.palette[1], markers: true))
         if let first = xs.first, let last = xs.last {
-            chart.series.append(.init(name: "naive = 1", xs: [first, last], ys: [1, 1], color: "#999999", dash: "4 3", width: 1))
+            chart.series.append(.init(name: "1 = \(reference(season)) in-sample MAE", xs: [first, last], ys: [1, 1],
+                                      color: "#999999", dash: "4 3", width: 1))
         }
+        chart.description = "Per run: the scaled error of the previous forecast against its actual value, and the test MASE of the model the run picked; "
+            + subtitle + "."
         return chart
     }
 
     /// The report section "How the last forecast did": the latest live score, a link to the
     /// chart file (written by the caller from `svg`), and the recent runs as a table.
     public static func markdownSection(latest: LiveScore?, points: [DriftPoint], chartFile: String?,
-                                       missingActual: Date? = nil) -> String {
+                                       missingActual: Date? = nil, season: Int? = nil) -> String {
+        let scale = MASEScale.label(season: season)
         let n = tableNumber
         var md = "## How the last forecast did\n\n"
         if let missingActual {
@@ -122,13 +164,14 @@ public enum DriftChart {
             md += "| forecast made | for | model | forecast | interval | actual | error | scaled error | inside interval |\n"
             md += "|---|---|---|---:|---|---:|---:|---:|---|\n"
             md += "| \(timestamp(s.runStarted)) | \(timestamp(s.forecast.date)) | \(s.model ?? "–") | \(n(s.forecast.value)) | \(interval) | \(n(s.actual)) | \(n(s.error)) | \(n(s.scaledError)) | \(inside) |\n\n"
-            md += "The scaled error divides |error| by the naive forecast's mean absolute error, like MASE: below 1 beats the naive forecast.\n\n"
+            md += "The scaled error divides |error| by the mean absolute in-sample error of the \((season ?? 1) >= 2 ? "seasonal naive forecast (m = \(season!))" : "naive forecast") (the MASE scale, \(scale)): "
+                + "below 1 means this one forecast missed by less than that forecast typically does; it is one value, not a test against naive.\n\n"
         } else {
             md += "No earlier forecast can be checked yet: the first forecast is scored once its date appears in the data.\n\n"
         }
         if points.count >= 2 {
             if let chartFile { md += "![Live scaled error and test MASE over recent runs](\(chartFile))\n\n" }
-            md += "| run | live scaled error | test MASE (pick) |\n|---|---:|---:|\n"
+            md += "| run | live scaled error | test MASE of the pick (\(scale)) |\n|---|---:|---:|\n"
             for p in points.reversed().prefix(10) {
                 md += "| \(timestamp(p.runStarted)) | \(n(p.liveScaledError)) | \(n(p.pickTestMASE)) |\n"
             }

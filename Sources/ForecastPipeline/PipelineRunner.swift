@@ -41,10 +41,12 @@ public struct JobContext {
         let missing = LiveScoring.newestForecastDate(history).flatMap { unobserved.contains($0) ? $0 : nil }
         var points = DriftChart.points(history: history, last: 29)
         points.append(DriftPoint(runStarted: runStarted, liveScaledError: latest?.scaledError,
-                                 pickTestMASE: pick.flatMap { testMASE[$0] }))
+                                 pickTestMASE: pick.flatMap { testMASE[$0] }, pick: pick))
+        // The scale the live errors and MASE share (season 1: the naive forecast).
+        let scaleSeason = season >= 2 ? season : nil
         return ReportSection(markdown: DriftChart.markdownSection(latest: latest, points: points, chartFile: "drift.svg",
-                                                                  missingActual: missing),
-                             chart: (file: "drift.svg", chart: DriftChart.chart(points)))
+                                                                  missingActual: missing, season: scaleSeason),
+                             chart: (file: "drift.svg", chart: DriftChart.chart(points, season: scaleSeason)))
     }
 }
 

@@ -11,6 +11,9 @@ public struct IndexEntry: Equatable, Sendable {
     public var pick: String?
     public var forecast: ForecastPoint?
     public var testMASE: Double?
+    /// What `testMASE` is scaled by, e.g. "vs naive, in-sample" (``MASEScale``), from the latest
+    /// report's `metrics.json`; nil when it cannot be read.
+    public var maseScale: String?
     public var liveScaledError: Double?
     /// Link to the job's latest report, relative to the index file.
     public var link: String?
@@ -41,13 +44,23 @@ public enum ReportIndex {
                 e.testMASE = ok.pick.flatMap { ok.testMASE[$0] }
                 e.liveScaledError = ok.liveScaledError
             }
-            if RunFolders.latestTarget(in: job.reportDir) != nil {
+            if let latest = RunFolders.latestTarget(in: job.reportDir) {
                 e.link = relativePath(from: indexFolder, to: job.reportDir.appendingPathComponent("latest"))
+                e.maseScale = maseScale(ofRunFolder: job.reportDir.appendingPathComponent(latest))
             }
             e.schedule = job.schedule?.source
             e.nextRun = job.schedule?.nextFireDate(after: now, in: timeZone)
             return e
         }
+    }
+
+    /// The MASE scale of a run folder's `metrics.json` (its `dataset.season`); nil when the file
+    /// is missing, unreadable or a symbolic link.
+    static func maseScale(ofRunFolder folder: URL) -> String? {
+        guard let data = (try? OwnedFiles.read(folder.appendingPathComponent(ReportFileName.metrics), role: "a report's metrics.json")) ?? nil,
+              let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let dataset = root["dataset"] as? [String: Any], dataset.keys.contains("season") else { return nil }
+        return MASEScale.label(season: dataset["season"] as? Int)
     }
 
     public static func markdown(_ entries: [IndexEntry], generated: Date, pipeline: String) -> String {
@@ -81,7 +94,8 @@ public enum ReportIndex {
             let status = e.lastStatus.map { $0 == .failed ? "**failed**" : $0.rawValue } ?? "never run"
             let link = e.link.map { "[latest](\($0)/report.md)" } ?? "–"
             let next = e.nextRun.map(timestamp) ?? (e.schedule == nil ? "by hand" : "–")
-            md += "| \(e.job) | \(e.lastRun.map(timestamp) ?? "–") | \(status) | \(e.pick ?? "–") | \(forecast) | \(interval) | \(n(e.testMASE)) | \(n(e.liveScaledError)) | \(next) | \(link) |\n"
+            let mase = e.testMASE.map { m in n(m) + (e.maseScale.map { " (\($0))" } ?? "") } ?? "–"
+            md += "| \(e.job) | \(e.lastRun.map(timestamp) ?? "–") | \(status) | \(e.pick ?? "–") | \(forecast) | \(interval) | \(mase) | \(n(e.liveScaledError)) | \(next) | \(link) |\n"
         }
         let failed = entries.filter { $0.lastStatus == .failed }
         if !failed.isEmpty {

@@ -197,8 +197,9 @@ public struct RunHistory: Sendable {
                   let started = parseTimestamp(f[0]), let status = JobStatus(rawValue: f[2]) else { continue }
             var mase: [String: Double] = [:]
             for pair in f[11].split(separator: ";") {
-                let kv = pair.split(separator: "=", maxSplits: 1)
-                if kv.count == 2, let v = Double(kv[1]) { mase[String(kv[0])] = v }
+                // Split at the last "=": a model name may hold one ("seasonal naive (m=12)"), a number never does.
+                guard let eq = pair.lastIndex(of: "="), let v = Double(pair[pair.index(after: eq)...]) else { continue }
+                mase[String(pair[..<eq])] = v
             }
             var forecast: ForecastPoint?
             if let d = parseTimestamp(f[7]), let v = Double(f[8]) {

@@ -5,6 +5,8 @@ import Foundation
 public enum ReportFileName {
     public static let report = "report.md"
     public static let metrics = "metrics.json"
+    /// The fan chart: recent history, the pick's forecast path and its bands (the first chart).
+    public static let fanChart = "forecast.svg"
     public static let testPeriodChart = "test-period.svg"
     public static let lossChart = "training-loss.svg"
     public static let gradientFlowChart = "gradient-flow.svg"
@@ -13,7 +15,7 @@ public enum ReportFileName {
 
 /// A section a caller adds to a report (a pipeline adds "How the last forecast did"): its
 /// markdown, starting with its `## ` heading, and optionally the chart it links to by file name.
-/// Extra sections come right after the verdict and the run line, before "## Data".
+/// Extra sections come right after the verdict, the run line and the fan chart, before "## Data".
 public struct ReportSection: Sendable {
     public var markdown: String
     public var chart: (file: String, chart: SVGLineChart)?
@@ -24,9 +26,9 @@ public struct ReportSection: Sendable {
     }
 }
 
-/// Renders a `RunResult` as the markdown report: verdict first, then data, models, next
-/// forecast, test period, intervals, significance, feed-forward vs recurrent, training, gradient
-/// flow, reproducibility. GitHub-flavoured markdown (pipe tables, fenced code); every chart has
+/// Renders a `RunResult` as the markdown report: verdict first (with the whole forecast path
+/// when the horizon is above 1), the fan chart, then data, models, next forecast, test period,
+/// intervals, significance, feed-forward vs recurrent, training, gradient flow, reproducibility. GitHub-flavoured markdown (pipe tables, fenced code); every chart has
 /// alt text and a sentence beside it, so the report reads with images off.
 public struct MarkdownReport {
     public var run: RunResult
@@ -57,8 +59,10 @@ public struct MarkdownReport {
         out.append("")
         out.append("> " + verdict())
         out.append("")
+        if run.dataset.horizon > 1 { out += forecastPathTable() }
         out.append("Data file \(Escape.codeSpan(run.dataset.filePath)) · run \(Format.timestamp(run.startedAt, timeZone: timeZone)) · took \(Format.seconds(run.durationSeconds)) · forecast \(Escape.markdown(run.reproducibility.version))")
         out.append("")
+        out += fanChartBlock()
         for section in sections {
             out.append(section.markdown.trimmingCharacters(in: .newlines))
             out.append("")
@@ -92,7 +96,11 @@ public struct MarkdownReport {
         default: break
         }
         let f = run.dataset.frequency
-        if let next = pick.nextForecasts.first {
+        let path = pick.nextForecasts.sorted { $0.step < $1.step }
+        if path.count > 1, let first = path.first, let last = path.last {
+            s += " Forecast for the next \(path.count) steps, \(f.format(first.date)) to \(f.format(last.date)): "
+                + "**\(Format.value(first.value))** to **\(Format.value(last.value))**, the whole path with its intervals in the table below."
+        } else if let next = path.first {
             s += " Next value (\(f.format(next.date))): **\(Format.value(next.value))**"
             let bounds = next.intervals.map { b in
                 b.isBounded ? "\(Format.level(b.level)): \(Format.value(b.lower)) to \(Format.value(b.upper))"
@@ -114,13 +122,99 @@ public struct MarkdownReport {
             return "Whether it beats naive could not be tested (\(Escape.markdown(note)))."
         }
         let p = "Diebold–Mariano \(Format.pEquals(r.pValue)), \(r.count) test points"
+        let sentence: String
         if r.pValue < Self.significanceLevel {
-            return r.meanLossDifference < 0
+            sentence = r.meanLossDifference < 0
                 ? "Beats naive on the test part: **yes, significantly** (\(p))."
                 : "Beats naive on the test part: **no, it is significantly worse** (\(p))."
+        } else {
+            let direction = r.meanLossDifference < 0 ? "lower" : "higher"
+            sentence = "Beats naive on the test part: **not significantly** (squared error \(direction) than naive, \(p))."
         }
-        let direction = r.meanLossDifference < 0 ? "lower" : "higher"
-        return "Beats naive on the test part: **not significantly** (squared error \(direction) than naive, \(p))."
+        return sentence + naiveDidBetterSentence(pick)
+    }
+
+    /// " Naive did better on the held-out test part: …" when the pick's skill vs naive (MAE on the
+    /// same test points) is negative, else "": a pick chosen on validation can lose to naive on
+    /// the held-out part, and the verdict must say so in plain words.
+    func naiveDidBetterSentence(_ pick: ModelResult) -> String {
+        guard let skill = pick.test?.skill, skill < 0, let mae = pick.test?.mae, let naive = run.naiveModel?.test?.mae else { return "" }
+        return " **Naive did better on the held-out test part:** MAE \(Format.number(naive)) for naive against \(Format.number(mae)) for \(Escape.markdown(pick.displayName)) (skill \(Format.fixed(skill, decimals: 3)))."
+    }
+
+    /// How a model stands against naive on the test part (one step ahead): significantly better,
+    /// significantly worse, or not significantly different, by its Diebold–Mariano test.
+    enum NaiveStanding { case beats, worse, notSignificant, untested }
+
+    func naiveStanding(_ m: ModelResult) -> NaiveStanding {
+        guard let r = m.dmVsNaive, r.pValue.isFinite else { return .untested }
+        guard r.pValue < Self.significanceLevel else { return .notSignificant }
+        return r.meanLossDifference < 0 ? .beats : .worse
+    }
+
+    /// The clause that follows "A is significantly more accurate than B" so that the same
+    /// sentence says how both fare against naive on the test part: ", and both beat naive …",
+    /// ", but only A beats naive …", ", but neither beats naive …", each with the skill and the
+    /// Diebold–Mariano p-value against naive. A comparison between two models says nothing about
+    /// either being worth using; this keeps the reader from taking it as such.
+    func naiveClause(_ a: ModelResult, _ b: ModelResult, detailed: Bool = true) -> String {
+        let standings = [a, b].map { naiveStanding($0) }
+        let beating = zip([a, b], standings).filter { $0.1 == .beats }.map(\.0)
+        let name = { (m: ModelResult) in Escape.markdown(detailed ? m.displayName : m.name) }
+        var clause: String
+        switch beating.count {
+        case 2: clause = ", and both beat naive on the test part"
+        case 1: clause = ", but only \(name(beating[0])) beats naive on the test part"
+        default: clause = ", but neither beats naive on the test part"
+        }
+        guard detailed else { return clause }
+        let details = zip([a, b], standings).map { m, standing -> String in
+            let skill = m.test?.skill.map { "skill \(Format.fixed($0, decimals: 3))" } ?? "skill n/a"
+            let p = m.dmVsNaive.map { "DM \(Format.pEquals($0.pValue))" } ?? "no DM test"
+            let reading: String
+            switch standing {
+            case .beats: reading = "significantly better than naive"
+            case .worse: reading = "significantly worse than naive"
+            case .notSignificant: reading = "not significantly different from naive"
+            case .untested: reading = "not tested against naive"
+            }
+            return "\(name(m)) \(reading), \(skill), \(p)"
+        }
+        return clause + " (" + details.joined(separator: "; ") + ")"
+    }
+
+    // MARK: - Forecast path and fan chart
+
+    /// The pick's whole forecast path, one row per step (horizon above 1): step, date, forecast
+    /// and one column per interval level.
+    func forecastPathTable() -> [String] {
+        guard let pick = run.pickedModel, pick.nextForecasts.count > 1 else { return [] }
+        let f = run.dataset.frequency
+        let levels = run.intervalLevels
+        var out = [Self.tableRow(["Step", "Date", "Forecast"] + levels.map { Format.level($0) }),
+                   "|---:|---|---:|" + String(repeating: "---|", count: levels.count)]
+        for next in pick.nextForecasts.sorted(by: { $0.step < $1.step }) {
+            let bounds = levels.map { level -> String in
+                guard let b = next.intervals.first(where: { $0.level == level }) else { return "—" }
+                return b.isBounded ? "\(Format.value(b.lower)) to \(Format.value(b.upper))" : "unbounded"
+            }
+            out.append(Self.tableRow(["\(next.step)", f.format(next.date), Format.value(next.value)] + bounds))
+        }
+        out.append("")
+        return out
+    }
+
+    /// The fan chart (when present) with its sentence, right after the run line.
+    func fanChartBlock() -> [String] {
+        guard let pick = run.pickedModel, !pick.nextForecasts.isEmpty else { return [] }
+        let shown = min(run.test.values.count, ReportCharts.fanHistoryLength(horizon: run.dataset.horizon))
+        let summary = ReportCharts.fanSummary(run, pick: pick, shown: shown, runnerUp: ReportCharts.runnerUp(run))
+        var out: [String] = []
+        if charts.contains(ReportFileName.fanChart) {
+            out += ["![Fan chart: the last observed values, then the forecast of \(altText(pick.displayName)) with its \(run.intervalLevels.map { Format.level($0) }.joined(separator: " and ")) intervals](\(ReportFileName.fanChart))", ""]
+        }
+        if !summary.isEmpty { out += [Escape.markdown(summary), ""] }
+        return out
     }
 
     // MARK: - Data
@@ -128,8 +222,24 @@ public struct MarkdownReport {
     func dataSection() -> [String] {
         let d = run.dataset
         let f = d.frequency
-        let rows: [(String, String)] = [
-            ("Rows", Format.integer(d.rows)),
+        // Each count names what it counts, so no two read as the same quantity: rows in the
+        // file, points of the cleaned series, points per part, and the networks' windows.
+        var counts: [(String, String)] = []
+        if let read = d.rowsRead { counts.append(("Rows read from the file", Format.integer(read))) }
+        counts.append(("Points after cleaning", Format.integer(d.rows)))
+        if let parts = d.pointsPerPart {
+            counts.append(("Points per part (in time order)", "train \(Format.integer(parts.train)) · validation \(Format.integer(parts.validation)) · test \(Format.integer(parts.test))"))
+            var windows = "train \(Format.integer(d.trainCount)) · validation \(Format.integer(d.validationCount)) · test \(Format.integer(d.testCount))"
+            let short = [("train", d.trainCount < parts.train), ("validation", d.validationCount < parts.validation), ("test", d.testCount < parts.test)]
+                .filter(\.1).map(\.0)
+            if !short.isEmpty {
+                windows += " (fewer windows than points in \(short.joined(separator: ", ")): a window needs \(d.window) input steps and \(d.horizon) target step\(d.horizon == 1 ? "" : "s"))"
+            }
+            counts.append(("Network windows per part", windows))
+        } else {
+            counts.append(("Split (in time order)", "train \(Format.integer(d.trainCount)) · validation \(Format.integer(d.validationCount)) · test \(Format.integer(d.testCount))"))
+        }
+        let rows: [(String, String)] = counts + [
             ("Date range", "\(f.format(d.firstDate)) to \(f.format(d.lastDate))"),
             ("Frequency", f.name),
             ("Target", Escape.codeSpan(d.target, inTable: true)),
@@ -140,7 +250,6 @@ public struct MarkdownReport {
             ("Scaling", Escape.markdown(d.scaling)),
             ("Window", "\(d.window) steps"),
             ("Horizon", "\(d.horizon) step\(d.horizon == 1 ? "" : "s") ahead"),
-            ("Split (in time order)", "train \(Format.integer(d.trainCount)) · validation \(Format.integer(d.validationCount)) · test \(Format.integer(d.testCount))"),
             ("Season", Escape.markdown(d.season.reason)),
         ]
         var out = ["## Data", ""]
@@ -173,6 +282,9 @@ public struct MarkdownReport {
         var format: (Double) -> String
     }
 
+    /// "MASE (vs naive, in-sample)": the scale travels with the number.
+    var maseHeader: String { "MASE (\(MASEScale.label(season: run.dataset.season.season)))" }
+
     private var metricColumns: [Column] {
         [
             Column(header: run.dataset.horizon > 1 ? "Val MAE (steps 1–\(run.dataset.horizon))" : "Val MAE", value: { $0.selectionMAE },
@@ -180,7 +292,7 @@ public struct MarkdownReport {
             Column(header: "MAE", value: { $0.test?.mae }, lowerIsBetter: true, format: { Format.number($0) }),
             Column(header: "RMSE", value: { $0.test?.rmse }, lowerIsBetter: true, format: { Format.number($0) }),
             Column(header: "sMAPE %", value: { $0.test?.smape }, lowerIsBetter: true, format: { Format.fixed($0, decimals: 2) }),
-            Column(header: "MASE", value: { $0.test?.mase }, lowerIsBetter: true, format: { Format.fixed($0, decimals: 3) }),
+            Column(header: maseHeader, value: { $0.test?.mase }, lowerIsBetter: true, format: { Format.fixed($0, decimals: 3) }),
             // The naive forecast never moves: its directional accuracy measures nothing.
             Column(header: "DirAcc %", value: { $0.name == NaiveForecaster().name ? nil : $0.test.map { 100 * $0.directionalAccuracy } },
                    lowerIsBetter: false, format: { Format.fixed($0, decimals: 1) }),
@@ -230,7 +342,7 @@ public struct MarkdownReport {
         }
         out.append("")
         let seasonText = run.dataset.season.season.map { "the seasonal naive forecast (m = \($0))" } ?? "the naive forecast"
-        out.append("*How to read this:* MASE below 1 means a smaller error than \(seasonText) made in-sample on the training part. Skill vs naive is 1 − MAE / MAE of the naive forecast on the same test points: 0.10 means 10% less error than repeating the last value, below 0 means worse. DirAcc is the share of steps where the forecast moved in the same direction as the actual value. A Diebold–Mariano (DM) p-value below 0.05 means the difference in squared error from naive is unlikely to be luck.")
+        out.append("*How to read this:* MASE is the test MAE divided by the MAE \(seasonText) made in-sample on the training part: below 1 means a smaller error than that in-sample error, which is not the same as beating naive on the test part. Skill vs naive is 1 − MAE / MAE of the naive forecast on the same test points: 0.10 means 10% less error than repeating the last value, below 0 means worse. \"Beats naive\" in this report always compares with naive on the same test points (skill and the DM test), never MASE with 1. DirAcc is the share of steps where the forecast moved in the same direction as the actual value. A Diebold–Mariano (DM) p-value below 0.05 means the difference in squared error from naive is unlikely to be luck.")
         out.append("")
         let failed = models.filter { !$0.status.isOK }
         if !failed.isEmpty {
@@ -269,7 +381,7 @@ public struct MarkdownReport {
             out.append(Self.tableRow([Escape.markdown(m.displayName)] + cells))
         }
         out.append("")
-        out.append("Per-step RMSE, sMAPE, MASE, DirAcc and skill are in `metrics.json` (`per_step`).")
+        out.append("Per-step RMSE, sMAPE, MASE (\(MASEScale.label(season: run.dataset.season.season))), DirAcc and skill are in `metrics.json` (`per_step`).")
         out.append("")
         return out
     }
@@ -392,9 +504,14 @@ public struct MarkdownReport {
                 out.append("| \(Escape.markdown(c.label)) | \(model) | \(reference) | — | — | — | not testable: \(Escape.markdown(c.note ?? "")) |")
                 continue
             }
-            let reading: String
+            var reading: String
             if r.pValue < Self.significanceLevel {
                 reading = r.meanLossDifference < 0 ? "\(model) significantly more accurate" : "\(reference) significantly more accurate"
+                // Against naive the reading is itself the verdict; between two models it must
+                // also say whether either beats naive.
+                if c.reference != NaiveForecaster().name, let a = result(named: c.model), let b = result(named: c.reference) {
+                    reading += r.meanLossDifference < 0 ? naiveClause(a, b, detailed: false) : naiveClause(b, a, detailed: false)
+                }
             } else {
                 reading = "no significant difference"
             }
@@ -403,6 +520,8 @@ public struct MarkdownReport {
         out.append("")
         return out
     }
+
+    func result(named name: String) -> ModelResult? { run.models.first { $0.name == name } }
 
     // MARK: - Feed-forward vs recurrent
 
@@ -453,8 +572,8 @@ public struct MarkdownReport {
             out.append("")
         }
         out.append(whatTheDataSays("best recurrent vs feed-forward",
-            firstBetter: { r in "the recurrent state pays off here: \(Escape.markdown(rnn.name)) is significantly more accurate than the feed-forward network (DM \(Format.pEquals(r.pValue)))." },
-            secondBetter: { r in "the feed-forward network is significantly more accurate (DM \(Format.pEquals(r.pValue))): the window already holds what the recurrent models would carry in their state." },
+            firstBetter: { r in "the recurrent state pays off here: \(Escape.markdown(rnn.name)) is significantly more accurate than the feed-forward network (DM \(Format.pEquals(r.pValue)))\(naiveClause(rnn, ff))." },
+            secondBetter: { r in "the feed-forward network is significantly more accurate than \(Escape.markdown(rnn.name)) (DM \(Format.pEquals(r.pValue)))\(naiveClause(ff, rnn)); the window already holds what the recurrent models would carry in their state." },
             noise: { r in "the difference is within noise (DM \(Format.pEquals(r.pValue))); the recurrent models do not buy accuracy over a network that sees the same window, so the cheaper model is the sensible default." }))
         out.append("")
         return out
@@ -485,8 +604,8 @@ public struct MarkdownReport {
         out += [text, ""]
         let statisticalName = Escape.markdown(statistical.displayName)
         out.append(whatTheDataSays("best network vs best statistical",
-            firstBetter: { r in "the network earns its place here: \(Escape.markdown(network.name)) is significantly more accurate than \(statisticalName) (DM \(Format.pEquals(r.pValue)), \(r.count) test points)." },
-            secondBetter: { r in "\(statisticalName) is significantly more accurate than the best network (DM \(Format.pEquals(r.pValue)), \(r.count) test points): on this series the networks do not earn their place." },
+            firstBetter: { r in "the network earns its place here: \(Escape.markdown(network.name)) is significantly more accurate than \(statisticalName) (DM \(Format.pEquals(r.pValue)), \(r.count) test points)\(naiveClause(network, statistical))." },
+            secondBetter: { r in "\(statisticalName) is significantly more accurate than the best network (DM \(Format.pEquals(r.pValue)), \(r.count) test points)\(naiveClause(statistical, network)); on this series the networks do not earn their place." },
             noise: { r in "the difference is within noise (DM \(Format.pEquals(r.pValue)), \(r.count) test points): the network does not buy accuracy over \(statisticalName), which is cheaper to fit and easier to explain." }))
         out.append("")
         return out
@@ -521,7 +640,55 @@ public struct MarkdownReport {
         }
         for m in models { out.append("- " + Escape.markdown(ReportCharts.lossSummary(m))) }
         out.append("")
+        // One line per distinct reason, naming the models it applies to.
+        var reasons: [(reason: String, models: [String])] = []
+        for m in models {
+            guard let gap = lossGap(m) else { continue }
+            let figures = "\(m.name) \(Format.number(gap.validation, significant: 3)) vs \(Format.number(gap.train, significant: 3)) at epoch \(gap.epoch)"
+            if let i = reasons.firstIndex(where: { $0.reason == gap.reason }) { reasons[i].models.append(figures) }
+            else { reasons.append((gap.reason, [figures])) }
+        }
+        for r in reasons {
+            out += ["**Why the validation loss is far below the training loss** (lowest validation loss vs training loss at that epoch: "
+                    + Escape.markdown(r.models.joined(separator: "; ")) + "): " + Escape.markdown(r.reason) + ".", ""]
+        }
+        for warning in run.trainingWarnings {
+            out += ["**Stopped by the epoch cap:** \(Escape.markdown(warning)).", ""]
+        }
         return out
+    }
+
+    /// Validation loss below this share of the training loss (at the best validation epoch) gets
+    /// an explanation in the report.
+    static let lossGapRatio = 0.5
+
+    /// Why a model's lowest validation loss is far below its training loss, checked rather than
+    /// guessed: dropout is active while the training loss is measured and off for validation
+    /// (only if the model has dropout); the validation part may be calmer than the training part
+    /// (compared by the variance of the scaled target on each). Nil when there is no such gap.
+    func lossGap(_ m: ModelResult) -> (validation: Double, train: Double, epoch: Int, reason: String)? {
+        guard let best = m.validationLoss.enumerated().filter({ $0.element.isFinite }).min(by: { $0.element < $1.element }),
+              m.trainLoss.indices.contains(best.offset) else { return nil }
+        let train = m.trainLoss[best.offset]
+        guard train.isFinite, train > 0, best.element < Self.lossGapRatio * train else { return nil }
+        var reasons: [String] = []
+        if m.configuration.contains("dropout") {
+            reasons.append("the model has dropout, which is on while the training loss is measured and off for validation")
+        }
+        var calmer = false
+        if let v = run.dataset.scaledTargetVariance, v.train > 0, v.validation.isFinite {
+            let figures = "variance of the scaled target \(Format.number(v.validation, significant: 2)) on the validation part against \(Format.number(v.train, significant: 2)) on the training part"
+            if v.validation < 0.75 * v.train {
+                calmer = true
+                reasons.append("the validation part is calmer than the training part (\(figures)), so the same model makes smaller errors there")
+            } else {
+                reasons.append("the validation part is not calmer (\(figures)), so the data do not explain it")
+            }
+        }
+        if reasons.isEmpty || (!calmer && !m.configuration.contains("dropout")) {
+            reasons.append("the training loss is the mean over the epoch's mini-batches while the weights are still changing, the validation loss is measured after the epoch")
+        }
+        return (best.element, train, best.offset + 1, reasons.joined(separator: "; "))
     }
 
     // MARK: - Gradient flow

@@ -2,9 +2,87 @@ import ForecastEvaluation
 import ForecastIngest
 import Foundation
 
-/// The report's three charts, built from a `RunResult`. Each returns nil when the run has no
+/// The report's charts (fan chart, test period, loss curves, gradient flow), built from a `RunResult`. Each returns nil when the run has no
 /// data for it (e.g. no trained model recorded losses), and the report then says so in words.
 enum ReportCharts {
+    /// How many observed points the fan chart shows before the forecast: max(3·h, 60), or fewer
+    /// when the test part (the end of the series) is shorter.
+    static func fanHistoryLength(horizon: Int) -> Int { max(3 * horizon, 60) }
+
+    /// The model with the second-lowest validation MAE (the pick has the lowest), among working
+    /// models with a forecast path; nil when there is none.
+    static func runnerUp(_ run: RunResult) -> ModelResult? {
+        run.models.filter { $0.status.isOK && $0.name != run.pick && !$0.nextForecasts.isEmpty && $0.selectionMAE?.isFinite == true }
+            .min { $0.selectionMAE! < $1.selectionMAE! }
+    }
+
+    /// Fan chart, the report's first: the last observed values (the end of the test part), then
+    /// the pick's forecast path for steps 1…h joined to the last observation, with its
+    /// split-conformal bands fanning out from that observation (widest first, so the narrow band
+    /// is drawn on top), and the runner-up's path dashed. For h = 1 the fan is a wedge from the
+    /// last value to the next point's interval. Nil when the pick has no forecast.
+    static func fan(_ run: RunResult) -> SVGLineChart? {
+        guard let pick = run.pickedModel, !pick.nextForecasts.isEmpty,
+              let lastDate = run.test.dates.last, let lastValue = run.test.values.last else { return nil }
+        let f = run.dataset.frequency
+        let dateless = f == .unknown
+        let x: (Date) -> Double = { dateless ? Double(Frequency.rowNumber(of: $0)) : $0.timeIntervalSince1970 }
+        let shown = min(run.test.values.count, fanHistoryLength(horizon: run.dataset.horizon))
+        let historyDates = Array(run.test.dates.suffix(shown)), historyValues = Array(run.test.values.suffix(shown))
+        let path = pick.nextForecasts.sorted { $0.step < $1.step }
+        let h = path.count
+        let xs = [x(lastDate)] + path.map { x($0.date) }
+        var chart = SVGLineChart(
+            title: "Forecast: the next \(h == 1 ? "value" : "\(h) values") of \(run.dataset.target) from \(pick.displayName) (pick)",
+            subtitle: "Last \(shown) observed values, then the forecast from \(f.format(path[0].date))"
+                + (h > 1 ? " to \(f.format(path[h - 1].date))" : "") + "; shaded: prediction intervals",
+            description: "",
+            xAxis: dateless ? .numbers(label: "row") : .dates, yLabel: run.dataset.target)
+        chart.xPaddingAfter = 0.04
+        for level in run.intervalLevels.sorted(by: >) {
+            let bounds = path.map { p in p.intervals.first { $0.level == level } }
+            // An unbounded step breaks the band there (the chart skips non-finite values).
+            let lower = [lastValue] + bounds.map { $0?.lower ?? .nan }, upper = [lastValue] + bounds.map { $0?.upper ?? .nan }
+            guard bounds.contains(where: { $0?.isBounded == true }) else { continue }
+            chart.bands.append(.init(name: "\(Format.level(level)) interval", xs: xs, lower: lower, upper: upper,
+                                     color: SVGLineChart.palette[0], opacity: level >= 0.9 ? 0.13 : 0.26))
+        }
+        chart.series.append(.init(name: "actual", xs: historyDates.map(x), ys: historyValues, color: "#222222", width: 2,
+                                  markers: shown <= 60))
+        let runnerUp = runnerUp(run)
+        if let runnerUp {
+            let other = runnerUp.nextForecasts.sorted { $0.step < $1.step }
+            chart.series.append(.init(name: "\(runnerUp.displayName) (runner-up)", xs: [x(lastDate)] + other.map { x($0.date) },
+                                      ys: [lastValue] + other.map(\.value), color: SVGLineChart.palette[1], dash: "6 4", width: 1.6))
+        }
+        chart.series.append(.init(name: "\(pick.displayName) forecast", xs: xs, ys: [lastValue] + path.map(\.value),
+                                  color: SVGLineChart.palette[0], width: 2.4, markers: true))
+        chart.description = "Fan chart. " + fanSummary(run, pick: pick, shown: shown, runnerUp: runnerUp)
+        return chart
+    }
+
+    /// The fan chart's text alternative, also printed under it in the report.
+    static func fanSummary(_ run: RunResult, pick: ModelResult, shown: Int, runnerUp: ModelResult?) -> String {
+        let f = run.dataset.frequency
+        let path = pick.nextForecasts.sorted { $0.step < $1.step }
+        guard let first = path.first, let last = path.last, let lastValue = run.test.values.last else { return "" }
+        var s = "The last \(shown) observed values of \(run.dataset.target) end at \(Format.value(lastValue))"
+        if let date = run.test.dates.last { s += " (\(f.format(date)))" }
+        s += path.count == 1
+            ? "; \(pick.displayName) forecasts \(Format.value(first.value)) for \(f.format(first.date))"
+            : "; \(pick.displayName) forecasts \(Format.value(first.value)) for \(f.format(first.date)) to \(Format.value(last.value)) for \(f.format(last.date))"
+        let widest = last.intervals.filter(\.isBounded).max { $0.level < $1.level }
+        if let widest {
+            s += ", with the \(Format.level(widest.level)) interval \(Format.value(widest.lower)) to \(Format.value(widest.upper))"
+                + (path.count > 1 ? " at the last step" : "")
+        } else if !last.intervals.isEmpty {
+            s += " (its intervals at \(path.count > 1 ? "the last step" : "that step") are unbounded: too few validation points)"
+        }
+        s += "."
+        if let runnerUp { s += " Dashed: the runner-up on validation, \(runnerUp.displayName)." }
+        return s
+    }
+
     /// Test period: actual values, the pick's and the naive one-step forecasts, and the pick's
     /// split-conformal bands (widest first so the narrow band is drawn on top).
     static func testPeriod(_ run: RunResult) -> SVGLineChart? {

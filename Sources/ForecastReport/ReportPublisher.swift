@@ -36,6 +36,8 @@ public enum ReportBundle {
     public static func files(for run: RunResult, sections: [ReportSection] = [],
                              timeZone: TimeZone = .current) -> [ReportFile] {
         var charts: [(String, SVGLineChart)] = []
+        // The forecast itself first: what a reader came for.
+        if let c = ReportCharts.fan(run) { charts.append((ReportFileName.fanChart, c)) }
         if let c = ReportCharts.testPeriod(run) { charts.append((ReportFileName.testPeriodChart, c)) }
         if let c = ReportCharts.lossCurves(run) { charts.append((ReportFileName.lossChart, c)) }
         if let c = ReportCharts.gradientFlow(run) { charts.append((ReportFileName.gradientFlowChart, c)) }

@@ -12,6 +12,9 @@ public struct SVGLineChart: Sendable {
         case dates
         /// x values are plain numbers with the given axis label.
         case numbers(label: String)
+        /// x values are positions 0, 1, … named by `names` (e.g. short run dates), evenly spaced;
+        /// at most about eight names are printed, evenly thinned. `label` names the axis.
+        case positions(names: [String], label: String)
     }
     public enum YScale: Sendable { case linear, log }
 
@@ -62,6 +65,9 @@ public struct SVGLineChart: Sendable {
     var bands: [Band] = []
     /// Extra legend text after the entries, e.g. "solid = training, dashed = validation".
     var legendNote: String? = nil
+    /// Extra room after the last x value, as a fraction of the x span (so a point or label at
+    /// the right edge is not cut).
+    var xPaddingAfter: Double = 0
     var width: Double = 960
     var height: Double = 440
 
@@ -105,6 +111,9 @@ public struct SVGLineChart: Sendable {
             xLo -= pad
             xHi += pad
         }
+        if xPaddingAfter > 0 { xHi += (xHi - xLo) * xPaddingAfter }
+        // Named positions get a little room so the first and last markers are not cut in half.
+        if case .positions = xAxis { xLo -= 0.4; xHi += 0.4 }
         let yTicks: [AxisTicks.Tick]
         let yDomain: ClosedRange<Double>
         if isLog {
@@ -118,6 +127,8 @@ public struct SVGLineChart: Sendable {
             xTicks = AxisTicks.dates(Date(timeIntervalSince1970: xLo), Date(timeIntervalSince1970: xHi))
         case .numbers:
             xTicks = AxisTicks.linearInside(xLo, xHi)
+        case .positions(let names, _):
+            xTicks = Self.positionTicks(names, lo: xLo, hi: xHi)
         }
 
         // Layout: title, subtitle, legend rows, plot, x labels.
@@ -128,8 +139,12 @@ public struct SVGLineChart: Sendable {
         var svg = SVGBuilder(width: width, height: height, title: title, description: description)
         svg.text(title, x: left, y: cursorY, size: 18, weight: "600", color: "#1a1a1a")
         if let subtitle {
-            cursorY += 20
-            svg.text(subtitle, x: left, y: cursorY, size: 13, color: "#555")
+            // About 6.6 px per character at 13 px: wrap at word boundaries inside the chart.
+            for line in Self.wrap(subtitle, maxCharacters: Int((width - left - right) / 6.6)) {
+                cursorY += 18
+                svg.text(line, x: left, y: cursorY, size: 13, color: "#555")
+            }
+            cursorY += 2
         }
         cursorY += 24
         // Legend entries (bands, then series), wrapping to new rows.
@@ -188,8 +203,10 @@ public struct SVGLineChart: Sendable {
         }
         svg.line(x1: left, y1: bottom, x2: left + plotW, y2: bottom, color: "#888", width: 1)
         svg.line(x1: left, y1: top, x2: left, y2: bottom, color: "#888", width: 1)
-        if case .numbers(let label) = xAxis {
+        switch xAxis {
+        case .numbers(let label), .positions(_, let label):
             svg.text(label, x: left + plotW / 2, y: height - 10, size: 13, color: "#333", anchor: "middle")
+        case .dates: break
         }
         svg.text(yLabel, x: 18, y: top + plotH / 2, size: 13, color: "#333", anchor: "middle", rotate: -90)
 
@@ -247,6 +264,31 @@ public struct SVGLineChart: Sendable {
 }
 
 extension SVGLineChart {
+    /// `text` in lines of at most `maxCharacters` characters, broken at spaces (a longer word
+    /// gets a line of its own).
+    static func wrap(_ text: String, maxCharacters: Int) -> [String] {
+        var lines: [String] = [], current = ""
+        for word in text.split(separator: " ") {
+            if !current.isEmpty && current.count + 1 + word.count > maxCharacters {
+                lines.append(current)
+                current = ""
+            }
+            current += (current.isEmpty ? "" : " ") + word
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
+    }
+
+    /// Ticks for ``XAxis/positions(names:label:)``: every k-th name inside [lo, hi], k chosen so
+    /// that at most `maxTicks` are printed, always including the last position (the newest).
+    static func positionTicks(_ names: [String], lo: Double, hi: Double, maxTicks: Int = 8) -> [AxisTicks.Tick] {
+        guard !names.isEmpty else { return [] }
+        let every = max(1, (names.count + maxTicks - 1) / maxTicks)
+        var picked = Array(stride(from: names.count - 1, through: 0, by: -every).reversed())
+        if picked.count > maxTicks { picked.removeFirst(picked.count - maxTicks) }
+        return picked.filter { Double($0) >= lo && Double($0) <= hi }.map { AxisTicks.Tick(value: Double($0), label: names[$0]) }
+    }
+
     /// Of consecutive drawable points `run` (indices, in drawing order), the ones a screen can
     /// show: in each pixel column, the first, the lowest, the highest and the last point, in
     /// their original order — M4 aggregation (Jugel, Jerzak, Hackenbroich & Markl, "M4: a

@@ -165,3 +165,15 @@ enum Escape {
         return best
     }
 }
+
+/// What a MASE number is scaled by, said next to it wherever it is printed: MASE (Hyndman &
+/// Koehler, "Another look at measures of forecast accuracy", 2006) divides a model's mean
+/// absolute error by the in-sample MAE of the naive forecast, or of the seasonal naive forecast
+/// with period m when the run has a season, so a MASE below 1 is not the same claim in both cases.
+public enum MASEScale {
+    /// "vs seasonal naive, m=12, in-sample" or "vs naive, in-sample" (`season` nil or below 2).
+    public static func label(season: Int?) -> String {
+        if let m = season, m >= 2 { return "vs seasonal naive, m=\(m), in-sample" }
+        return "vs naive, in-sample"
+    }
+}

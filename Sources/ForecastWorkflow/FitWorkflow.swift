@@ -243,8 +243,15 @@ public struct FitWorkflow: Sendable {
         datasetSummary.gapCount = summary.gapCount
         datasetSummary.warnings = summary.warnings
         datasetSummary.missingPeriods = summary.missingPeriods
-        let run = RunResult(dataset: datasetSummary, evaluation: evaluation, reproducibility: reproducibility,
+        datasetSummary.rowsRead = summary.rowsRead
+        datasetSummary.pointsPerPart = (split.train.count, split.validation.count, split.test.count)
+        datasetSummary.scaledTargetVariance = Self.targetVariance(dataset.train).flatMap { t in
+            Self.targetVariance(dataset.validation).map { (t, $0) }
+        }
+        let trainingWarnings = trained.compactMap(\.warning)
+        var run = RunResult(dataset: datasetSummary, evaluation: evaluation, reproducibility: reproducibility,
                             startedAt: started, durationSeconds: seconds)
+        run.trainingWarnings = trainingWarnings
 
         let checkpoints = trained.compactMap { t in t.checkpoint.map { (model: t.output.name, checkpoint: $0) } }
         // A model the evaluator failed (e.g. a forecast that overflowed) gets no file to predict with.
@@ -254,9 +261,18 @@ public struct FitWorkflow: Sendable {
         }
         var evaluated = Evaluated(run: run, checkpoints: checkpoints, statisticalCheckpoints: statisticalCheckpoints,
                                   series: series, season: season.season, allTrainedModelsFailed: run.allTrainedModelsFailed,
-                                  dataLines: dataLines, trainingWarnings: trained.compactMap(\.warning))
+                                  dataLines: dataLines, trainingWarnings: trainingWarnings)
         addModelFiles(to: &evaluated, dataset: dataset)
         return evaluated
+    }
+
+    /// Population variance of the scaled targets y (N, h) of `set`, what an MSE loss is measured
+    /// against; nil with fewer than two windows. O(N·h).
+    static func targetVariance(_ set: WindowSet) -> Double? {
+        guard set.count >= 2, set.horizon >= 1, set.y.count >= set.count * set.horizon else { return nil }
+        let values = set.y.prefix(set.count * set.horizon).map(Double.init)
+        let mean = values.reduce(0, +) / Double(values.count)
+        return values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)
     }
 
     /// The ingest summary a user can check at a glance, then what the models see.

@@ -43,7 +43,7 @@ struct CommandLineTests {
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n").map(String.init)
         let models = try #require(lines.first { $0.hasPrefix("models ") })
-        #expect(models.contains(/, ets ETS\([AM],(N|A|Ad),[NAM]\) \d\.\d{3}, theta (STM|OTM|DSTM|DOTM) \d\.\d{3}  \(test MASE\)$/), "\(models)")
+        #expect(models.contains(/, ets ETS\([AM],(N|A|Ad),[NAM]\) \d\.\d{3}, theta (STM|OTM|DSTM|DOTM) \d\.\d{3}  \(test MASE, vs (naive|seasonal naive, m=\d+), in-sample\)$/), "\(models)")
         let pick = try #require(lines.first { $0.hasPrefix("pick ") })
         #expect(pick.contains(/^pick     (ets ETS\(|theta |naive|seasonal naive|drift)/), "\(pick)")
 

@@ -172,7 +172,7 @@ func day(_ s: String) -> Date {
         #expect(points.first?.runStarted == day("2024-01-11"))
         #expect(points.allSatisfy { $0.pickTestMASE == 0.9 })
         let chart = DriftChart.chart(points)
-        #expect(chart.series.map(\.name) == ["test MASE of the pick", "live scaled error", "naive = 1"])
+        #expect(chart.series.map(\.name) == ["test MASE of the pick", "live scaled error", "1 = naive in-sample MAE"])
         #expect(chart.series[1].ys.filter(\.isNaN).count == points.filter { $0.liveScaledError == nil }.count,
                 "a run without a live score breaks the line")
         let svg = chart.render()

@@ -9,7 +9,7 @@ import Testing
     @Test func sampleReportRenders() throws {
         let run = SampleRun.make(horizon: 1)
         let files = ReportBundle.files(for: run, timeZone: TimeZone(identifier: "UTC")!)
-        #expect(files.map(\.name) == ["report.md", "metrics.json", "test-period.svg", "training-loss.svg", "gradient-flow.svg"])
+        #expect(files.map(\.name) == ["report.md", "metrics.json", "forecast.svg", "test-period.svg", "training-loss.svg", "gradient-flow.svg"])
         if let dir = ProcessInfo.processInfo.environment["FORECAST_REPORT_DEMO_DIR"] {
             let root = URL(fileURLWithPath: dir)
             try ReportPublisher(folder: root.appendingPathComponent("prices")).publish(files: files, startedAt: run.startedAt)

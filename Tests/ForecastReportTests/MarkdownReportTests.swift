@@ -60,7 +60,7 @@ import Testing
         let ok = run.models.filter(\.status.isOK)
         let columns: [(String, (ModelResult) -> Double?, Bool)] = [
             ("Val MAE", { $0.validation?.mae }, true), ("MAE", { $0.test?.mae }, true), ("RMSE", { $0.test?.rmse }, true),
-            ("sMAPE %", { $0.test?.smape }, true), ("MASE", { $0.test?.mase }, true),
+            ("sMAPE %", { $0.test?.smape }, true), ("MASE (vs naive, in-sample)", { $0.test?.mase }, true),
             ("DirAcc %", { $0.name == "naive" ? nil : $0.test?.directionalAccuracy }, false), ("Skill vs naive", { $0.test?.skill }, false),
         ]
         // The naive forecast never moves, so its directional accuracy is not a number to compare.

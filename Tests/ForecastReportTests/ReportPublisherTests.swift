@@ -30,12 +30,12 @@ import Testing
         let first = try publisher.publish(files: files, startedAt: run.startedAt)
         let stamp = RunStamp.name(for: run.startedAt)
         #expect(first.folder.path == root.appendingPathComponent("prices/\(stamp)").path)
-        #expect(try entries(first.folder) == [".forecast-run", "gradient-flow.svg", "metrics.json", "report.md", "test-period.svg", "training-loss.svg"])
+        #expect(try entries(first.folder) == [".forecast-run", "forecast.svg", "gradient-flow.svg", "metrics.json", "report.md", "test-period.svg", "training-loss.svg"])
         #expect(RunFolders.isOurs(first.folder), "the marker tells retention the folder is ours")
         #expect(try linkTarget(first.latest) == stamp)
         let viaLatest = try String(contentsOf: root.appendingPathComponent("prices/latest/report.md"), encoding: .utf8)
         #expect(viaLatest.hasPrefix("# Forecast report: price in prices.csv"))
-        #expect(first.charts.map(\.lastPathComponent) == ["test-period.svg", "training-loss.svg", "gradient-flow.svg"])
+        #expect(first.charts.map(\.lastPathComponent) == ["forecast.svg", "test-period.svg", "training-loss.svg", "gradient-flow.svg"])
 
         // Same start second again: a new folder, the first one untouched, latest moves.
         let firstReport = try Data(contentsOf: first.report)

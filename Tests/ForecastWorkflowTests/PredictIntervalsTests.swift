@@ -57,8 +57,8 @@ struct PredictIntervalsTests {
                 }
             }
         }
-        // 12 validation points: the 80 % level is bounded, the 95 % one is not (it needs 19).
-        #expect(bounded == 7 * 3 && unbounded == 7 * 3)
+        // 22 validation points (20 + h − 1): every step has 20 residuals, so both levels are bounded.
+        #expect(bounded == 7 * 3 * 2 && unbounded == 0)
     }
 
     @Test("lower bounds are cut at the run's floor exactly as the evaluator cuts them (hand computation)")
@@ -146,7 +146,7 @@ struct PredictIntervalsTests {
         #expect(Set(object.keys) == ["model", "name", "target", "last_date", "horizon", "interval_levels", "note", "steps"])
         let steps = try #require(object["steps"] as? [[String: Any]])
         #expect(steps.map { Set($0.keys) } == Array(repeating: ["step", "date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"], count: 2))
-        #expect(steps.allSatisfy { $0["upper_95"] is NSNull }, "unbounded is null")
+        #expect(steps.allSatisfy { $0["upper_95"] is NSNumber }, "bounded: a number")
         let d = try JSONDecoder().decode(Document.self, from: data)
         #expect(d.model == "combo" && d.name == combo.displayName && d.target == "passengers" && d.last_date == "1960-12-01")
         #expect(d.horizon == 3 && d.interval_levels == [0.8, 0.95] && d.note == nil)
@@ -154,7 +154,8 @@ struct PredictIntervalsTests {
         #expect(d.steps.map(\.forecast.bitPattern) == combo.nextForecasts.prefix(2).map(\.value.bitPattern))
         #expect(d.steps.map(\.lower_80) == combo.nextForecasts.prefix(2).map { $0.intervals[0].lower })
         #expect(d.steps.map(\.upper_80) == combo.nextForecasts.prefix(2).map { $0.intervals[0].upper })
-        #expect(d.steps.allSatisfy { $0.lower_95 == nil && $0.upper_95 == nil })
+        #expect(d.steps.map(\.lower_95) == combo.nextForecasts.prefix(2).map { $0.intervals[1].lower })
+        #expect(d.steps.map(\.upper_95) == combo.nextForecasts.prefix(2).map { $0.intervals[1].upper })
     }
 
     @Test("the combination file lists its members' files; a member file that holds another model, or a combination, is refused (31)")
