@@ -90,10 +90,14 @@ public struct MarkdownReport {
         }
         var s = "**Pick: \(Escape.markdown(pick.displayName)).**"
         // Say plainly which family won: a classical model beating every network is news.
-        switch pick.kind {
-        case .statistical: s += " A classical statistical model won: it beat every network on the validation part."
-        case .baseline where pick.name != NaiveForecaster().name: s += " A simple baseline won: no network or statistical model beat it on the validation part."
-        default: break
+        if let kept = fallbackSentence() {
+            s += " " + kept
+        } else {
+            switch pick.kind {
+            case .statistical: s += " A classical statistical model won: it beat every network on the validation part."
+            case .baseline where pick.name != NaiveForecaster().name: s += " A simple baseline won: no network or statistical model beat it on the validation part."
+            default: break
+            }
         }
         let f = run.dataset.frequency
         let path = pick.nextForecasts.sorted { $0.step < $1.step }
@@ -113,8 +117,26 @@ public struct MarkdownReport {
         return s
     }
 
+    /// Why the run kept a baseline although another model had a lower validation error, in one
+    /// sentence; nil when the pick is simply the lowest validation error.
+    func fallbackSentence() -> String? {
+        guard let fallback = run.selectionFallback, let pick = run.pickedModel else { return nil }
+        let kept = Escape.markdown(pick.displayName)
+        switch fallback {
+        case .tooFewPoints(let points):
+            return "It is kept as the safe choice: the validation part gives \(points) point\(points == 1 ? "" : "s") at step \(run.dataset.horizon), "
+                + "fewer than the \(ModelSelection.minimumSelectionPoints) needed to choose between models."
+        case .withinNoise(let model, let test):
+            let name = run.models.first { $0.name == model }.map { Escape.markdown($0.displayName) } ?? Escape.markdown(model)
+            let evidence = test.map { "Diebold–Mariano \(Format.pEquals($0.pValue)) on \($0.count) validation points" } ?? "no test was possible"
+            return "It is kept as the safe choice: \(name) had a lower validation MAE, but not significantly lower than \(kept)'s "
+                + "(\(evidence); the rule asks for one-sided p below \(Format.number(ModelSelection.noiseLevel, significant: 2)))."
+        }
+    }
+
     func beatsNaiveSentence(_ pick: ModelResult) -> String {
         if pick.name == NaiveForecaster().name {
+            if run.selectionFallback != nil { return "It is the naive forecast itself (tomorrow = today)." }
             return "It is the naive forecast itself (tomorrow = today): no model beat it on the validation part."
         }
         guard let c = run.comparisons.first(where: { $0.label == "pick vs naive" }), let r = c.result else {
@@ -315,7 +337,7 @@ public struct MarkdownReport {
         var out = ["## Models", ""]
         if let first = run.test.dates.first, let last = run.test.dates.last {
             let f = run.dataset.frequency
-            out.append("Test part, one step ahead: \(run.test.values.count) points from \(f.format(first)) to \(f.format(last)). **Bold** = best in its column among working models. ★ = the pick, chosen by the lowest validation MAE (Val MAE\(run.dataset.horizon > 1 ? ", averaged over the \(run.dataset.horizon) steps asked for" : "")), never by the test part.")
+            out.append("Test part, one step ahead: \(run.test.values.count) points from \(f.format(first)) to \(f.format(last)). **Bold** = best in its column among working models. ★ = the pick, chosen by the lowest validation MAE (Val MAE\(run.dataset.horizon > 1 ? ", averaged over the \(run.dataset.horizon) steps asked for" : ""))\(run.selectionFallback == nil ? "" : ", or the reference baseline when that choice is not clearly better (as here, see the verdict)"), never by the test part.")
             out.append("")
         }
         let header = ["Model", "Params"] + columns.map(\.header) + ["DM p vs naive", "Epochs", "Train time"]

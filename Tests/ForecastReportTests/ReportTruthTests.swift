@@ -18,6 +18,30 @@ import Testing
         try #require(run.models.firstIndex { $0.name == model })
     }
 
+    // MARK: - A pick that fell back to a baseline
+
+    @Test("when the run kept naive because the best model was within noise, the verdict says so with the test, and never claims no model beat naive")
+    func fallbackIsExplainedInTheVerdict() throws {
+        var run = SampleRun.make(horizon: 1)
+        let best = try #require(run.pick)
+        let test = DieboldMarianoResult(count: 40, meanLossDifference: -0.1, statistic: -0.9, pValue: 0.37)
+        run.selectionFallback = .withinNoise(model: best, test: test)
+        run.pick = "naive"
+        let report = render(run)
+        let bestName = try #require(run.models.first { $0.name == best }).displayName
+        #expect(report.contains("**Pick: naive.** It is kept as the safe choice: "))
+        #expect(report.contains("It is kept as the safe choice: \(bestName) had a lower validation MAE, but not significantly lower than naive's (Diebold–Mariano p = 0.370 on 40 validation points; the rule asks for one-sided p below 0.10)."),
+                "\(report.prefix(1200))")
+        #expect(!report.contains("no model beat it on the validation part"))
+        #expect(report.contains("or the reference baseline when that choice is not clearly better (as here, see the verdict)"))
+
+        run.selectionFallback = .tooFewPoints(points: 6)
+        let short = render(run)
+        #expect(short.contains("It is kept as the safe choice: the validation part gives 6 points at step 1, fewer than the 10 needed to choose between models."))
+        run.selectionFallback = nil
+        #expect(!render(run).contains("safe choice"))
+    }
+
     // MARK: - Fan chart and path
 
     @Test func fanChartIsTheFirstChartAndShowsHistoryThenThePicksPathWithBands() throws {
