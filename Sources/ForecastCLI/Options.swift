@@ -128,6 +128,9 @@ struct ModelOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Early-stopping patience in epochs; 0 turns early stopping off.", valueName: "n"))
     var patience: Int = 10
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seeds per network: each network is trained k times and its forecasts averaged (default: 3).", valueName: "k"))
+    var ensemble: Int?
+
     @Option(name: .customLong("init"), help: ArgumentHelp("Weight initialisation: glorot (Glorot-uniform input, orthogonal recurrent) or pytorch (U(±1/√H)).", valueName: "scheme"))
     var initScheme: InitScheme = .glorotOrthogonal
 
@@ -143,7 +146,7 @@ struct ModelOptions: ParsableArguments {
         c.testFraction = testFraction; c.validationFraction = validationFraction
         c.models = models.models; c.modelSpec = modelSpecs.last
         c.hidden = hidden; c.epochs = epochs; c.batchSize = batchSize; c.learningRate = learningRate
-        c.optimizer = optimizer; c.loss = loss; c.clip = clip; c.patience = patience
+        c.optimizer = optimizer; c.loss = loss; c.clip = clip; c.patience = patience; c.ensemble = ensemble
         c.initScheme = initScheme; c.seed = seed; c.season = season
     }
 }

@@ -19,6 +19,11 @@ import Foundation
 /// | 24 + L + M | 4·P | parameters, IEEE-754 binary32 in ``Network/parameters`` order |
 /// | 24 + L + M + 4P | 4 | CRC-32 (IEEE 802.3, as zlib) of every preceding byte |
 ///
+/// Version 3 is version 2 for an ensemble of `members` networks of the same description (one
+/// per seed): the header adds `members` (≥ 2), and the parameters are the members' parameters one
+/// after the other, P = members · (one network's count). A single network is still written as
+/// version 2, byte for byte as before.
+///
 /// Version 1 files (written before 2026-12) are still read: their header held the metadata as
 /// a `metadata` object of strings, which ``metadata`` then holds as that object's JSON, with
 /// ``formatVersion`` 1 so the caller knows the shape.
@@ -30,7 +35,11 @@ public struct Checkpoint: Equatable, Sendable {
     /// The version this code writes.
     public static let formatVersion: UInt32 = 2
     /// The versions this code reads.
-    public static let readableVersions: ClosedRange<UInt32> = 1...2
+    public static let readableVersions: ClosedRange<UInt32> = 1...3
+    /// The version of a checkpoint holding an ensemble (``members`` ≥ 2).
+    public static let ensembleFormatVersion: UInt32 = 3
+    /// The most networks an ensemble checkpoint may hold.
+    public static let maximumMembers = 64
 
     /// The model description (``ModelSpec`` text).
     public var spec: String
@@ -39,7 +48,10 @@ public struct Checkpoint: Equatable, Sendable {
     public var outputDim: Int
     /// Whatever the caller needs to use the model again, as a UTF-8 JSON object.
     public var metadata: Data
+    /// Every member's parameters, member after member (``members`` · one network's count).
     public var parameters: [Float]
+    /// Networks in the ensemble (1: a single network).
+    public var members: Int = 1
     /// The format version the checkpoint was read from (``formatVersion`` for a new one).
     public var version: UInt32
 
@@ -60,11 +72,22 @@ public struct Checkpoint: Equatable, Sendable {
                   outputDim: network.outputDim, metadata: metadata, parameters: network.copyParameters())
     }
 
+    /// A checkpoint of an ensemble: `networks` share one description and sizes (the first's),
+    /// their parameters stored in order.
+    public init(networks: [Network<Float>], metadata: Data = Data("{}".utf8)) {
+        precondition(!networks.isEmpty, "Checkpoint: an ensemble has at least one network")
+        self.init(network: networks[0], metadata: metadata)
+        self.parameters = networks.flatMap { $0.copyParameters() }
+        self.members = networks.count
+    }
+
     private struct Header: Codable {
         var spec: String
         var timeSteps: Int
         var inputDim: Int
         var outputDim: Int
+        /// Absent (1) for a single network.
+        var members: Int?
     }
 
     /// Version 1's header, with the metadata inside as strings.
@@ -80,12 +103,13 @@ public struct Checkpoint: Equatable, Sendable {
     public func encoded() -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let header = Header(spec: spec, timeSteps: timeSteps, inputDim: inputDim, outputDim: outputDim)
+        let header = Header(spec: spec, timeSteps: timeSteps, inputDim: inputDim, outputDim: outputDim,
+                            members: members > 1 ? members : nil)
         let json = (try? encoder.encode(header)).map { [UInt8]($0) } ?? []
         var bytes: [UInt8] = []
         bytes.reserveCapacity(28 + json.count + metadata.count + 4 * parameters.count)
         bytes += Self.magic
-        Self.append(Self.formatVersion, to: &bytes)
+        Self.append(members > 1 ? Self.ensembleFormatVersion : Self.formatVersion, to: &bytes)
         Self.append(UInt32(json.count), to: &bytes)
         bytes += json
         Self.append(UInt32(metadata.count), to: &bytes)
@@ -137,6 +161,7 @@ public struct Checkpoint: Equatable, Sendable {
                 let header = try JSONDecoder().decode(Header.self, from: Data(headerBytes))
                 checkpoint = Checkpoint(spec: header.spec, timeSteps: header.timeSteps, inputDim: header.inputDim,
                                         outputDim: header.outputDim, metadata: Data(bytes[metadataRange]), parameters: [])
+                checkpoint.members = header.members ?? 1
             } else {
                 let header = try JSONDecoder().decode(HeaderVersion1.self, from: Data(headerBytes))
                 let encoder = JSONEncoder()
@@ -148,6 +173,11 @@ public struct Checkpoint: Equatable, Sendable {
             throw CheckpointError(path: path, kind: .invalidHeader(String(describing: error)))
         }
         checkpoint.version = version
+        // Version 3 is the ensemble form and the only one that may declare members.
+        guard (version == Self.ensembleFormatVersion) == (checkpoint.members != 1) else {
+            throw CheckpointError(path: path, kind: .invalidField(
+                field: "members", reason: "is \(checkpoint.members) in a version \(version) file (version 3 holds 2 or more members, earlier versions one)"))
+        }
         var parameters = [Float](repeating: 0, count: count)
         for i in 0..<count {
             parameters[i] = Float(bitPattern: read(bytes, at: dataStart + 4 * i))
@@ -216,8 +246,15 @@ public struct Checkpoint: Equatable, Sendable {
         }
         let needed = try Self.parameterCount(of: model, timeSteps: timeSteps, inputDim: inputDim, outputDim: outputDim,
                                              fail: { bad("spec", $0) })
-        guard parameters.count == needed else {
-            throw bad("parameters", "holds \(parameters.count) values, but '\(spec)' needs \(needed)")
+        guard (1...Self.maximumMembers).contains(members) else {
+            throw bad("members", "is \(members), outside 1...\(Self.maximumMembers)")
+        }
+        let total = needed.multipliedReportingOverflow(by: members)
+        guard !total.overflow, total.partialValue <= Self.maximumParameters else {
+            throw bad("members", "\(members) networks of \(needed) parameters exceed \(Self.maximumParameters)")
+        }
+        guard parameters.count == total.partialValue else {
+            throw bad("parameters", "holds \(parameters.count) values, but '\(spec)' needs \(needed)\(members > 1 ? " for each of \(members) members" : "")")
         }
         if let i = parameters.firstIndex(where: { !$0.isFinite }) {
             throw bad("parameters", "value \(i) is \(parameters[i]), not a finite number")
@@ -235,11 +272,28 @@ public struct Checkpoint: Equatable, Sendable {
         }
     }
 
-    /// Rebuilds the network and loads the parameters, after ``validate(path:)``.
+    /// Rebuilds every member of the ensemble (one network for a single-network checkpoint), in
+    /// stored order, after ``validate(path:)``.
+    public func makeNetworks() throws -> [Network<Float>] {
+        try validate()
+        let each = parameters.count / members
+        return try (0..<members).map { m in
+            var single = self
+            single.members = 1
+            single.parameters = Array(parameters[(m * each)..<((m + 1) * each)])
+            return try single.makeNetwork()
+        }
+    }
+
+    /// Rebuilds the network and loads the parameters, after ``validate(path:)``; for an ensemble
+    /// use ``makeNetworks()``.
     /// - Throws: ``CheckpointError`` if the spec does not parse, a size is beyond the limits, the
-    ///   parameter count differs or a parameter is not finite.
+    ///   parameter count differs, a parameter is not finite, or the checkpoint holds several members.
     public func makeNetwork() throws -> Network<Float> {
         try validate()
+        guard members == 1 else {
+            throw CheckpointError(path: "<checkpoint>", kind: .invalidHeader("the checkpoint holds an ensemble of \(members) networks"))
+        }
         let net: Network<Float>
         do {
             net = try Network<Float>(spec: ModelSpec(parsing: spec), timeSteps: timeSteps, inputDim: inputDim,

@@ -78,7 +78,7 @@ public enum PipelineSchema {
         case .loss: .choice(LossName.allCases.map(\.rawValue))
         case .initScheme: .choice(InitScheme.allCases.map(\.rawValue))
         case .models: .choiceList(ContrastModel.allCases.map(\.rawValue))
-        case .window, .stride, .horizon, .hidden, .epochs, .batchSize, .patience, .season: .wholeNumber
+        case .window, .stride, .horizon, .hidden, .epochs, .batchSize, .patience, .ensemble, .season: .wholeNumber
         case .seed: .integer(min: 0)
         case .testFraction, .validationFraction, .learningRate, .clip: .number
         case .intervals, .datasetName: nil

@@ -113,6 +113,7 @@ extension PipelineSchemaParser {
         case (.epochs, .integer(let n)): c.epochs = n
         case (.batchSize, .integer(let n)): c.batchSize = n
         case (.patience, .integer(let n)): c.patience = n
+        case (.ensemble, .integer(let n)): c.ensemble = n
         case (.season, .integer(let n)): c.season = n
         case (.seed, .integer(let n)): c.seed = UInt64(n)
         case (.testFraction, .number(let x)): c.testFraction = x

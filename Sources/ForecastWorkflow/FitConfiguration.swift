@@ -71,6 +71,17 @@ public struct FitConfiguration: Codable, Equatable, Sendable {
     public var clip: Double = 1.0
     /// Early-stopping patience in epochs; 0 turns early stopping off.
     public var patience: Int = 10
+    /// Seeds per network (`--ensemble k`): each network is trained k times from the seeds
+    /// `FitWorkflow.memberSeed` derives from ``seed`` and its forecasts are the mean of the k;
+    /// nil: ``defaultEnsembleSize``.
+    public var ensemble: Int? = nil
+    /// The ensemble size of a run that does not set one (see Benchmarks/README.md, "Network
+    /// ensembles", for the accuracy gained against the time spent).
+    public static let defaultEnsembleSize = 3
+    /// The most seeds per network.
+    public static let maximumEnsembleSize = 16
+    /// Seeds per network in this run.
+    public var ensembleSize: Int { ensemble ?? Self.defaultEnsembleSize }
     public var initScheme: InitScheme = .glorotOrthogonal
     public var seed: UInt64 = 42
     /// Season length for seasonal naive, ETS, Theta and MASE; nil infers it from the frequency.
@@ -94,7 +105,7 @@ extension FitConfiguration {
         case input, delimiter, dateColumn, dateFormat, target, features, missing, duplicates
         case window, stride, horizon, transform, scaling, testFraction, validationFraction
         case models, modelSpec, hidden, epochs, batchSize, learningRate, optimizer, loss, clip
-        case patience, initScheme, seed, season, intervals, reportsDirectory, datasetName
+        case patience, ensemble, initScheme, seed, season, intervals, reportsDirectory, datasetName
 
         /// The pipeline file's spelling: snake_case (`batch_size`).
         public var pipelineKey: String {
@@ -193,6 +204,10 @@ extension FitConfiguration {
         check(learningRate > 0 && learningRate.isFinite, .learningRate, "must be greater than 0 (got \(learningRate))")
         check(clip >= 0 && clip.isFinite, .clip, "must be 0 (off) or positive (got \(clip))")
         check(patience >= 0, .patience, "must be 0 (off) or a whole number of epochs (got \(patience))")
+        if let ensemble {
+            check((1...Self.maximumEnsembleSize).contains(ensemble), .ensemble,
+                  "must be between 1 and \(Self.maximumEnsembleSize) seeds per network (got \(ensemble))")
+        }
         if let s = season { check(s >= 1, .season, "must be at least 1 (got \(s))") }
         check(!intervals.isEmpty && intervals.allSatisfy { $0 > 0 && $0 < 100 }, .intervals,
               "levels must be percentages between 0 and 100")

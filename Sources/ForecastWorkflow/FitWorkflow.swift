@@ -15,6 +15,9 @@ public struct FitProgress: Sendable {
     public var trainLoss: Double
     public var validationLoss: Double?
     public var seconds: Double
+    /// Which of the model's ensemble members (0-based) is training, of how many.
+    public var member: Int = 0
+    public var members: Int = 1
 }
 
 /// The outcome of `forecast fit`: the evaluated run, where its report went, and the exit status
@@ -331,46 +334,117 @@ public struct FitWorkflow: Sendable {
                                     hint: hint)
     }
 
-    /// Trains every model on up to `workers` threads; slot i holds model i's result, so the
-    /// order (and every number) is the same whatever the thread count.
+    /// Trains every model's ensemble members (``FitConfiguration/ensembleSize`` seeds each) on up
+    /// to `workers` threads; slot (model, member) holds that training's result, so the order (and
+    /// every number) is the same whatever the thread count. Each model's members are then
+    /// averaged (``combine(_:members:)``).
     func trainAll(_ models: [NeuralModel], dataset: WindowedDataset) -> [Trained] {
-        let slots = Mutex<[Trained?]>(Array(repeating: nil, count: models.count))
+        let k = configuration.ensembleSize
+        let jobs = models.indices.flatMap { i in (0..<k).map { (model: i, member: $0) } }
+        let slots = Mutex<[MemberRun?]>(Array(repeating: nil, count: jobs.count))
         let next = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: min(workers, max(models.count, 1))) { _ in
+        DispatchQueue.concurrentPerform(iterations: min(workers, max(jobs.count, 1))) { _ in
             while true {
-                let i = next.add(1, ordering: .relaxed).oldValue
-                guard i < models.count else { return }
-                let trained = trainOne(models[i], dataset: dataset)
-                slots.withLock { $0[i] = trained }
+                let j = next.add(1, ordering: .relaxed).oldValue
+                guard j < jobs.count else { return }
+                let run = trainMember(models[jobs[j].model], member: jobs[j].member, of: k, dataset: dataset)
+                slots.withLock { $0[j] = run }
             }
         }
-        return slots.withLock { $0.map { $0! } }
+        let runs = slots.withLock { $0.map { $0! } }
+        return models.indices.map { i in combine(models[i], members: Array(runs[(i * k)..<((i + 1) * k)])) }
     }
 
-    func trainOne(_ model: NeuralModel, dataset: WindowedDataset) -> Trained {
+    /// The seed of ensemble member `member`: the run's seed for the first, then a fixed odd-step
+    /// sequence from it (the golden-ratio increment of SplitMix64), so `--ensemble 1` is the
+    /// single network of earlier versions and every member list is reproducible.
+    static func memberSeed(_ seed: UInt64, member: Int) -> UInt64 {
+        seed &+ UInt64(member) &* 0x9E37_79B9_7F4A_7C15
+    }
+
+    /// One trained network of an ensemble: its forecasts on the original scale, its parameters
+    /// for the checkpoint (the network itself is released), or why it failed.
+    struct MemberRun: Sendable {
+        var output: ModelOutput
+        var checkpoint: Checkpoint?
+        var warning: String? = nil
+    }
+
+    /// A model's result from its members: with one member, that member's; with k, the forecasts
+    /// are the members' mean (summed in member order, then divided by k: `forecast predict`
+    /// computes it the same way), loss curves and gradient flow are the first member's, and the
+    /// checkpoint holds all k networks. Any member failing fails the model, naming the seed.
+    func combine(_ model: NeuralModel, members: [MemberRun]) -> Trained {
+        let k = members.count
+        if k == 1 { return Trained(output: members[0].output, checkpoint: members[0].checkpoint, warning: members[0].warning) }
+        let first = members[0].output
+        let configuration = "\(first.configuration), mean of \(k) seeds"
+        if let m = members.firstIndex(where: { $0.output.failureReason != nil || $0.checkpoint == nil }) {
+            let f = members[m].output
+            return Trained(output: .failed(name: model.name, kind: model.kind,
+                                           reason: "seed \(m + 1) of \(k): \(f.failureReason ?? "no checkpoint")",
+                                           parameters: f.parameters, configuration: configuration, epochsRun: f.epochsRun,
+                                           trainSeconds: members.reduce(0) { $0 + ($1.output.trainSeconds ?? 0) },
+                                           trainLoss: f.trainLoss, validationLoss: f.validationLoss),
+                           checkpoint: nil)
+        }
+        func mean(_ part: KeyPath<ModelOutput, RollingForecasts?>) -> RollingForecasts? {
+            guard let base = first[keyPath: part] else { return nil }
+            var sums = base.values
+            for member in members.dropFirst() {
+                guard let v = member.output[keyPath: part]?.values else { return nil }
+                for i in sums.indices { for j in sums[i].indices { sums[i][j] += v[i][j] } }
+            }
+            return RollingForecasts(origins: base.origins, values: sums.map { $0.map { $0 / Double(k) } })
+        }
+        var nextSums = first.nextForecast
+        for member in members.dropFirst() { for j in nextSums.indices { nextSums[j] += member.output.nextForecast[j] } }
+        let output = ModelOutput(
+            name: model.name, kind: model.kind, parameters: first.parameters, configuration: configuration,
+            epochsRun: first.epochsRun, trainSeconds: members.reduce(0) { $0 + ($1.output.trainSeconds ?? 0) },
+            trainLoss: first.trainLoss, validationLoss: first.validationLoss, gradientFlow: first.gradientFlow,
+            validationForecasts: mean(\.validationForecasts), testForecasts: mean(\.testForecasts),
+            nextForecast: nextSums.map { $0 / Double(k) })
+        var checkpoint = members[0].checkpoint!
+        checkpoint.parameters = members.flatMap { $0.checkpoint!.parameters }
+        checkpoint.members = k
+        let warnings = members.compactMap(\.warning)
+        return Trained(output: output, checkpoint: checkpoint,
+                       warning: warnings.isEmpty ? nil : warnings[0] + (k > 1 && warnings.count > 1 ? " (\(warnings.count) of \(k) seeds)" : ""))
+    }
+
+    func trainMember(_ model: NeuralModel, member: Int, of members: Int, dataset: WindowedDataset) -> MemberRun {
         let (name, kind, spec) = (model.name, model.kind, model.spec)
         let c = configuration
+        let seed = Self.memberSeed(c.seed, member: member)
         if let problem = dataset.scalingProblem {
-            return Trained(output: .failed(name: name, kind: kind,
-                                           reason: "cannot scale the data for a network: \(problem); divide the values by a power of ten first",
-                                           configuration: spec.description), checkpoint: nil)
+            return MemberRun(output: .failed(name: name, kind: kind,
+                                             reason: "cannot scale the data for a network: \(problem); divide the values by a power of ten first",
+                                             configuration: spec.description), checkpoint: nil)
         }
         let net: Network<Float>
         do {
             net = try Network<Float>(spec: spec, timeSteps: dataset.timeSteps, inputDim: dataset.dimInput,
-                                     outputDim: dataset.horizon, seed: c.seed,
+                                     outputDim: dataset.horizon, seed: seed,
                                      initScheme: c.initScheme)
-            if let warm = initialParameters[name], warm.count == net.parameterCount {
-                try net.setParameters(warm)
+            // Warm start: member m from the m-th block of an ensemble checkpoint, or a single
+            // network's parameters for the first member.
+            if let warm = initialParameters[name] {
+                let p = net.parameterCount
+                if warm.count == p * members {
+                    try net.setParameters(Array(warm[(member * p)..<((member + 1) * p)]))
+                } else if warm.count == p, member == 0 {
+                    try net.setParameters(warm)
+                }
             }
         } catch {
-            return Trained(output: .failed(name: name, kind: kind, reason: "cannot build the model: \(error)",
-                                           configuration: spec.description), checkpoint: nil)
+            return MemberRun(output: .failed(name: name, kind: kind, reason: "cannot build the model: \(error)",
+                                             configuration: spec.description), checkpoint: nil)
         }
         let config = TrainingConfig(
             maxEpochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate,
             optimizer: c.optimizer.kind, loss: c.loss.loss,
-            clipNorm: c.clip, patience: c.patience, seed: c.seed)
+            clipNorm: c.clip, patience: c.patience, seed: seed)
         let progress = self.progress
         let result = train(net, train: (dataset.train.x, dataset.train.y, dataset.train.count),
                            validation: dataset.validation.count > 0
@@ -380,7 +454,7 @@ public struct FitWorkflow: Sendable {
                                { (e: EpochRecord) in
                                    report(FitProgress(model: name, epoch: e.epoch, maxEpochs: c.epochs,
                                                       trainLoss: e.trainLoss, validationLoss: e.validationLoss,
-                                                      seconds: e.seconds))
+                                                      seconds: e.seconds, member: member, members: members))
                                }
                            })
         let trainLoss = result.epochs.map(\.trainLoss)
@@ -392,11 +466,11 @@ public struct FitWorkflow: Sendable {
         case .failed(let reason): failure = "training failed: \(reason)"
         }
         if let failure {
-            return Trained(output: .failed(name: name, kind: kind, reason: failure,
-                                           parameters: net.parameterCount, configuration: spec.description,
-                                           epochsRun: result.epochs.count, trainSeconds: result.totalSeconds,
-                                           trainLoss: trainLoss, validationLoss: validationLoss),
-                           checkpoint: nil)
+            return MemberRun(output: .failed(name: name, kind: kind, reason: failure,
+                                             parameters: net.parameterCount, configuration: spec.description,
+                                             epochsRun: result.epochs.count, trainSeconds: result.totalSeconds,
+                                             trainLoss: trainLoss, validationLoss: validationLoss),
+                             checkpoint: nil)
         }
         func rolling(_ set: WindowSet) -> RollingForecasts {
             let raw = net.predict(x: set.x, count: set.count)
@@ -404,7 +478,7 @@ public struct FitWorkflow: Sendable {
         }
         let next = dataset.inverseNext(net.predict(x: dataset.nextInput(), count: 1))
         var flow: [Double]? = nil
-        if kind == .recurrent, dataset.validation.count > 0 {
+        if kind == .recurrent, member == 0, dataset.validation.count > 0 {
             flow = net.gradientFlow(x: dataset.validation.x, y: dataset.validation.y, count: dataset.validation.count)
         }
         let output = ModelOutput(
@@ -423,7 +497,7 @@ public struct FitWorkflow: Sendable {
             warning = "\(name) reached --epochs \(c.epochs) while its validation loss was still falling "
                 + "(\(String(format: "%.4g", best)) → \(String(format: "%.4g", last)) at the last epoch): more epochs may help"
         }
-        return Trained(output: output, checkpoint: checkpoint, warning: warning)
+        return MemberRun(output: output, checkpoint: checkpoint, warning: warning)
     }
 
     /// What `forecast predict` needs to rebuild the model's input from a CSV.

@@ -195,21 +195,28 @@ public struct Prediction: Sendable {
         windowing.testFraction = 1
         windowing.validationFraction = 0
         let dataset = try makeWindows(series, windowing, scaler: meta.scaler)
-        let net = try checkpoint.makeNetwork()
+        let nets = try checkpoint.makeNetworks()
         // A value the model cannot use is never turned into a NaN forecast with exit 0.
         let input = dataset.nextInput()
         if let k = input.firstIndex(where: { !$0.isFinite }) {
             throw unusableValue(series, csvPath: csvPath, windowIndex: k, timeSteps: windowing.timeSteps, scaled: input[k],
                                 what: "overflows the scale the model was trained on")
         }
-        let output = net.predict(x: input, count: 1)
-        let values = dataset.inverseNext(output)
-        if !output.allSatisfy(\.isFinite) || !values.allSatisfy(\.isFinite) {
-            // Finite inputs and weights, yet no finite forecast: the largest input is too large for the model.
-            let k = input.indices.max { abs(input[$0]) < abs(input[$1]) } ?? 0
-            throw unusableValue(series, csvPath: csvPath, windowIndex: k, timeSteps: windowing.timeSteps, scaled: input[k],
-                                what: "is too large for the model: its forecast is not a finite number")
+        // An ensemble forecasts the mean of its members, summed in stored order then divided by
+        // their count, exactly as fit averaged them.
+        var values: [Double] = []
+        for net in nets {
+            let output = net.predict(x: input, count: 1)
+            let member = dataset.inverseNext(output)
+            if !output.allSatisfy(\.isFinite) || !member.allSatisfy(\.isFinite) {
+                // Finite inputs and weights, yet no finite forecast: the largest input is too large for the model.
+                let k = input.indices.max { abs(input[$0]) < abs(input[$1]) } ?? 0
+                throw unusableValue(series, csvPath: csvPath, windowIndex: k, timeSteps: windowing.timeSteps, scaled: input[k],
+                                    what: "is too large for the model: its forecast is not a finite number")
+            }
+            values = values.isEmpty ? member : zip(values, member).map { $0 + $1 }
         }
+        if nets.count > 1 { values = values.map { $0 / Double(nets.count) } }
         let frequency = series.frequency
         let dates = dataset.nextDates()?.map { frequency.format($0) }
         return Prediction(model: meta.model, modelID: meta.model, target: target,

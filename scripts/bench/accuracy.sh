@@ -15,7 +15,8 @@
 # Environment: BIN (default .build/release/forecast), DATA_DIR (default ../shared/data),
 # SF_PYTHON (default /work/venv-sf/bin/python), SF_JSON (reuse this statsforecast_accuracy.py
 # output instead of running it; e.g. Benchmarks/accuracy/statsforecast_accuracy.json),
-# KEEP=DIR (keep the fit outputs and the statsforecast JSON in DIR).
+# KEEP=DIR (keep the fit outputs and the statsforecast JSON in DIR), FIT_ARGS (extra options for
+# every fit, e.g. FIT_ARGS="--ensemble 3"; word-split).
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 BIN=${BIN:-$ROOT/.build/release/forecast}
@@ -49,7 +50,7 @@ while read -r name target season; do
     fi
     rm -rf "$OUT/reports-$name"
     "$BIN" fit "$D/$name.csv" --target "$target" --season "$season" "${options[@]}" \
-        --reports "$OUT/reports-$name" --json 2>"$OUT/ours/$name.log" >"$OUT/ours/$name.json"
+        ${FIT_ARGS:-} --reports "$OUT/reports-$name" --json 2>"$OUT/ours/$name.log" >"$OUT/ours/$name.json"
     status=$?
     # 33: every network failed but a baseline gave the forecast; the table still has the row.
     if [ $status != 0 ] && [ $status != 33 ]; then
@@ -67,5 +68,5 @@ SERIES
 
 python3 "$ROOT/scripts/bench/accuracy_table.py" table "$OUT/statsforecast.json" "$OUT/ours" "$D"
 echo
-echo "fit: $("$BIN" --version 2>/dev/null || echo '?') at $(git -C "$ROOT" rev-parse --short HEAD); mode: $([ $AS_IS = 1 ] && echo 'as-is (fit defaults)' || echo 'protocol split (--missing drop --test-fraction f)')"
+echo "fit: $("$BIN" --version 2>/dev/null || echo '?') at $(git -C "$ROOT" rev-parse --short HEAD); mode: $([ $AS_IS = 1 ] && echo 'as-is (fit defaults)' || echo 'protocol split (--missing drop --test-fraction f)')${FIT_ARGS:+; extra options: $FIT_ARGS}"
 [ -n "${KEEP:-}" ] || rm -rf "$OUT"
