@@ -24,8 +24,11 @@ public struct PortfolioSkillChart: Sendable {
     static func bin(of skill: Double) -> Int {
         if skill < -1 { return 0 }
         if skill >= 1 { return binCount - 1 }
-        // Integer tenths, so 0.3 lands in [0.3, 0.4) whatever the rounding of 0.1 steps.
-        return min(binCount - 2, 1 + Int(((skill + 1) * 10).rounded(.down)))
+        // k = ⌊10·skill⌋, corrected against the edges k/10 as written (10·0.3 need not be 3 in
+        // binary), so that 0.3 lands in [0.3, 0.4).
+        var k = Int((skill * 10).rounded(.down))
+        if Double(k + 1) / 10 <= skill { k += 1 } else if Double(k) / 10 > skill { k -= 1 }
+        return min(binCount - 2, max(1, 11 + k))
     }
 
     static func label(of bin: Int) -> String {
