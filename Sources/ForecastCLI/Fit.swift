@@ -22,7 +22,7 @@ struct Fit: ParsableCommand {
     )
 
     @Argument(help: ArgumentHelp("CSV file with a date column and numeric columns; several files (or --id-column, --targets) make a portfolio of series.", valueName: "file.csv"))
-    var files: [String] = []
+    var files: [String]
 
     /// The input of a single-series run.
     var file: String { files.first ?? "" }
@@ -44,7 +44,6 @@ struct Fit: ParsableCommand {
     /// The configuration's own rules (the same a pipeline job and a checkpoint are held to).
     func validate() throws {
         try validateMatrixBackendEnvironment()
-        if files.isEmpty { throw ValidationError("Missing expected argument '<file.csv> ...'") }
         if portfolio.isPortfolio(fileCount: files.count) { try validatePortfolio() }
         do { try configuration.validate() } catch {
             throw ValidationError(error.placedMessage + (error.hint.map { "\n  hint: \($0)" } ?? ""))

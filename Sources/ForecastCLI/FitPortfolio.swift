@@ -22,7 +22,7 @@ extension Fit {
             let base = configuration
             let made = try Portfolio.make(name: portfolio.name(files: files), inputs: files, shape: portfolio.shape, ingest: base)
             let shard = portfolio.shard.flatMap(ShardAssignment.init)
-            var run = PortfolioRun(portfolio: made, configuration: base, jobs: portfolio.jobs, shard: shard,
+            var run = PortfolioRun(portfolio: made, configuration: base, jobs: portfolio.jobCount, shard: shard,
                                    commandLine: CommandLine.arguments.joined(separator: " "), version: Forecast.version)
             for warning in made.warnings { terminal.status("warning  \(warning)") }
             let count = made.series(inShard: shard).count
@@ -42,7 +42,7 @@ extension Fit {
                 try StandardOutput.write(lines.joined(separator: "\n") + "\n")
             }
             if outcome.exitStatus != .success {
-                terminal.error("\(skipped) series skipped or without a forecast; the summary lists the reasons")
+                terminal.status("warning: \(skipped) series skipped or without a forecast (exit 46); the summary lists the reasons")
                 throw ExitCode(outcome.exitStatus.rawValue)
             }
         } catch let e as ExitCode {

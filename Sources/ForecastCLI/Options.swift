@@ -189,13 +189,16 @@ struct PortfolioOptions: ParsableArguments {
     var portfolio: String?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Series fitted at once (default: the number of cores).", valueName: "n"))
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    var jobs: Int?
+
+    /// `--jobs`, or the number of cores.
+    var jobCount: Int { jobs ?? ProcessInfo.processInfo.activeProcessorCount }
 
     @Option(help: ArgumentHelp("Fit only shard i of n (0-based), chosen by a hash of the series id; `forecast merge` joins the shards.", valueName: "i/n"))
     var shard: String?
 
     func validate() throws {
-        if jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
         if let shard, ShardAssignment(shard) == nil {
             throw ValidationError("--shard must be i/n with 0 ≤ i < n, e.g. 0/4 (got '\(shard)')")
         }
