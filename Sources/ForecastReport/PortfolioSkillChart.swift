@@ -41,13 +41,16 @@ public struct PortfolioSkillChart: Sendable {
         let counts = self.counts
         let top = max(counts.max() ?? 1, 1)
         let beat = skills.filter { $0 > 0 }.count
+        let even = skills.filter { $0 == 0 }.count
         let title = "Skill of the pick against naive, per series"
-        let description = "Histogram of \(skills.count) series' test skill (1 − MAE / naive MAE); \(beat) above 0, i.e. better than naive."
+        let summary = "\(skills.count) series; \(beat) better than naive (skill > 0)"
+            + (even > 0 ? ", \(even) exactly as good (skill 0, e.g. naive picked)" : "")
+        let description = "Histogram of the test skill (1 − MAE / naive MAE) of \(summary)."
         var svg = SVGBuilder(width: width, height: height, title: title, description: description)
         let left = 56.0, right = 20.0, plotTop = 64.0, bottom = 52.0
         let plotWidth = width - left - right, plotHeight = height - plotTop - bottom
         svg.text(title, x: left, y: 30, size: 18, weight: "600", color: "#1a1a1a")
-        svg.text("\(skills.count) series; \(beat) better than naive (right of the dashed line)", x: left, y: 50, size: 13, color: "#555")
+        svg.text(summary, x: left, y: 50, size: 13, color: "#555")
         let binWidth = plotWidth / Double(Self.binCount)
         // Horizontal grid at whole counts (at most 5 lines).
         let step = max(1, Int((Double(top) / 5).rounded(.up)))
@@ -58,6 +61,7 @@ public struct PortfolioSkillChart: Sendable {
         }
         for (b, n) in counts.enumerated() where n > 0 {
             let h = plotHeight * Double(n) / Double(top)
+            // Below naive in orange, at or above it in blue.
             let color = b <= 10 ? SVGLineChart.palette[1] : SVGLineChart.palette[0]
             svg.rect(x: left + Double(b) * binWidth + 1, y: plotTop + plotHeight - h, width: binWidth - 2, height: h, fill: color)
         }
@@ -65,7 +69,13 @@ public struct PortfolioSkillChart: Sendable {
         let zeroX = left + 11 * binWidth
         svg.line(x1: zeroX, y1: plotTop - 4, x2: zeroX, y2: plotTop + plotHeight, color: "#1a1a1a", width: 1.5, dash: "5 4")
         svg.line(x1: left, y1: plotTop + plotHeight, x2: left + plotWidth, y2: plotTop + plotHeight, color: "#1a1a1a", width: 1)
-        for b in stride(from: 0, to: Self.binCount, by: 3) {
+        // Edges under the bin boundaries they name; the two open bins labelled at their centres.
+        for edge in [-0.5, 0, 0.5] {
+            let x = left + (1 + (edge + 1) * 10) * binWidth
+            svg.text(Format.fixed(edge, decimals: edge == edge.rounded() ? 0 : 1), x: x, y: plotTop + plotHeight + 18,
+                     size: 11, color: "#555", anchor: "middle")
+        }
+        for b in [0, Self.binCount - 1] {
             svg.text(Self.label(of: b), x: left + (Double(b) + 0.5) * binWidth, y: plotTop + plotHeight + 18, size: 11,
                      color: "#555", anchor: "middle")
         }

@@ -288,6 +288,6 @@ struct PortfolioInputTests {
         expected[20] = 1  // 0.99 in [0.9, 1)
         expected[21] = 2  // 1 and 2
         #expect(chart.counts == expected)
-        #expect(chart.render().contains("9 series; 5 better than naive"))
+        #expect(chart.render().contains("9 series; 5 better than naive (skill &gt; 0), 1 exactly as good (skill 0, e.g. naive picked)"))
     }
 }
