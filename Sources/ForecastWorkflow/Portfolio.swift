@@ -103,6 +103,16 @@ public struct Portfolio: Sendable {
                 for (g, value) in table.groups.enumerated() { listed.append((id(value), .rows(table: table, group: g))) }
             case .wide(let targets):
                 let columns = try targets ?? numericColumns(path: path, ingest: ingest)
+                if let targets {
+                    // A misspelt column is a bad option, refused before anything is fitted.
+                    let header = try LongFormatTable.header(path: path, delimiter: ingest.delimiter.flatMap { $0.utf8.first })
+                    for name in targets where !header.contains(where: { LongFormatTable.sameName($0, name) }) {
+                        throw PortfolioError(.columnSelection, file: path, line: 1,
+                                             "--targets names \"\(name)\", which is not a column; the columns are "
+                                                 + header.map { "\"\($0)\"" }.listed(),
+                                             hint: "give column names from the header, or --targets all")
+                    }
+                }
                 for column in columns { listed.append((id(column), .column(path: path, name: column))) }
             }
         }

@@ -125,6 +125,12 @@ struct PortfolioTests {
         #expect(portfolio.series.count == 20)
         #expect(portfolio.series.first?.id == "nswmetro")
         #expect(!portfolio.series.contains { $0.id == "date" })
+        // A misspelt column fails before anything is fitted, naming it.
+        let e = #expect(throws: PortfolioError.self) {
+            try Portfolio.make(name: "v", inputs: [Self.visnights], shape: .wide(targets: ["nswmetro", "nswmetr0"]), ingest: c)
+        }
+        #expect(e?.exitStatus == .columnSelection)
+        #expect(e?.message.hasPrefix("--targets names \"nswmetr0\", which is not a column") == true)
     }
 
     @Test("several files: one series per file, named by the file stem")
