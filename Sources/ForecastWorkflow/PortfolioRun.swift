@@ -120,7 +120,8 @@ public struct PortfolioRun: Sendable {
     public func fingerprint() -> String {
         var text = Data(portfolio.series.map(\.id).joined(separator: "\n").utf8)
         var c = configuration
-        c.input = ""; c.target = nil
+        // Where the reports go is not part of the run: shards may write to different folders.
+        c.input = ""; c.target = nil; c.reportsDirectory = ""; c.datasetName = nil
         text.append(c.canonicalJSON())
         return sha256Hex(of: text)
     }

@@ -232,6 +232,13 @@ struct PortfolioTests {
         for i in 0..<4 {
             #expect(parts[i].results.allSatisfy { ShardAssignment.shard(of: $0.id, count: 4) == i })
         }
+        // Shards of one run may write to different folders, but not use other settings.
+        var elsewhere = sharded, otherSeed = sharded
+        elsewhere.reportsDirectory = "/elsewhere"
+        otherSeed.seed = 7
+        let fingerprint = PortfolioRun(portfolio: portfolio, configuration: sharded, jobs: 1, commandLine: "", version: "").fingerprint()
+        #expect(PortfolioRun(portfolio: portfolio, configuration: elsewhere, jobs: 1, commandLine: "", version: "").fingerprint() == fingerprint)
+        #expect(PortfolioRun(portfolio: portfolio, configuration: otherSeed, jobs: 1, commandLine: "", version: "").fingerprint() != fingerprint)
         let merged = try #require(PortfolioSummary.merging(parts, commandLine: "merge"))
         let published = try merged.publish(in: try #require(shardFolder))
         #expect(try summaryWithoutTiming(published.appendingPathComponent("summary.json"))
