@@ -21,12 +21,16 @@ struct Fit: ParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("CSV file with a date column and numeric columns.", valueName: "file.csv"))
-    var file: String
+    @Argument(help: ArgumentHelp("CSV file with a date column and numeric columns; several files (or --id-column, --targets) make a portfolio of series.", valueName: "file.csv"))
+    var files: [String]
+
+    /// The input of a single-series run.
+    var file: String { files.first ?? "" }
 
     @OptionGroup(title: "Input") var ingest: IngestOptions
     @OptionGroup(title: "Models and training") var model: ModelOptions
     @OptionGroup(title: "Output") var output: OutputOptions
+    @OptionGroup(title: "Many series") var portfolio: PortfolioOptions
 
     /// The options as one typed configuration.
     var configuration: FitConfiguration {
@@ -40,6 +44,7 @@ struct Fit: ParsableCommand {
     /// The configuration's own rules (the same a pipeline job and a checkpoint are held to).
     func validate() throws {
         try validateMatrixBackendEnvironment()
+        if portfolio.isPortfolio(fileCount: files.count) { try validatePortfolio() }
         do { try configuration.validate() } catch {
             throw ValidationError(error.placedMessage + (error.hint.map { "\n  hint: \($0)" } ?? ""))
         }
@@ -48,6 +53,7 @@ struct Fit: ParsableCommand {
     func run() throws {
         let terminal = Terminal(quiet: output.quiet, verbose: output.verbose)
         MatrixBackend.useOneThreadPerCaller()  // reproducible, and models train side by side
+        if portfolio.isPortfolio(fileCount: files.count) { return try runPortfolio(terminal: terminal) }
         do {
             var workflow = FitWorkflow(configuration: configuration,
                                        commandLine: CommandLine.arguments.joined(separator: " "),

@@ -18,11 +18,11 @@ struct Forecast: ParsableCommand {
           forecast run pipelines/nightly.yaml
           forecast schedule pipelines/nightly.yaml --install
 
-        Exit codes: 0 success, 10-19 input data, 30-32 models, 40-44 pipelines, \
+        Exit codes: 0 success, 10-21 input data, 30-33 models, 40-45 pipelines, 46 portfolio, \
         64 usage, 73 output; the README lists each one.
         """,
         version: version,
-        subcommands: [Fit.self, Predict.self, Run.self, Schedule.self]
+        subcommands: [Fit.self, Predict.self, Run.self, Schedule.self, Merge.self]
     )
 
     /// A misspelt subcommand (`forecast fti`) gets "did you mean 'fit'?" and exit 64, where the

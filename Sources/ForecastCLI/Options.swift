@@ -1,6 +1,7 @@
 import ArgumentParser
 import ForecastIngest
 import ForecastModels
+import ForecastReport
 import ForecastWorkflow
 import Foundation
 
@@ -175,5 +176,60 @@ struct OutputOptions: ParsableArguments {
 func validateMatrixBackendEnvironment() throws {
     if let value = MatrixBackend.unrecognisedEnvironmentValue {
         throw ValidationError("FORECAST_GEMM=\(value) is not a matrix backend: set it to openblas or onednn, or unset it.")
+    }
+}
+
+/// Many series in one run (`fit` with several files, `--id-column` or `--targets`): how the
+/// inputs hold their series, and how the run is spread over cores and machines.
+struct PortfolioOptions: ParsableArguments {
+    @Option(name: .customLong("id-column"), help: ArgumentHelp("Long format: the column whose value tells the series apart; each value is one series.", valueName: "name"))
+    var idColumn: String?
+
+    @Option(help: ArgumentHelp("Wide format: 'all' (every column but the date) or comma-separated columns, each one series.", valueName: "all|a,b,c"))
+    var targets: String?
+
+    @Option(help: ArgumentHelp("Name of the portfolio: its folder under --reports (default: the input's base name, or 'portfolio' for several files).", valueName: "name"))
+    var portfolio: String?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Series fitted at once (default: the number of cores).", valueName: "n"))
+    var jobs: Int?
+
+    /// `--jobs`, or the number of cores.
+    var jobCount: Int { jobs ?? ProcessInfo.processInfo.activeProcessorCount }
+
+    @Option(help: ArgumentHelp("Fit only shard i of n (0-based), chosen by a hash of the series id; `forecast merge` joins the shards.", valueName: "i/n"))
+    var shard: String?
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
+        if let shard, ShardAssignment(shard) == nil {
+            throw ValidationError("--shard must be i/n with 0 ≤ i < n, e.g. 0/4 (got '\(shard)')")
+        }
+        if idColumn != nil && targets != nil {
+            throw ValidationError("--id-column (long format) and --targets (wide format) cannot be used together")
+        }
+        if let targets, targets.split(separator: ",", omittingEmptySubsequences: false).contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            throw ValidationError("--targets has an empty column name in '\(targets)'; give 'all' or names separated by commas")
+        }
+    }
+
+    /// Whether `fit` runs a portfolio: several files, or one of the options above.
+    func isPortfolio(fileCount: Int) -> Bool {
+        fileCount > 1 || idColumn != nil || targets != nil || shard != nil
+    }
+
+    var shape: PortfolioShape {
+        if let idColumn { return .long(idColumn: idColumn) }
+        if let targets {
+            if targets.lowercased() == "all" { return .wide(targets: nil) }
+            return .wide(targets: targets.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        }
+        return .files
+    }
+
+    /// The folder name under `--reports`.
+    func name(files: [String]) -> String {
+        if let portfolio { return ReportPublisher.slug(forDataFile: portfolio) }
+        return files.count == 1 ? ReportPublisher.slug(forDataFile: files[0]) : "portfolio"
     }
 }

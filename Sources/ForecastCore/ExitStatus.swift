@@ -2,7 +2,7 @@
 /// may want to act on. The README's "Exit codes" table is checked against ``allCases`` and
 /// ``meaning`` by a test, so the two cannot drift apart.
 ///
-/// Codes 10–19 are input data, 30–32 models and checkpoints, 40–44 pipelines; 64 and 73 are the
+/// Codes 10–21 are input data, 30–33 models and checkpoints, 40–44 pipelines, 46 portfolios; 64 and 73 are the
 /// BSD `sysexits.h` values `EX_USAGE` and `EX_CANTCREAT`.
 public enum ExitStatus: Int32, CaseIterable, Sendable {
     case success = 0
@@ -29,6 +29,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
     case everyJobFailed = 43
     case crontabFailed = 44
     case symlinkRefused = 45
+    case someSeriesSkipped = 46
     case usage = 64
     case cannotWrite = 73
 
@@ -59,6 +60,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         case .everyJobFailed: "pipeline: every job failed"
         case .crontabFailed: "crontab could not be read or written"
         case .symlinkRefused: "a file or folder `forecast` writes (lock, log, history, a job's folder…) is a symbolic link; refused, nothing written through it"
+        case .someSeriesSkipped: "portfolio: some series were skipped (too few points, all missing, constant, other data problems) or had no forecast; the others were fitted and the summary lists the reasons"
         case .usage: "invalid command-line usage (bad option value or combination, or `FORECAST_GEMM` set to something other than `openblas` or `onednn`)"
         case .cannotWrite: "an output file could not be written"
         }

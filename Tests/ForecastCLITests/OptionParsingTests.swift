@@ -126,10 +126,11 @@ struct OptionParsingTests {
         test part with rolling-origin one-step-ahead forecasts, and writes <reports>/<dataset>/<run
         stamp>/report.md with charts, metrics.json and one checkpoint per trained or fitted model.
 
-        USAGE: forecast fit [<options>] <file.csv>
+        USAGE: forecast fit [<options>] <file.csv> ...
 
         ARGUMENTS:
-          <file.csv>              CSV file with a date column and numeric columns.
+          <file.csv>              CSV file with a date column and numeric columns; several files (or
+                                  --id-column, --targets) make a portfolio of series.
 
         INPUT:
           --delimiter <char>      Field delimiter: ',', ';', 'tab' or '|'. Detected from the first lines
@@ -184,6 +185,17 @@ struct OptionParsingTests {
           -q, --quiet             Print only errors.
           -v, --verbose           Print one line per training epoch.
 
+        MANY SERIES:
+          --id-column <name>      Long format: the column whose value tells the series apart; each value is
+                                  one series.
+          --targets <all|a,b,c>   Wide format: 'all' (every column but the date) or comma-separated
+                                  columns, each one series.
+          --portfolio <name>      Name of the portfolio: its folder under --reports (default: the input's
+                                  base name, or 'portfolio' for several files).
+          --jobs <n>              Series fitted at once (default: the number of cores).
+          --shard <i/n>           Fit only shard i of n (0-based), chosen by a hash of the series id;
+                                  `forecast merge` joins the shards.
+        
         OPTIONS:
           --version               Show the version.
           -h, --help              Show help information.

@@ -1,0 +1,111 @@
+import ForecastEvaluation
+import Foundation
+
+/// What a portfolio keeps of one series' run: the leaderboard row, not the run itself (the
+/// run's report folder holds the rest). A few hundred bytes, so a portfolio of any size holds
+/// all of them; it is also the unit of a shard file (Codable, numbers in shortest round-trip
+/// form, so a merge reproduces them exactly).
+public struct PortfolioSeriesResult: Codable, Equatable, Sendable {
+    public enum Status: String, Codable, Sendable {
+        /// Fitted and reported.
+        case ok
+        /// Not fitted: too few points, every value missing, a constant series, or another data
+        /// problem (``reason`` says which).
+        case skipped
+        /// Fitted, but no model gave a forecast (``reason`` says so); the report was written.
+        case noForecast = "no_forecast"
+    }
+
+    /// The first forecast after the last row, with its 80 % interval when the run has one.
+    public struct Next: Codable, Equatable, Sendable {
+        /// As the series' report prints it (`2024-05-01`).
+        public var date: String
+        public var value: Double
+        /// nil when 80 % was not asked for, or the interval is unbounded.
+        public var lower80: Double?
+        public var upper80: Double?
+        public init(date: String, value: Double, lower80: Double?, upper80: Double?) {
+            self.date = date
+            self.value = value
+            self.lower80 = lower80
+            self.upper80 = upper80
+        }
+    }
+
+    /// The series id (id value, column name or file stem).
+    public var id: String
+    public var status: Status
+    public var reason: String?
+    /// The run folder, relative to the portfolio folder (`japan/2026-12-07T063000Z`); nil when skipped.
+    public var report: String?
+    public var rows: Int?
+    public var frequency: String?
+    /// The picked model's stable id (`ets`, `gru`…) and its display name (`ets ETS(A,N,A)`).
+    public var pick: String?
+    public var pickName: String?
+    /// Test MASE of the pick (one step ahead), the season m of its scale (nil: the naive scale)
+    /// and the scale itself (in-sample MAE of the seasonal naive on the training part, = MAE / MASE).
+    public var testMASE: Double?
+    public var maseSeason: Int?
+    public var maseScale: Double?
+    /// 1 − MAE / MAE of naive on the test part.
+    public var skill: Double?
+    /// Diebold–Mariano test of the pick against naive on the test part.
+    public var dmPValue: Double?
+    /// The pick is better than naive and the difference is significant at 5 %.
+    public var beatsNaiveSignificantly: Bool
+    public var next: Next?
+    /// Wall-clock seconds of the series (ingest to published report). Timing: differs run to run.
+    public var seconds: Double
+
+    public init(id: String, status: Status, reason: String? = nil, report: String? = nil, rows: Int? = nil,
+                frequency: String? = nil, pick: String? = nil, pickName: String? = nil, testMASE: Double? = nil,
+                maseSeason: Int? = nil, maseScale: Double? = nil, skill: Double? = nil, dmPValue: Double? = nil,
+                beatsNaiveSignificantly: Bool = false, next: Next? = nil, seconds: Double) {
+        self.id = id
+        self.status = status
+        self.reason = reason
+        self.report = report
+        self.rows = rows
+        self.frequency = frequency
+        self.pick = pick
+        self.pickName = pickName
+        self.testMASE = testMASE
+        self.maseSeason = maseSeason
+        self.maseScale = maseScale
+        self.skill = skill
+        self.dmPValue = dmPValue
+        self.beatsNaiveSignificantly = beatsNaiveSignificantly
+        self.next = next
+        self.seconds = seconds
+    }
+
+    /// A skipped series.
+    public static func skipped(_ id: String, reason: String, seconds: Double) -> PortfolioSeriesResult {
+        PortfolioSeriesResult(id: id, status: .skipped, reason: reason, seconds: seconds)
+    }
+
+    /// The row of a finished run whose report folder is `report` (relative to the portfolio folder).
+    public init(id: String, run: RunResult, report: String, seconds: Double) {
+        let pick = run.pickedModel
+        let test = pick?.test
+        let finite = { (x: Double?) in x.flatMap { $0.isFinite ? $0 : nil } }
+        var next: Next? = nil
+        if let f = pick?.nextForecasts.first, f.value.isFinite {
+            let band = f.intervals.first { abs($0.level - 0.8) < 1e-9 && $0.isBounded }
+            next = Next(date: run.dataset.frequency.format(f.date), value: f.value,
+                        lower80: band?.lower, upper80: band?.upper)
+        }
+        let comparison = run.comparisons.first { $0.label == "pick vs naive" }?.result
+        let mase = finite(test?.mase)
+        self.init(id: id, status: pick == nil ? .noForecast : .ok,
+                  reason: pick == nil ? "no model gave a forecast; the report lists the reasons" : nil,
+                  report: report, rows: run.dataset.rows, frequency: run.dataset.frequency.name,
+                  pick: pick?.id, pickName: pick?.displayName, testMASE: mase,
+                  maseSeason: run.dataset.season.season,
+                  maseScale: mase.flatMap { m in m > 0 ? finite(test.map { $0.mae / m }) : nil },
+                  skill: finite(test?.skill), dmPValue: finite(comparison?.pValue),
+                  beatsNaiveSignificantly: comparison?.firstIsSignificantlyBetter(level: MarkdownReport.significanceLevel) ?? false,
+                  next: next, seconds: seconds)
+    }
+}

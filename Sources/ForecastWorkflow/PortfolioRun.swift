@@ -1,0 +1,197 @@
+import Dispatch
+import ForecastCore
+import ForecastEvaluation
+import ForecastIngest
+import ForecastReport
+import Foundation
+import Synchronization
+
+/// One series finished, for the terminal.
+public struct PortfolioProgress: Sendable {
+    /// Series finished so far (this one included) and in the run.
+    public var done: Int
+    public var total: Int
+    public var result: PortfolioSeriesResult
+    /// Seconds since the run started.
+    public var elapsed: Double
+}
+
+/// The outcome of a portfolio run (or of one shard of it).
+public struct PortfolioOutcome: Sendable {
+    /// One per series of the run (of the shard), in id order.
+    public var results: [PortfolioSeriesResult]
+    /// The portfolio folder `reports/<portfolio>`.
+    public var folder: URL
+    /// The summary folder `reports/<portfolio>/<stamp>`, nil for a shard (see ``shardFile``).
+    public var summary: URL?
+    /// The shard result file, nil for a run of the whole portfolio.
+    public var shardFile: URL?
+    /// `.success`, or `.someSeriesSkipped` when a series was skipped or had no forecast.
+    public var exitStatus: ExitStatus
+}
+
+/// Runs ``FitWorkflow`` once per series of a ``Portfolio``, each series exactly as `forecast fit`
+/// would run it alone (same configuration, its own target or rows), and writes
+///
+///     reports/<portfolio>/<series folder>/<stamp>/   one run folder per series, as fit writes it
+///     reports/<portfolio>/<stamp>/                   summary.md, summary.json, skill.svg, forecasts.csv
+///     reports/<portfolio>/latest -> <stamp>          the newest summary
+///     reports/<portfolio>/shards/shard-<i>-of-<n>.json   instead of the summary, with --shard
+///
+/// Series run `jobs` at a time. Each series' numbers do not depend on `jobs`: a fit's numbers do
+/// not depend on its worker count, and each series is fitted on its own. With `jobs` > 1 each
+/// series trains its networks one after the other (one thread per series); with `jobs` = 1 a
+/// series trains two networks at once, as `fit` does. Memory: the series being fitted (`jobs` at
+/// a time) plus one ``PortfolioSeriesResult`` per finished series.
+///
+/// A series whose data cannot be fitted (too few points, every value missing, constant, a data
+/// error) is recorded as skipped with its reason; the run goes on. Errors writing reports end it.
+public struct PortfolioRun: Sendable {
+    public var portfolio: Portfolio
+    /// The settings every series is fitted with; `input` and `target` are set per series.
+    public var configuration: FitConfiguration
+    public var jobs: Int
+    public var shard: ShardAssignment?
+    public var commandLine: String
+    public var version: String
+    /// Called once per finished series, from the thread that fitted it.
+    public var onSeries: (@Sendable (PortfolioProgress) -> Void)? = nil
+
+    public init(portfolio: Portfolio, configuration: FitConfiguration, jobs: Int, shard: ShardAssignment? = nil,
+                commandLine: String, version: String) {
+        self.portfolio = portfolio
+        self.configuration = configuration
+        self.jobs = max(1, jobs)
+        self.shard = shard
+        self.commandLine = commandLine
+        self.version = version
+    }
+
+    /// `reports/<portfolio>`.
+    public var folder: URL {
+        URL(fileURLWithPath: configuration.reportsDirectory).appendingPathComponent(portfolio.name, isDirectory: true)
+    }
+
+    /// Fits every series of the run (the shard's, with ``shard``), then writes the summary or the
+    /// shard file. Throws only for errors that would hit every series (writing the reports).
+    public func run() throws -> PortfolioOutcome {
+        let started = Date()
+        let clock = DispatchTime.now()
+        let series = portfolio.series(inShard: shard)
+        let slots = Mutex<[PortfolioSeriesResult?]>(Array(repeating: nil, count: series.count))
+        let failure = Mutex<(any Error)?>(nil)
+        let next = Atomic<Int>(0)
+        let done = Atomic<Int>(0)
+        let workers = jobs > 1 ? 1 : 2
+        DispatchQueue.concurrentPerform(iterations: min(jobs, max(series.count, 1))) { _ in
+            while failure.withLock({ $0 == nil }) {
+                let i = next.add(1, ordering: .relaxed).oldValue
+                guard i < series.count else { return }
+                do {
+                    let result = try fitOne(series[i], workers: workers)
+                    slots.withLock { $0[i] = result }
+                    let k = done.add(1, ordering: .relaxed).newValue
+                    onSeries?(PortfolioProgress(done: k, total: series.count, result: result,
+                                                elapsed: Self.seconds(since: clock)))
+                } catch {
+                    failure.withLock { if $0 == nil { $0 = error } }
+                }
+            }
+        }
+        if let error = failure.withLock({ $0 }) { throw error }
+        let results = slots.withLock { $0.compactMap { $0 } }
+        let status: ExitStatus = results.allSatisfy { $0.status == .ok } ? .success : .someSeriesSkipped
+        let summary = PortfolioSummary(name: portfolio.name, results: results, totalSeries: portfolio.series.count,
+                                       warnings: portfolio.warnings, settings: Self.settingsLine(configuration),
+                                       version: version,
+                                       timing: .init(startedAt: started, wallSeconds: Self.seconds(since: clock), jobs: jobs,
+                                                     shards: shard?.count ?? 1, commandLine: commandLine))
+        if let shard {
+            let file = try PortfolioShardFile(shardIndex: shard.index, shardCount: shard.count, fingerprint: fingerprint(),
+                                              summary: summary).write(in: folder)
+            return PortfolioOutcome(results: results, folder: folder, summary: nil, shardFile: file, exitStatus: status)
+        }
+        let published = try summary.publish(in: folder)
+        return PortfolioOutcome(results: results, folder: folder, summary: published, shardFile: nil, exitStatus: status)
+    }
+
+    /// What every shard of one portfolio run shares: the series ids and the settings. `merge`
+    /// refuses shard files that disagree on it.
+    public func fingerprint() -> String {
+        var text = Data(portfolio.series.map(\.id).joined(separator: "\n").utf8)
+        var c = configuration
+        // Where the reports go is not part of the run: shards may write to different folders.
+        c.input = ""; c.target = nil; c.reportsDirectory = ""; c.datasetName = nil
+        text.append(c.canonicalJSON())
+        return sha256Hex(of: text)
+    }
+
+    /// The settings of the run as one line for the summary: the models and the window.
+    static func settingsLine(_ c: FitConfiguration) -> String {
+        "models \(c.models.map(\.rawValue).joined(separator: ","))\(c.modelSpec.map { " + custom \($0)" } ?? ""); "
+            + "window \(c.window), horizon \(c.horizon), test fraction \(c.testFraction), seed \(c.seed)"
+    }
+
+    /// The configuration `fit` would use for this series alone.
+    public func configuration(for s: PortfolioSeries) -> FitConfiguration {
+        var c = configuration
+        c.input = s.source.path
+        if case .column(_, let name) = s.source { c.target = name }
+        return c
+    }
+
+    /// Fits one series and publishes its report folder; a data problem becomes a skip.
+    func fitOne(_ s: PortfolioSeries, workers: Int) throws -> PortfolioSeriesResult {
+        let clock = DispatchTime.now()
+        var c = configuration(for: s)
+        var scratch: URL? = nil
+        defer { if let scratch { try? FileManager.default.removeItem(at: scratch) } }
+        if case .rows(let table, let group) = s.source {
+            // The rows of this id as a file of their own, which fit then reads like any other.
+            let folder = try Self.scratchFolder()
+            scratch = folder
+            let file = folder.appendingPathComponent(URL(fileURLWithPath: table.path).lastPathComponent)
+            try AtomicFile.write(Data(table.csv(group: group)), to: file)
+            c.input = file.path
+        }
+        let workflow = FitWorkflow(configuration: c, commandLine: commandLine + "  # series \(s.id)",
+                                   version: version, workers: workers)
+        var evaluated: FitWorkflow.Evaluated
+        do {
+            evaluated = try workflow.evaluate()
+        } catch let e as any ForecastError where Self.isDataProblem(e.exitStatus) {
+            return .skipped(s.id, reason: e.message, seconds: Self.seconds(since: clock))
+        }
+        let y = evaluated.series.target
+        if let first = y.first, y.allSatisfy({ $0 == first }) {
+            return .skipped(s.id, reason: "constant: every one of the \(y.count) values is \(first)",
+                            seconds: Self.seconds(since: clock))
+        }
+        if case .rows(let table, _) = s.source {
+            evaluated.run.dataset.filePath = "\(table.path) (\(table.idColumn) = \(s.id))"
+        }
+        let paths = try ReportPublisher(folder: folder.appendingPathComponent(s.folder, isDirectory: true))
+            .publish(files: evaluated.files(), startedAt: evaluated.run.startedAt)
+        return PortfolioSeriesResult(id: s.id, run: evaluated.run,
+                                     report: "\(s.folder)/\(paths.folder.lastPathComponent)",
+                                     seconds: Self.seconds(since: clock))
+    }
+
+    /// Problems of one series' data (exit codes 10–21), and settings its data cannot meet (64,
+    /// e.g. a window longer than the series): the series is skipped, the others go on.
+    static func isDataProblem(_ status: ExitStatus) -> Bool {
+        (10...21).contains(status.rawValue) || status == .usage
+    }
+
+    static func scratchFolder() throws -> URL {
+        var template = Array((FileManager.default.temporaryDirectory.path + "/forecast-series-XXXXXX").utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw PortfolioError(.cannotWrite, file: FileManager.default.temporaryDirectory.path, "cannot create a temporary folder for a series' rows")
+        }
+        return URL(fileURLWithPath: String(cString: made), isDirectory: true)
+    }
+
+    static func seconds(since clock: DispatchTime) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - clock.uptimeNanoseconds) / 1e9
+    }
+}
