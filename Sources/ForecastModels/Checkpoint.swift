@@ -79,6 +79,7 @@ public struct Checkpoint: Equatable, Sendable {
         self.init(network: networks[0], metadata: metadata)
         self.parameters = networks.flatMap { $0.copyParameters() }
         self.members = networks.count
+        if networks.count > 1 { self.version = Self.ensembleFormatVersion }
     }
 
     private struct Header: Codable {

@@ -408,6 +408,7 @@ public struct FitWorkflow: Sendable {
         var checkpoint = members[0].checkpoint!
         checkpoint.parameters = members.flatMap { $0.checkpoint!.parameters }
         checkpoint.members = k
+        checkpoint.version = Checkpoint.ensembleFormatVersion
         let warnings = members.compactMap(\.warning)
         return Trained(output: output, checkpoint: checkpoint,
                        warning: warnings.isEmpty ? nil : warnings[0] + (k > 1 && warnings.count > 1 ? " (\(warnings.count) of \(k) seeds)" : ""))

@@ -172,6 +172,8 @@ struct OptionParsingTests {
           --clip <norm>           Gradient clipping by global norm; 0 turns it off. (default: 1.0)
           --patience <n>          Early-stopping patience in epochs; 0 turns early stopping off. (default:
                                   10)
+          --ensemble <k>          Seeds per network: each network is trained k times and its forecasts
+                                  averaged (default: 3).
           --init <scheme>         Weight initialisation: glorot (Glorot-uniform input, orthogonal
                                   recurrent) or pytorch (U(±1/√H)). (values: glorot, pytorch; default:
                                   glorot)

@@ -263,8 +263,8 @@ struct CheckpointTests {
         #expect(kind(magic) == .notACheckpoint)
         #expect(kind(Array("hello, world".utf8)) == .notACheckpoint)
         var version = bytes
-        version[4] = 3
-        #expect(kind(version) == .unsupportedVersion(found: 3, supported: 2))
+        version[4] = 4
+        #expect(kind(version) == .unsupportedVersion(found: 4, supported: 2))
         #expect(throws: CheckpointError(path: "/no/such/file.fcst", kind: .unreadable)) {
             try Checkpoint.read(from: "/no/such/file.fcst")
         }

@@ -27,11 +27,11 @@ struct CheckpointCompatibilityTests {
         #expect(p.points.map(\.value) == [380.58921349450765])
     }
 
-    @Test("fit writes version 2: the typed metadata reads back as the run's configuration")
+    @Test("fit writes version 2 for one network: the typed metadata reads back as the run's configuration")
     func versionTwoCarriesTheTypedConfiguration() throws {
         let reports = try temporaryDirectory()
         var c = FitConfiguration(input: repositoryRoot.appendingPathComponent("data/airpassengers.csv").path)
-        c.window = 12; c.hidden = 8; c.epochs = 2; c.models = [.naive, .gru]; c.loss = .huber
+        c.window = 12; c.hidden = 8; c.epochs = 2; c.models = [.naive, .gru]; c.loss = .huber; c.ensemble = 1
         c.reportsDirectory = reports.path
         let outcome = try FitWorkflow(configuration: c, commandLine: "test", version: "test").run()
         let path = outcome.paths.folder.appendingPathComponent(FitWorkflow.checkpointFileName(model: "gru")).path
