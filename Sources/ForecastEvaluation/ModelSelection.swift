@@ -33,6 +33,27 @@ public enum ModelSelection {
     /// on is not worth the risk (Diebold & Mariano 1995; Harvey, Leybourne & Newbold 1997).
     public static let noiseLevel = 0.10
 
+    /// The folds of a validation part: consecutive blocks of its origins, each at least
+    /// ``foldPoints`` long, at most ``maximumFolds`` of them (the last one takes the remainder).
+    /// Models refitted per fold (ETS, Theta, baselines need no fit) are estimated on every point
+    /// before a fold's first origin and forecast that fold with their parameters fixed, as a
+    /// forecaster refitting on a schedule would; networks are trained once, before the validation
+    /// part. Selection and the conformal intervals pool every fold's errors. O(1) per fold.
+    public static func folds(of validation: Range<Int>) -> [Range<Int>] {
+        let k = min(maximumFolds, max(1, validation.count / foldPoints))
+        guard k > 1 else { return validation.isEmpty ? [] : [validation] }
+        let size = validation.count / k
+        return (0..<k).map { j in
+            let start = validation.lowerBound + j * size
+            return start..<(j == k - 1 ? validation.upperBound : start + size)
+        }
+    }
+
+    /// The fewest origins in a fold.
+    public static let foldPoints = 10
+    /// The most folds of a validation part.
+    public static let maximumFolds = 5
+
     /// Why a run kept a baseline rather than the model with the lowest validation error.
     public enum Fallback: Codable, Equatable, Sendable {
         /// The validation part gave `points` targets at the last step, fewer than ``minimumSelectionPoints``.

@@ -95,6 +95,8 @@ public struct RunEvaluation: Codable, Sendable {
     /// Set when the pick is the reference baseline because the validation part could not
     /// support another choice (``ModelSelection/Fallback``).
     public var selectionFallback: ModelSelection.Fallback? = nil
+    /// The validation folds (``ModelSelection/folds(of:)``), origin ranges into the series.
+    public var validationFolds: [Range<Int>] = []
 }
 
 /// Scores every model the same way on the original scale of the target: the naive, seasonal
@@ -250,7 +252,8 @@ public struct RunEvaluator: Sendable {
             models: results, pick: pick, pickReason: reason, comparisons: comparisons,
             test: SeriesExcerpt(startIndex: split.test.lowerBound, dates: Array(dates[split.test]),
                                 values: Array(series[split.test])),
-            intervalLevels: intervalLevels, intervalFloor: intervalFloor, selectionFallback: fallback?.why)
+            intervalLevels: intervalLevels, intervalFloor: intervalFloor, selectionFallback: fallback?.why,
+            validationFolds: ModelSelection.folds(of: split.validation))
     }
 
     /// The reference baseline a doubtful pick falls back to, and why; nil when the pick stands.

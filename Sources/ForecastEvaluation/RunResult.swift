@@ -29,6 +29,8 @@ public struct RunResult: Sendable {
     /// Why the pick is a baseline although another model had a lower validation error; nil when
     /// the pick is simply the lowest validation error.
     public var selectionFallback: ModelSelection.Fallback?
+    /// The validation part's folds, origin ranges into the series (``ModelSelection/folds(of:)``).
+    public var validationFolds: [Range<Int>] = []
     public var reproducibility: Reproducibility
     /// When the run started, and how long it took in seconds.
     public var startedAt: Date
@@ -49,6 +51,7 @@ public struct RunResult: Sendable {
         self.intervalLevels = evaluation.intervalLevels
         self.intervalFloor = evaluation.intervalFloor
         self.selectionFallback = evaluation.selectionFallback
+        self.validationFolds = evaluation.validationFolds
         self.reproducibility = reproducibility
         self.startedAt = startedAt
         self.durationSeconds = durationSeconds

@@ -8,9 +8,10 @@ import Foundation
 ///
 /// One row per (part, origin, target date, model); columns:
 ///
-///     part,origin,date,step,actual,model,forecast,lower_80,upper_80,lower_95,upper_95
+///     part,fold,origin,date,step,actual,model,forecast,lower_80,upper_80,lower_95,upper_95
 ///
-/// - `part`: `validation`, `test` or `future`.
+/// - `part`: `validation`, `test` or `future`; `fold`: the validation fold of the origin (1…k,
+///   `RunResult.validationFolds`), empty for the test part and the future.
 /// - `origin`: the date of the last actual value the forecast used; `date`: the date forecast,
 ///   `step` (1…horizon) ahead of the origin. Dates as in the report (`2024-05-01`, with a time
 ///   for sub-daily data; `row N` for a file without dates).
@@ -23,7 +24,7 @@ import Foundation
 /// Numbers are written in their shortest round-trip form, so `pandas.read_csv` reads the file
 /// without options and gets exactly the run's values. Size O(models · (validation + test) · horizon).
 public enum ForecastsTable {
-    public static let header = "part,origin,date,step,actual,model,forecast,lower_80,upper_80,lower_95,upper_95"
+    public static let header = "part,fold,origin,date,step,actual,model,forecast,lower_80,upper_80,lower_95,upper_95"
 
     /// The table for `run`, whose series had `values` at `dates` (the cleaned target, original
     /// scale; `dates` stamped by `Frequency.rowStamp` for a file without dates).
@@ -49,15 +50,16 @@ public enum ForecastsTable {
             for (part, forecasts) in [("validation", model.validationForecasts), ("test", model.testForecasts)] {
                 guard let forecasts else { continue }
                 for (i, origin) in forecasts.origins.enumerated() where origin >= 1 && i < forecasts.values.count {
+                    let fold = part == "validation" ? (run.validationFolds.firstIndex { $0.contains(origin) }.map { "\($0 + 1)" } ?? "") : ""
                     for (j, value) in forecasts.values[i].enumerated() {
                         let t = origin + j
-                        out += "\(part),\(date(origin - 1)),\(date(t)),\(j + 1),\(t < n ? number(values[t]) : ""),"
+                        out += "\(part),\(fold),\(date(origin - 1)),\(date(t)),\(j + 1),\(t < n ? number(values[t]) : ""),"
                             + "\(model.id),\(number(value)),\(bounds(value, step: j))\n"
                     }
                 }
             }
             for next in model.nextForecasts {
-                out += "future,\(date(n - 1)),\(f.format(next.date)),\(next.step),,\(model.id),\(number(next.value)),"
+                out += "future,,\(date(n - 1)),\(f.format(next.date)),\(next.step),,\(model.id),\(number(next.value)),"
                     + "\(bounds(next.value, step: next.step - 1))\n"
             }
         }

@@ -9,14 +9,16 @@ import Foundation
 /// The model is estimated twice on the original scale, with the run's season (1 when there is
 /// none): ETS by AICc over the admissible specs (`ETS.fitAuto`; Hyndman, Koehler, Ord & Snyder
 /// 2008), Theta by in-sample error over STM, OTM, DSTM, DOTM (`Theta.fitAuto`; Fiorucci et al. 2016).
-/// - On the training part, `y[0..<split.train.upperBound]`: its forecasts along the validation
-///   part are what selection and the conformal intervals see, out of sample like every model's.
+/// - Once per validation fold (`ModelSelection.folds(of:)`), on every point before the fold's
+///   first origin (the first fold: the training part): each fit forecasts its fold, and these
+///   forecasts are what selection and the conformal intervals see, out of sample like every
+///   model's.
 /// - Again on every point before the test part (training and validation), as a forecaster refits
 ///   before forecasting; the test part, the next forecast and the checkpoint use this fit. The
 ///   test part is still never seen. (Refitting is cheap here; networks are not retrained.)
 /// Each fit's parameters then stay fixed and its state is filtered through the actual values
 /// (`FittedStatisticalModel.forecasts(along:…)`, statsforecast's `forward`).
-/// Cost: two fits (see `ETS`, `Theta`) plus three O(n + origins·horizon) filtering passes.
+/// Cost: folds + 1 fits (see `ETS`, `Theta`) plus O(folds) O(n + origins·horizon) filtering passes.
 struct StatisticalModelFit: Sendable {
     var output: ModelOutput
     var checkpoint: StatisticalCheckpoint?
@@ -51,21 +53,30 @@ struct StatisticalModelFit: Sendable {
             }
         }
         let beforeTest = split.train.lowerBound..<split.validation.upperBound
-        let selected: FittedStatistical, refitted: FittedStatistical
-        switch (fit(split.train, "training"), split.validation.isEmpty ? nil : fit(beforeTest, "training and validation")) {
-        case (.failure(let f), _), (_, .failure(let f)?):
+        // One fit per fold on everything before it, then the refit before the test part.
+        var validationRows: [[Double]] = []
+        for (j, fold) in ModelSelection.folds(of: split.validation).enumerated() {
+            switch fit(0..<fold.lowerBound, j == 0 ? "training" : "points before validation fold \(j + 1)") {
+            case .failure(let f):
+                return StatisticalModelFit(output: .failed(name: name, kind: .statistical, reason: f.reason, trainSeconds: elapsed()),
+                                           checkpoint: nil)
+            case .success(let f):
+                validationRows += f.model.forecasts(along: y, origins: fold, horizon: horizon)
+            }
+        }
+        let refitted: FittedStatistical
+        switch fit(beforeTest, split.validation.isEmpty ? "training" : "training and validation") {
+        case .failure(let f):
             return StatisticalModelFit(output: .failed(name: name, kind: .statistical, reason: f.reason, trainSeconds: elapsed()),
                                        checkpoint: nil)
-        case (.success(let a), .success(let b)?): (selected, refitted) = (a, b)
-        case (.success(let a), nil): (selected, refitted) = (a, a)
+        case .success(let f): refitted = f
         }
         let seconds = elapsed()
-        let (v, m) = (selected.model, refitted.model)
+        let m = refitted.model
         let output = ModelOutput(
             name: name, kind: .statistical, parameters: m.parameterCount, configuration: m.specName,
             trainSeconds: seconds,
-            validationForecasts: RollingForecasts(origins: Array(split.validation),
-                                                  values: v.forecasts(along: y, origins: split.validation, horizon: horizon)),
+            validationForecasts: RollingForecasts(origins: Array(split.validation), values: validationRows),
             testForecasts: RollingForecasts(origins: Array(split.test),
                                             values: m.forecasts(along: y, origins: split.test, horizon: horizon)),
             nextForecast: nextForecast(m, along: y, horizon: horizon))

@@ -272,4 +272,17 @@ import ForecastIngest
         #expect(run.selectionFallback == .tooFewPoints(points: 5))
         #expect(run.pickReason == "naive kept: the validation part gives 5 points at step 1, fewer than the 10 a choice between models needs")
     }
+
+    @Test("validation folds: blocks of at least 10 origins, at most 5, covering the part in order")
+    func foldsOfTheValidationPart() {
+        #expect(ModelSelection.folds(of: 100..<109) == [100..<109])
+        #expect(ModelSelection.folds(of: 100..<120) == [100..<110, 110..<120])
+        #expect(ModelSelection.folds(of: 100..<131) == [100..<110, 110..<120, 120..<131])
+        #expect(ModelSelection.folds(of: 0..<318).count == 5)
+        #expect(ModelSelection.folds(of: 0..<318).last == 252..<318)
+        #expect(ModelSelection.folds(of: 5..<5).isEmpty)
+        let folds = ModelSelection.folds(of: 40..<97)
+        #expect(folds.first?.lowerBound == 40 && folds.last?.upperBound == 97)
+        #expect(zip(folds, folds.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound } && folds.allSatisfy { $0.count >= 10 })
+    }
 }

@@ -18,9 +18,9 @@ struct ForecastsTableTests {
         let run = outcome.run
         let text = try String(contentsOf: outcome.paths.report.deletingLastPathComponent().appendingPathComponent("forecasts.csv"), encoding: .utf8)
         let lines = text.split(separator: "\n").map(String.init)
-        #expect(lines.first == "part,origin,date,step,actual,model,forecast,lower_80,upper_80,lower_95,upper_95")
-        // Plain CSV: 11 fields on every row, no quoting needed (pandas.read_csv without options).
-        #expect(lines.allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 11 && !$0.contains("\"") })
+        #expect(lines.first == "part,fold,origin,date,step,actual,model,forecast,lower_80,upper_80,lower_95,upper_95")
+        // Plain CSV: 12 fields on every row, no quoting needed (pandas.read_csv without options).
+        #expect(lines.allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 12 && !$0.contains("\"") })
         let working = run.models.filter(\.status.isOK)
         let expectedRows = working.reduce(0) { sum, m in
             sum + 2 * ((m.validationForecasts?.origins.count ?? 0) + (m.testForecasts?.origins.count ?? 0)) + m.nextForecasts.count
@@ -34,8 +34,8 @@ struct ForecastsTableTests {
         let y = try loadSeries(IngestOptions(path: c.input)).target
         let dates = try #require(try loadSeries(IngestOptions(path: c.input)).dates)
         let f = Frequency.monthly
-        let row = try #require(lines.first { $0.hasPrefix("test,\(f.format(dates[origin - 1])),\(f.format(dates[origin])),1,") && $0.contains(",ets,") })
-        let fields = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let row = try #require(lines.first { $0.hasPrefix("test,,\(f.format(dates[origin - 1])),\(f.format(dates[origin])),1,") && $0.contains(",ets,") })
+        let fields = Array(row.split(separator: ",", omittingEmptySubsequences: false).map(String.init).dropFirst())
         #expect(Double(fields[4]) == y[origin])
         #expect(Double(fields[6]) == test.values[0][0], "the forecast reads back bit for bit")
         let w80 = try #require(ets.intervals.first { abs($0.level - 0.8) < 1e-9 }?.halfWidth[0])
@@ -47,11 +47,17 @@ struct ForecastsTableTests {
         // The future: one row per step, no actual, after the last date.
         let future = lines.filter { $0.hasPrefix("future,") && $0.contains(",ets,") }
         #expect(future.count == 2)
-        #expect(future[0].hasPrefix("future,1960-12-01,1961-01-01,1,,ets,"))
-        #expect(future[1].hasPrefix("future,1960-12-01,1961-02-01,2,,ets,"))
+        #expect(future[0].hasPrefix("future,,1960-12-01,1961-01-01,1,,ets,"))
+        #expect(future[1].hasPrefix("future,,1960-12-01,1961-02-01,2,,ets,"))
         // Stable ids, not display names: seasonal naive is "snaive".
         #expect(lines.contains { $0.contains(",snaive,") } && !lines.contains { $0.contains("seasonal naive") })
-        // Validation rows come before the test part.
-        #expect(lines.contains { $0.hasPrefix("validation,") && $0.contains(",naive,") })
+        // Validation rows come before the test part, each with the fold of its origin:
+        // 21 validation points (20 + h − 1) make 2 folds of 10 and 11 origins.
+        #expect(run.validationFolds.count == 2 && run.validationFolds.map(\.count) == [10, 11])
+        for (k, fold) in run.validationFolds.enumerated() {
+            let origin = fold.lowerBound
+            #expect(lines.contains { $0.hasPrefix("validation,\(k + 1),\(f.format(dates[origin - 1])),\(f.format(dates[origin])),1,") && $0.contains(",naive,") })
+        }
+        #expect(!lines.contains { $0.hasPrefix("validation,,") }, "every validation row names its fold")
     }
 }

@@ -36,18 +36,20 @@ struct StatisticalModelTests {
                                test: dataset.testStart..<y.count))
     }
 
-    @Test("ets and theta: validation forecasts from the fit on the training part, test and next forecasts from the refit on training and validation, each equal to the models' own recomputed here")
+    @Test("ets and theta: each validation fold forecast by a fit on everything before it, test and next forecasts by the refit on training and validation, each equal to the models' own recomputed here")
     func forecastsEqualTheModelsFittedOnTheTrainingPart() throws {
         let c = try Self.configuration(horizon: 3)
         let outcome = try FitWorkflow(configuration: c, commandLine: "test", version: "test").run()
         #expect(outcome.exitStatus == .success)
         let (y, split) = try Self.seriesAndSplit(c)
-        let training = Array(y[split.train]), beforeTest = Array(y[0..<split.validation.upperBound])
-        let references: [(String, any FittedStatisticalModel, any FittedStatisticalModel)] = [
-            ("ets", try ETS.fitAuto(training, seasonLength: 12), try ETS.fitAuto(beforeTest, seasonLength: 12)),
-            ("theta", try Theta.fitAuto(training, seasonLength: 12), try Theta.fitAuto(beforeTest, seasonLength: 12)),
-        ]
-        for (name, selected, reference) in references {
+        let beforeTest = Array(y[0..<split.validation.upperBound])
+        let folds = ModelSelection.folds(of: split.validation)
+        #expect(folds.count == 2 && folds.first?.lowerBound == split.validation.lowerBound && folds.last?.upperBound == split.validation.upperBound)
+        func fit(_ name: String, _ values: [Double]) throws -> any FittedStatisticalModel {
+            name == "ets" ? try ETS.fitAuto(values, seasonLength: 12) : try Theta.fitAuto(values, seasonLength: 12)
+        }
+        for name in ["ets", "theta"] {
+            let reference = try fit(name, beforeTest)
             let m = try #require(outcome.run.models.first { $0.name == name })
             #expect(m.kind == .statistical)
             #expect(m.status == .ok, "\(m.status)")
@@ -60,9 +62,10 @@ struct StatisticalModelTests {
             #expect(m.testForecasts == test, "\(name)")
             let next = reference.forecasts(along: y, origins: y.count..<(y.count + 1), horizon: 3)[0]
             #expect(m.nextForecasts.map(\.value) == next, "\(name)")
-            // Validation rows decide the pick and the intervals: the 80% half-width of step 1 is
-            // the conformal quantile of the validation errors of the fit on the training part.
-            let validation = selected.forecasts(along: y, origins: split.validation, horizon: 3)
+            // Validation rows decide the pick and the intervals: fold by fold, each from a fit on
+            // every point before the fold; the 80% half-width of step 1 is their conformal quantile.
+            var validation: [[Double]] = []
+            for fold in folds { validation += try fit(name, Array(y[0..<fold.lowerBound])).forecasts(along: y, origins: fold, horizon: 3) }
             #expect(m.validationForecasts == RollingForecasts(origins: Array(split.validation), values: validation), "\(name)")
             let residuals = zip(split.validation, validation).map { abs(y[$0] - $1[0]) }
             let q = SplitConformal.halfWidth(absoluteResiduals: residuals, coverage: 0.8) ?? .infinity
