@@ -60,15 +60,9 @@ public struct FitJobExecutor: JobExecutor {
         let pick = run.pickedModel
         let next = pick?.nextForecasts.first
         let band = next?.intervals.first { abs($0.level - 0.8) < 1e-9 } ?? next?.intervals.first
-        // The pick's own model file (a network's .ckpt or a statistical model's .json); when the
-        // pick is a baseline, which has none, the first network's, as before.
-        let pickCheckpoint: String?
-        if let name = pick?.name, fitted.statisticalCheckpoints.contains(where: { $0.model == name }) {
-            pickCheckpoint = FitWorkflow.statisticalCheckpointFileName(model: name)
-        } else {
-            let checkpointOfPick = fitted.checkpoints.first { $0.model == pick?.name } ?? fitted.checkpoints.first
-            pickCheckpoint = checkpointOfPick.map { FitWorkflow.checkpointFileName(model: $0.model) }
-        }
+        // The pick's own model file, whatever its kind (a network's .ckpt; a statistical model's,
+        // a baseline's or the combination's .json), the file `forecast predict` takes.
+        let pickCheckpoint = pick.flatMap { fitted.modelFileName(forModel: $0.id) }
         return JobOutcome(dataEnd: dates.last, rows: fitted.series.count, pick: run.pick ?? "none",
                           forecast: next.map { ForecastPoint(date: $0.date, value: $0.value,
                                                              lower: band.map(\.lower).flatMap { $0.isFinite ? $0 : nil },

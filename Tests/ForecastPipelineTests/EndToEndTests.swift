@@ -269,6 +269,22 @@ private func controlBytes(_ s: String) -> [UInt8] {
         }
     }
 
+    @Test("a baseline pick's own model file is the job's checkpoint (it named the first network's, or none)")
+    func baselinePickRecordsItsModelFile() throws {
+        guard let bin = ForecastBinary.require() else { return }
+        let p = try TinyProject(jobs: ["alpha"], models: "[naive, drift]")
+        let r = try p.forecast(bin, ["run", p.pipeline.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let pick = try #require(p.history("alpha").last?.pick)
+        let state = try String(contentsOf: p.reports.appendingPathComponent("alpha/state.json"), encoding: .utf8)
+        // The pick's id: naive, snaive (seasonal naive, m = 12 on airpassengers) or drift.
+        let id = pick.hasPrefix("seasonal naive") ? "snaive" : pick
+        #expect(["naive", "snaive", "drift"].contains(id))
+        #expect(state.contains("/model-\(id).json\""), "pick \(pick): \(state)")
+        let folder = try #require(RunFolders.latestTarget(in: p.reports.appendingPathComponent("alpha")))
+        #expect(FileManager.default.fileExists(atPath: p.reports.appendingPathComponent("alpha/\(folder)/model-\(id).json").path))
+    }
+
     @Test func killDashNineAtAnyMomentLosesNothing() throws {
         guard let bin = ForecastBinary.require() else { return }
         let p = try TinyProject(refit: "warm")
