@@ -18,7 +18,7 @@ import Foundation
 /// `season_length` (m ≥ 2 for `snaive`, 1 otherwise); `target`, `features` (the columns read,
 /// so rows are dropped or filled alike); `tool_version`; `configuration` (the run's
 /// `FitConfiguration`: reading settings and the horizon); `intervals` (``StoredIntervals``).
-public struct BaselineCheckpoint: Codable, Equatable, Sendable {
+public struct BaselineCheckpoint: JSONModelFile, Equatable, Sendable {
     public static let formatName = "forecast-baseline-model"
     public static let formatVersion = 1
 
@@ -72,21 +72,7 @@ public struct BaselineCheckpoint: Codable, Equatable, Sendable {
         }
     }
 
-    /// The file's text: pretty-printed JSON with sorted keys and a final newline.
-    public func encoded() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return ((try? encoder.encode(self)) ?? Data()) + Data("\n".utf8)
-    }
-
-    /// Parses and validates an untrusted file; `path` labels errors.
-    /// - Throws: ``PredictError`` (exit 31) naming the first bad field.
-    public static func decode(_ data: Data, path: String) throws -> BaselineCheckpoint {
-        let stored = try ModelFile.decode(Self.self, from: data, path: path, format: formatName,
-                                          versions: formatVersion...formatVersion)
-        try stored.validate(path: path)
-        return stored
-    }
+    public static var readableVersions: ClosedRange<Int> { formatVersion...formatVersion }
 
     /// Checks every field: the season against the rule, the columns, the configuration against
     /// `fit`'s own rules, the intervals against the horizon. O(levels · horizon).
@@ -100,16 +86,7 @@ public struct BaselineCheckpoint: Codable, Equatable, Sendable {
         case .naive, .drift:
             guard seasonLength == 1 else { throw bad("season_length", "is \(seasonLength); \(model.rawValue) has no season, so it is 1") }
         }
-        guard !target.isEmpty else { throw bad("target", "is empty") }
-        guard !features.isEmpty, features.count <= Checkpoint.maximumFeatures else {
-            throw bad("features", "lists \(features.count) columns, outside 1...\(Checkpoint.maximumFeatures)")
-        }
-        if let problem = configuration.problems().first(where: { $0.key != .input }) {
-            throw bad("configuration.\(problem.key.rawValue)", problem.message)
-        }
-        guard configuration.horizon <= StatisticalCheckpoint.maximumHorizon else {
-            throw bad("configuration.horizon", "is \(configuration.horizon), more than \(StatisticalCheckpoint.maximumHorizon)")
-        }
+        try Self.validateColumnsAndConfiguration(target: target, features: features, configuration: configuration, path: path)
         try intervals?.validate(horizon: configuration.horizon, prefix: "intervals", bad)
     }
 

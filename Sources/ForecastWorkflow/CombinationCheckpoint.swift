@@ -14,7 +14,7 @@ import Foundation
 /// else is accepted, so an edited file cannot point outside its folder); `target`, `tool_version`,
 /// `configuration` (the run's `FitConfiguration`, for the horizon); `intervals` (``StoredIntervals``).
 /// Cost: one prediction per member.
-public struct CombinationCheckpoint: Codable, Equatable, Sendable {
+public struct CombinationCheckpoint: JSONModelFile, Equatable, Sendable {
     public static let formatName = "forecast-combination-model"
     public static let formatVersion = 1
     /// The most members a file may list (every statistical model and network of the contrast set fits).
@@ -75,21 +75,7 @@ public struct CombinationCheckpoint: Codable, Equatable, Sendable {
         return name == "custom" ? FitWorkflow.checkpointFileName(model: name) : nil
     }
 
-    /// The file's text: pretty-printed JSON with sorted keys and a final newline.
-    public func encoded() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return ((try? encoder.encode(self)) ?? Data()) + Data("\n".utf8)
-    }
-
-    /// Parses and validates an untrusted file; `path` labels errors.
-    /// - Throws: ``PredictError`` (exit 31) naming the first bad field.
-    public static func decode(_ data: Data, path: String) throws -> CombinationCheckpoint {
-        let stored = try ModelFile.decode(Self.self, from: data, path: path, format: formatName,
-                                          versions: formatVersion...formatVersion)
-        try stored.validate(path: path)
-        return stored
-    }
+    public static var readableVersions: ClosedRange<Int> { formatVersion...formatVersion }
 
     public func validate(path: String) throws {
         func bad(_ name: String, _ reason: String) -> PredictError { StatisticalCheckpoint.field(path, name, reason) }

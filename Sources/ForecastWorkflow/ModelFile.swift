@@ -1,4 +1,5 @@
 import ForecastCore
+import ForecastModels
 import Foundation
 
 /// The model files `fit` writes beside its report, told apart by content: a network checkpoint
@@ -86,6 +87,53 @@ enum ModelFile {
             throw StatisticalCheckpoint.describe(e, path: path, data: data)
         } catch {
             throw StatisticalCheckpoint.invalid(path, "could not be read: \(error)")
+        }
+    }
+}
+
+/// A data-only model file (``StatisticalCheckpoint``, ``BaselineCheckpoint``,
+/// ``CombinationCheckpoint``): one encoding, one reader (``ModelFile``'s checks of size, format
+/// and version, then the type's own ``validate(path:)``).
+public protocol JSONModelFile: Codable {
+    /// The `format` field naming the kind.
+    static var formatName: String { get }
+    /// The versions this code reads.
+    static var readableVersions: ClosedRange<Int> { get }
+    /// Checks every field of a decoded, untrusted file. - Throws: ``PredictError`` (exit 31).
+    func validate(path: String) throws
+}
+
+extension JSONModelFile {
+    /// The file's text: pretty-printed JSON with sorted keys and a final newline. Doubles are
+    /// written in their shortest round-trip form, so they read back bit for bit.
+    public func encoded() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return ((try? encoder.encode(self)) ?? Data()) + Data("\n".utf8)
+    }
+
+    /// Parses and validates an untrusted file; `path` labels errors.
+    /// - Throws: ``PredictError`` (exit 31) naming the first bad field.
+    public static func decode(_ data: Data, path: String) throws -> Self {
+        let stored = try ModelFile.decode(Self.self, from: data, path: path, format: formatName, versions: readableVersions)
+        try stored.validate(path: path)
+        return stored
+    }
+
+    /// The checks every kind shares: the target and feature columns, the stored configuration
+    /// against `fit`'s own rules, and a horizon `predict` may forecast.
+    static func validateColumnsAndConfiguration(target: String, features: [String], configuration: FitConfiguration,
+                                                path: String) throws {
+        func bad(_ name: String, _ reason: String) -> PredictError { StatisticalCheckpoint.field(path, name, reason) }
+        guard !target.isEmpty else { throw bad("target", "is empty") }
+        guard !features.isEmpty, features.count <= Checkpoint.maximumFeatures else {
+            throw bad("features", "lists \(features.count) columns, outside 1...\(Checkpoint.maximumFeatures)")
+        }
+        if let problem = configuration.problems().first(where: { $0.key != .input }) {
+            throw bad("configuration.\(problem.key.rawValue)", problem.message)
+        }
+        guard configuration.horizon <= StatisticalCheckpoint.maximumHorizon else {
+            throw bad("configuration.horizon", "is \(configuration.horizon), more than \(StatisticalCheckpoint.maximumHorizon)")
         }
     }
 }

@@ -32,11 +32,11 @@ import Foundation
 /// training values themselves: the CSV must start with the training rows unchanged — same first
 /// and last training dates, same values (checked against `values_sha256`) — and may continue past
 /// them. The forecast is from its last row, equal bit for bit to fit's next forecast on the same data.
-public struct StatisticalCheckpoint: Codable, Equatable, Sendable {
+public struct StatisticalCheckpoint: JSONModelFile, Equatable, Sendable {
     public static let formatName = "forecast-statistical-model"
     /// The version `fit` writes; `predict` reads ``readableVersions``.
     public static let formatVersion = 2
-    public static let readableVersions = 1...2
+    public static let readableVersions: ClosedRange<Int> = 1...2
     /// The largest file `predict` reads (a model holds a few numbers and m seasonal values).
     public static let maximumBytes = 64 << 20
     /// The longest season a file may declare.
@@ -125,14 +125,6 @@ public struct StatisticalCheckpoint: Codable, Equatable, Sendable {
         self.configuration = configuration
     }
 
-    /// The file's text: pretty-printed JSON with sorted keys and a final newline. Doubles are
-    /// written in their shortest round-trip form, so they read back bit for bit.
-    public func encoded() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return ((try? encoder.encode(self)) ?? Data()) + Data("\n".utf8)
-    }
-
     /// UTC `yyyy-MM-ddTHH:mm:ssZ` (proleptic Gregorian, whole seconds), how dates are stored and compared.
     static func dateText(_ date: Date) -> String {
         let t = UTCDateTime(date)
@@ -161,14 +153,6 @@ extension StatisticalCheckpoint {
         try decode(try ModelFile.readJSON(path), path: path)
     }
 
-    /// Parses and validates the bytes of a file; `path` labels errors.
-    public static func decode(_ data: Data, path: String) throws -> StatisticalCheckpoint {
-        let checkpoint = try ModelFile.decode(StatisticalCheckpoint.self, from: data, path: path, format: formatName,
-                                              versions: readableVersions)
-        try checkpoint.validate(path: path)
-        return checkpoint
-    }
-
     /// Checks every field against the format and the spec: finite numbers within the estimation's
     /// ranges, as many seasonal values as the season, the parameter names the spec has, and the
     /// configuration passing `fit`'s own rules. O(m).
@@ -195,16 +179,7 @@ extension StatisticalCheckpoint {
         for (name, text) in [("training.first_date", training.firstDate), ("training.last_date", training.lastDate)] {
             if let text, text.isEmpty || text.count > 64 { throw bad(name, "is not a date") }
         }
-        guard !target.isEmpty else { throw bad("target", "is empty") }
-        guard !features.isEmpty, features.count <= Checkpoint.maximumFeatures else {
-            throw bad("features", "lists \(features.count) columns, outside 1...\(Checkpoint.maximumFeatures)")
-        }
-        if let problem = configuration.problems().first(where: { $0.key != .input }) {
-            throw bad("configuration.\(problem.key.rawValue)", problem.message)
-        }
-        guard configuration.horizon <= Self.maximumHorizon else {
-            throw bad("configuration.horizon", "is \(configuration.horizon), more than \(Self.maximumHorizon)")
-        }
+        try Self.validateColumnsAndConfiguration(target: target, features: features, configuration: configuration, path: path)
         for (name, value) in parameters.sorted(by: { $0.key < $1.key }) where !value.isFinite {
             throw bad("parameters.\(name)", "is \(value), not a finite number")
         }
