@@ -85,15 +85,15 @@ public struct FitWorkflow: Sendable {
             }
             out.append(NeuralModel(name: model.rawValue, kind: model == .ff ? .feedForward : .recurrent, spec: spec))
         }
-        if let text = c.modelSpec {
+        for custom in c.customModels {
             let spec: ModelSpec
-            do { spec = try ModelSpec(parsing: text) } catch let e as ModelSpecError {
+            do { spec = try ModelSpec(parsing: custom.spec) } catch let e as ModelSpecError {
                 throw FitConfigurationError(.modelSpec, "column \(e.column): \(e.message)", hint: e.hint)
             } catch {
                 throw FitConfigurationError(.modelSpec, "\(error)")
             }
             let recurrent = spec.layers.contains { if case .recurrent = $0 { return true } else { return false } }
-            out.append(NeuralModel(name: "custom", kind: recurrent ? .recurrent : .feedForward, spec: spec))
+            out.append(NeuralModel(name: custom.name, kind: recurrent ? .recurrent : .feedForward, spec: spec))
         }
         return out
     }
@@ -271,7 +271,7 @@ public struct FitWorkflow: Sendable {
                          windowBytes: Int) throws(FitConfigurationError) {
         var needs: [(name: String, key: FitConfiguration.Key, bytes: Int)] = []
         for model in models {
-            let key: FitConfiguration.Key = model.name == "custom" ? .modelSpec : .hidden
+            let key: FitConfiguration.Key = configuration.customModels.contains { $0.name == model.name } ? .modelSpec : .hidden
             do {
                 let footprint = try NetworkFootprint(model.spec, timeSteps: dataset.timeSteps, inputDim: dataset.dimInput,
                                                      outputDim: dataset.horizon)
