@@ -48,11 +48,15 @@ struct Fit: ParsableCommand {
     func run() throws {
         let terminal = Terminal(quiet: output.quiet, verbose: output.verbose)
         MatrixBackend.useOneThreadPerCaller()  // reproducible, and models train side by side
+        let workers = 2
+        let progress = terminal.fitProgress(workers: workers)
+        var report: (@Sendable (FitProgress) -> Void)? = nil
+        if let progress { report = { event in progress.handle(event) } }
         do {
             var workflow = FitWorkflow(configuration: configuration,
                                        commandLine: CommandLine.arguments.joined(separator: " "),
-                                       version: Forecast.version, workers: 2,
-                                       progress: terminal.trainingProgress())
+                                       version: Forecast.version, workers: workers,
+                                       progress: report)
             // The data summary as soon as the data is read, before training starts.
             let showSummary = !output.json && !output.quiet
             if showSummary {
@@ -61,7 +65,7 @@ struct Fit: ParsableCommand {
                 }
             }
             let outcome = try workflow.run()
-            terminal.endProgress()
+            progress?.end()
             if output.json {
                 try StandardOutput.write(MetricsJSON.string(for: outcome.run))
             } else if showSummary {
@@ -79,7 +83,7 @@ struct Fit: ParsableCommand {
         } catch let e as ExitCode {
             throw e
         } catch {
-            terminal.endProgress()
+            progress?.end()
             throw failure(reporting: error, on: terminal)
         }
     }

@@ -7,16 +7,6 @@ import ForecastReport
 import Foundation
 import Synchronization
 
-/// Progress of a fit, for the terminal: which model, which epoch, losses.
-public struct FitProgress: Sendable {
-    public var model: String
-    public var epoch: Int
-    public var maxEpochs: Int
-    public var trainLoss: Double
-    public var validationLoss: Double?
-    public var seconds: Double
-}
-
 /// The outcome of `forecast fit`: the evaluated run, where its report went, and the exit status
 /// (success; every network and statistical model failed but a baseline gave the forecast; or no
 /// forecast at all). The report is written either way.
@@ -196,11 +186,20 @@ public struct FitWorkflow: Sendable {
         //    (baselines are added by the evaluator).
         let context = StatisticalModelFit.RunContext(target: series.targetName, features: series.featureNames,
                                                      dates: series.dates, toolVersion: version, configuration: c)
-        let statistical = c.models.filter(\.isStatistical).map { model in
-            StatisticalModelFit.fit(model, y: y, split: split, seasonLength: season.season ?? 1, horizon: c.horizon,
-                                    context: context)
+        let statisticalModels = c.models.filter(\.isStatistical)
+        progress?(.plan(statisticalModels.map { FitProgress.PlannedModel(name: $0.rawValue, maxEpochs: nil, mayStopEarly: false, workPerSample: nil) }
+                        + models.map { FitProgress.PlannedModel(name: $0.name, maxEpochs: c.epochs, mayStopEarly: c.patience > 0,
+                                                                workPerSample: FitProgress.PlannedModel.forwardMultiplyAdds(
+                                                                    $0.spec, timeSteps: dataset.timeSteps, inputDim: dataset.dimInput)) }))
+        let statistical = statisticalModels.enumerated().map { index, model in
+            progress?(.started(model: index))
+            let fit = StatisticalModelFit.fit(model, y: y, split: split, seasonLength: season.season ?? 1, horizon: c.horizon,
+                                              context: context)
+            progress?(.finished(model: index, FitProgress.ModelEnd(epochs: nil, seconds: fit.output.trainSeconds ?? 0,
+                                                                   failure: fit.output.failureReason)))
+            return fit
         }
-        let trained = trainAll(models, dataset: dataset)
+        let trained = trainAll(models, dataset: dataset, firstProgressIndex: statisticalModels.count)
 
         // 3. Score everything the same way, pick on validation.
         var evaluator = RunEvaluator(series: y, dates: dates, frequency: frequency, split: split,
@@ -297,22 +296,31 @@ public struct FitWorkflow: Sendable {
     }
 
     /// Trains every model on up to `workers` threads; slot i holds model i's result, so the
-    /// order (and every number) is the same whatever the thread count.
-    func trainAll(_ models: [NeuralModel], dataset: WindowedDataset) -> [Trained] {
+    /// order (and every number) is the same whatever the thread count. Model i is number
+    /// `firstProgressIndex + i` in the progress plan.
+    func trainAll(_ models: [NeuralModel], dataset: WindowedDataset, firstProgressIndex: Int = 0) -> [Trained] {
         let slots = Mutex<[Trained?]>(Array(repeating: nil, count: models.count))
         let next = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: min(workers, max(models.count, 1))) { _ in
             while true {
                 let i = next.add(1, ordering: .relaxed).oldValue
                 guard i < models.count else { return }
-                let trained = trainOne(models[i], dataset: dataset)
+                let index = firstProgressIndex + i
+                progress?(.started(model: index))
+                let trained = trainOne(models[i], dataset: dataset, progressIndex: index)
+                let epochs = trained.output.epochsRun ?? 0
+                progress?(.finished(model: index, FitProgress.ModelEnd(
+                    epochs: epochs, seconds: trained.output.trainSeconds ?? 0,
+                    // Training that neither failed nor ran every epoch was ended by early stopping.
+                    stoppedEarly: trained.output.failureReason == nil && epochs < configuration.epochs,
+                    failure: trained.output.failureReason)))
                 slots.withLock { $0[i] = trained }
             }
         }
         return slots.withLock { $0.map { $0! } }
     }
 
-    func trainOne(_ model: NeuralModel, dataset: WindowedDataset) -> Trained {
+    func trainOne(_ model: NeuralModel, dataset: WindowedDataset, progressIndex: Int = 0) -> Trained {
         let (name, kind, spec) = (model.name, model.kind, model.spec)
         let c = configuration
         if let problem = dataset.scalingProblem {
@@ -343,9 +351,8 @@ public struct FitWorkflow: Sendable {
                            config: config,
                            progress: progress.map { report in
                                { (e: EpochRecord) in
-                                   report(FitProgress(model: name, epoch: e.epoch, maxEpochs: c.epochs,
-                                                      trainLoss: e.trainLoss, validationLoss: e.validationLoss,
-                                                      seconds: e.seconds))
+                                   report(.epoch(model: progressIndex, FitProgress.EpochProgress(
+                                       epoch: e.epoch, trainLoss: e.trainLoss, validationLoss: e.validationLoss, seconds: e.seconds)))
                                }
                            })
         let trainLoss = result.epochs.map(\.trainLoss)
