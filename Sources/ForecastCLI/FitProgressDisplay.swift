@@ -16,8 +16,16 @@ struct FitProgressState: Equatable {
         /// Epochs finished, their summed wall time, and the last one.
         var epochs = 0
         var epochSeconds = 0.0
+        var firstEpochSeconds = 0.0
         var last: FitProgress.EpochProgress? = nil
         var end: FitProgress.ModelEnd? = nil
+
+        /// The epochs that measure the steady pace, and their wall time: all but the first once
+        /// there are two, since the first also pays one-time costs (allocating workspaces,
+        /// first touches of memory) and overstates the rest by several times.
+        var steady: (epochs: Int, seconds: Double) {
+            epochs >= 2 ? (epochs - 1, epochSeconds - firstEpochSeconds) : (epochs, epochSeconds)
+        }
     }
 
     var models: [Model] = []
@@ -36,6 +44,7 @@ struct FitProgressState: Equatable {
             models[i].phase = .running
             models[i].epochs = e.epoch
             models[i].epochSeconds += e.seconds
+            if e.epoch == 1 { models[i].firstEpochSeconds = e.seconds }
             models[i].last = e
         case .finished(let i, let end) where models.indices.contains(i):
             models[i].phase = .finished
@@ -52,18 +61,15 @@ struct FitProgressState: Equatable {
     /// Seconds until every model has finished, at most: each network's remaining epochs (up to
     /// its cap) times its epoch time, scheduled as the fit does (`workers` models at once, the
     /// next waiting model taking the first free worker). A network's epoch time is its own mean
-    /// once it has run an epoch; before that, its ``FitProgress/PlannedModel/workPerSample``
-    /// times the seconds per unit of work measured so far over all networks. Nil while nothing
+    /// (``Model/steady``) once it has run an epoch; before that, its
+    /// ``FitProgress/PlannedModel/workPerSample`` put into ``estimatedEpochSeconds(work:)``. Nil while nothing
     /// is measured, or while a statistical model (whose fit time is not known ahead) is still to come.
     /// O(models · workers).
     var secondsLeft: Double? {
-        let measured = models.filter { $0.epochs > 0 && ($0.plan.workPerSample ?? 0) > 0 }
-        let work = measured.reduce(0.0) { $0 + Double($1.epochs) * $1.plan.workPerSample! }
-        let secondsPerWork: Double? = work > 0 ? measured.reduce(0.0) { $0 + $1.epochSeconds } / work : nil
         func remaining(_ m: Model) -> Double? {
             guard let cap = m.plan.maxEpochs else { return nil }  // a statistical fit: unknown
-            let perEpoch = m.epochs > 0 ? m.epochSeconds / Double(m.epochs)
-                : secondsPerWork.flatMap { rate in m.plan.workPerSample.map { rate * $0 } }
+            let perEpoch = m.epochs > 0 ? m.steady.seconds / Double(m.steady.epochs)
+                : m.plan.workPerSample.flatMap { estimatedEpochSeconds(work: $0) }
             return perEpoch.map { Double(max(0, cap - m.epochs)) * $0 }
         }
         // Free times of the workers: the running models' remaining times, then idle ones at 0.
@@ -78,6 +84,21 @@ struct FitProgressState: Equatable {
             free[first] += r
         }
         return free.max() ?? 0
+    }
+
+    /// The epoch time of a network with `work` multiply-adds per sample that has not run yet: the
+    /// measured network nearest in work (by ratio) scaled by `work / its work`. An epoch also has
+    /// costs that do not grow with the work (batching, the optimizer step, per-time-step loop
+    /// overhead), so seconds per unit of work differ several times between a small network and a
+    /// large one; networks of similar size share the balance. Nil before any network has run an
+    /// epoch. O(models).
+    func estimatedEpochSeconds(work: Double) -> Double? {
+        let measured = models.compactMap { m -> (w: Double, t: Double)? in
+            guard m.epochs > 0, let w = m.plan.workPerSample, w > 0 else { return nil }
+            return (w, m.steady.seconds / Double(m.steady.epochs))
+        }
+        guard work > 0, let nearest = measured.min(by: { abs(log($0.w / work)) < abs(log($1.w / work)) }) else { return nil }
+        return nearest.t * work / nearest.w
     }
 
     /// Whether ``secondsLeft`` counts epochs that early stopping may never run.

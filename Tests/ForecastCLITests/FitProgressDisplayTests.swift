@@ -77,6 +77,18 @@ struct FitProgressDisplayTests {
         let ffOnly = Array(twoTraining.prefix(4)) + [epoch(1, 1, seconds: 1)]
         #expect(near(state(ffOnly, workers: 1).secondsLeft, 29 + 90 + 120))
         #expect(near(state(ffOnly, workers: 2).secondsLeft, 149))
+        // A slow first epoch (workspaces allocated, memory first touched) does not set the pace:
+        // 10 s then 1 s, 1 s gives 1 s an epoch, and 0.01 s a unit of work for the others.
+        let slowStart = Array(twoTraining.prefix(4)) + [epoch(1, 1, seconds: 10), epoch(1, 2, seconds: 1), epoch(1, 3, seconds: 1)]
+        #expect(near(state(slowStart, workers: 1).secondsLeft, 27 + 90 + 120))
+        // ff (100 units) at 2 s an epoch (0.02 s a unit, mostly fixed costs), gru (300) at 3 s
+        // (0.01 s a unit): lstm (400) is estimated from gru, the nearest in work: 4 s an epoch,
+        // 120 s, on the worker ff frees first (29 × 2 = 58 s; gru's at 29 × 3 = 87 s): 178 s.
+        var overheads = twoTraining
+        overheads[5] = epoch(1, 1, seconds: 2)
+        #expect(near(state(overheads).estimatedEpochSeconds(work: 400), 4))
+        #expect(near(state(overheads).estimatedEpochSeconds(work: 50), 1))
+        #expect(near(state(overheads).secondsLeft, 178))
     }
 
     @Test("a finished model's line for a log: epochs, time, early stop or failure, and the time left")
