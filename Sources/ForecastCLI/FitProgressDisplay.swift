@@ -22,7 +22,7 @@ struct FitProgressState: Equatable {
 
         /// The epochs that measure the steady pace, and their wall time: all but the first once
         /// there are two, since the first also pays one-time costs (allocating workspaces,
-        /// first touches of memory) and overstates the rest by several times.
+        /// first touches of memory) and can overstate the rest.
         var steady: (epochs: Int, seconds: Double) {
             epochs >= 2 ? (epochs - 1, epochSeconds - firstEpochSeconds) : (epochs, epochSeconds)
         }
@@ -58,13 +58,13 @@ struct FitProgressState: Equatable {
 
     // MARK: - Time left
 
-    /// Seconds until every model has finished, at most: each network's remaining epochs (up to
-    /// its cap) times its epoch time, scheduled as the fit does (`workers` models at once, the
-    /// next waiting model taking the first free worker). A network's epoch time is its own mean
-    /// (``Model/steady``) once it has run an epoch; before that, its
-    /// ``FitProgress/PlannedModel/workPerSample`` put into ``estimatedEpochSeconds(work:)``. Nil while nothing
-    /// is measured, or while a statistical model (whose fit time is not known ahead) is still to come.
-    /// O(models · workers).
+    /// Seconds until every model has finished (an upper bound when early stopping may end
+    /// training sooner): each network's remaining epochs, up to its cap, times its epoch time,
+    /// scheduled as the fit does (`workers` models at once, the next waiting model taking the
+    /// first free worker). A network's epoch time is its own mean (``Model/steady``) once it has
+    /// run an epoch; before that, ``estimatedEpochSeconds(work:)`` of its work per sample. Nil
+    /// while nothing is measured, or while a statistical model (whose fit time is not known
+    /// ahead) is still to come. O(models · workers).
     var secondsLeft: Double? {
         func remaining(_ m: Model) -> Double? {
             guard let cap = m.plan.maxEpochs else { return nil }  // a statistical fit: unknown
@@ -165,7 +165,9 @@ struct FitProgressState: Equatable {
         var line = label(i) + ": "
         let epochs = m.end?.epochs ?? m.epochs
         let time = Self.elapsed(m.end?.seconds ?? m.epochSeconds)
-        if let failure = m.end?.failure {
+        if let reason = m.end?.failure {
+            // A reason may quote data; a log line gets no control characters.
+            let failure = String(String.UnicodeScalarView(reason.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
             line += m.plan.maxEpochs == nil ? "failed: \(failure)" : "failed after \(epochs) epoch\(epochs == 1 ? "" : "s"): \(failure)"
         } else if m.plan.maxEpochs == nil {
             line += "fitted in \(time)"

@@ -20,8 +20,8 @@ public enum FitProgress: Sendable, Equatable {
         public var mayStopEarly: Bool
         /// A network's multiply-adds for one sample's forward pass (``forwardMultiplyAdds(_:timeSteps:inputDim:)``);
         /// nil for a statistical model. Networks of one run see the same windows in the same
-        /// batches, so their epoch times are about proportional to it: the measured epochs of one
-        /// network estimate those of a network that has not started.
+        /// batches, so their epoch times grow with it: the measured epochs of one network of
+        /// similar work estimate those of a network that has not started.
         public var workPerSample: Double?
 
         public init(name: String, maxEpochs: Int?, mayStopEarly: Bool, workPerSample: Double?) {

@@ -101,6 +101,8 @@ struct FitProgressDisplayTests {
         #expect(s.finishedLine(0) == "model 1/4 ets: fitted in 0.50 s; at most about 2 min left")
         let failed = state(events + [.finished(model: 2, FitProgress.ModelEnd(epochs: 1, seconds: 3, failure: "training diverged: loss became nan"))])
         #expect(failed.finishedLine(2) == "model 3/4 gru: failed after 1 epoch: training diverged: loss became nan; at most about 2 min left")
+        let quoted = state(events + [.finished(model: 2, FitProgress.ModelEnd(epochs: 1, seconds: 3, failure: "bad value '1\r\n\u{1B}[2J' in column x"))])
+        #expect(quoted.finishedLine(2).hasPrefix("model 3/4 gru: failed after 1 epoch: bad value '1   [2J' in column x;"), "\(quoted.finishedLine(2))")
         let all = state([plan(), .started(model: 0), .finished(model: 0, FitProgress.ModelEnd(epochs: nil, seconds: 75, failure: "no admissible model"))]
                         + (1...3).flatMap { [FitProgress.started(model: $0), .finished(model: $0, FitProgress.ModelEnd(epochs: 30, seconds: 61))] })
         #expect(all.finishedLine(0) == "model 1/4 ets: failed: no admissible model")
