@@ -54,11 +54,15 @@ struct Fit: ParsableCommand {
         let terminal = Terminal(quiet: output.quiet, verbose: output.verbose)
         MatrixBackend.useOneThreadPerCaller()  // reproducible, and models train side by side
         if portfolio.isPortfolio(fileCount: files.count) { return try runPortfolio(terminal: terminal) }
+        let workers = 2
+        let progress = terminal.fitProgress(workers: workers)
+        var report: (@Sendable (FitProgress) -> Void)? = nil
+        if let progress { report = { event in progress.handle(event) } }
         do {
             var workflow = FitWorkflow(configuration: configuration,
                                        commandLine: CommandLine.arguments.joined(separator: " "),
-                                       version: Forecast.version, workers: 2,
-                                       progress: terminal.trainingProgress())
+                                       version: Forecast.version, workers: workers,
+                                       progress: report)
             // The data summary as soon as the data is read, before training starts.
             let showSummary = !output.json && !output.quiet
             if showSummary {
@@ -67,7 +71,7 @@ struct Fit: ParsableCommand {
                 }
             }
             let outcome = try workflow.run()
-            terminal.endProgress()
+            progress?.end()
             if output.json {
                 try StandardOutput.write(MetricsJSON.string(for: outcome.run))
             } else if showSummary {
@@ -85,7 +89,7 @@ struct Fit: ParsableCommand {
         } catch let e as ExitCode {
             throw e
         } catch {
-            terminal.endProgress()
+            progress?.end()
             throw failure(reporting: error, on: terminal)
         }
     }

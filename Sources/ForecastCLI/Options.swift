@@ -70,9 +70,12 @@ struct ModelList: ExpressibleByArgument, Sendable {
 
 /// Windowing, models and training: the options of `fit` (and the keys of a pipeline job).
 struct ModelOptions: ParsableArguments {
+    /// Two unnamed `--model-spec` would both be `custom`; the names' rules are the
+    /// configuration's (`Fit.validate`).
     func validate() throws {
-        if modelSpecs.count > 1 {
-            throw ValidationError("--model-spec: given \(modelSpecs.count) times, but a run has one custom model (a second would silently replace the first)")
+        var probe = FitConfiguration(input: "")
+        do { try probe.setModelSpecs(modelSpecs) } catch {
+            throw ValidationError(error.placedMessage + (error.hint.map { "\n  hint: \($0)" } ?? ""))
         }
     }
 
@@ -100,9 +103,7 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Comma-separated models.", valueName: "list"))
     var models = ModelList(ContrastModel.allCases)
 
-    // An array only to see a second occurrence, which the parser would otherwise let replace the
-    // first silently; validate() refuses it.
-    @Option(name: .customLong("model-spec"), help: ArgumentHelp("An extra model as a layer string, e.g. 'bigru(64,sum) > dense(1)'.", valueName: "spec"))
+    @Option(name: .customLong("model-spec"), help: ArgumentHelp("An extra network as a layer string, e.g. 'bigru(64,sum) > dense(1)' (the model custom); name=spec names it, e.g. deep='lstm(32) > dense(1)', and may be repeated.", valueName: "[name=]spec"))
     var modelSpecs: [String] = []
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Hidden units of the ff, rnn, gru and lstm models.", valueName: "n"))
@@ -145,7 +146,7 @@ struct ModelOptions: ParsableArguments {
         c.window = window; c.stride = stride; c.horizon = horizon
         c.transform = transform; c.scaling = scaling
         c.testFraction = testFraction; c.validationFraction = validationFraction
-        c.models = models.models; c.modelSpec = modelSpecs.last
+        c.models = models.models; try? c.setModelSpecs(modelSpecs)  // validate() refused what throws
         c.hidden = hidden; c.epochs = epochs; c.batchSize = batchSize; c.learningRate = learningRate
         c.optimizer = optimizer; c.loss = loss; c.clip = clip; c.patience = patience; c.ensemble = ensemble
         c.initScheme = initScheme; c.seed = seed; c.season = season

@@ -32,26 +32,14 @@ struct Terminal {
         FileHandle.standardError.write(Data(text.utf8))
     }
 
-    /// A progress callback for training, or nil when nothing should be shown.
-    func trainingProgress() -> (@Sendable (FitProgress) -> Void)? {
+    /// Shows the fit's progress: redrawn in place on a terminal, one line per finished model in
+    /// a log, one line per epoch as well with `--verbose`; nil with `--quiet`.
+    func fitProgress(workers: Int) -> FitProgressPrinter? {
         if quiet { return nil }
-        if verbose {
-            return { p in
-                let v = p.validationLoss.map { String(format: " val %.5f", $0) } ?? ""
-                FileHandle.standardError.write(Data(String(format: "%@ epoch %d/%d train %.5f%@ (%.2fs)\n",
-                                                           p.model, p.epoch, p.maxEpochs, p.trainLoss, v, p.seconds).utf8))
-            }
-        }
-        guard stderrIsTTY else { return nil }
-        return { p in
-            let v = p.validationLoss.map { String(format: "  val %.4f", $0) } ?? ""
-            // Early stopping usually ends sooner, so the time left is an upper bound.
-            let left = Double(p.maxEpochs - p.epoch) * p.seconds
-            let line = String(format: "training %@  epoch %d/%d  loss %.4f%@  ≤%.0fs left", p.model, p.epoch, p.maxEpochs, p.trainLoss, v, left)
-            FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
-        }
+        return FitProgressPrinter(mode: verbose ? .verbose : stderrIsTTY ? .live : .lines, workers: workers)
     }
 
+    /// Clears a progress line redrawn in place (a portfolio's "series k/n" line).
     func endProgress() {
         if !quiet && !verbose && stderrIsTTY { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }

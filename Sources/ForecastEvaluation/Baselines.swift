@@ -3,6 +3,8 @@
 public protocol BaselineForecaster: Sendable {
     /// Model name used in tables and in `metrics.json` ("naive", "seasonal naive (m=12)", "drift").
     var name: String { get }
+    /// The stable id programs read: the rule's `--models` spelling ("naive", "snaive", "drift").
+    var id: String { get }
     /// The fewest observations `forecast(history:steps:)` needs.
     var minimumHistory: Int { get }
     /// Forecasts the `steps` values following `history` (history = y[0..<t] gives y[t], …,
@@ -36,6 +38,7 @@ extension BaselineForecaster {
 public struct NaiveForecaster: BaselineForecaster {
     public init() {}
     public var name: String { "naive" }
+    public var id: String { "naive" }
     public var minimumHistory: Int { 1 }
     public func forecast(history: ArraySlice<Double>, steps: Int) -> [Double] {
         precondition(history.count >= 1)
@@ -53,6 +56,7 @@ public struct SeasonalNaiveForecaster: BaselineForecaster {
         self.season = season
     }
     public var name: String { "seasonal naive (m=\(season))" }
+    public var id: String { "snaive" }
     public var minimumHistory: Int { season }
     public func forecast(history: ArraySlice<Double>, steps: Int) -> [Double] {
         precondition(history.count >= season)
@@ -66,6 +70,7 @@ public struct SeasonalNaiveForecaster: BaselineForecaster {
 public struct DriftForecaster: BaselineForecaster {
     public init() {}
     public var name: String { "drift" }
+    public var id: String { "drift" }
     public var minimumHistory: Int { 1 }
     public func forecast(history: ArraySlice<Double>, steps: Int) -> [Double] {
         precondition(history.count >= 1)

@@ -31,6 +31,8 @@ public struct SeriesSplit: Codable, Equatable, Sendable {
 /// target (the lead inverts transform and scaling before filling it).
 public struct ModelOutput: Sendable {
     public var name: String
+    /// The stable id programs read (``ModelResult/id``); the name unless given.
+    public var id: String
     public var kind: ModelKind
     public var parameters: Int
     public var configuration: String
@@ -50,12 +52,13 @@ public struct ModelOutput: Sendable {
     /// fields may then be partial (loss curves up to the failure are still charted).
     public var failureReason: String?
 
-    public init(name: String, kind: ModelKind, parameters: Int, configuration: String = "",
+    public init(name: String, id: String? = nil, kind: ModelKind, parameters: Int, configuration: String = "",
                 epochsRun: Int? = nil, trainSeconds: Double? = nil, trainLoss: [Double] = [],
                 validationLoss: [Double] = [], gradientFlow: [Double]? = nil,
                 validationForecasts: RollingForecasts?, testForecasts: RollingForecasts?,
                 nextForecast: [Double], failureReason: String? = nil) {
         self.name = name
+        self.id = id ?? name
         self.kind = kind
         self.parameters = parameters
         self.configuration = configuration
@@ -71,10 +74,10 @@ public struct ModelOutput: Sendable {
     }
 
     /// A model that produced nothing usable.
-    public static func failed(name: String, kind: ModelKind, reason: String, parameters: Int = 0,
+    public static func failed(name: String, id: String? = nil, kind: ModelKind, reason: String, parameters: Int = 0,
                               configuration: String = "", epochsRun: Int? = nil, trainSeconds: Double? = nil,
                               trainLoss: [Double] = [], validationLoss: [Double] = []) -> ModelOutput {
-        ModelOutput(name: name, kind: kind, parameters: parameters, configuration: configuration,
+        ModelOutput(name: name, id: id, kind: kind, parameters: parameters, configuration: configuration,
                     epochsRun: epochsRun, trainSeconds: trainSeconds, trainLoss: trainLoss,
                     validationLoss: validationLoss, validationForecasts: nil, testForecasts: nil,
                     nextForecast: [], failureReason: reason)
@@ -161,11 +164,11 @@ public struct RunEvaluator: Sendable {
         baselines.append(DriftForecaster())
         return baselines.map { b in
             guard split.validation.lowerBound >= b.minimumHistory, series.count >= b.minimumHistory else {
-                return .failed(name: b.name, kind: .baseline,
+                return .failed(name: b.name, id: b.id, kind: .baseline,
                                reason: "too little data: needs \(b.minimumHistory) observations before the validation part, has \(split.validation.lowerBound)")
             }
             return ModelOutput(
-                name: b.name, kind: .baseline, parameters: 0,
+                name: b.name, id: b.id, kind: .baseline, parameters: 0,
                 validationForecasts: b.rollingForecasts(series: series, targets: split.validation, steps: horizon),
                 testForecasts: b.rollingForecasts(series: series, targets: split.test, steps: horizon),
                 nextForecast: b.nextForecasts(series: series, steps: horizon))
@@ -294,7 +297,7 @@ public struct RunEvaluator: Sendable {
 
     func evaluate(_ output: ModelOutput, maseScale scale: Double?) -> ModelResult {
         var result = ModelResult(
-            name: output.name, kind: output.kind, status: .ok, parameters: output.parameters,
+            name: output.name, id: output.id, kind: output.kind, status: .ok, parameters: output.parameters,
             configuration: output.configuration, epochsRun: output.epochsRun, trainSeconds: output.trainSeconds,
             trainLoss: output.trainLoss, validationLoss: output.validationLoss, gradientFlow: output.gradientFlow,
             validationMetrics: [], testMetrics: [], dmVsNaive: nil, dmNote: nil, testForecasts: nil,

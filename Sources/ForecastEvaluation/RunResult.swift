@@ -202,7 +202,12 @@ public enum ModelStatus: Codable, Equatable, Sendable {
 /// One model's results. Metrics arrays are per forecast step: element 0 is one step ahead,
 /// element j is j + 1 steps ahead; they are empty for a failed model.
 public struct ModelResult: Codable, Sendable {
+    /// Shown to people; may change between versions ("seasonal naive (m=12)").
     public var name: String
+    /// What programs read (metrics.json's `id`, history.csv's `model`, forecasts.csv): the
+    /// `--models` spelling (`snaive`, `ets`, `gru`) or a custom model's name (`custom`, `deep`);
+    /// the model's ``ModelOutput/id``.
+    public var id: String
     public var kind: ModelKind
     public var status: ModelStatus
     /// Trainable parameters (0 for baselines).
@@ -232,12 +237,14 @@ public struct ModelResult: Codable, Sendable {
     /// Forecasts after the last row, one per step, with dates and intervals.
     public var nextForecasts: [NextForecast]
 
-    public init(name: String, kind: ModelKind, status: ModelStatus, parameters: Int, configuration: String,
+    /// `id` nil takes the name.
+    public init(name: String, id: String? = nil, kind: ModelKind, status: ModelStatus, parameters: Int, configuration: String,
                 epochsRun: Int?, trainSeconds: Double?, trainLoss: [Double], validationLoss: [Double],
                 gradientFlow: [Double]?, validationMetrics: [ForecastMetrics], testMetrics: [ForecastMetrics],
                 dmVsNaive: DieboldMarianoResult?, dmNote: String?, testForecasts: RollingForecasts?,
                 intervals: [IntervalCalibration], nextForecasts: [NextForecast]) {
         self.name = name
+        self.id = id ?? name
         self.kind = kind
         self.status = status
         self.parameters = parameters
@@ -267,11 +274,6 @@ public struct ModelResult: Codable, Sendable {
         }
     }
 
-    /// The stable id a program reads (`--models` spelling): `snaive` for "seasonal naive (m=12)",
-    /// the name itself for every other model.
-    public var id: String {
-        kind == .baseline && name.hasPrefix("seasonal naive") ? "snaive" : name
-    }
 
     /// What the pick is chosen by: the validation MAE averaged over the forecast steps (the
     /// one-step MAE when the horizon is 1); nil without validation metrics.

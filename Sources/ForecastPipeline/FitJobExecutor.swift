@@ -41,9 +41,10 @@ public struct FitJobExecutor: JobExecutor {
         let actuals = zip(dates, fitted.series.target).enumerated()
             .filter { !filled.contains($0.offset) }.map { (date: $0.element.0, value: $0.element.1) }
         let unobserved = Set(filled.compactMap { $0 < dates.count ? dates[$0] : nil })
+        // history.csv keys models by their stable ids (`snaive`, not "seasonal naive (m=12)").
         var testMASE: [String: Double] = [:]
-        for m in run.models { if let mase = m.testMetrics.first?.mase { testMASE[m.name] = mase } }
-        let live = context.liveErrorSection(actuals: actuals, season: fitted.season ?? 1, pick: run.pick, testMASE: testMASE,
+        for m in run.models { if let mase = m.testMetrics.first?.mase { testMASE[m.id] = mase } }
+        let live = context.liveErrorSection(actuals: actuals, season: fitted.season ?? 1, pick: run.pickedModel?.id, testMASE: testMASE,
                                             unobserved: unobserved)
         var sections = [live]
         if !warmProblems.isEmpty {
@@ -63,7 +64,7 @@ public struct FitJobExecutor: JobExecutor {
         // The pick's own model file, whatever its kind (a network's .ckpt; a statistical model's,
         // a baseline's or the combination's .json), the file `forecast predict` takes.
         let pickCheckpoint = pick.flatMap { fitted.modelFileName(forModel: $0.id) }
-        return JobOutcome(dataEnd: dates.last, rows: fitted.series.count, pick: run.pick ?? "none",
+        return JobOutcome(dataEnd: dates.last, rows: fitted.series.count, pick: pick?.id ?? "none",
                           forecast: next.map { ForecastPoint(date: $0.date, value: $0.value,
                                                              lower: band.map(\.lower).flatMap { $0.isFinite ? $0 : nil },
                                                              upper: band.map(\.upper).flatMap { $0.isFinite ? $0 : nil }) },

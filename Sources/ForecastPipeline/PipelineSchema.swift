@@ -15,6 +15,8 @@ public enum PipelineSchema {
         case character
         case path
         case textList
+        /// `model_spec`: one `fit --model-spec` value, or a list of them (several named models).
+        case modelSpecs
         case choice([String])
         case choiceList([String])
         /// Whole number ≥ the bound.
@@ -34,6 +36,7 @@ public enum PipelineSchema {
             case .character: "a single character"
             case .path: "a file path"
             case .textList: "a list of text values"
+            case .modelSpecs: "a model spec ('gru(64) > dense(1)' or 'name=spec') or a list of named ones"
             case .choice(let c): "one of: \(c.joined(separator: ", "))"
             case .choiceList(let c): "a list of: \(c.joined(separator: ", "))"
             case .integer(let m): "a whole number ≥ \(m)"
@@ -67,7 +70,8 @@ public enum PipelineSchema {
     public static func valueKind(of key: FitConfiguration.Key) -> ValueKind? {
         switch key {
         case .input, .reportsDirectory: .path
-        case .target, .dateColumn, .dateFormat, .modelSpec: .text
+        case .target, .dateColumn, .dateFormat: .text
+        case .modelSpec: .modelSpecs
         case .delimiter: .character
         case .features: .textList
         case .missing: .choice(MissingPolicy.allCases.map(\.rawValue))

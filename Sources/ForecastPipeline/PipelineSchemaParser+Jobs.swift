@@ -95,7 +95,7 @@ extension PipelineSchemaParser {
         case (.target, .text(let s)): c.target = s
         case (.dateColumn, .text(let s)): c.dateColumn = s
         case (.dateFormat, .text(let s)): c.dateFormat = s
-        case (.modelSpec, .text(let s)): c.modelSpec = s
+        case (.modelSpec, .texts(let l)): try? c.setModelSpecs(l)  // value(_:kind:key:) refused what throws
         case (.delimiter, .text(let s)): c.delimiter = s
         case (.features, .texts(let l)): c.features = l
         case (.missing, .text(let s)): c.missing = MissingPolicy(rawValue: s) ?? c.missing

@@ -1,4 +1,5 @@
 import ForecastCore
+import ForecastWorkflow
 import Foundation
 import Yams
 
@@ -21,6 +22,28 @@ extension PipelineSchemaParser {
         case .text:
             guard let s = plainText(node), !s.isEmpty else { return wrong() }
             return .text(s)
+        case .modelSpecs:
+            // The command line's rules: `name=spec` or a plain spec, at most one without a name.
+            var texts: [String] = []
+            if case .sequence(let seq) = node, !seq.isEmpty {
+                for item in seq {
+                    guard let s = plainText(item), !s.isEmpty else {
+                        error(item, "each item of '\(key)' must be a model spec, found \(describe(item))",
+                              hint: "write name=spec, e.g. deep=lstm(32) > dense(1)")
+                        return nil
+                    }
+                    texts.append(s)
+                }
+            } else {
+                guard let s = plainText(node), !s.isEmpty else { return wrong() }
+                texts = [s]
+            }
+            var probe = FitConfiguration(input: "")
+            do { try probe.setModelSpecs(texts) } catch let problem {
+                error(node, "'\(key)' \(problem.message)", hint: problem.hint)
+                return nil
+            }
+            return .texts(texts)
         case .character:
             guard let s = plainText(node), s.count == 1 else { return wrong() }
             return .text(s)

@@ -39,11 +39,11 @@ public struct HistoryRow: Equatable, Sendable {
     public var dataEnd: Date?
     /// Rows of the input used.
     public var rows: Int?
-    /// Model the report recommends.
+    /// Stable id (``ModelResult/id``) of the model the report recommends.
     public var pick: String?
     /// The pick's first-step forecast.
     public var forecast: ForecastPoint?
-    /// Test-set MASE of each model, keyed by model name.
+    /// Test-set MASE of each model, keyed by its stable id (`snaive`, `gru`, `deep`).
     public var testMASE: [String: Double]
     /// Live error of the previous run's forecast, scored on this run's data: actual − forecast.
     public var liveError: Double?
@@ -85,6 +85,11 @@ public struct HistoryRow: Equatable, Sendable {
 /// midnight, else `2024-05-01T06:30:00Z`; proleptic Gregorian, also before 1583); numbers are
 /// written with at most 12 significant digits in their shortest form (`389.15`, not
 /// `389.15000000000003`), independent of the locale.
+///
+/// `model` is the model's stable id (``ModelResult/id``: `snaive`, `ets`, `gru`, a custom model's
+/// name). Earlier versions wrote the display name, which differs only for the seasonal naive
+/// ("seasonal naive (m=12)"); such lines are read as the id (``modelID(recorded:)``) and stay as
+/// they are on disk.
 ///
 /// Files of the first format (one line per run, `test_mase` as `model=value;…` pairs) are
 /// still read, and rewritten in this format by the next append.
@@ -176,9 +181,10 @@ public struct RunHistory: Sendable {
                                        message: f[15].isEmpty ? nil : f[15]))
             }
             guard !model.isEmpty else { continue }
-            if let mase = Double(f[8]) { rows[rows.count - 1].testMASE[model] = mase }
+            let id = modelID(recorded: model)
+            if let mase = Double(f[8]) { rows[rows.count - 1].testMASE[id] = mase }
             if f[7] == "true" {
-                rows[rows.count - 1].pick = model
+                rows[rows.count - 1].pick = id
                 if let d = parseTimestamp(f[9]), let v = Double(f[10]) {
                     rows[rows.count - 1].forecast = ForecastPoint(date: d, value: v, lower: Double(f[11]), upper: Double(f[12]))
                 }
@@ -197,20 +203,27 @@ public struct RunHistory: Sendable {
                   let started = parseTimestamp(f[0]), let status = JobStatus(rawValue: f[2]) else { continue }
             var mase: [String: Double] = [:]
             for pair in f[11].split(separator: ";") {
-                // Split at the last "=": a model name may hold one ("seasonal naive (m=12)"), a number never does.
-                guard let eq = pair.lastIndex(of: "="), let v = Double(pair[pair.index(after: eq)...]) else { continue }
-                mase[String(pair[..<eq])] = v
+                // At the last '=': a display name may hold one ("seasonal naive (m=12)=0.8").
+                guard let equals = pair.lastIndex(of: "="), let v = Double(pair[pair.index(after: equals)...]) else { continue }
+                mase[modelID(recorded: String(pair[..<equals]))] = v
             }
             var forecast: ForecastPoint?
             if let d = parseTimestamp(f[7]), let v = Double(f[8]) {
                 forecast = ForecastPoint(date: d, value: v, lower: Double(f[9]), upper: Double(f[10]))
             }
             rows.append(HistoryRow(runStarted: started, job: f[1], status: status, duration: Double(f[3]) ?? 0,
-                                   dataEnd: parseTimestamp(f[4]), rows: Int(f[5]), pick: f[6].isEmpty ? nil : f[6],
+                                   dataEnd: parseTimestamp(f[4]), rows: Int(f[5]), pick: f[6].isEmpty ? nil : modelID(recorded: f[6]),
                                    forecast: forecast, testMASE: mase, liveError: Double(f[12]),
                                    liveScaledError: Double(f[13]), message: f[14].isEmpty ? nil : f[14]))
         }
         return rows
+    }
+
+    /// The stable id of a model as a history line recorded it: an id is returned as is; the
+    /// seasonal naive's display name, which versions before ids wrote ("seasonal naive (m=12)"),
+    /// becomes `snaive`. Every other model's display name was its id.
+    static func modelID(recorded name: String) -> String {
+        name.hasPrefix("seasonal naive (m=") && name.hasSuffix(")") ? "snaive" : name
     }
 
     /// At most 12 significant digits, in the shortest form that reads back as that rounded

@@ -11,12 +11,17 @@ import Foundation
 /// Top level: schema_version, generated_at (ISO 8601 UTC), duration_seconds, tool_version,
 /// command_line, seed, dataset {file, sha256, rows, first_date, last_date, frequency, target,
 /// features, missing_values, missing_policy, gaps, transform, scaling, window, horizon, season,
-/// split {train, validation, test}}, pick, pick_reason, selection_metric ("validation_mae"),
+/// split {train, validation, test}}, pick, pick_id, pick_reason, selection_metric ("validation_mae"),
 /// next_forecast [the pick's {step, date, value, intervals [{level, lower, upper}]}],
 /// beats_naive {statistic, p_value, significant, note} | null, models [...], comparisons
-/// [{label, model, reference, n, statistic, p_value, note}].
+/// [{label, model, model_id, reference, reference_id, n, statistic, p_value, note}].
 ///
-/// Each model: model, kind, status ("ok" | "failed"), failure_reason, mae, rmse, smape (percent),
+/// Names (`pick`, `model`, `reference`) are for people and may change between versions
+/// ("seasonal naive (m=12)"); ids (`pick_id`, `id`, `model_id`, `reference_id`) are what a
+/// program matches on: the `--models` spelling (`snaive`) or a custom model's name
+/// (``ModelResult/id``). The ids were added within schema version 1 (an addition, not a change).
+///
+/// Each model: id, model, kind, status ("ok" | "failed"), failure_reason, mae, rmse, smape (percent),
 /// mase, diracc (fraction 0…1), skill, n — test part, one step ahead — then dm_statistic,
 /// dm_p_value (vs naive), params, configuration, epochs, train_seconds, validation {same metric
 /// keys} | null, per_step [{step, metric keys}], intervals [{level, half_width [per step],
@@ -35,6 +40,10 @@ public enum MetricsJSON {
         let d = run.dataset
         let f = d.frequency
         let pick = run.pickedModel
+        // A comparison names its models; their ids come from the run's results.
+        func id(of name: String) -> JSONValue {
+            run.models.first { $0.name == name }.map { .string($0.id) } ?? .null
+        }
         var beatsNaive: JSONValue = .null
         if let c = run.comparisons.first(where: { $0.label == "pick vs naive" }) {
             beatsNaive = .object([
@@ -71,6 +80,7 @@ public enum MetricsJSON {
                 ("split", .object([("train", .int(d.trainCount)), ("validation", .int(d.validationCount)), ("test", .int(d.testCount))])),
             ])),
             ("pick", run.pick.map(JSONValue.string) ?? .null),
+            ("pick_id", pick.map { .string($0.id) } ?? .null),
             ("pick_reason", .string(run.pickReason)),
             ("selection_metric", .string("validation_mae")),
             ("next_forecast", .array((pick?.nextForecasts ?? []).map { next($0, f) })),
@@ -80,7 +90,9 @@ public enum MetricsJSON {
                 .object([
                     ("label", .string(c.label)),
                     ("model", .string(c.model)),
+                    ("model_id", id(of: c.model)),
                     ("reference", .string(c.reference)),
+                    ("reference_id", id(of: c.reference)),
                     ("n", c.result.map { .int($0.count) } ?? .null),
                     ("statistic", .number(c.result?.statistic)),
                     ("p_value", .number(c.result?.pValue)),
@@ -104,6 +116,7 @@ public enum MetricsJSON {
 
     static func model(_ m: ModelResult, _ f: Frequency) -> JSONValue {
         var fields: [(String, JSONValue)] = [
+            ("id", .string(m.id)),
             ("model", .string(m.name)),
             ("kind", .string(m.kind.rawValue)),
             ("status", .string(m.status.isOK ? "ok" : "failed")),

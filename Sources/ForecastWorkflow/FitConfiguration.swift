@@ -61,6 +61,10 @@ public struct FitConfiguration: Codable, Equatable, Sendable {
     public var models: [ContrastModel] = ContrastModel.allCases
     /// Extra model given as a layer string, e.g. `bigru(64,sum) > dense(1)`; named `custom`.
     public var modelSpec: String? = nil
+    /// Extra models under names of the user's choosing (`--model-spec deep='lstm(32) > dense(1)'`),
+    /// in the order given, after ``modelSpec``'s; nil when there are none (so that the encoding of
+    /// a configuration without them, which pipelines hash and checkpoints store, is unchanged).
+    public var namedModelSpecs: [NamedModelSpec]? = nil
     public var hidden: Int = 64
     public var epochs: Int = 100
     public var batchSize: Int = 64
@@ -97,6 +101,87 @@ public struct FitConfiguration: Codable, Equatable, Sendable {
     public init(input: String) { self.input = input }
 }
 
+
+/// A network given as a layer string under a name of the user's choosing: `--model-spec
+/// deep='lstm(32) > dense(1)'` on the command line, `model_spec: deep=lstm(32) > dense(1)` in a
+/// pipeline job. The name is the model's id everywhere (report, metrics.json, history.csv,
+/// forecasts.csv) and names its checkpoint (`model-deep.ckpt`), so it must be a plain id
+/// (``nameProblem(_:)``) and differ from the built-in models' ids.
+public struct NamedModelSpec: Codable, Equatable, Sendable {
+    public var name: String
+    public var spec: String
+
+    public init(name: String, spec: String) {
+        self.name = name
+        self.spec = spec
+    }
+
+    /// Reads `name=spec`, or nil for a plain layer string. The layer grammar has no `=`, so text
+    /// with one names its model, unless what comes before the `=` holds a layer's own characters
+    /// (`(`, `>`, `:`): that is a mistyped spec, which the spec parser reports better.
+    public init?(argument text: String) {
+        guard let equals = text.firstIndex(of: "=") else { return nil }
+        let name = text[..<equals].trimmingCharacters(in: .whitespaces)
+        guard !name.contains(where: { "(>:".contains($0) }) else { return nil }
+        self.init(name: name, spec: text[text.index(after: equals)...].trimmingCharacters(in: .whitespaces))
+    }
+
+    /// The ids of the built-in models, which a custom model may not take: the contrast set's and
+    /// `custom`, the name of an unnamed spec.
+    public static let reservedNames: [String] = ContrastModel.allCases.map(\.rawValue) + ["custom"]
+
+    /// The longest name: it becomes part of a file name and of table cells.
+    public static let maximumNameLength = 40
+
+    /// The form a name must have, for error hints.
+    public static let nameForm = "lowercase letters, digits, '-' and '_', starting with a letter, at most \(maximumNameLength) characters"
+
+    /// Why `name` cannot name a model, or nil when it can.
+    public static func nameProblem(_ name: String) -> String? {
+        if name.isEmpty { return "has an empty model name before '='" }
+        let scalars = name.unicodeScalars
+        let allowed = scalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }
+        guard allowed, let first = scalars.first, ("a"..."z").contains(first), name.count <= maximumNameLength else {
+            return "'\(name)' is not a usable model name"
+        }
+        if reservedNames.contains(name) { return "'\(name)' is the id of a built-in model" }
+        return nil
+    }
+}
+
+extension FitConfiguration {
+    /// Every extra model given as a layer string, with the name it runs under: ``modelSpec`` as
+    /// `custom`, then ``namedModelSpecs``.
+    public var customModels: [NamedModelSpec] {
+        (modelSpec.map { [NamedModelSpec(name: "custom", spec: $0)] } ?? []) + (namedModelSpecs ?? [])
+    }
+
+    /// Sets the extra models from `--model-spec` values (or a pipeline's `model_spec` items): a
+    /// plain layer string becomes ``modelSpec`` (the model `custom`), each `name=spec` an entry
+    /// of ``namedModelSpecs``, in order. Names are checked by ``validate()``.
+    /// - Throws: when two values have no name: both would be `custom`.
+    public mutating func setModelSpecs(_ texts: [String]) throws(FitConfigurationError) {
+        var unnamed: String? = nil
+        var named: [NamedModelSpec] = []
+        for text in texts {
+            if let n = NamedModelSpec(argument: text) {
+                named.append(n)
+            } else if unnamed == nil {
+                unnamed = text
+            } else {
+                throw FitConfigurationError(.modelSpec, "gives two specs without a name; both would be the model 'custom'",
+                                            hint: "name each extra model: name=spec, e.g. deep='lstm(32) > dense(1)' (names: \(NamedModelSpec.nameForm))")
+            }
+        }
+        modelSpec = unnamed
+        namedModelSpecs = named.isEmpty ? nil : named
+    }
+
+    /// The `--model-spec` values that give ``customModels``, as the command line spells them.
+    public var modelSpecArguments: [String] {
+        (modelSpec.map { [$0] } ?? []) + (namedModelSpecs ?? []).map { "\($0.name)=\($0.spec)" }
+    }
+}
 
 extension FitConfiguration {
     /// Every setting of a run, with its command-line option and its pipeline key. Errors name a
@@ -181,21 +266,34 @@ extension FitConfiguration {
         check(testFraction > 0 && testFraction < 1, .testFraction, "must be between 0 and 1 (got \(testFraction))")
         check(validationFraction > 0 && validationFraction < 1, .validationFraction,
               "must be between 0 and 1 (got \(validationFraction))")
-        check(!models.isEmpty || modelSpec != nil, .models, "is empty and no model spec is given: nothing to fit")
+        check(!models.isEmpty || !customModels.isEmpty, .models, "is empty and no model spec is given: nothing to fit")
         check(Set(models).count == models.count, .models, "lists a model twice")
-        if let text = modelSpec {
+        // An unnamed spec's messages read as before; a named one's start with its name.
+        func checkSpec(_ text: String, subject: String) {
             do {
                 let spec = try ModelSpec(parsing: text)
                 // The head must give one value per forecast step: checked here, before any data is read.
                 let last = spec.layers.last { if case .dropout = $0 { return false } else { return true } }
                 if case let .dense(units, _)? = last, units != horizon {
-                    out.append(FitConfigurationError(.modelSpec, "ends in dense(\(units)), which gives \(units) value\(units == 1 ? "" : "s") per window, but --horizon is \(horizon)",
+                    out.append(FitConfigurationError(.modelSpec, "\(subject)ends in dense(\(units)), which gives \(units) value\(units == 1 ? "" : "s") per window, but --horizon is \(horizon)",
                                                      hint: "end the description with dense(\(horizon)), one output per forecast step"))
                 }
             } catch let e as ModelSpecError {
-                out.append(FitConfigurationError(.modelSpec, "column \(e.column): \(e.message)", hint: e.hint))
+                out.append(FitConfigurationError(.modelSpec, "\(subject)column \(e.column): \(e.message)", hint: e.hint))
             } catch {
-                out.append(FitConfigurationError(.modelSpec, "\(error)"))
+                out.append(FitConfigurationError(.modelSpec, "\(subject)\(error)"))
+            }
+        }
+        if let text = modelSpec { checkSpec(text, subject: "") }
+        var names: Set<String> = []
+        for model in namedModelSpecs ?? [] {
+            if let problem = NamedModelSpec.nameProblem(model.name) {
+                out.append(FitConfigurationError(.modelSpec, problem,
+                                                 hint: "write name=spec with a name of \(NamedModelSpec.nameForm), other than \(NamedModelSpec.reservedNames.joined(separator: ", ")); e.g. deep='lstm(32) > dense(1)'"))
+            } else if !names.insert(model.name).inserted {
+                out.append(FitConfigurationError(.modelSpec, "names two models '\(model.name)'", hint: "give each extra model its own name"))
+            } else {
+                checkSpec(model.spec, subject: "\(model.name): ")
             }
         }
         check(hidden >= 1, .hidden, "must be at least 1 (got \(hidden))")
@@ -234,6 +332,10 @@ extension FitConfiguration {
             default: return "\(v)"
             }
         }
-        return Key.allCases.compactMap { k in object[k.rawValue].map { (k.pipelineKey, text($0)) } }
+        // One model_spec line per extra model, as given (a spec's own commas are not a list).
+        return Key.allCases.flatMap { k -> [(key: String, value: String)] in
+            if k == .modelSpec { return modelSpecArguments.map { (k.pipelineKey, $0) } }
+            return object[k.rawValue].map { [(k.pipelineKey, text($0))] } ?? []
+        }
     }
 }

@@ -7,19 +7,6 @@ import ForecastReport
 import Foundation
 import Synchronization
 
-/// Progress of a fit, for the terminal: which model, which epoch, losses.
-public struct FitProgress: Sendable {
-    public var model: String
-    public var epoch: Int
-    public var maxEpochs: Int
-    public var trainLoss: Double
-    public var validationLoss: Double?
-    public var seconds: Double
-    /// Which of the model's ensemble members (0-based) is training, of how many.
-    public var member: Int = 0
-    public var members: Int = 1
-}
-
 /// The outcome of `forecast fit`: the evaluated run, where its report went, and the exit status
 /// (success; every network and statistical model failed but a baseline gave the forecast; or no
 /// forecast at all). The report is written either way.
@@ -91,15 +78,15 @@ public struct FitWorkflow: Sendable {
             }
             out.append(NeuralModel(name: model.rawValue, kind: model == .ff ? .feedForward : .recurrent, spec: spec))
         }
-        if let text = c.modelSpec {
+        for custom in c.customModels {
             let spec: ModelSpec
-            do { spec = try ModelSpec(parsing: text) } catch let e as ModelSpecError {
+            do { spec = try ModelSpec(parsing: custom.spec) } catch let e as ModelSpecError {
                 throw FitConfigurationError(.modelSpec, "column \(e.column): \(e.message)", hint: e.hint)
             } catch {
                 throw FitConfigurationError(.modelSpec, "\(error)")
             }
             let recurrent = spec.layers.contains { if case .recurrent = $0 { return true } else { return false } }
-            out.append(NeuralModel(name: "custom", kind: recurrent ? .recurrent : .feedForward, spec: spec))
+            out.append(NeuralModel(name: custom.name, kind: recurrent ? .recurrent : .feedForward, spec: spec))
         }
         return out
     }
@@ -216,11 +203,22 @@ public struct FitWorkflow: Sendable {
         //    (baselines are added by the evaluator).
         let context = StatisticalModelFit.RunContext(target: series.targetName, features: series.featureNames,
                                                      dates: series.dates, toolVersion: version, configuration: c)
-        let statistical = c.models.filter(\.isStatistical).map { model in
-            StatisticalModelFit.fit(model, y: y, split: split, seasonLength: season.season ?? 1, horizon: c.horizon,
-                                    context: context)
+        let statisticalModels = c.models.filter(\.isStatistical)
+        progress?(.plan(statisticalModels.map { FitProgress.PlannedModel(name: $0.rawValue, maxEpochs: nil, mayStopEarly: false, workPerSample: nil) }
+                        + models.flatMap { model in (0..<c.ensembleSize).map { member in
+                            FitProgress.PlannedModel(name: Self.trainingName(model.name, member: member, of: c.ensembleSize),
+                                                     maxEpochs: c.epochs, mayStopEarly: c.patience > 0,
+                                                     workPerSample: FitProgress.PlannedModel.forwardMultiplyAdds(
+                                                         model.spec, timeSteps: dataset.timeSteps, inputDim: dataset.dimInput)) } }))
+        let statistical = statisticalModels.enumerated().map { index, model in
+            progress?(.started(model: index))
+            let fit = StatisticalModelFit.fit(model, y: y, split: split, seasonLength: season.season ?? 1, horizon: c.horizon,
+                                              context: context)
+            progress?(.finished(model: index, FitProgress.ModelEnd(epochs: nil, seconds: fit.output.trainSeconds ?? 0,
+                                                                   failure: fit.output.failureReason)))
+            return fit
         }
-        let trained = trainAll(models, dataset: dataset)
+        let trained = trainAll(models, dataset: dataset, firstProgressIndex: statisticalModels.count)
 
         // 3. Score everything the same way, pick on validation.
         var evaluator = RunEvaluator(series: y, dates: dates, frequency: frequency, split: split,
@@ -309,7 +307,7 @@ public struct FitWorkflow: Sendable {
                          windowBytes: Int) throws(FitConfigurationError) {
         var needs: [(name: String, key: FitConfiguration.Key, bytes: Int)] = []
         for model in models {
-            let key: FitConfiguration.Key = model.name == "custom" ? .modelSpec : .hidden
+            let key: FitConfiguration.Key = configuration.customModels.contains { $0.name == model.name } ? .modelSpec : .hidden
             do {
                 let footprint = try NetworkFootprint(model.spec, timeSteps: dataset.timeSteps, inputDim: dataset.dimInput,
                                                      outputDim: dataset.horizon)
@@ -337,8 +335,9 @@ public struct FitWorkflow: Sendable {
     /// Trains every model's ensemble members (``FitConfiguration/ensembleSize`` seeds each) on up
     /// to `workers` threads; slot (model, member) holds that training's result, so the order (and
     /// every number) is the same whatever the thread count. Each model's members are then
-    /// averaged (``combine(_:members:)``).
-    func trainAll(_ models: [NeuralModel], dataset: WindowedDataset) -> [Trained] {
+    /// averaged (``combine(_:members:)``). Training j (model j / k, member j % k) is number
+    /// `firstProgressIndex + j` in the progress plan.
+    func trainAll(_ models: [NeuralModel], dataset: WindowedDataset, firstProgressIndex: Int = 0) -> [Trained] {
         let k = configuration.ensembleSize
         let jobs = models.indices.flatMap { i in (0..<k).map { (model: i, member: $0) } }
         let slots = Mutex<[MemberRun?]>(Array(repeating: nil, count: jobs.count))
@@ -347,12 +346,26 @@ public struct FitWorkflow: Sendable {
             while true {
                 let j = next.add(1, ordering: .relaxed).oldValue
                 guard j < jobs.count else { return }
-                let run = trainMember(models[jobs[j].model], member: jobs[j].member, of: k, dataset: dataset)
+                let index = firstProgressIndex + j
+                progress?(.started(model: index))
+                let run = trainMember(models[jobs[j].model], member: jobs[j].member, of: k, dataset: dataset, progressIndex: index)
+                let epochs = run.output.epochsRun ?? 0
+                progress?(.finished(model: index, FitProgress.ModelEnd(
+                    epochs: epochs, seconds: run.output.trainSeconds ?? 0,
+                    // Training that neither failed nor ran every epoch was ended by early stopping.
+                    stoppedEarly: run.output.failureReason == nil && epochs < configuration.epochs,
+                    failure: run.output.failureReason)))
                 slots.withLock { $0[j] = run }
             }
         }
         let runs = slots.withLock { $0.map { $0! } }
         return models.indices.map { i in combine(models[i], members: Array(runs[(i * k)..<((i + 1) * k)])) }
+    }
+
+    /// How progress names one training: the model's name, with the seed when it has several
+    /// (`gru seed 2/3`).
+    static func trainingName(_ name: String, member: Int, of members: Int) -> String {
+        members == 1 ? name : "\(name) seed \(member + 1)/\(members)"
     }
 
     /// The seed of ensemble member `member`: the run's seed for the first, then a fixed odd-step
@@ -414,7 +427,8 @@ public struct FitWorkflow: Sendable {
                        warning: warnings.isEmpty ? nil : warnings[0] + (k > 1 && warnings.count > 1 ? " (\(warnings.count) of \(k) seeds)" : ""))
     }
 
-    func trainMember(_ model: NeuralModel, member: Int, of members: Int, dataset: WindowedDataset) -> MemberRun {
+    func trainMember(_ model: NeuralModel, member: Int, of members: Int, dataset: WindowedDataset,
+                     progressIndex: Int = 0) -> MemberRun {
         let (name, kind, spec) = (model.name, model.kind, model.spec)
         let c = configuration
         let seed = Self.memberSeed(c.seed, member: member)
@@ -453,9 +467,8 @@ public struct FitWorkflow: Sendable {
                            config: config,
                            progress: progress.map { report in
                                { (e: EpochRecord) in
-                                   report(FitProgress(model: name, epoch: e.epoch, maxEpochs: c.epochs,
-                                                      trainLoss: e.trainLoss, validationLoss: e.validationLoss,
-                                                      seconds: e.seconds, member: member, members: members))
+                                   report(.epoch(model: progressIndex, FitProgress.EpochProgress(
+                                       epoch: e.epoch, trainLoss: e.trainLoss, validationLoss: e.validationLoss, seconds: e.seconds)))
                                }
                            })
         let trainLoss = result.epochs.map(\.trainLoss)

@@ -67,17 +67,73 @@ struct OptionParsingTests {
         }
     }
 
-    @Test("a second --model-spec is a usage error, not a silent replacement of the first")
-    func secondModelSpecIsRefused() throws {
+    @Test("a second unnamed --model-spec is a usage error, not a silent replacement of the first")
+    func secondUnnamedModelSpecIsRefused() throws {
         do {
             _ = try Fit.parse(["prices.csv", "--model-spec", "gru(4) > dense(1)", "--model-spec", "gru(8) > dense(1)"])
-            Issue.record("two --model-spec should not validate")
+            Issue.record("two unnamed --model-spec should not validate")
         } catch {
-            #expect(Fit.message(for: error) == "--model-spec: given 2 times, but a run has one custom model (a second would silently replace the first)")
+            #expect(Fit.message(for: error) == "--model-spec: gives two specs without a name; both would be the model 'custom'\n  hint: name each extra model: name=spec, e.g. deep='lstm(32) > dense(1)' (names: lowercase letters, digits, '-' and '_', starting with a letter, at most 40 characters)")
             #expect(Fit.exitCode(for: error).rawValue == 64)
         }
         let one = try Fit.parse(["prices.csv", "--model-spec", "gru(4) > dense(1)"])
         #expect(one.configuration.modelSpec == "gru(4) > dense(1)")
+        #expect(one.configuration.namedModelSpecs == nil)
+        #expect(one.configuration.customModels == [NamedModelSpec(name: "custom", spec: "gru(4) > dense(1)")])
+    }
+
+    @Test("named --model-spec values add one model each, in order, beside an unnamed one")
+    func namedModelSpecs() throws {
+        let fit = try Fit.parse(["prices.csv", "--model-spec", "deep=lstm(32) > lstm(16) > dense(1)",
+                                 "--model-spec", "gru(4) > dense(1)", "--model-spec", " wide_2 = gru(64) > dense(1)"])
+        let c = fit.configuration
+        #expect(c.modelSpec == "gru(4) > dense(1)")
+        #expect(c.namedModelSpecs == [NamedModelSpec(name: "deep", spec: "lstm(32) > lstm(16) > dense(1)"),
+                                      NamedModelSpec(name: "wide_2", spec: "gru(64) > dense(1)")])
+        #expect(c.customModels.map(\.name) == ["custom", "deep", "wide_2"])
+        // The reproducibility block lists each as it was given.
+        #expect(c.settings.filter { $0.key == "model_spec" }.map(\.value)
+                == ["gru(4) > dense(1)", "deep=lstm(32) > lstm(16) > dense(1)", "wide_2=gru(64) > dense(1)"])
+        // What precedes '=' with a layer's characters is a mistyped spec, not a name.
+        #expect(NamedModelSpec(argument: "lstm:hidden=8") == nil)
+        #expect(NamedModelSpec(argument: "gru(4) > dense(1)") == nil)
+    }
+
+    @Test("an invalid, built-in or repeated model name is exit 64 naming --model-spec and the allowed form",
+          arguments: [("Deep=gru(4) > dense(1)", "--model-spec: 'Deep' is not a usable model name"),
+                      ("my model=gru(4) > dense(1)", "--model-spec: 'my model' is not a usable model name"),
+                      ("1st=gru(4) > dense(1)", "--model-spec: '1st' is not a usable model name"),
+                      ("../x=gru(4) > dense(1)", "--model-spec: '../x' is not a usable model name"),
+                      ("=gru(4) > dense(1)", "--model-spec: has an empty model name before '='"),
+                      ("gru=gru(4) > dense(1)", "--model-spec: 'gru' is the id of a built-in model"),
+                      ("snaive=gru(4) > dense(1)", "--model-spec: 'snaive' is the id of a built-in model"),
+                      ("custom=gru(4) > dense(1)", "--model-spec: 'custom' is the id of a built-in model")])
+    func badModelNames(_ argument: String, _ expected: String) {
+        do {
+            _ = try Fit.parse(["prices.csv", "--model-spec", argument])
+            Issue.record("\(argument) should not validate")
+        } catch {
+            let message = Fit.message(for: error)
+            #expect(message == expected + "\n  hint: write name=spec with a name of lowercase letters, digits, '-' and '_', starting with a letter, at most 40 characters, other than naive, snaive, drift, ets, theta, ff, rnn, gru, lstm, combo, custom; e.g. deep='lstm(32) > dense(1)'")
+            #expect(Fit.exitCode(for: error).rawValue == 64)
+        }
+    }
+
+    @Test("two models of one name, and a named spec's own errors, name the model")
+    func repeatedNameAndNamedSpecErrors() {
+        let cases = [(["--model-spec", "a=gru(4) > dense(1)", "--model-spec", "a=gru(8) > dense(1)"],
+                      "--model-spec: names two models 'a'\n  hint: give each extra model its own name"),
+                     (["--model-spec", "deep=gru(4) > dense(1)", "--horizon", "3"],
+                      "--model-spec: deep: ends in dense(1), which gives 1 value per window, but --horizon is 3\n  hint: end the description with dense(3), one output per forecast step")]
+        for (arguments, expected) in cases {
+            do {
+                _ = try Fit.parse(["prices.csv"] + arguments)
+                Issue.record("\(arguments) should not validate")
+            } catch {
+                #expect(Fit.message(for: error) == expected)
+                #expect(Fit.exitCode(for: error).rawValue == 64)
+            }
+        }
     }
 
     @Test("quiet and verbose together are a usage error")
@@ -161,7 +217,10 @@ struct OptionParsingTests {
           --models <list>         Comma-separated models. (values: naive, snaive, drift, ets, theta, ff,
                                   rnn, gru, lstm, combo; default:
                                   naive,snaive,drift,ets,theta,ff,rnn,gru,lstm,combo)
-          --model-spec <spec>     An extra model as a layer string, e.g. 'bigru(64,sum) > dense(1)'.
+          --model-spec <[name=]spec>
+                                  An extra network as a layer string, e.g. 'bigru(64,sum) > dense(1)' (the
+                                  model custom); name=spec names it, e.g. deep='lstm(32) > dense(1)', and
+                                  may be repeated.
           --hidden <n>            Hidden units of the ff, rnn, gru and lstm models. (default: 64)
           --epochs <n>            Maximum training epochs (early stopping usually ends sooner). (default:
                                   100)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import ForecastWorkflow
 import ForecastEvaluation
@@ -103,5 +104,18 @@ struct EnsembleTests {
         #expect(refusal(resealed(pair.encoded(), version: 3)) == nil, "resealing alone changes nothing")
         #expect(refusal(resealed(pair.encoded(), version: 2))?.kind == .invalidField(field: "members", reason: "is 2 in a version 2 file (version 3 holds 2 or more members, earlier versions one)"))
         #expect(refusal(resealed(Checkpoint(network: net).encoded(), version: 3))?.kind == .invalidField(field: "members", reason: "is 1 in a version 3 file (version 3 holds 2 or more members, earlier versions one)"))
+    }
+
+    @Test("progress plans one training per seed, named with its seed, and each is started and finished once")
+    func progressNamesTheSeeds() throws {
+        let events = Mutex<[FitProgress]>([])
+        _ = try FitWorkflow(configuration: try Self.configuration(seed: 3, ensemble: 2), commandLine: "test", version: "test",
+                            progress: { p in events.withLock { $0.append(p) } }).run()
+        let seen = events.withLock { $0 }
+        guard case .plan(let plan)? = seen.first else { Issue.record("no plan first"); return }
+        #expect(plan.map(\.name) == ["ff seed 1/2", "ff seed 2/2", "gru seed 1/2", "gru seed 2/2"])
+        let started = seen.compactMap { if case .started(let i) = $0 { return i } else { return nil } }
+        let finished = seen.compactMap { if case .finished(let i, _) = $0 { return i } else { return nil } }
+        #expect(started.sorted() == [0, 1, 2, 3] && finished.sorted() == [0, 1, 2, 3])
     }
 }
