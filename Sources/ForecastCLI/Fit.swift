@@ -2,6 +2,7 @@ import ArgumentParser
 import ForecastCore
 import ForecastEvaluation
 import ForecastModels
+import ForecastPipeline
 import ForecastReport
 import ForecastWorkflow
 import Foundation
@@ -124,6 +125,20 @@ enum FitSummary {
         }
         lines += outcome.trainingWarnings.map { "warning  " + $0 }
         lines.append("report   \(outcome.paths.report.path)")
+        // The pick's own file, whatever its kind (naive and ETS picks included), and the input the
+        // fit read: what a nightly `forecast predict` line needs.
+        if let pick = run.pickedModel, let file = outcome.modelFiles[pick.id] {
+            let model = outcome.paths.folder.appendingPathComponent(file).path
+            let input = run.dataset.filePath == "-" ? "FILE.csv" : run.dataset.filePath
+            lines.append("predict  forecast predict --model \(shellWord(model)) \(shellWord(input))")
+        }
         return lines.joined(separator: "\n")
     }
+}
+
+/// `text` as one word for a POSIX shell: unchanged when it holds only characters a shell leaves
+/// alone, else single-quoted (``CrontabLines/shellQuote(_:)``).
+func shellWord(_ text: String) -> String {
+    let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=+,@%")
+    return !text.isEmpty && text.allSatisfy({ safe.contains($0) }) ? text : CrontabLines.shellQuote(text)
 }

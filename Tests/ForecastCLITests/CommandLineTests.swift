@@ -47,6 +47,14 @@ struct CommandLineTests {
         let pick = try #require(lines.first { $0.hasPrefix("pick ") })
         #expect(pick.contains(/^pick     (ets ETS\(|theta |naive|seasonal naive|drift)/), "\(pick)")
 
+        // The last line says how to predict with the pick's own file, and running it as printed works.
+        let predictLine = try #require(lines.last { $0.hasPrefix("predict  ") })
+        let words = predictLine.dropFirst("predict  ".count).split(separator: " ").map(String.init)
+        #expect(words.count == 5 && words[0...2] == ["forecast", "predict", "--model"] && words[4] == csv, "\(predictLine)")
+        #expect(words[3].hasPrefix(dir.path + "/airpassengers/") && words[3].hasSuffix(".json"), "\(predictLine)")
+        let predicted = try runForecast(Array(words.dropFirst()))
+        #expect(predicted.status == 0, "\(predicted.stderr)")
+
         // An edited model file: exit 31, the field named on stderr.
         let stored = dir.appendingPathComponent("airpassengers/latest/model-ets.json")
         let text = try String(contentsOf: stored, encoding: .utf8)
