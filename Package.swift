@@ -80,6 +80,7 @@ let package = Package(
         .testTarget(name: "ForecastCLITests", dependencies: [
             "ForecastCLI", "ForecastIngest", "ForecastModels", "ForecastWorkflow", "ProcessTestSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Yams", package: "Yams"),
         ]),
     ],
     swiftLanguageModes: [.v6]
