@@ -41,29 +41,64 @@ public struct NelderMead: Sendable {
         guard n > 0, lower.count == n, upper.count == n else {
             return (x0, Self.sanitised(f(x0)), 0)
         }
+        // One block for the n + 1 vertices and the two trial points, row `rows[v]` holding
+        // vertex v: accepting a trial point swaps two row numbers, nothing is copied.
+        let storage = UnsafeMutableBufferPointer<Double>.allocate(capacity: (n + 3) * n + n)
+        defer { storage.deallocate() }
+        let points = storage.baseAddress.unsafelyUnwrapped
+        let centroid = points + (n + 3) * n
+        var rows = [Int](0...(n + 2))
+        var argument = x0
+        return rows.withUnsafeMutableBufferPointer { rows in
+            lower.withUnsafeBufferPointer { lower in
+                upper.withUnsafeBufferPointer { upper in
+                    search(n: n, x0: x0, lower: lower, upper: upper, points: points, centroid: centroid,
+                           rows: rows, argument: &argument, f)
+                }
+            }
+        }
+    }
+
+    /// The method on caller-owned storage: `points` holds n + 3 rows of n values, `rows` their order
+    /// (vertices 0...n, then the reflected and the trial point), `centroid` n values.
+    private func search(n: Int, x0: [Double], lower: UnsafeBufferPointer<Double>, upper: UnsafeBufferPointer<Double>,
+                        points: UnsafeMutablePointer<Double>, centroid: UnsafeMutablePointer<Double>,
+                        rows: UnsafeMutableBufferPointer<Int>, argument: inout [Double],
+                        _ f: ([Double]) -> Double) -> (x: [Double], value: Double, iterations: Int) {
         let dimension = Double(n)
         // Gao & Han's coefficients; reflection stays 1.
         let expansion = 1 + 2 / dimension
         let contraction = 0.75 - 1 / (2 * dimension)
         let shrink = 1 - 1 / dimension
 
-        func clamped(_ x: inout [Double]) {
+        @inline(__always) func point(_ v: Int) -> UnsafeMutablePointer<Double> { points + rows[v] * n }
+        @inline(__always) func clamp(_ x: UnsafeMutablePointer<Double>) {
             for i in 0..<n { x[i] = min(max(x[i], lower[i]), upper[i]) }
         }
-
-        var start = x0
-        clamped(&start)
-        var vertices = [[Double]](repeating: start, count: n + 1)
-        for i in 0..<n {
-            let value = vertices[i][i]
-            let moved = value == 0 ? Self.offsetFromZero : value * (1 + initialStep)
-            vertices[i][i] = min(max(moved, lower[i]), upper[i])
+        @inline(__always) func evaluate(_ x: UnsafeMutablePointer<Double>) -> Double {
+            argument.withUnsafeMutableBufferPointer { a in
+                for i in 0..<n { a[i] = x[i] }
+            }
+            return Self.sanitised(f(argument))
         }
-        var values = vertices.map { Self.sanitised(f($0)) }
 
-        var centroid = [Double](repeating: 0, count: n)
-        var trial = [Double](repeating: 0, count: n)
-        var reflected = [Double](repeating: 0, count: n)
+        let start = point(0)
+        for i in 0..<n { start[i] = x0[i] }
+        clamp(start)
+        for v in 1...n {
+            let vertex = point(v)
+            for i in 0..<n { vertex[i] = start[i] }
+        }
+        for i in 0..<n {
+            let vertex = point(i)
+            let value = vertex[i]
+            let moved = value == 0 ? Self.offsetFromZero : value * (1 + initialStep)
+            vertex[i] = min(max(moved, lower[i]), upper[i])
+        }
+        var values = [Double](repeating: 0, count: n + 1)
+        for v in 0...n { values[v] = evaluate(point(v)) }
+        let reflectedRow = n + 1, trialRow = n + 2
+
         var iteration = 0
         var best = 0
         while iteration < maxIterations {
@@ -85,29 +120,33 @@ public struct NelderMead: Sendable {
 
             for j in 0..<n { centroid[j] = 0 }
             for v in 0...n where v != worst {
-                for j in 0..<n { centroid[j] += vertices[v][j] }
+                let vertex = point(v)
+                for j in 0..<n { centroid[j] += vertex[j] }
             }
             for j in 0..<n { centroid[j] /= dimension }
 
             // Reflect the worst vertex through the centroid of the others.
-            for j in 0..<n { reflected[j] = 2 * centroid[j] - vertices[worst][j] }
-            clamped(&reflected)
-            let reflectedValue = Self.sanitised(f(reflected))
+            let worstPoint = point(worst)
+            let reflected = point(reflectedRow)
+            for j in 0..<n { reflected[j] = 2 * centroid[j] - worstPoint[j] }
+            clamp(reflected)
+            let reflectedValue = evaluate(reflected)
 
             if values[best] <= reflectedValue && reflectedValue < values[secondWorst] {
-                swap(&vertices[worst], &reflected)
+                rows.swapAt(worst, reflectedRow)
                 values[worst] = reflectedValue
                 continue
             }
+            let trial = point(trialRow)
             if reflectedValue < values[best] {
                 for j in 0..<n { trial[j] = centroid[j] + expansion * (reflected[j] - centroid[j]) }
-                clamped(&trial)
-                let expandedValue = Self.sanitised(f(trial))
+                clamp(trial)
+                let expandedValue = evaluate(trial)
                 if expandedValue < reflectedValue {
-                    swap(&vertices[worst], &trial)
+                    rows.swapAt(worst, trialRow)
                     values[worst] = expandedValue
                 } else {
-                    swap(&vertices[worst], &reflected)
+                    rows.swapAt(worst, reflectedRow)
                     values[worst] = reflectedValue
                 }
                 continue
@@ -115,38 +154,39 @@ public struct NelderMead: Sendable {
             if reflectedValue < values[worst] {
                 // Between the second worst and the worst: contract towards the reflected point.
                 for j in 0..<n { trial[j] = centroid[j] + contraction * (reflected[j] - centroid[j]) }
-                clamped(&trial)
-                let contractedValue = Self.sanitised(f(trial))
+                clamp(trial)
+                let contractedValue = evaluate(trial)
                 if contractedValue <= reflectedValue {
-                    swap(&vertices[worst], &trial)
+                    rows.swapAt(worst, trialRow)
                     values[worst] = contractedValue
                     continue
                 }
             } else {
                 // No better than the worst: contract towards the worst vertex instead.
                 for j in 0..<n { trial[j] = centroid[j] - contraction * (reflected[j] - centroid[j]) }
-                clamped(&trial)
-                let contractedValue = Self.sanitised(f(trial))
+                clamp(trial)
+                let contractedValue = evaluate(trial)
                 if contractedValue < values[worst] {
-                    swap(&vertices[worst], &trial)
+                    rows.swapAt(worst, trialRow)
                     values[worst] = contractedValue
                     continue
                 }
             }
-            // Nothing helped: shrink every vertex towards the best one.
+            // Nothing helped: shrink every vertex towards the best one, in place.
+            let bestPoint = point(best)
             for v in 0...n where v != best {
-                for j in 0..<n {
-                    vertices[v][j] = vertices[best][j] + shrink * (vertices[v][j] - vertices[best][j])
-                }
-                clamped(&vertices[v])
-                values[v] = Self.sanitised(f(vertices[v]))
+                let vertex = point(v)
+                for j in 0..<n { vertex[j] = bestPoint[j] + shrink * (vertex[j] - bestPoint[j]) }
+                clamp(vertex)
+                values[v] = evaluate(vertex)
             }
         }
         if iteration == maxIterations {
             // The loop ran out without a final ordering: pick the best vertex now.
             best = (0...n).min { values[$0] < values[$1] || (values[$0] == values[$1] && $0 < $1) } ?? 0
         }
-        return (vertices[best], values[best], iteration)
+        let answer = point(best)
+        return ((0..<n).map { answer[$0] }, values[best], iteration)
     }
 
     private static func sanitised(_ value: Double) -> Double {
