@@ -351,3 +351,20 @@ jobs:
         #expect(try h.read() == [rows[0], a, b])
     }
 }
+
+@Suite struct ShippedPortfolioPipelineTests {
+    @Test func theShippedPortfolioExampleParsesIntoTwoPortfolioJobs() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("pipelines/portfolio.yaml")
+        let p = try PipelineFile.load(url)
+        #expect(p.jobs.map(\.name) == ["arrivals", "visnights"])
+        #expect(p.jobs[0].portfolio?.shape == .long(idColumn: "origin"))
+        #expect(p.jobs[1].portfolio?.shape == .wide(targets: ["nswmetro", "vicmetro", "qldmetro"]))
+        // Every series of both files is found (4 origins; the 3 listed columns).
+        for (job, count) in zip(p.jobs, [4, 3]) {
+            let input = try #require(job.portfolio)
+            let portfolio = try Portfolio.make(name: job.name, inputs: try input.files(), shape: input.shape, ingest: job.fit)
+            #expect(portfolio.series.count == count, "\(job.name)")
+        }
+    }
+}
