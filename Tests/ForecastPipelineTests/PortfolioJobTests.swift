@@ -360,6 +360,9 @@ jobs:
         #expect(p.jobs.map(\.name) == ["arrivals", "visnights"])
         #expect(p.jobs[0].portfolio?.shape == .long(idColumn: "origin"))
         #expect(p.jobs[1].portfolio?.shape == .wide(targets: ["nswmetro", "vicmetro", "qldmetro"]))
+        let check = RunCommand.checkSummary(p)
+        #expect(check.contains("  arrivals: portfolio of \(p.jobs[0].input.path) (id_column origin), refit full, keep 14"))
+        #expect(check.contains("(targets nswmetro, vicmetro, qldmetro)"))
         // Every series of both files is found (4 origins; the 3 listed columns).
         for (job, count) in zip(p.jobs, [4, 3]) {
             let input = try #require(job.portfolio)
