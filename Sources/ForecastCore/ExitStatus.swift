@@ -60,7 +60,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         case .everyJobFailed: "pipeline: every job failed"
         case .crontabFailed: "crontab could not be read or written"
         case .symlinkRefused: "a file or folder `forecast` writes (lock, log, history, a job's folder…) is a symbolic link; refused, nothing written through it"
-        case .someSeriesSkipped: "portfolio: some series were skipped (too few points, all missing, constant, other data problems) or had no forecast; the others were fitted and the summary lists the reasons"
+        case .someSeriesSkipped: "portfolio: some series were skipped (too few points, all missing, constant, other data problems) or had no forecast; the others were fitted and the summary lists the reasons. `forecast run`: the same for a portfolio job when no job failed (42, 43 and 73 take precedence; series carried over unchanged do not count)"
         case .usage: "invalid command-line usage (bad option value or combination, or `FORECAST_GEMM` set to something other than `openblas` or `onednn`)"
         case .cannotWrite: "an output file could not be written"
         }

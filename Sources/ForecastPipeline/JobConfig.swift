@@ -1,3 +1,5 @@
+import Glibc
+import ForecastReport
 import ForecastWorkflow
 import Foundation
 
@@ -6,6 +8,48 @@ import Foundation
 /// usable checkpoint exists).
 public enum RefitPolicy: String, CaseIterable, Codable, Sendable {
     case full, warm
+}
+
+/// A job whose input is many series (`id_column`, `targets`, several files or a glob): run as
+/// `forecast fit` runs a portfolio (``PortfolioRun``), one report folder per series under the
+/// job's folder and a summary beside them.
+public struct PortfolioInput: Equatable, Sendable {
+    /// Absolute paths or glob patterns (`*`, `?`, `[…]`), expanded at each run so that a file
+    /// added to the folder joins the next run.
+    public var inputs: [String]
+    public var shape: PortfolioShape
+
+    public init(inputs: [String], shape: PortfolioShape) {
+        self.inputs = inputs
+        self.shape = shape
+    }
+
+    /// Whether a path is a glob pattern rather than a file name.
+    public static func isPattern(_ path: String) -> Bool { path.contains { $0 == "*" || $0 == "?" || $0 == "[" } }
+
+    /// The files of the run: each pattern's matches in byte order, then the plain paths, in the
+    /// order given, without repeats. Throws ``PortfolioError`` (exit 10) for a pattern that
+    /// matches nothing.
+    public func files() throws -> [String] {
+        var out: [String] = []
+        for item in inputs {
+            guard Self.isPattern(item) else {
+                if !out.contains(item) { out.append(item) }
+                continue
+            }
+            var g = glob_t()
+            defer { globfree(&g) }
+            guard glob(item, 0, nil, &g) == 0, g.gl_pathc > 0 else {
+                throw PortfolioError(.inputUnreadable, file: item, "the pattern matches no file",
+                                     hint: "check the folder and the pattern (relative to the pipeline file's folder)")
+            }
+            var matches: [String] = []
+            for i in 0..<Int(g.gl_pathc) { if let c = g.gl_pathv[i] { matches.append(String(cString: c)) } }
+            matches.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            for m in matches where !out.contains(m) { out.append(m) }
+        }
+        return out
+    }
 }
 
 /// One job of a pipeline file after defaults are applied and paths resolved: the run's
@@ -21,6 +65,8 @@ public struct JobConfig: Equatable, Sendable {
     /// How many dated report folders (with their checkpoints) to keep; at least 1.
     public var retention: Int
     public var refit: RefitPolicy
+    /// Set when the job forecasts many series (``PortfolioInput``); nil for one series.
+    public var portfolio: PortfolioInput?
     /// YAML line where the job starts (for messages).
     public var line: Int
 

@@ -32,12 +32,17 @@ public struct JobState: Codable, Equatable, Sendable {
     public var runFolder: String
     /// Checkpoint of the picked model, relative to the job's report folder; the warm-start point.
     public var checkpoint: String?
+    /// A portfolio job's series that have a report, by series id (nil for a single-series job,
+    /// and in files of older versions).
+    public var series: [String: SeriesState]?
 
-    public init(fingerprint: JobFingerprint, lastSuccess: Date, runFolder: String, checkpoint: String?) {
+    public init(fingerprint: JobFingerprint, lastSuccess: Date, runFolder: String, checkpoint: String?,
+                series: [String: SeriesState]? = nil) {
         self.fingerprint = fingerprint
         self.lastSuccess = lastSuccess
         self.runFolder = runFolder
         self.checkpoint = checkpoint
+        self.series = series
     }
 
     public static func url(in reportDir: URL) -> URL { reportDir.appendingPathComponent("state.json") }
@@ -76,5 +81,22 @@ public enum SkipDecision: Equatable, Sendable {
         if state.fingerprint.inputSHA256 != fingerprint.inputSHA256 { return .run(reason: "input changed") }
         if state.fingerprint.configurationSHA256 != fingerprint.configurationSHA256 { return .run(reason: "configuration changed") }
         return .skip(lastSuccess: state.lastSuccess)
+    }
+}
+
+/// One series of a portfolio job in `state.json`: what its last fit depended on and what it
+/// found, so an unchanged series is carried into the next summary instead of being refitted.
+public struct SeriesState: Codable, Equatable, Sendable {
+    /// `inputSHA256` is of the series' own bytes (``SeriesFingerprint``), not the whole file's.
+    public var fingerprint: JobFingerprint
+    /// Start of the run that fitted it.
+    public var lastSuccess: Date
+    /// Its leaderboard row; `report` names its run folder, relative to the job's folder.
+    public var result: PortfolioSeriesResult
+
+    public init(fingerprint: JobFingerprint, lastSuccess: Date, result: PortfolioSeriesResult) {
+        self.fingerprint = fingerprint
+        self.lastSuccess = lastSuccess
+        self.result = result
     }
 }

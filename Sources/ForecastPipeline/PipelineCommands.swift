@@ -61,7 +61,17 @@ public enum RunCommand {
             let when = j.schedule.map { s in
                 "schedule \"\(s.source)\", next " + (s.nextFireDate(after: now, in: timeZone).map(timestamp) ?? "never")
             } ?? "no schedule"
-            lines.append("  \(j.name): \(j.input.path), refit \(j.refit.rawValue), keep \(j.retention), \(when)")
+            var what = j.input.path
+            if let p = j.portfolio {
+                let shape: String
+                switch p.shape {
+                case .files: shape = "one series per file"
+                case .long(let column): shape = "id_column \(column)"
+                case .wide(let targets): shape = "targets " + (targets?.joined(separator: ", ") ?? "all")
+                }
+                what = "portfolio of \(p.inputs.joined(separator: ", ")) (\(shape))"
+            }
+            lines.append("  \(j.name): \(what), refit \(j.refit.rawValue), keep \(j.retention), \(when)")
         }
         return lines.joined(separator: "\n")
     }

@@ -13,6 +13,12 @@ import Logging
 /// killed leaves the previous results as they were.
 public protocol JobExecutor {
     func run(_ job: JobConfig, context: JobContext) throws -> JobOutcome
+    /// The tool version written into reports (a portfolio job's summary and series reports).
+    var version: String { get }
+}
+
+extension JobExecutor {
+    public var version: String { "unknown" }
 }
 
 /// What the runner hands an executor for one job.
@@ -95,8 +101,11 @@ public struct JobResult {
     public var duration: Double
     /// The history row recorded for it.
     public var row: HistoryRow
-    /// Published run folder (status ok).
+    /// Published run folder (status ok); a portfolio job's summary folder.
     public var runFolder: URL?
+    /// A portfolio job that succeeded but skipped a series (a data problem) or got no forecast
+    /// for one (its ``PortfolioOutcome/exitStatus`` was 46).
+    public var someSeriesSkipped = false
     public var message: String? { row.message }
 }
 
@@ -107,11 +116,15 @@ public struct PipelineRunSummary {
     public var indexFailure: String? = nil
 
     /// 43 when every job failed, 42 when some did; otherwise 73 when `index.md` could not be
-    /// written, else 0 (every job succeeded or was skipped and everything was written).
+    /// written; otherwise 46 when a portfolio job skipped a series or got no forecast for one
+    /// (series carried over unchanged do not count); else 0 (every job succeeded or was
+    /// skipped and everything was written). A failed job outranks a skipped series: 42/43 say
+    /// more is wrong.
     public var exitCode: Int32 {
         let failed = results.filter { $0.status == .failed }.count
         if failed > 0 { return failed == results.count ? 43 : 42 }
-        return indexFailure == nil ? 0 : ExitStatus.cannotWrite.rawValue
+        if indexFailure != nil { return ExitStatus.cannotWrite.rawValue }
+        return results.contains(where: \.someSeriesSkipped) ? ExitStatus.someSeriesSkipped.rawValue : 0
     }
 }
 
@@ -266,6 +279,10 @@ public final class PipelineRunner {
         do { previous = try history.read() } catch {
             logger.warning("cannot read \(history.url.path) (\(error)); continuing without history")
             previous = []
+        }
+
+        if let portfolio = job.portfolio {
+            return runPortfolioJob(job, input: portfolio, started: started, clock: clock, history: history, logger: logger)
         }
 
         let fingerprint: JobFingerprint

@@ -14,6 +14,10 @@ public enum PipelineSchema {
         case text
         case character
         case path
+        /// One path, a glob pattern, or a list of paths and patterns (`input`).
+        case paths
+        /// `all`, a list of column names, or names separated by commas (`targets`).
+        case targets
         case textList
         /// `model_spec`: one `fit --model-spec` value, or a list of them (several named models).
         case modelSpecs
@@ -35,6 +39,8 @@ public enum PipelineSchema {
             case .text: "a text value"
             case .character: "a single character"
             case .path: "a file path"
+            case .paths: "a file path, a glob such as data/*.csv, or a list of them"
+            case .targets: "'all', a list of column names, or names separated by commas"
             case .textList: "a list of text values"
             case .modelSpecs: "a model spec ('gru(64) > dense(1)' or 'name=spec') or a list of named ones"
             case .choice(let c): "one of: \(c.joined(separator: ", "))"
@@ -58,18 +64,21 @@ public enum PipelineSchema {
         ("jobs", .jobList),
     ]
 
-    /// Keys of a job (and of `defaults:`, except `name`): its name, the run settings, then the
-    /// scheduling keys.
+    /// Keys of a job (and of `defaults:`, except `name`): its name, the run settings, the
+    /// portfolio keys (`id_column`, `targets`: the spellings of `fit --id-column`, `--targets`),
+    /// then the scheduling keys.
     public static let jobKeys: [(key: String, kind: ValueKind)] =
         [("name", .identifier)]
         + FitConfiguration.Key.allCases.compactMap { k in valueKind(of: k).map { (k.pipelineKey, $0) } }
+        + [("id_column", .text), ("targets", .targets)]
         + [("schedule", .cron), ("retention", .integer(min: 1)), ("refit", .choice(RefitPolicy.allCases.map(\.rawValue)))]
 
     /// The YAML type of a run setting; nil for settings a job cannot set (the dataset name is
     /// the job's name; the interval levels are fixed).
     public static func valueKind(of key: FitConfiguration.Key) -> ValueKind? {
         switch key {
-        case .input, .reportsDirectory: .path
+        case .input: .paths
+        case .reportsDirectory: .path
         case .target, .dateColumn, .dateFormat: .text
         case .modelSpec: .modelSpecs
         case .delimiter: .character

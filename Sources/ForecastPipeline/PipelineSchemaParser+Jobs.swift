@@ -55,6 +55,10 @@ extension PipelineSchemaParser {
             apply(key, val, to: &job)
             nodeOfKey[key] = keyNode
         }
+        if let portfolioProblem = applyPortfolio(nodeOfKey, to: &job) {
+            error(portfolioProblem.node, portfolioProblem.message, hint: portfolioProblem.hint)
+            ok = false
+        }
         // A model spec without a models list runs beside the baselines only.
         if nodeOfKey["model_spec"] != nil && nodeOfKey["models"] == nil { job.fit.models = ContrastModel.baselines }
         // Retention deletes inside a job's folder: it must be the report root's, never above it.
@@ -75,6 +79,28 @@ extension PipelineSchemaParser {
     }
 
     func apply(_ key: String, _ value: SchemaValue, to job: inout JobConfig) {
+        // `input` may list several files or patterns: the first stands for the job's input, the
+        // list is kept for a portfolio (``applyPortfolio``).
+        switch (key, value) {
+        case ("input", .path(let p)):
+            job.fit.input = resolve(p).path
+            job.portfolio = PortfolioInput(inputs: [job.fit.input], shape: job.portfolio?.shape ?? .files)
+            return
+        case ("input", .texts(let l)):
+            job.portfolio = PortfolioInput(inputs: l.map { resolve($0).path }, shape: job.portfolio?.shape ?? .files)
+            job.fit.input = job.portfolio!.inputs[0]
+            return
+        case ("id_column", .text(let s)):
+            job.portfolio = PortfolioInput(inputs: job.portfolio?.inputs ?? [], shape: .long(idColumn: s))
+            return
+        case ("targets", .text):
+            job.portfolio = PortfolioInput(inputs: job.portfolio?.inputs ?? [], shape: .wide(targets: nil))
+            return
+        case ("targets", .texts(let l)):
+            job.portfolio = PortfolioInput(inputs: job.portfolio?.inputs ?? [], shape: .wide(targets: l))
+            return
+        default: break
+        }
         if let setting = FitConfiguration.Key.allCases.first(where: { $0.pipelineKey == key }) {
             set(setting, value, in: &job.fit)
             return
@@ -126,5 +152,31 @@ extension PipelineSchemaParser {
 
     func resolve(_ path: String) -> URL {
         URL(fileURLWithPath: path, relativeTo: folder).standardizedFileURL
+    }
+
+    /// Decides whether the job is a portfolio, with `forecast fit`'s rules: `id_column` (long
+    /// format), `targets` (wide format), or several files / a glob (one series per file); the
+    /// first two exclude each other, and `targets` excludes `target`. Leaves `job.portfolio`
+    /// nil for a single series. Returns the first problem, placed at the key that caused it.
+    func applyPortfolio(_ nodeOfKey: [String: Node], to job: inout JobConfig) -> (node: Node, message: String, hint: String?)? {
+        let inputs = (job.portfolio?.inputs).flatMap { $0.isEmpty ? nil : $0 } ?? [job.fit.input]
+        let idNode = nodeOfKey["id_column"], targetsNode = nodeOfKey["targets"]
+        if let idNode, let targetsNode {
+            let later = (targetsNode.mark?.line ?? 0) >= (idNode.mark?.line ?? 0) ? targetsNode : idNode
+            return (later, "'id_column' (long format) and 'targets' (wide format) cannot be used together",
+                    "keep 'id_column' for a file with one row per (id, date), 'targets' for one column per series")
+        }
+        if let targetsNode, let targetNode = nodeOfKey["target"] {
+            let later = (targetsNode.mark?.line ?? 0) >= (targetNode.mark?.line ?? 0) ? targetsNode : targetNode
+            return (later, "'target' names one series' column; with 'targets' each listed column is a series",
+                    "drop 'target'")
+        }
+        let shape = job.portfolio?.shape ?? .files
+        if shape == .files && inputs.count == 1 && !PortfolioInput.isPattern(inputs[0]) {
+            job.portfolio = nil
+            return nil
+        }
+        job.portfolio = PortfolioInput(inputs: inputs, shape: shape)
+        return nil
     }
 }

@@ -55,6 +55,29 @@ extension PipelineSchemaParser {
                 return nil
             }
             return .path(s)
+        case .paths:
+            if case .sequence(let seq) = node {
+                guard !seq.isEmpty else { return wrong() }
+                var out: [String] = []
+                for item in seq {
+                    guard case .path(let p)? = value(item, kind: .path, key: key) else { return nil }
+                    out.append(p)
+                }
+                return .texts(out)
+            }
+            guard plainText(node) != nil else { return wrong() }
+            return value(node, kind: .path, key: key)
+        case .targets:
+            if case .sequence = node { return value(node, kind: .textList, key: key) }
+            guard let s = plainText(node), !s.isEmpty else { return wrong() }
+            if s.lowercased() == "all" { return .text("all") }
+            // The command line's spelling, `a,b,c`; an empty name is refused as it is there.
+            let names = s.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !names.contains(where: \.isEmpty) else {
+                error(node, "'\(key)' has an empty column name in '\(s)'", hint: "give 'all' or names separated by commas")
+                return nil
+            }
+            return .texts(names)
         case .textList:
             guard case .sequence(let seq) = node, !seq.isEmpty else { return wrong() }
             var out: [String] = []

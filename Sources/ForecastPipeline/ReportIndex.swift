@@ -21,6 +21,10 @@ public struct IndexEntry: Equatable, Sendable {
     public var nextRun: Date?
     /// Error of the most recent run when it failed.
     public var message: String?
+    /// Set for a portfolio job: whether it is one, and the counts of its latest summary (nil
+    /// inside when no summary can be read yet).
+    public var isPortfolio = false
+    public var portfolio: PortfolioCounts?
 
     public init(job: String) { self.job = job }
 }
@@ -44,7 +48,21 @@ public enum ReportIndex {
                 e.testMASE = ok.pick.flatMap { ok.testMASE[$0] }
                 e.liveScaledError = ok.liveScaledError
             }
-            if let latest = RunFolders.latestTarget(in: job.reportDir) {
+            if job.portfolio != nil {
+                e.isPortfolio = true
+                // A portfolio run writes one line per series; the run's status is its job-level
+                // line's (skipped or failed as a whole), else ok.
+                if let last = rows.last {
+                    let run = rows.filter { $0.runStarted == last.runStarted }
+                    let whole = run.last { $0.series == nil }
+                    e.lastStatus = whole?.status ?? .ok
+                    e.message = whole?.status == .failed ? whole?.message : nil
+                }
+                if let latest = RunFolders.latestTarget(in: job.reportDir) {
+                    e.link = relativePath(from: indexFolder, to: job.reportDir.appendingPathComponent("latest"))
+                    e.portfolio = PortfolioCounts.read(summaryFolder: job.reportDir.appendingPathComponent(latest))
+                }
+            } else if let latest = RunFolders.latestTarget(in: job.reportDir) {
                 e.link = relativePath(from: indexFolder, to: job.reportDir.appendingPathComponent("latest"))
                 e.maseScale = maseScale(ofRunFolder: job.reportDir.appendingPathComponent(latest))
             }
@@ -84,7 +102,36 @@ public enum ReportIndex {
         return md
     }
 
-    private static func table(_ entries: [IndexEntry], headingLevel: String) -> String {
+    private static func table(_ all: [IndexEntry], headingLevel: String) -> String {
+        let entries = all.filter { !$0.isPortfolio }
+        let portfolios = all.filter(\.isPortfolio)
+        var md = ""
+        if !entries.isEmpty || portfolios.isEmpty { md += singleSeriesTable(entries) }
+        if !portfolios.isEmpty {
+            md += "\n\(headingLevel) Portfolios\n\n"
+            md += "One row per portfolio job: its latest summary's counts. Fitted includes the series carried over unchanged "
+                + "(not refitted); skipped: a data problem or no forecast; beat naive: significantly (Diebold–Mariano, 5 %).\n"
+            md += "\n| job | last run | status | series | fitted | unchanged | skipped | beat naive | next run | summary |\n"
+            md += "|---|---|---|---:|---:|---:|---:|---:|---|---|\n"
+            for e in portfolios {
+                let status = e.lastStatus.map { $0 == .failed ? "**failed**" : $0.rawValue } ?? "never run"
+                let next = e.nextRun.map(timestamp) ?? (e.schedule == nil ? "by hand" : "–")
+                let c = e.portfolio
+                let cells = [c.map { String($0.series) }, c.map { String($0.fitted) }, c.map { String($0.unchanged) },
+                             c.map { String($0.skipped) }, c.map { String($0.beatNaive) }].map { $0 ?? "–" }
+                let link = e.link.map { "[summary](\($0)/\(PortfolioSummary.markdownFile))" } ?? "–"
+                md += "| \(e.job) | \(e.lastRun.map(timestamp) ?? "–") | \(status) | \(cells.joined(separator: " | ")) | \(next) | \(link) |\n"
+            }
+        }
+        let failed = all.filter { $0.lastStatus == .failed }
+        if !failed.isEmpty {
+            md += "\n\(headingLevel) Failures\n\n"
+            for e in failed { md += "- **\(e.job)**: \(e.message ?? "failed; see the log")\n" }
+        }
+        return md
+    }
+
+    private static func singleSeriesTable(_ entries: [IndexEntry]) -> String {
         let n = tableNumber
         var md = "\n| job | last run | status | pick | next forecast | interval | test MASE | live scaled error | next run | report |\n"
         md += "|---|---|---|---|---|---|---:|---:|---|---|\n"
@@ -96,11 +143,6 @@ public enum ReportIndex {
             let next = e.nextRun.map(timestamp) ?? (e.schedule == nil ? "by hand" : "–")
             let mase = e.testMASE.map { m in n(m) + (e.maseScale.map { " (\($0))" } ?? "") } ?? "–"
             md += "| \(e.job) | \(e.lastRun.map(timestamp) ?? "–") | \(status) | \(e.pick ?? "–") | \(forecast) | \(interval) | \(mase) | \(n(e.liveScaledError)) | \(next) | \(link) |\n"
-        }
-        let failed = entries.filter { $0.lastStatus == .failed }
-        if !failed.isEmpty {
-            md += "\n\(headingLevel) Failures\n\n"
-            for e in failed { md += "- **\(e.job)**: \(e.message ?? "failed; see the log")\n" }
         }
         return md
     }

@@ -51,6 +51,8 @@ public struct HistoryRow: Equatable, Sendable {
     public var liveScaledError: Double?
     /// Why a job failed or was skipped.
     public var message: String?
+    /// The series of a portfolio job this row is about; nil for a single-series job.
+    public var series: String? = nil
 
     public init(runStarted: Date, job: String, status: JobStatus, duration: Double = 0,
                 dataEnd: Date? = nil, rows: Int? = nil, pick: String? = nil, forecast: ForecastPoint? = nil,
@@ -75,7 +77,12 @@ public struct HistoryRow: Equatable, Sendable {
 ///
 /// Columns (header written once):
 ///
-///     run_started,job,status,duration_s,data_end,rows,model,is_pick,test_mase,forecast_date,forecast,lower,upper,live_error,live_scaled_error,message
+///     run_started,job,status,duration_s,data_end,rows,model,is_pick,test_mase,forecast_date,forecast,lower,upper,live_error,live_scaled_error,message,series
+///
+/// `series` is empty for a single-series job; a portfolio job writes one run's lines per series
+/// (fitted: `ok`; carried over unchanged or not fittable: `skipped`, with the reason). Files
+/// written before the column existed read as rows without a series, and the next append
+/// gives them the new header.
 ///
 /// A successful run has one line per model with a test MASE (sorted by model); `is_pick` is
 /// `true` on the pick's line, which alone carries the forecast and the live error. A failed or
@@ -102,7 +109,9 @@ public struct RunHistory: Sendable {
 
     public init(url: URL) { self.url = url }
 
-    public static let header = "run_started,job,status,duration_s,data_end,rows,model,is_pick,test_mase,forecast_date,forecast,lower,upper,live_error,live_scaled_error,message"
+    public static let header = "run_started,job,status,duration_s,data_end,rows,model,is_pick,test_mase,forecast_date,forecast,lower,upper,live_error,live_scaled_error,message,series"
+    /// The second format's header, before the `series` column: its rows read as rows of no series.
+    static let headerVersion2 = "run_started,job,status,duration_s,data_end,rows,model,is_pick,test_mase,forecast_date,forecast,lower,upper,live_error,live_scaled_error,message"
     /// The first format's header: one line per run.
     static let headerVersion1 = "run_started,job,status,duration_s,data_end,rows,pick,forecast_date,forecast,lower,upper,test_mase,live_error,live_scaled_error,message"
 
@@ -114,8 +123,16 @@ public struct RunHistory: Sendable {
         return Self.parse(String(decoding: data, as: UTF8.self))
     }
 
+    /// Adds `rows` at the end in one rewrite (a portfolio run's rows, one per series).
+    public func append(contentsOf rows: [HistoryRow]) throws {
+        guard let first = rows.first else { return }
+        try append(first, more: rows.dropFirst())
+    }
+
     /// Adds `row` at the end, atomically (see the type's notes).
-    public func append(_ row: HistoryRow) throws {
+    public func append(_ row: HistoryRow) throws { try append(row, more: []) }
+
+    private func append(_ row: HistoryRow, more: ArraySlice<HistoryRow>) throws {
         var text = ""
         if let data = try OwnedFiles.read(url, role: "the job's history.csv") {
             text = String(decoding: data, as: UTF8.self)
@@ -124,10 +141,15 @@ public struct RunHistory: Sendable {
                 text = Self.parse(text).map { Self.format($0) + "\n" }.joined()
                 text = Self.header + "\n" + text
             }
+            if text.hasPrefix(Self.headerVersion2 + "\n") || text == Self.headerVersion2 {
+                // The rows stay as they are (16 fields read as no series); the header gains `series`.
+                text = Self.header + text.dropFirst(Self.headerVersion2.count)
+            }
             if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
         }
         if text.isEmpty { text = Self.header + "\n" }
         text += Self.format(row) + "\n"
+        for r in more { text += Self.format(r) + "\n" }
         try AtomicFile.write(text, to: url)
     }
 
@@ -138,10 +160,11 @@ public struct RunHistory: Sendable {
         let run: [String] = [timestamp(r.runStarted), r.job, r.status.rawValue, number((r.duration * 1000).rounded() / 1000),
                              r.dataEnd.map(timestamp) ?? "", r.rows.map(String.init) ?? ""]
         let message = r.message.map(singleLine) ?? ""
+        let series = r.series.map(singleLine) ?? ""
         var models = r.testMASE.keys.sorted()
         if r.status == .ok, let pick = r.pick, !models.contains(pick) { models.append(pick) }
         guard !models.isEmpty else {
-            return (run + ["", "", "", "", "", "", "", "", "", message]).map(csvQuote).joined(separator: ",")
+            return (run + ["", "", "", "", "", "", "", "", "", message, series]).map(csvQuote).joined(separator: ",")
         }
         return models.map { model in
             let isPick = model == r.pick
@@ -151,7 +174,7 @@ public struct RunHistory: Sendable {
                 f.map { timestamp($0.date) } ?? "", f.map { number($0.value) } ?? "",
                 f?.lower.map(number) ?? "", f?.upper.map(number) ?? "",
                 isPick ? r.liveError.map(number) ?? "" : "", isPick ? r.liveScaledError.map(number) ?? "" : "",
-                message,
+                message, series,
             ]
             return fields.map(csvQuote).joined(separator: ",")
         }.joined(separator: "\n")
@@ -170,8 +193,10 @@ public struct RunHistory: Sendable {
             // starts where the run's fields change, the model is empty, or the model order
             // restarts (two quick runs may start within the same second).
             let model = f[6]
+            let series: String? = f.count > 16 && !f[16].isEmpty ? f[16] : nil
             let continues = rows.last.map { last in
                 last.runStarted == started && last.job == f[1] && last.status == status && !model.isEmpty
+                    && last.series == series
                     && lastModel.map { $0 < model } == true
             } ?? false
             lastModel = model.isEmpty ? nil : model
@@ -179,6 +204,7 @@ public struct RunHistory: Sendable {
                 rows.append(HistoryRow(runStarted: started, job: f[1], status: status, duration: Double(f[3]) ?? 0,
                                        dataEnd: parseTimestamp(f[4]), rows: Int(f[5]),
                                        message: f[15].isEmpty ? nil : f[15]))
+                rows[rows.count - 1].series = series
             }
             guard !model.isEmpty else { continue }
             let id = modelID(recorded: model)

@@ -57,6 +57,15 @@ public struct PortfolioSeriesResult: Codable, Equatable, Sendable {
     public var next: Next?
     /// Wall-clock seconds of the series (ingest to published report). Timing: differs run to run.
     public var seconds: Double
+    /// Test MASE of every model of the run by stable model id (nil in shard files of older
+    /// versions); `forecast run` writes it to the job's history.
+    public var modelTestMASE: [String: Double]?
+    /// The instant of ``next``'s date (nil when there is no forecast).
+    public var nextTimestamp: Date?
+    /// Set when `forecast run` carried this result over from an earlier run because the
+    /// series' rows and the settings were unchanged: that run's start (ISO 8601). nil for a
+    /// series fitted in this run.
+    public var unchangedSince: String?
 
     public init(id: String, status: Status, reason: String? = nil, report: String? = nil, rows: Int? = nil,
                 frequency: String? = nil, pick: String? = nil, pickName: String? = nil, testMASE: Double? = nil,
@@ -107,5 +116,9 @@ public struct PortfolioSeriesResult: Codable, Equatable, Sendable {
                   skill: finite(test?.skill), dmPValue: finite(comparison?.pValue),
                   beatsNaiveSignificantly: comparison?.firstIsSignificantlyBetter(level: MarkdownReport.significanceLevel) ?? false,
                   next: next, seconds: seconds)
+        var byModel: [String: Double] = [:]
+        for m in run.models { if let x = finite(m.testMetrics.first?.mase) { byModel[m.id] = x } }
+        modelTestMASE = byModel
+        nextTimestamp = next == nil ? nil : pick?.nextForecasts.first?.date
     }
 }

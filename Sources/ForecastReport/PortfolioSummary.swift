@@ -86,6 +86,9 @@ public struct PortfolioSummary: Codable, Sendable {
 
     public var beatNaiveSignificantly: Int { fitted.filter(\.beatsNaiveSignificantly).count }
 
+    /// Results carried over from an earlier run of `forecast run` (rows and settings unchanged).
+    public var unchanged: [PortfolioSeriesResult] { results.filter { $0.unchangedSince != nil } }
+
     /// The slowest series, slowest first (timing: differs run to run).
     public func slowest(_ k: Int = 5) -> [PortfolioSeriesResult] {
         Array(results.sorted { $0.seconds != $1.seconds ? $0.seconds > $1.seconds : $0.id < $1.id }.prefix(k))
@@ -131,6 +134,7 @@ public struct PortfolioSummary: Codable, Sendable {
             fields.append(("frequency", text(r.frequency)))
             fields.append(("report", text(r.report)))
             fields.append(("seconds", .double(r.seconds)))
+            if let since = r.unchangedSince { fields.append(("unchanged_since", .string(since))) }
             return .object(fields)
         }
         let skills = fitted.compactMap(\.skill)
@@ -140,6 +144,7 @@ public struct PortfolioSummary: Codable, Sendable {
         counts.append(("skipped", .int(results.filter { $0.status == .skipped }.count)))
         counts.append(("no_forecast", .int(results.filter { $0.status == .noForecast }.count)))
         counts.append(("beat_naive_significantly", .int(beatNaiveSignificantly)))
+        counts.append(("unchanged", .int(unchanged.count)))
         counts.append(("better_than_naive", .int(skills.filter { $0 > 0 }.count)))
         counts.append(("picks", .object(pickCounts.map { ($0.model, JSONValue.int($0.count)) })))
         let histogram: [JSONValue] = chart.counts.enumerated().map { b, n in
@@ -172,7 +177,8 @@ public struct PortfolioSummary: Codable, Sendable {
         let better = skills.filter { $0 > 0 }.count
         var out: [String] = ["# Portfolio \(Escape.markdown(name))", ""]
         out.append("\(totalSeries) series\(results.count < totalSeries ? " (\(results.count) in this summary)" : ""): "
-                   + "\(fitted.count) fitted, \(notFitted.count) skipped or without a forecast. Settings: \(Escape.markdown(settings)).")
+                   + "\(fitted.count) fitted\(unchanged.isEmpty ? "" : " (\(unchanged.count) unchanged since their last run, not refitted: their earlier results are shown)"), "
+                   + "\(notFitted.count) skipped or without a forecast. Settings: \(Escape.markdown(settings)).")
         out.append("")
         out.append("Run \(Format.iso8601(timing.startedAt)), \(Format.seconds(timing.wallSeconds)) wall time, "
                    + "\(timing.jobs) series at a time\(timing.shards > 1 ? ", merged from \(timing.shards) shards" : "").")
@@ -210,7 +216,7 @@ public struct PortfolioSummary: Codable, Sendable {
             cells.append(r.maseScale.map { Format.number($0) } ?? "–")
             cells.append(r.skill.map { Format.fixed($0, decimals: 3) } ?? "–")
             cells += [p, next, band]
-            cells.append(r.report.map { "[report](../\($0)/report.md)" } ?? "–")
+            cells.append((r.report.map { "[report](../\($0)/report.md)" } ?? "–") + (r.unchangedSince.map { " (unchanged since \($0))" } ?? ""))
             out.append("| " + cells.joined(separator: " | ") + " |")
         }
         out.append("")

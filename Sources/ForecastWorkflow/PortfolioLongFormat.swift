@@ -111,6 +111,39 @@ public final class LongFormatTable: Sendable {
         return out
     }
 
+    /// The bytes of `path` without the columns named in `dropping` (header included): each
+    /// record's remaining fields, as written, joined by the delimiter, one `\n` after each
+    /// record. A wide file's series is its own column plus the date and the other non-series
+    /// columns, so this is what one series of it reads; `forecast run` hashes it to tell whether
+    /// that series changed. The delimiter is the header's (as ``header(path:delimiter:)``
+    /// chooses it). O(file bytes).
+    public static func projection(path: String, delimiter: UInt8?, dropping: Set<String>) throws -> [UInt8] {
+        let bytes = try InputFile.read(path)
+        let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        let candidates: [UInt8] = delimiter.map { [$0] } ?? Array(",;\t|".utf8)
+        var best: (delimiter: UInt8, names: [String])? = nil
+        for d in candidates {
+            let names = try record(bytes, from: start, delimiter: d, path: path, line: 1).fields.map { text(bytes, $0) }
+            if names.count > (best?.names.count ?? 0) { best = (d, names) }
+        }
+        guard let (d, names) = best else { return [] }
+        let keep = names.indices.filter { j in !dropping.contains(where: { sameName($0, names[j]) }) }
+        var out: [UInt8] = []
+        var position = start, line = 1
+        while position < bytes.count {
+            let r = try record(bytes, from: position, delimiter: d, path: path, line: line)
+            position = r.next
+            line += r.lines
+            if r.end == r.start { continue }
+            for (k, j) in keep.enumerated() {
+                if k > 0 { out.append(d) }
+                if j < r.fields.count { out.append(contentsOf: bytes[r.fields[j]]) }
+            }
+            out.append(UInt8(ascii: "\n"))
+        }
+        return out
+    }
+
     /// Column names of the first record of `path` (the header), unquoted.
     public static func header(path: String, delimiter: UInt8?) throws -> [String] {
         let bytes = try InputFile.read(path)

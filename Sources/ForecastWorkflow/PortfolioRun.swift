@@ -54,6 +54,10 @@ public struct PortfolioRun: Sendable {
     public var shard: ShardAssignment?
     public var commandLine: String
     public var version: String
+    /// Results of earlier runs to reuse instead of fitting, by series id: `forecast run` passes
+    /// the series whose rows and settings did not change. They join the summary as they are
+    /// (their report folders must still exist: the summary's `forecasts.csv` reads them).
+    public var carriedOver: [String: PortfolioSeriesResult] = [:]
     /// Called once per finished series, from the thread that fitted it.
     public var onSeries: (@Sendable (PortfolioProgress) -> Void)? = nil
 
@@ -77,7 +81,8 @@ public struct PortfolioRun: Sendable {
     public func run() throws -> PortfolioOutcome {
         let started = Date()
         let clock = DispatchTime.now()
-        let series = portfolio.series(inShard: shard)
+        let inRun = portfolio.series(inShard: shard)
+        let series = inRun.filter { carriedOver[$0.id] == nil }
         let slots = Mutex<[PortfolioSeriesResult?]>(Array(repeating: nil, count: series.count))
         let failure = Mutex<(any Error)?>(nil)
         let next = Atomic<Int>(0)
@@ -99,7 +104,9 @@ public struct PortfolioRun: Sendable {
             }
         }
         if let error = failure.withLock({ $0 }) { throw error }
-        let results = slots.withLock { $0.compactMap { $0 } }
+        // In id order, fitted and carried-over series together.
+        let fitted = Dictionary(slots.withLock { $0.compactMap { $0 } }.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let results = inRun.compactMap { s in carriedOver[s.id] ?? fitted[s.id] }
         let status: ExitStatus = results.allSatisfy { $0.status == .ok } ? .success : .someSeriesSkipped
         let summary = PortfolioSummary(name: portfolio.name, results: results, totalSeries: portfolio.series.count,
                                        warnings: portfolio.warnings, settings: Self.settingsLine(configuration),
@@ -128,8 +135,9 @@ public struct PortfolioRun: Sendable {
 
     /// The settings of the run as one line for the summary: the models and the window.
     static func settingsLine(_ c: FitConfiguration) -> String {
-        "models \(c.models.map(\.rawValue).joined(separator: ","))\(c.modelSpec.map { " + custom \($0)" } ?? ""); "
-            + "window \(c.window), horizon \(c.horizon), test fraction \(c.testFraction), seed \(c.seed)"
+        "models \(c.models.map(\.rawValue).joined(separator: ","))\(c.customModels.map { " + \($0.name) \($0.spec)" }.joined()); "
+            + "window \(c.window.map(String.init) ?? "from the data"), horizon \(c.horizon), test fraction \(c.testFraction), "
+            + "seeds per network \(c.ensembleSize), seed \(c.seed)"
     }
 
     /// The configuration `fit` would use for this series alone.

@@ -24,7 +24,7 @@ struct ModelIDHistoryTests {
         try h.append(HistoryRow(runStarted: day("2024-05-02 06:30:00"), job: "prices", status: .ok, pick: "snaive",
                                 testMASE: ["naive": 1.0, "snaive": 0.6]))
         #expect(try h.read().map(\.pick) == ["snaive", "snaive"])
-        #expect(try dir.read("v2.csv").hasSuffix("prices,ok,0.0,,,snaive,true,0.6,,,,,,,\n"))
+        #expect(try dir.read("v2.csv").hasSuffix("prices,ok,0.0,,,snaive,true,0.6,,,,,,,,\n"), "the last field is the (empty) series")
 
         let v1 = RunHistory.headerVersion1 + "\n"
             + "2024-05-01T06:30:00Z,prices,ok,2.5,2024-04-30,100,seasonal naive (m=7),2024-05-01,10.5,9,12,naive=1;seasonal naive (m=7)=0.8,,,\n"

@@ -31,13 +31,14 @@ func day(_ s: String) -> Date {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.count == 7, "header, three lines for run a (one per model), one each for b and c, final newline")
         #expect(lines[0] == Substring(RunHistory.header))
-        // Tidy: one line per (run, model); the pick's line carries the forecast and live error;
+        // Tidy: one line per (run, model), the last field (series) empty for a single-series
+        // job; the pick's line carries the forecast and live error;
         // 0.1 + 0.2 is written 0.3 (12 significant digits), not 0.30000000000000004.
-        #expect(lines[1] == "2024-05-01T06:30:00Z,prices,ok,2.346,2024-04-30,1000,ff,false,1e-07,,,,,,,")
-        #expect(lines[2] == "2024-05-01T06:30:00Z,prices,ok,2.346,2024-04-30,1000,lstm,true,0.8123456789,2024-05-01,412.25,405.125,0.3,-3.5,0.75,")
-        #expect(lines[3] == "2024-05-01T06:30:00Z,prices,ok,2.346,2024-04-30,1000,naive,false,1.0,,,,,,,")
+        #expect(lines[1] == "2024-05-01T06:30:00Z,prices,ok,2.346,2024-04-30,1000,ff,false,1e-07,,,,,,,,")
+        #expect(lines[2] == "2024-05-01T06:30:00Z,prices,ok,2.346,2024-04-30,1000,lstm,true,0.8123456789,2024-05-01,412.25,405.125,0.3,-3.5,0.75,,")
+        #expect(lines[3] == "2024-05-01T06:30:00Z,prices,ok,2.346,2024-04-30,1000,naive,false,1.0,,,,,,,,")
         #expect(lines[4].hasPrefix("2024-05-02T06:30:00Z,prices,failed,0.1,,,,,,,,,,,,\"bad"))
-        #expect(lines[5] == "2024-05-03T06:30:00Z,prices,skipped,0.0,,,,,,,,,,,,")
+        #expect(lines[5] == "2024-05-03T06:30:00Z,prices,skipped,0.0,,,,,,,,,,,,,")
         #expect(!text.contains("\u{1B}"), "no control characters in the file")
         let back = try h.read()
         #expect(back.count == 3)
