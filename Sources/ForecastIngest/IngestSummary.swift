@@ -105,7 +105,7 @@ public struct IngestSummary: Sendable, Equatable {
         if duplicatesRemoved * 10 > rowsRead {
             let share = String(format: "%.0f%%", 100 * Double(duplicatesRemoved) / Double(max(rowsRead, 1)))
             out.append("--duplicates \(duplicatePolicy.rawValue) dropped \(duplicatesRemoved) of \(rowsRead) rows (\(share))"
-                       + (seriesKeyColumn.map { "; column \"\($0)\" holds text, so this looks like several series in long format, now mixed into one: forecast one series at a time" }
+                       + (seriesKeyColumn.map { "; column \"\($0)\" holds text, so this looks like several series in long format, now mixed into one: use --id-column \($0) for one forecast per series" }
                           ?? "; check that the file holds one series"))
         }
         return out

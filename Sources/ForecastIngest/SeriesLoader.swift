@@ -197,7 +197,8 @@ enum SeriesLoader {
                 if let key = longFormatKey(raw) {
                     // --duplicates would keep one row per date and silently mix the series.
                     message += "; column \(quoted(key.name)) holds text (\(quoted(key.value)), …): this looks like several series in long format, one row per date and \(key.name)"
-                    hint = "forecast one series at a time: keep its rows first, e.g. awk -F, 'NR==1 || $\(key.column + 1)==\"\(key.value)\"' \(raw.file) > one.csv"
+                    hint = "forecast every series in one run with --id-column \(key.name) (one report per series and a summary),"
+                        + " or one at a time: keep its rows first, e.g. awk -F, 'NR==1 || $\(key.column + 1)==\"\(key.value)\"' \(raw.file) > one.csv"
                         + " (--duplicates first would keep one row per date and mix the series)"
                 }
                 throw IngestError(.duplicateTimestamp, file: raw.file, line: Int(b), column: raw.dateColumn.map { $0 + 1 },

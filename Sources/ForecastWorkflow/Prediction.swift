@@ -256,7 +256,7 @@ public struct Prediction: Sendable {
         case .duplicateTimestamp:
             return "remove one of the rows: \(model) was fitted with duplicate dates as errors (its stored setting duplicates: \(c.duplicates.rawValue)), or \(refit)"
         case .tooFewRows:
-            return "give more rows (the model's window is \(c.window) steps), e.g. the file it was fitted on, grown"
+            return "give more rows\(c.window.map { " (the model's window is \($0) steps)" } ?? ""), e.g. the file it was fitted on, grown"
         case .nonNumeric:
             return "the model's columns must hold numbers, as they did when it was fitted; fix the cell"
         case .columnSelection, .columnMismatch:

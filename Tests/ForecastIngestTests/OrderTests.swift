@@ -53,13 +53,14 @@ struct LongFormatTests {
         #expect(e?.message.contains("column \"state\" holds text (\"NSW\", …): this looks like several series in long format") == true,
                 "\(e?.message ?? "")")
         #expect(e?.hint?.contains("awk -F, 'NR==1 || $2==\"NSW\"'") == true, "\(e?.hint ?? "")")
+        #expect(e?.hint?.hasPrefix("forecast every series in one run with --id-column state") == true, "\(e?.hint ?? "")")
     }
 
     @Test("--duplicates first on a long file warns loudly that most rows were dropped and the series mixed")
     func droppingMostRowsIsAWarning() throws {
         let s = try load(Self.text) { $0.target = "value"; $0.duplicates = .first }
         #expect(s.count == 12 && s.summary.duplicatesRemoved == 24)
-        #expect(s.summary.warnings == ["--duplicates first dropped 24 of 36 rows (67%); column \"state\" holds text, so this looks like several series in long format, now mixed into one: forecast one series at a time"])
+        #expect(s.summary.warnings == ["--duplicates first dropped 24 of 36 rows (67%); column \"state\" holds text, so this looks like several series in long format, now mixed into one: use --id-column state for one forecast per series"])
         #expect(s.summary.lines.contains { $0.hasPrefix("WARNING: --duplicates first dropped 24 of 36 rows") })
         // A stray duplicate in a one-series file is no warning.
         let one = try load("date,value\n2024-01-01,1\n2024-01-01,2\n" + (2...12).map { String(format: "2024-%02d-01,%d\n", $0, $0) }.joined()) {
