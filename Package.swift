@@ -68,10 +68,10 @@ let package = Package(
         .testTarget(name: "ForecastEvaluationTests", dependencies: ["ForecastEvaluation", "ForecastIngest"],
                     exclude: ["Scripts"]),
         .testTarget(name: "ForecastReportTests", dependencies: ["ForecastReport", "ForecastEvaluation", "ForecastIngest"]),
-        // Child-process runner shared by the pipeline and CLI tests.
+        // Shared by the test targets: the child-process runner, the portfolio summary comparison.
         .target(name: "ProcessTestSupport", path: "Tests/ProcessTestSupport"),
         .testTarget(name: "ForecastWorkflowTests",
-                    dependencies: ["ForecastWorkflow", "ForecastIngest", "ForecastModels", "ForecastEvaluation"],
+                    dependencies: ["ForecastWorkflow", "ForecastIngest", "ForecastModels", "ForecastEvaluation", "ProcessTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "ForecastPipelineTests", dependencies: [
             "ForecastPipeline", "ForecastWorkflow", "ForecastReport", "ForecastIngest", "ProcessTestSupport",

@@ -157,8 +157,7 @@ struct KubernetesManifestTests {
                 == (0..<shards).map { "shard-\($0)-of-\(shards).json" })
         // The markers of this Job are gone once it merged.
         #expect(!FileManager.default.fileExists(atPath: reports.appendingPathComponent(".shards-done/\(job)").path))
-        let slurm = SlurmClusterTests()
-        #expect(try slurm.summaryWithoutTiming(latest) == slurm.summaryWithoutTiming(volume.appendingPathComponent("one/visnights/latest/summary.json")))
+        #expect(try portfolioSummaryWithoutTiming(latest) == portfolioSummaryWithoutTiming(volume.appendingPathComponent("one/visnights/latest/summary.json")))
 
         // The next night, one index fails on its input: its exit code is one the policy fails
         // the index on, no marker is left for it, and the other shards do not merge.

@@ -9,20 +9,6 @@ struct PortfolioCommandTests {
     static let visnights = repositoryRoot.appendingPathComponent("data/visnights.csv").path
     static let arrivals = repositoryRoot.appendingPathComponent("data/aus_arrivals.csv").path
 
-    /// `summary.json` without the `run` block and each series' `seconds` and `report`.
-    func withoutTiming(_ url: URL) throws -> NSDictionary {
-        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
-        json.removeValue(forKey: "run")
-        for key in ["leaderboard", "not_fitted"] {
-            json[key] = try #require(json[key] as? [[String: Any]]).map { row in
-                var r = row
-                r.removeValue(forKey: "seconds"); r.removeValue(forKey: "report")
-                return r
-            }
-        }
-        return json as NSDictionary
-    }
-
     @Test("four --shard runs and forecast merge give the summary of one run; a missing shard fails merge with exit 10")
     func shardsAndMerge() throws {
         let dir = try temporaryDirectory("forecast-portfolio")
@@ -39,7 +25,7 @@ struct PortfolioCommandTests {
         #expect(merge.status == 0, "\(merge.stderr)")
         let merged = sharded.appendingPathComponent("visnights/latest/summary.json")
         let single = dir.appendingPathComponent("one/visnights/latest/summary.json")
-        #expect(try withoutTiming(merged) == withoutTiming(single))
+        #expect(try portfolioSummaryWithoutTiming(merged) == portfolioSummaryWithoutTiming(single))
 
         try FileManager.default.removeItem(at: sharded.appendingPathComponent("visnights/shards/shard-2-of-4.json"))
         let incomplete = try runForecast(["merge", sharded.appendingPathComponent("visnights").path])

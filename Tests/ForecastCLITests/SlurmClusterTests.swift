@@ -218,21 +218,9 @@ struct SlurmClusterTests {
         let shards = try FileManager.default.contentsOfDirectory(atPath: reports + "/visnights/shards").sorted()
         #expect(shards == (0..<4).map { "shard-\($0)-of-4.json" })
 
-        let merged = try summaryWithoutTiming(URL(fileURLWithPath: reports + "/visnights/latest/summary.json"))
-        let expected = try summaryWithoutTiming(work.appendingPathComponent("one/visnights/latest/summary.json"))
+        let merged = try portfolioSummaryWithoutTiming(URL(fileURLWithPath: reports + "/visnights/latest/summary.json"))
+        let expected = try portfolioSummaryWithoutTiming(work.appendingPathComponent("one/visnights/latest/summary.json"))
         #expect(merged == expected)
     }
 
-    func summaryWithoutTiming(_ url: URL) throws -> NSDictionary {
-        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
-        json.removeValue(forKey: "run")
-        for key in ["leaderboard", "not_fitted"] {
-            json[key] = try #require(json[key] as? [[String: Any]]).map { row in
-                var r = row
-                r.removeValue(forKey: "seconds"); r.removeValue(forKey: "report")
-                return r
-            }
-        }
-        return json as NSDictionary
-    }
 }

@@ -1,6 +1,7 @@
 import ForecastCore
 import ForecastReport
 import Foundation
+import ProcessTestSupport
 import Testing
 @testable import ForecastWorkflow
 
@@ -29,21 +30,6 @@ private func numbers(ofReport folder: URL) throws -> (metrics: NSDictionary, for
         return m
     }
     return (json as NSDictionary, try Data(contentsOf: folder.appendingPathComponent("forecasts.csv")))
-}
-
-/// `summary.json` without its timing: the `run` block and each series' `seconds` and `report`.
-private func summaryWithoutTiming(_ url: URL) throws -> NSDictionary {
-    var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
-    json.removeValue(forKey: "run")
-    for key in ["leaderboard", "not_fitted"] {
-        json[key] = try #require(json[key] as? [[String: Any]]).map { row in
-            var r = row
-            r.removeValue(forKey: "seconds")
-            r.removeValue(forKey: "report")
-            return r
-        }
-    }
-    return json as NSDictionary
 }
 
 /// `fit` on one file alone, as the command line runs it; returns the report folder.
@@ -196,7 +182,7 @@ struct PortfolioTests {
                                                shape: .wide(targets: ["nswmetro", "nswnthco", "qldmetro", "saumetro"]), ingest: c)
             let outcome = try PortfolioRun(portfolio: portfolio, configuration: c, jobs: jobs, commandLine: "test", version: "test").run()
             let summary = try #require(outcome.summary)
-            runs.append((try summaryWithoutTiming(summary.appendingPathComponent("summary.json")),
+            runs.append((try portfolioSummaryWithoutTiming(summary.appendingPathComponent("summary.json")),
                          try outcome.results.map { try numbers(ofReport: outcome.folder.appendingPathComponent($0.report!)).forecasts }))
         }
         #expect(runs[0].summary == runs[1].summary)
@@ -241,8 +227,8 @@ struct PortfolioTests {
         #expect(PortfolioRun(portfolio: portfolio, configuration: otherSeed, jobs: 1, commandLine: "", version: "").fingerprint() != fingerprint)
         let merged = try #require(PortfolioSummary.merging(parts, commandLine: "merge"))
         let published = try merged.publish(in: try #require(shardFolder))
-        #expect(try summaryWithoutTiming(published.appendingPathComponent("summary.json"))
-                == summaryWithoutTiming(try #require(one.summary).appendingPathComponent("summary.json")))
+        #expect(try portfolioSummaryWithoutTiming(published.appendingPathComponent("summary.json"))
+                == portfolioSummaryWithoutTiming(try #require(one.summary).appendingPathComponent("summary.json")))
         #expect(try Data(contentsOf: published.appendingPathComponent("forecasts.csv"))
                 == Data(contentsOf: one.summary!.appendingPathComponent("forecasts.csv")))
     }
