@@ -272,19 +272,10 @@ public struct RunEvaluator: Sendable {
         guard let reference = candidates.min(by: { results[$0].selectionMAE! < results[$1].selectionMAE! }) else { return nil }
         let points = results[pick].validationMetrics.last?.count ?? 0
         if points < ModelSelection.minimumSelectionPoints {
-            return pick == reference && results[pick].kind == .baseline ? nil : (reference, .tooFewPoints(points: points))
+            return pick == reference ? nil : (reference, .tooFewPoints(points: points))
         }
         guard pick != reference, let fp = results[pick].validationForecasts, let fr = results[reference].validationForecasts else { return nil }
-        let limit = split.validation.upperBound
-        var byTarget: [Int: Double] = [:]
-        for p in fr.step(1, targetsBelow: limit) { byTarget[p.target] = p.value }
-        var ep: [Double] = [], er: [Double] = []
-        for p in fp.step(1, targetsBelow: limit) {
-            if let other = byTarget[p.target] {
-                ep.append(series[p.target] - p.value)
-                er.append(series[p.target] - other)
-            }
-        }
+        let (ep, er) = stepOneErrors(fp, fr, targetsBelow: split.validation.upperBound)
         let test = try? DieboldMariano.test(errors1: ep, errors2: er)
         if let t = test, t.meanLossDifference < 0, t.pValue < 2 * ModelSelection.noiseLevel { return nil }
         return (reference, .withinNoise(model: results[pick].name, test: test))
@@ -398,21 +389,27 @@ public struct RunEvaluator: Sendable {
             naiveMAE: ForecastMetrics.meanAbsoluteError(actuals: actuals, forecasts: previous))
     }
 
-    /// Diebold–Mariano of `a` against `b` on the step-1 test targets both forecast.
-    func compare(_ a: ModelResult, _ b: ModelResult, label: String) -> ModelComparison {
-        guard let fa = a.testForecasts, let fb = b.testForecasts else {
-            return ModelComparison(label: label, model: a.name, reference: b.name, result: nil, note: "no test forecasts")
-        }
-        let limit = split.test.upperBound
+    /// The one-step errors (actual − forecast) of `a` and of `b` on the targets below `limit`
+    /// that both forecast, in `a`'s order: the pairs a Diebold–Mariano test compares.
+    func stepOneErrors(_ a: RollingForecasts, _ b: RollingForecasts, targetsBelow limit: Int) -> ([Double], [Double]) {
         var byTarget: [Int: Double] = [:]
-        for p in fb.step(1, targetsBelow: limit) { byTarget[p.target] = p.value }
+        for p in b.step(1, targetsBelow: limit) { byTarget[p.target] = p.value }
         var ea: [Double] = [], eb: [Double] = []
-        for p in fa.step(1, targetsBelow: limit) {
+        for p in a.step(1, targetsBelow: limit) {
             if let other = byTarget[p.target] {
                 ea.append(series[p.target] - p.value)
                 eb.append(series[p.target] - other)
             }
         }
+        return (ea, eb)
+    }
+
+    /// Diebold–Mariano of `a` against `b` on the step-1 test targets both forecast.
+    func compare(_ a: ModelResult, _ b: ModelResult, label: String) -> ModelComparison {
+        guard let fa = a.testForecasts, let fb = b.testForecasts else {
+            return ModelComparison(label: label, model: a.name, reference: b.name, result: nil, note: "no test forecasts")
+        }
+        let (ea, eb) = stepOneErrors(fa, fb, targetsBelow: split.test.upperBound)
         do {
             return ModelComparison(label: label, model: a.name, reference: b.name,
                                    result: try DieboldMariano.test(errors1: ea, errors2: eb), note: nil)

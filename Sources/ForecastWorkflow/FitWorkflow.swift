@@ -368,6 +368,16 @@ public struct FitWorkflow: Sendable {
         members == 1 ? name : "\(name) seed \(member + 1)/\(members)"
     }
 
+    /// The ensemble's forecast from its members' (each `horizon` values, on the original scale):
+    /// summed in member order, then divided by their count; one member's values unchanged. Fit
+    /// and `forecast predict` both average with this, so their numbers agree bit for bit. O(k·h).
+    static func memberMean(_ members: [[Double]]) -> [Double] {
+        guard var sums = members.first else { return [] }
+        guard members.count > 1 else { return sums }
+        for member in members.dropFirst() { for j in sums.indices { sums[j] += member[j] } }
+        return sums.map { $0 / Double(members.count) }
+    }
+
     /// The seed of ensemble member `member`: the run's seed for the first, then a fixed odd-step
     /// sequence from it (the golden-ratio increment of SplitMix64), so `--ensemble 1` is the
     /// single network of earlier versions and every member list is reproducible.
@@ -403,21 +413,16 @@ public struct FitWorkflow: Sendable {
         }
         func mean(_ part: KeyPath<ModelOutput, RollingForecasts?>) -> RollingForecasts? {
             guard let base = first[keyPath: part] else { return nil }
-            var sums = base.values
-            for member in members.dropFirst() {
-                guard let v = member.output[keyPath: part]?.values else { return nil }
-                for i in sums.indices { for j in sums[i].indices { sums[i][j] += v[i][j] } }
-            }
-            return RollingForecasts(origins: base.origins, values: sums.map { $0.map { $0 / Double(k) } })
+            let parts = members.compactMap { $0.output[keyPath: part]?.values }
+            guard parts.count == k else { return nil }
+            return RollingForecasts(origins: base.origins, values: base.values.indices.map { i in Self.memberMean(parts.map { $0[i] }) })
         }
-        var nextSums = first.nextForecast
-        for member in members.dropFirst() { for j in nextSums.indices { nextSums[j] += member.output.nextForecast[j] } }
         let output = ModelOutput(
             name: model.name, kind: model.kind, parameters: first.parameters, configuration: configuration,
             epochsRun: first.epochsRun, trainSeconds: members.reduce(0) { $0 + ($1.output.trainSeconds ?? 0) },
             trainLoss: first.trainLoss, validationLoss: first.validationLoss, gradientFlow: first.gradientFlow,
             validationForecasts: mean(\.validationForecasts), testForecasts: mean(\.testForecasts),
-            nextForecast: nextSums.map { $0 / Double(k) })
+            nextForecast: Self.memberMean(members.map(\.output.nextForecast)))
         var checkpoint = members[0].checkpoint!
         checkpoint.parameters = members.flatMap { $0.checkpoint!.parameters }
         checkpoint.members = k

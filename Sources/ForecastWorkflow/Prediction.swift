@@ -202,9 +202,8 @@ public struct Prediction: Sendable {
             throw unusableValue(series, csvPath: csvPath, windowIndex: k, timeSteps: windowing.timeSteps, scaled: input[k],
                                 what: "overflows the scale the model was trained on")
         }
-        // An ensemble forecasts the mean of its members, summed in stored order then divided by
-        // their count, exactly as fit averaged them.
-        var values: [Double] = []
+        // An ensemble forecasts the mean of its members, in stored order, as fit averaged them.
+        var members: [[Double]] = []
         for net in nets {
             let output = net.predict(x: input, count: 1)
             let member = dataset.inverseNext(output)
@@ -214,9 +213,9 @@ public struct Prediction: Sendable {
                 throw unusableValue(series, csvPath: csvPath, windowIndex: k, timeSteps: windowing.timeSteps, scaled: input[k],
                                     what: "is too large for the model: its forecast is not a finite number")
             }
-            values = values.isEmpty ? member : zip(values, member).map { $0 + $1 }
+            members.append(member)
         }
-        if nets.count > 1 { values = values.map { $0 / Double(nets.count) } }
+        let values = FitWorkflow.memberMean(members)
         let frequency = series.frequency
         let dates = dataset.nextDates()?.map { frequency.format($0) }
         return Prediction(model: meta.model, modelID: meta.model, target: target,
