@@ -31,11 +31,19 @@ public enum AtomicFile {
     /// Creates the file `url` (it must not exist), writes all of `data` and flushes it to disk.
     /// Errors name `reportingPath`, the file the caller is really writing. O(data.count).
     static func writeNewFile(_ data: Data, at url: URL, reportingPath: String) throws {
+        try writeNewFile(at: url, reportingPath: reportingPath) { emit in try emit(data) }
+    }
+
+    /// Creates the file `url` (it must not exist), writes every piece `produce` emits, in
+    /// order, and flushes the file to disk; only one piece is held at a time. Errors name
+    /// `reportingPath`. O(bytes written).
+    static func writeNewFile(at url: URL, reportingPath: String,
+                             _ produce: (_ emit: (Data) throws -> Void) throws -> Void) throws {
         func failure() -> AtomicWriteError { AtomicWriteError(path: reportingPath, reason: String(cString: strerror(errno))) }
         let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw failure() }
         defer { close(fd) }
-        guard writeAll(data, to: fd) else { throw failure() }
+        try produce { piece in guard writeAll(piece, to: fd) else { throw failure() } }
         guard fsync(fd) == 0 else { throw failure() }
     }
 

@@ -254,9 +254,10 @@ public struct PortfolioSummary: Codable, Sendable {
 
     /// The portfolio's `forecasts.csv`: every fitted series' own `forecasts.csv` (read from its
     /// report folder under `folder`, or under `seriesFolders[id]`) with a first column `series`.
-    /// Series in id order. O(total size of the tables).
-    public func forecastsCSV(folder: URL, seriesFolders: [String: URL] = [:]) throws -> Data {
-        var out = Data(("series," + ForecastsTable.header + "\n").utf8)
+    /// Series in id order, emitted one series at a time, so memory holds one series' table
+    /// whatever the portfolio's size. O(total size of the tables).
+    public func writeForecastsCSV(folder: URL, seriesFolders: [String: URL] = [:], emit: (Data) throws -> Void) throws {
+        try emit(Data(("series," + ForecastsTable.header + "\n").utf8))
         for r in results {
             guard let report = r.report else { continue }
             let base = seriesFolders[r.id] ?? folder
@@ -265,12 +266,21 @@ public struct PortfolioSummary: Codable, Sendable {
                 throw OwnedFileReadError(path: url.path, reason: "the file is missing")
             }
             let prefix = Data((Self.csvField(r.id) + ",").utf8)
+            var out = Data()
+            out.reserveCapacity(data.count + data.count / 8)
             for line in data.split(separator: UInt8(ascii: "\n")).dropFirst() {
                 out.append(prefix)
                 out.append(contentsOf: line)
                 out.append(UInt8(ascii: "\n"))
             }
+            try emit(out)
         }
+    }
+
+    /// ``writeForecastsCSV(folder:seriesFolders:emit:)`` in memory, for tests and small portfolios.
+    public func forecastsCSV(folder: URL, seriesFolders: [String: URL] = [:]) throws -> Data {
+        var out = Data()
+        try writeForecastsCSV(folder: folder, seriesFolders: seriesFolders) { out.append($0) }
         return out
     }
 
@@ -291,8 +301,8 @@ public struct PortfolioSummary: Codable, Sendable {
             ReportFile(name: Self.markdownFile, text: md),
             ReportFile(name: Self.jsonFile, text: js),
             ReportFile(name: Self.chartFile, contents: { Data(chart.render().utf8) }),
-            ReportFile(name: ReportFileName.forecasts, contents: {
-                try summary.forecastsCSV(folder: folder, seriesFolders: seriesFolders)
+            ReportFile(name: ReportFileName.forecasts, streaming: { emit in
+                try summary.writeForecastsCSV(folder: folder, seriesFolders: seriesFolders, emit: emit)
             }),
         ]
         return try ReportPublisher(folder: folder).publish(files: files, startedAt: timing.startedAt).folder

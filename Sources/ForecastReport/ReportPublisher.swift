@@ -8,13 +8,28 @@ import Glibc
 /// failure there (or in writing) leaves no partial report behind.
 public struct ReportFile: Sendable {
     public var name: String
-    public var contents: @Sendable () throws -> Data
+    /// Writes the file's bytes, in pieces, to the function it is given. A file that would be
+    /// large in memory (a portfolio's `forecasts.csv`) streams its pieces so that only one is
+    /// held at a time; every other file hands over its bytes at once.
+    public var write: @Sendable (_ emit: (Data) throws -> Void) throws -> Void
+
     public init(name: String, contents: @escaping @Sendable () throws -> Data) {
         self.name = name
-        self.contents = contents
+        self.write = { emit in try emit(try contents()) }
     }
     public init(name: String, text: String) {
         self.init(name: name, contents: { Data(text.utf8) })
+    }
+    public init(name: String, streaming write: @escaping @Sendable (_ emit: (Data) throws -> Void) throws -> Void) {
+        self.name = name
+        self.write = write
+    }
+
+    /// The whole file in memory (what ``write`` emits, concatenated). O(file size).
+    public func contents() throws -> Data {
+        var out = Data()
+        try write { out.append($0) }
+        return out
     }
 }
 
@@ -161,7 +176,7 @@ public struct ReportPublisher: Sendable {
                 precondition(!file.name.contains("/") && !file.name.hasPrefix("."), "report file names are plain names")
                 // The folder is private until renamed, so no per-file rename is needed.
                 let url = staging.url.appendingPathComponent(file.name)
-                try AtomicFile.writeNewFile(try file.contents(), at: url, reportingPath: url.path)
+                try AtomicFile.writeNewFile(at: url, reportingPath: url.path, file.write)
             }
             folder = try publish(staging)
         } catch {

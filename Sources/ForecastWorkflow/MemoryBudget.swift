@@ -13,6 +13,12 @@ public struct MemoryBudget: Sendable {
         self.source = source
     }
 
+    /// This budget split evenly between `parts` fits that run at once (a portfolio's `--jobs`):
+    /// each may plan to use its share. The source says so, for messages.
+    public func shared(by parts: Int) -> MemoryBudget {
+        parts <= 1 ? self : MemoryBudget(bytes: bytes / parts, source: "\(source) shared by --jobs \(parts)")
+    }
+
     /// The budget of this process now.
     public static func current(environment: [String: String] = ProcessInfo.processInfo.environment) -> MemoryBudget {
         if let text = environment["FORECAST_MAX_MEMORY_BYTES"], let cap = Int(text), cap > 0 {

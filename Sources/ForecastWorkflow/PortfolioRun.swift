@@ -42,7 +42,9 @@ public struct PortfolioOutcome: Sendable {
 /// not depend on its worker count, and each series is fitted on its own. With `jobs` > 1 each
 /// series trains its networks one after the other (one thread per series); with `jobs` = 1 a
 /// series trains two networks at once, as `fit` does. Memory: the series being fitted (`jobs` at
-/// a time) plus one ``PortfolioSeriesResult`` per finished series.
+/// a time, each planning within an equal share of ``memoryBudget``) plus one
+/// ``PortfolioSeriesResult`` per finished series (and a long-format file's bytes, held indexed);
+/// the summary's `forecasts.csv` is streamed one series at a time.
 ///
 /// A series whose data cannot be fitted (too few points, every value missing, constant, a data
 /// error) is recorded as skipped with its reason; the run goes on. Errors writing reports end it.
@@ -58,6 +60,10 @@ public struct PortfolioRun: Sendable {
     /// the series whose rows and settings did not change. They join the summary as they are
     /// (their report folders must still exist: the summary's `forecasts.csv` reads them).
     public var carriedOver: [String: PortfolioSeriesResult] = [:]
+    /// What the series fitted at once may plan to use together; each of the `jobs` concurrent
+    /// fits gets an equal share (``MemoryBudget/shared(by:)``). Read at the start of ``run()``
+    /// when nil (the environment's cap, else available memory).
+    public var memoryBudget: MemoryBudget? = nil
     /// Called once per finished series, from the thread that fitted it.
     public var onSeries: (@Sendable (PortfolioProgress) -> Void)? = nil
 
@@ -88,12 +94,14 @@ public struct PortfolioRun: Sendable {
         let next = Atomic<Int>(0)
         let done = Atomic<Int>(0)
         let workers = jobs > 1 ? 1 : 2
-        DispatchQueue.concurrentPerform(iterations: min(jobs, max(series.count, 1))) { _ in
+        let concurrent = min(jobs, max(series.count, 1))
+        let share = (memoryBudget ?? MemoryBudget.current()).shared(by: concurrent)
+        DispatchQueue.concurrentPerform(iterations: concurrent) { _ in
             while failure.withLock({ $0 == nil }) {
                 let i = next.add(1, ordering: .relaxed).oldValue
                 guard i < series.count else { return }
                 do {
-                    let result = try fitOne(series[i], workers: workers)
+                    let result = try fitOne(series[i], workers: workers, memory: share)
                     slots.withLock { $0[i] = result }
                     let k = done.add(1, ordering: .relaxed).newValue
                     onSeries?(PortfolioProgress(done: k, total: series.count, result: result,
@@ -149,7 +157,7 @@ public struct PortfolioRun: Sendable {
     }
 
     /// Fits one series and publishes its report folder; a data problem becomes a skip.
-    func fitOne(_ s: PortfolioSeries, workers: Int) throws -> PortfolioSeriesResult {
+    func fitOne(_ s: PortfolioSeries, workers: Int, memory: MemoryBudget? = nil) throws -> PortfolioSeriesResult {
         let clock = DispatchTime.now()
         var c = configuration(for: s)
         var scratch: URL? = nil
@@ -162,8 +170,9 @@ public struct PortfolioRun: Sendable {
             try AtomicFile.write(Data(table.csv(group: group)), to: file)
             c.input = file.path
         }
-        let workflow = FitWorkflow(configuration: c, commandLine: commandLine + "  # series \(s.id)",
+        var workflow = FitWorkflow(configuration: c, commandLine: commandLine + "  # series \(s.id)",
                                    version: version, workers: workers)
+        workflow.memoryBudget = memory
         var evaluated: FitWorkflow.Evaluated
         do {
             evaluated = try workflow.evaluate()

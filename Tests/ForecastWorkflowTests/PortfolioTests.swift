@@ -189,6 +189,32 @@ struct PortfolioTests {
         #expect(runs[0].tables == runs[1].tables)
     }
 
+    @Test("series fitted at once share the memory budget: each of --jobs 2 plans within half of it, and says so when refused")
+    func jobsShareTheMemoryBudget() throws {
+        let budget = MemoryBudget(bytes: 40_000_000, source: "FORECAST_MAX_MEMORY_BYTES")
+        #expect(budget.shared(by: 1).bytes == 40_000_000)
+        #expect(budget.shared(by: 2).bytes == 20_000_000)
+        #expect(budget.shared(by: 2).source == "FORECAST_MAX_MEMORY_BYTES shared by --jobs 2")
+        let folder = try temporaryDirectory("portfolio-memory")
+        // Too little for any series' windows: every series is skipped with the message of its share.
+        for jobs in [1, 2] {
+            let c = cheapConfiguration(reports: folder.appendingPathComponent("jobs\(jobs)"))
+            let portfolio = try Portfolio.make(name: "v", inputs: [Self.visnights],
+                                               shape: .wide(targets: ["nswmetro", "qldmetro"]), ingest: c)
+            var run = PortfolioRun(portfolio: portfolio, configuration: c, jobs: jobs, commandLine: "test", version: "test")
+            run.memoryBudget = MemoryBudget(bytes: 2_000, source: "FORECAST_MAX_MEMORY_BYTES")
+            let outcome = try run.run()
+            #expect(outcome.exitStatus == .someSeriesSkipped)
+            for result in outcome.results {
+                #expect(result.status == .skipped)
+                let reason = try #require(result.reason)
+                #expect(reason.contains("of FORECAST_MAX_MEMORY_BYTES"), "\(reason)")
+                #expect(reason.contains("shared by --jobs 2") == (jobs == 2), "\(reason)")
+                #expect(reason.contains(jobs == 2 ? "the 1 kB of" : "the 2 kB of"), "\(reason)")
+            }
+        }
+    }
+
     @Test("merging 4 shards gives the one-process summary, apart from timing")
     func mergeOfFourShards() throws {
         let folder = try temporaryDirectory("portfolio-shards")

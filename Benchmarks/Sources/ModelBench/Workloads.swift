@@ -13,6 +13,17 @@ struct Workload {
     ]
 }
 
+extension Workload {
+    /// `NAME=T,D,H,B,N`, e.g. `G-visnights=8,1,64,64,1060`; nil unless five positive numbers.
+    init?(parsing text: String) {
+        let parts = text.split(separator: "=", maxSplits: 1)
+        guard parts.count == 2, !parts[0].isEmpty else { return nil }
+        let numbers = parts[1].split(separator: ",").compactMap { Int($0) }
+        guard numbers.count == 5, numbers.allSatisfy({ $0 > 0 }) else { return nil }
+        self.init(name: String(parts[0]), T: numbers[0], D: numbers[1], H: numbers[2], B: numbers[3], N: numbers[4])
+    }
+}
+
 /// Gate blocks per recurrent cell, for FLOP counts.
 let gates = ["rnn": 1, "gru": 3, "lstm": 4]
 let allModels = ["mlp", "rnn", "gru", "lstm"]

@@ -5,7 +5,9 @@
 // epochs; inference over all N windows in batches of 1024. One BLAS thread.
 //
 //   ModelBench [--workloads W-small,W-ref,W-large] [--models mlp,rnn,gru,lstm]
-//              [--reps 5] [--out results.json]
+//              [--reps 5] [--out results.json] [--shape NAME=T,D,H,B,N]
+//   --shape adds a workload of that shape (e.g. the pooled windows of a global network,
+//   scripts/bench/global_epoch.sh); --workloads then defaults to it alone.
 //   ModelBench --gemm      single-thread sgemm GFLOP/s at the workloads' per-step shapes
 //   ModelBench --backend   which library does the Float32 products (FORECAST_GEMM overrides)
 //
@@ -61,18 +63,26 @@ func option(_ name: String, _ args: [String]) -> String? {
 }
 
 let args = CommandLine.arguments
-let known = Set(["--workloads", "--models", "--reps", "--out", "--gemm", "--backend"])
+let known = Set(["--workloads", "--models", "--reps", "--out", "--gemm", "--backend", "--shape"])
 for (i, a) in args.enumerated().dropFirst() where a.hasPrefix("--") && !known.contains(a) {
     FileHandle.standardError.write("ModelBench: unknown option \(a) (argument \(i))\n".data(using: .utf8)!)
     exit(64)
 }
-let workloadNames = (option("--workloads", args) ?? Workload.all.map(\.name).joined(separator: ","))
+var workloads = Workload.all
+if let text = option("--shape", args) {
+    guard let shaped = Workload(parsing: text) else {
+        FileHandle.standardError.write("ModelBench: --shape wants NAME=T,D,H,B,N with positive whole numbers (got \(text))\n".data(using: .utf8)!)
+        exit(64)
+    }
+    workloads.append(shaped)
+}
+let workloadNames = (option("--workloads", args) ?? (option("--shape", args) != nil ? workloads.last!.name : Workload.all.map(\.name).joined(separator: ",")))
     .split(separator: ",").map(String.init)
 let modelNames = (option("--models", args) ?? allModels.joined(separator: ",")).split(separator: ",").map(String.init)
 let reps = Int(option("--reps", args) ?? "5") ?? 5
 let outPath = option("--out", args)
 
-for name in workloadNames where !Workload.all.contains(where: { $0.name == name }) {
+for name in workloadNames where !workloads.contains(where: { $0.name == name }) {
     FileHandle.standardError.write("ModelBench: unknown workload \(name)\n".data(using: .utf8)!)
     exit(64)
 }
@@ -101,7 +111,7 @@ var doc = Document(meta: [
 ], rows: [])
 
 for wlName in workloadNames {
-    let w = Workload.all.first { $0.name == wlName }!
+    let w = workloads.first { $0.name == wlName }!
     for model in modelNames {
         var rng = NormalGenerator(seed: 1)
         let trainData = WindowData(w, rng: &rng)
