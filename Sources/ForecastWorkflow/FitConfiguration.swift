@@ -336,6 +336,11 @@ extension FitConfiguration {
                   "must be between 1 and \(Self.maximumEnsembleSize) seeds per network (got \(ensemble))")
         }
         if let s = season { check(s >= 1, .season, "must be at least 1 (got \(s))") }
+        if isGlobal {
+            check(models.contains(where: \.isNetwork) || !customModels.isEmpty, .global,
+                  "trains a global twin of each network of the run, but the models (\(models.map(\.rawValue).joined(separator: ","))) include no network",
+                  hint: "add ff, rnn, gru or lstm to the models (or a model spec), or drop --global")
+        }
         if let embedding = seriesEmbedding, embedding != .none {
             check(isGlobal, .seriesEmbedding, "\(embedding.rawValue) is an input of the global networks, but global networks are off",
                   hint: "turn them on (fit --global, or global: true in a pipeline job), or drop the series embedding")

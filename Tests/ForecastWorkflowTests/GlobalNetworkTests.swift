@@ -254,6 +254,12 @@ struct GlobalNetworkTests {
         #expect(c.problems().isEmpty)
         c.namedModelSpecs = [NamedModelSpec(name: "global-deep", spec: "lstm(4) > dense(1)")]
         #expect(c.problems().map(\.key) == [.modelSpec])
+        // A global run needs a network to make global.
+        var statistical = FitConfiguration(input: "a.csv")
+        statistical.models = [.naive, .ets]
+        statistical.global = true
+        #expect(statistical.problems().map(\.key) == [.global])
+        #expect(statistical.problems().first?.message.contains("include no network") == true)
         // Without --global the settings' encoding is the one of earlier versions.
         let plain = FitConfiguration(input: "a.csv")
         let text = String(decoding: plain.canonicalJSON(), as: UTF8.self)
