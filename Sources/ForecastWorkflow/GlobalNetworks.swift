@@ -119,7 +119,7 @@ public struct GlobalNetworks: Sendable {
         let dims = candidates.first?.series.dimInput ?? 0
         let embedded = oneHot ? candidates.count : 0
         if oneHot && candidates.count > SeriesEmbedding.maximumOneHotSeries {
-            throw FitConfigurationError(.seriesEmbedding, "onehot adds one input column per series, but \(candidates.count) series are in the global model, more than the \(SeriesEmbedding.maximumOneHotSeries) it takes",
+            throw FitConfigurationError(.seriesEmbedding, "onehot adds one input column per series, but \(candidates.count) series would be in the global model, more than the \(SeriesEmbedding.maximumOneHotSeries) it takes",
                                         hint: "use --series-embedding none, or split the portfolio into groups of at most \(SeriesEmbedding.maximumOneHotSeries) series")
         }
         try checkMemory(candidates, window: window, dimInput: dims + embedded, models: models)
