@@ -38,6 +38,7 @@ struct Fit: ParsableCommand {
         var c = FitConfiguration(input: file)
         ingest.apply(to: &c)
         model.apply(to: &c)
+        portfolio.apply(to: &c)
         c.reportsDirectory = output.reportsDirectory
         return c
     }
@@ -45,7 +46,12 @@ struct Fit: ParsableCommand {
     /// The configuration's own rules (the same a pipeline job and a checkpoint are held to).
     func validate() throws {
         try validateMatrixBackendEnvironment()
-        if portfolio.isPortfolio(fileCount: files.count) { try validatePortfolio() }
+        if portfolio.isPortfolio(fileCount: files.count) {
+            try validatePortfolio()
+        } else if portfolio.global {
+            throw ValidationError("--global trains one network on the windows of many series, but this run has one series: "
+                                  + "give several files, --id-column or --targets, or drop --global")
+        }
         do { try configuration.validate() } catch {
             throw ValidationError(error.placedMessage + (error.hint.map { "\n  hint: \($0)" } ?? ""))
         }

@@ -29,6 +29,7 @@ extension Fit {
             terminal.status("portfolio \(made.name): \(count) series\(shard.map { " (shard \($0.description) of \(made.series.count))" } ?? ""), "
                             + "\(run.jobs) at a time")
             run.onSeries = PortfolioProgressLine(terminal: terminal).callback()
+            if !terminal.quiet { run.onGlobalTraining = { line in terminal.status(line) } }
             let outcome = try run.run()
             terminal.endProgress()
             let skipped = outcome.results.filter { $0.status != .ok }.count

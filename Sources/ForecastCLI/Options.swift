@@ -47,6 +47,7 @@ extension OptimizerName: ExpressibleByArgument {}
 extension LossName: ExpressibleByArgument {}
 extension InitScheme: ExpressibleByArgument {}
 extension ContrastModel: ExpressibleByArgument {}
+extension SeriesEmbedding: ExpressibleByArgument {}
 
 /// `--models ff,gru`: a comma-separated list of contrast-set models, parsed (and its values
 /// listed in `--help`) by ArgumentParser.
@@ -201,10 +202,24 @@ struct PortfolioOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Fit only shard i of n (0-based), chosen by a hash of the series id; `forecast merge` joins the shards.", valueName: "i/n"))
     var shard: String?
 
+    @Flag(help: "Also train one global twin of every network (global-gru, …) on the pooled windows of all series, evaluated per series beside the local models.")
+    var global = false
+
+    @Option(name: .customLong("series-embedding"), help: ArgumentHelp("What the global networks see of the series: none, or onehot (one input column per series, at most \(SeriesEmbedding.maximumOneHotSeries) series).", valueName: "kind"))
+    var seriesEmbedding: SeriesEmbedding?
+
+    func apply(to c: inout FitConfiguration) {
+        c.global = global ? true : nil
+        c.seriesEmbedding = seriesEmbedding == SeriesEmbedding.none ? nil : seriesEmbedding
+    }
+
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
         if let shard, ShardAssignment(shard) == nil {
             throw ValidationError("--shard must be i/n with 0 ≤ i < n, e.g. 0/4 (got '\(shard)')")
+        }
+        if global && shard != nil {
+            throw ValidationError("a global network is trained on every series in one process; drop --shard or --global")
         }
         if idColumn != nil && targets != nil {
             throw ValidationError("--id-column (long format) and --targets (wide format) cannot be used together")

@@ -404,8 +404,9 @@ public struct RunEvaluator: Sendable {
         return (ea, eb)
     }
 
-    /// Diebold–Mariano of `a` against `b` on the step-1 test targets both forecast.
-    func compare(_ a: ModelResult, _ b: ModelResult, label: String) -> ModelComparison {
+    /// Diebold–Mariano of `a` against `b` on the step-1 test targets both forecast (results of
+    /// this evaluator's ``evaluate(models:)``); `label` names the comparison in the report.
+    public func compare(_ a: ModelResult, _ b: ModelResult, label: String) -> ModelComparison {
         guard let fa = a.testForecasts, let fb = b.testForecasts else {
             return ModelComparison(label: label, model: a.name, reference: b.name, result: nil, note: "no test forecasts")
         }

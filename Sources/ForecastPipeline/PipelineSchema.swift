@@ -30,6 +30,8 @@ public enum PipelineSchema {
         /// Any finite number (the setting's own rules say which are usable).
         case number
         case cron
+        /// `true` or `false`.
+        case boolean
         case mapping
         case jobList
 
@@ -49,6 +51,7 @@ public enum PipelineSchema {
             case .wholeNumber: "a whole number"
             case .number: "a number"
             case .cron: "a cron expression such as \"30 6 * * 1-5\""
+            case .boolean: "true or false"
             case .mapping: "a mapping of key: value pairs"
             case .jobList: "a list of jobs (each starting with '- name:')"
             }
@@ -94,6 +97,8 @@ public enum PipelineSchema {
         case .window, .stride, .horizon, .hidden, .epochs, .batchSize, .patience, .ensemble, .season: .wholeNumber
         case .seed: .integer(min: 0)
         case .testFraction, .validationFraction, .learningRate, .clip: .number
+        case .global: .boolean
+        case .seriesEmbedding: .choice(SeriesEmbedding.allCases.map(\.rawValue))
         case .intervals, .datasetName: nil
         }
     }

@@ -146,6 +146,8 @@ extension PipelineSchemaParser {
         case (.validationFraction, .number(let x)): c.validationFraction = x
         case (.learningRate, .number(let x)): c.learningRate = x
         case (.clip, .number(let x)): c.clip = x
+        case (.global, .boolean(let b)): c.global = b ? true : nil
+        case (.seriesEmbedding, .text(let s)): c.seriesEmbedding = SeriesEmbedding(rawValue: s).flatMap { $0 == .none ? nil : $0 }
         default: break
         }
     }
@@ -174,6 +176,10 @@ extension PipelineSchemaParser {
         let shape = job.portfolio?.shape ?? .files
         if shape == .files && inputs.count == 1 && !PortfolioInput.isPattern(inputs[0]) {
             job.portfolio = nil
+            if job.fit.isGlobal, let node = nodeOfKey["global"] {
+                return (node, "'global' trains one network on the windows of many series, but this job has one series",
+                        "give several files or a glob as 'input', or 'id_column' or 'targets'; or drop 'global'")
+            }
             return nil
         }
         job.portfolio = PortfolioInput(inputs: inputs, shape: shape)

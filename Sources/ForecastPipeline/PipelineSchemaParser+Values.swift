@@ -143,6 +143,9 @@ extension PipelineSchemaParser {
             } catch {
                 return wrong()
             }
+        case .boolean:
+            guard node.scalar != nil, resolvedTag(node) == .bool, let b = node.bool else { return wrong() }
+            return .boolean(b)
         case .mapping, .jobList:
             return wrong()
         }

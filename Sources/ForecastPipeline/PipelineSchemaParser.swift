@@ -9,6 +9,7 @@ enum SchemaValue {
     case number(Double)
     case cron(CronExpression)
     case path(String)
+    case boolean(Bool)
 }
 
 /// Walks the node tree that `Yams.compose` returns and records every problem with the line of

@@ -107,7 +107,10 @@ extension PipelineRunner {
         }
 
         var carried: [String: PortfolioSeriesResult] = [:]
-        if !options.force, let known = state?.series {
+        if job.fit.isGlobal {
+            // The global networks learn from every series: one changed series changes them all.
+            logger.info("global networks: every series is refitted when any changed (no per-series skip)")
+        } else if !options.force, let known = state?.series {
             for s in portfolio.series {
                 guard let old = known[s.id], old.fingerprint == prints[s.id], let report = old.result.report,
                       fm.fileExists(atPath: job.reportDir.appendingPathComponent(report).path) else { continue }

@@ -66,6 +66,9 @@ public struct PortfolioSeriesResult: Codable, Equatable, Sendable {
     /// series' rows and the settings were unchanged: that run's start (ISO 8601). nil for a
     /// series fitted in this run.
     public var unchangedSince: String?
+    /// Each global network (`--global`) against its local twin on this series; nil in a run
+    /// without global networks.
+    public var globalComparisons: [GlobalLocalComparison]?
 
     public init(id: String, status: Status, reason: String? = nil, report: String? = nil, rows: Int? = nil,
                 frequency: String? = nil, pick: String? = nil, pickName: String? = nil, testMASE: Double? = nil,
@@ -120,5 +123,7 @@ public struct PortfolioSeriesResult: Codable, Equatable, Sendable {
         for m in run.models { if let x = finite(m.testMetrics.first?.mase) { byModel[m.id] = x } }
         modelTestMASE = byModel
         nextTimestamp = next == nil ? nil : pick?.nextForecasts.first?.date
+        let twins = GlobalLocalComparison.all(in: run)
+        globalComparisons = twins.isEmpty ? nil : twins
     }
 }

@@ -35,6 +35,8 @@ public struct PortfolioSummary: Codable, Sendable {
     public var settings: String
     public var version: String
     public var timing: Timing
+    /// The global networks of a `--global` run; nil otherwise.
+    public var global: PortfolioGlobalNetworks? = nil
 
     public init(name: String, results: [PortfolioSeriesResult], totalSeries: Int, warnings: [String],
                 settings: String, version: String, timing: Timing) {
@@ -164,6 +166,7 @@ public struct PortfolioSummary: Codable, Sendable {
         top.append(("skill", .object([("median", number(Self.median(skills))), ("histogram", .array(histogram))])))
         top.append(("leaderboard", .array(leaderboard.map(row))))
         top.append(("not_fitted", .array(notFitted.map(row))))
+        if let global { top.append(("global_networks", globalJSON(global))) }
         top.append(("warnings", .array(warnings.map { JSONValue.string($0) })))
         top.append(("run", .object(run)))
         let document = JSONValue.object(top)
@@ -243,6 +246,7 @@ public struct PortfolioSummary: Codable, Sendable {
                 out.append("| \(Escape.markdown(r.id)) | \(r.status.rawValue) | \(Escape.markdown(r.reason ?? "")) |")
             }
         }
+        if let global { out += globalMarkdown(global) }
         if !warnings.isEmpty {
             out.append("")
             out.append("## Warnings")
@@ -250,6 +254,82 @@ public struct PortfolioSummary: Codable, Sendable {
             out += warnings.map { "- " + Escape.markdown($0) }
         }
         return out.joined(separator: "\n") + "\n"
+    }
+
+    // MARK: - Global networks
+
+    /// Every series' global-vs-local comparisons, series in id order.
+    public var globalComparisons: [(series: String, comparison: GlobalLocalComparison)] {
+        results.flatMap { r in (r.globalComparisons ?? []).map { (r.id, $0) } }
+    }
+
+    func globalJSON(_ g: PortfolioGlobalNetworks) -> JSONValue {
+        let pairs = globalComparisons
+        let (perModel, overall) = PortfolioGlobalNetworks.tallies(pairs.map(\.comparison))
+        func tally(_ t: PortfolioGlobalNetworks.Tally) -> JSONValue {
+            .object([("global", .string(t.global)), ("local", .string(t.local)), ("series", .int(t.series)),
+                     ("global_better", .int(t.globalBetter)),
+                     ("global_significantly_better", .int(t.globalSignificantlyBetter)),
+                     ("local_significantly_better", .int(t.localSignificantlyBetter)),
+                     ("geometric_mean_mae_ratio", .number(t.geometricMeanRatio))])
+        }
+        let rows: [JSONValue] = pairs.map { p in
+            let c = p.comparison
+            return .object([("series", .string(p.series)), ("global", .string(c.global)), ("local", .string(c.local)),
+                            ("global_test_mae", .double(c.globalTestMAE)), ("local_test_mae", .double(c.localTestMAE)),
+                            ("mae_ratio", .number(c.ratio)), ("dm_p_value", .number(c.dmPValue)),
+                            ("global_significantly_better", .bool(c.globalSignificantlyBetter)),
+                            ("local_significantly_better", .bool(c.localSignificantlyBetter))])
+        }
+        return .object([
+            ("window", .int(g.window)), ("window_source", .string(g.windowSource)), ("series_embedding", .string(g.embedding)),
+            ("series_in_model", .int(g.series.count)), ("training_windows", .int(g.trainingWindows)),
+            ("validation_windows", .int(g.validationWindows)), ("models", .array(g.models.map { .string($0) })),
+            ("excluded", .array(g.excluded.map { .object([("series", .string($0.series)), ("reason", .string($0.reason))]) })),
+            ("failed", .array(g.failures.map { .object([("model", .string($0.series)), ("reason", .string($0.reason))]) })),
+            ("overall", tally(overall)), ("per_model", .array(perModel.map(tally))), ("per_series", .array(rows)),
+        ])
+    }
+
+    func globalMarkdown(_ g: PortfolioGlobalNetworks) -> [String] {
+        let pairs = globalComparisons
+        let (perModel, overall) = PortfolioGlobalNetworks.tallies(pairs.map(\.comparison))
+        var out = ["", "## Global vs local networks", ""]
+        out.append("\(g.models.map { Escape.markdown($0) }.listed()) \(g.models.count == 1 ? "was" : "were") each trained once on the pooled windows of "
+                   + "\(g.series.count) series (\(g.trainingWindows) training windows, early stopping on \(g.validationWindows) validation windows; "
+                   + "window \(g.window), \(Escape.markdown(g.windowSource)); series embedding: \(g.embedding)), each series scaled by its own training statistics, "
+                   + "then evaluated per series beside its own networks. Test MAE at step 1; ratio = global MAE / local MAE (below 1: global more accurate); "
+                   + "DM p: Diebold–Mariano test of the global network against the local one on the one-step test errors.")
+        out.append("")
+        if perModel.count > 1 { out.append("- " + PortfolioGlobalNetworks.sentence(overall, subject: "All networks together", unit: "(series, network) pairs")) }
+        for t in perModel { out.append("- " + PortfolioGlobalNetworks.sentence(t, subject: "\(Escape.markdown(t.global)) vs \(Escape.markdown(t.local))")) }
+        if perModel.isEmpty { out.append("- No series had both a working global and a working local network to compare.") }
+        for f in g.failures { out.append("- \(Escape.markdown(f.series)) failed: \(Escape.markdown(f.reason)).") }
+        if !pairs.isEmpty {
+            out.append("")
+            out.append("| series | global | local | global MAE | local MAE | ratio | DM p |")
+            out.append("|---|---|---|---:|---:|---:|---:|")
+            for p in pairs {
+                let c = p.comparison
+                let mark = c.globalSignificantlyBetter ? " ✓" : c.localSignificantlyBetter ? " ✗" : ""
+                out.append("| \(Escape.markdown(p.series)) | \(Escape.markdown(c.global)) | \(Escape.markdown(c.local)) | "
+                           + "\(Format.value(c.globalTestMAE)) | \(Format.value(c.localTestMAE)) | "
+                           + "\(c.ratio.map { Format.fixed($0, decimals: 3) } ?? "–") | \(c.dmPValue.map(Format.pValue) ?? "–")\(mark) |")
+            }
+            out.append("")
+            out.append("✓: global significantly better at 5 %; ✗: local significantly better at 5 %.")
+        }
+        out.append("")
+        if g.excluded.isEmpty {
+            out.append("Every fitted series was in the global model.")
+        } else {
+            out.append("Left out of the global model (their own networks were still fitted where their data allowed):")
+            out.append("")
+            out.append("| series | reason |")
+            out.append("|---|---|")
+            for e in g.excluded { out.append("| \(Escape.markdown(e.series)) | \(Escape.markdown(e.reason)) |") }
+        }
+        return out
     }
 
     /// The portfolio's `forecasts.csv`: every fitted series' own `forecasts.csv` (read from its

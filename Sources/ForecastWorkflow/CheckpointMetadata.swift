@@ -20,6 +20,27 @@ public struct CheckpointMetadata: Codable, Sendable {
     public var configuration: FitConfiguration
     /// Set by `fit` after the evaluation calibrated them; nil in files written before.
     public var intervals: StoredIntervals?
+    /// A global network's one-hot series embedding (``SeriesEmbedding/onehot``): which of its
+    /// columns is this series'. Absent for every other network; `predict` appends the same
+    /// columns to the window it builds from the CSV.
+    public var oneHotSeries: OneHotSeries?
+
+    /// The series a checkpoint of a global network with a one-hot embedding was written for:
+    /// input columns D ..< D + `count` after the D features, 1 at D + `index`.
+    public struct OneHotSeries: Codable, Equatable, Sendable {
+        /// The series' place among the global model's series (id order), 0-based.
+        public var index: Int
+        /// Series in the global model (S).
+        public var count: Int
+        /// The series id, for messages.
+        public var series: String
+
+        public init(index: Int, count: Int, series: String) {
+            self.index = index
+            self.count = count
+            self.series = series
+        }
+    }
 
     public init(model: String, toolVersion: String, target: String, features: [String], scaler: Scaler,
                 windowing: WindowingOptions, configuration: FitConfiguration, intervals: StoredIntervals? = nil) {
@@ -108,8 +129,14 @@ public struct CheckpointMetadata: Codable, Sendable {
         guard !features.isEmpty, features.count <= Checkpoint.maximumFeatures else {
             throw bad("features", "lists \(features.count) columns, outside 1...\(Checkpoint.maximumFeatures)")
         }
-        guard features.count == checkpoint.inputDim else {
-            throw bad("features", "lists \(features.count) columns, but the model has \(checkpoint.inputDim) inputs (header 'inputDim')")
+        if let e = oneHotSeries {
+            guard (1...SeriesEmbedding.maximumOneHotSeries).contains(e.count), (0..<e.count).contains(e.index) else {
+                throw bad("oneHotSeries", "puts the series at index \(e.index) of \(e.count), outside 0..<count with count in 1...\(SeriesEmbedding.maximumOneHotSeries)")
+            }
+        }
+        let embedded = oneHotSeries?.count ?? 0
+        guard features.count + embedded == checkpoint.inputDim else {
+            throw bad("features", "lists \(features.count) columns\(embedded > 0 ? " and the series embedding \(embedded)" : ""), but the model has \(checkpoint.inputDim) inputs (header 'inputDim')")
         }
         let d = features.count
         guard scaler.featureNames.count == d else {

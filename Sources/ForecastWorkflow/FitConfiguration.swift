@@ -93,6 +93,18 @@ public struct FitConfiguration: Codable, Equatable, Sendable {
     /// Coverage levels of the split-conformal prediction intervals, in percent.
     public var intervals: [Double] = [80, 95]
 
+    // Portfolios
+    /// `--global`: besides each series' own networks, one global twin of every network
+    /// (`global-<name>`) trained once on the windows of all the portfolio's series pooled, then
+    /// evaluated per series (``GlobalNetworks``). Portfolio runs only. nil (off) leaves the
+    /// encoding of runs without it unchanged, so their pipeline hashes and checkpoints stay as they were.
+    public var global: Bool? = nil
+    /// `--series-embedding`: what the global networks are told about which series a window
+    /// comes from; nil is ``SeriesEmbedding/none``.
+    public var seriesEmbedding: SeriesEmbedding? = nil
+    /// Whether the run trains global networks.
+    public var isGlobal: Bool { global ?? false }
+
     // Output
     public var reportsDirectory: String = "reports"
     /// Name of the dataset in report paths; nil takes the input file's base name.
@@ -101,6 +113,19 @@ public struct FitConfiguration: Codable, Equatable, Sendable {
     public init(input: String) { self.input = input }
 }
 
+
+/// How a global network tells the series apart (`--series-embedding`, `series_embedding`).
+public enum SeriesEmbedding: String, Codable, CaseIterable, Sendable {
+    /// The windows' own features only: one function for every series.
+    case none
+    /// S extra input columns per time step (S = series in the global model), 1 in the column of
+    /// the window's series and 0 elsewhere, so the network can learn a level or shape per series.
+    case onehot
+
+    /// The most series a one-hot embedding takes: beyond it the extra columns would outnumber
+    /// the data's many times over (and a checkpoint holds at most 4096 inputs).
+    public static let maximumOneHotSeries = 256
+}
 
 /// A network given as a layer string under a name of the user's choosing: `--model-spec
 /// deep='lstm(32) > dense(1)'` on the command line, `model_spec: deep=lstm(32) > dense(1)` in a
@@ -191,6 +216,7 @@ extension FitConfiguration {
         case window, stride, horizon, transform, scaling, testFraction, validationFraction
         case models, modelSpec, hidden, epochs, batchSize, learningRate, optimizer, loss, clip
         case patience, ensemble, initScheme, seed, season, intervals, reportsDirectory, datasetName
+        case global, seriesEmbedding
 
         /// The pipeline file's spelling: snake_case (`batch_size`).
         public var pipelineKey: String {
@@ -292,6 +318,9 @@ extension FitConfiguration {
                                                  hint: "write name=spec with a name of \(NamedModelSpec.nameForm), other than \(NamedModelSpec.reservedNames.joined(separator: ", ")); e.g. deep='lstm(32) > dense(1)'"))
             } else if !names.insert(model.name).inserted {
                 out.append(FitConfigurationError(.modelSpec, "names two models '\(model.name)'", hint: "give each extra model its own name"))
+            } else if isGlobal && model.name.hasPrefix(GlobalNetworks.namePrefix) {
+                out.append(FitConfigurationError(.modelSpec, "'\(model.name)' starts with '\(GlobalNetworks.namePrefix)', the prefix of the global networks' names under --global",
+                                                 hint: "give the model another name"))
             } else {
                 checkSpec(model.spec, subject: "\(model.name): ")
             }
@@ -307,6 +336,15 @@ extension FitConfiguration {
                   "must be between 1 and \(Self.maximumEnsembleSize) seeds per network (got \(ensemble))")
         }
         if let s = season { check(s >= 1, .season, "must be at least 1 (got \(s))") }
+        if isGlobal {
+            check(models.contains(where: \.isNetwork) || !customModels.isEmpty, .global,
+                  "trains a global twin of each network of the run, but the models (\(models.map(\.rawValue).joined(separator: ","))) include no network",
+                  hint: "add ff, rnn, gru or lstm to the models (or a model spec), or drop --global")
+        }
+        if let embedding = seriesEmbedding, embedding != .none {
+            check(isGlobal, .seriesEmbedding, "\(embedding.rawValue) is an input of the global networks, but global networks are off",
+                  hint: "turn them on (fit --global, or global: true in a pipeline job), or drop the series embedding")
+        }
         check(!intervals.isEmpty && intervals.allSatisfy { $0 > 0 && $0 < 100 }, .intervals,
               "levels must be percentages between 0 and 100")
         return out
@@ -335,6 +373,8 @@ extension FitConfiguration {
         // One model_spec line per extra model, as given (a spec's own commas are not a list).
         return Key.allCases.flatMap { k -> [(key: String, value: String)] in
             if k == .modelSpec { return modelSpecArguments.map { (k.pipelineKey, $0) } }
+            // JSONSerialization reads a Bool back as a number; the setting is written as YAML spells it.
+            if k == .global { return global.map { [(k.pipelineKey, $0 ? "true" : "false")] } ?? [] }
             return object[k.rawValue].map { [(k.pipelineKey, text($0))] } ?? []
         }
     }

@@ -12,9 +12,12 @@ extension FitWorkflow {
         func intervals(_ name: String) -> StoredIntervals? {
             run.models.first { $0.name == name }.flatMap { StoredIntervals($0, in: run) }
         }
+        let global = Set(globalTwins.map(\.output.name))
         e.checkpoints = e.checkpoints.map { m in
             var checkpoint = m.checkpoint
-            var meta = checkpointMetadata(name: m.model, dataset: dataset)
+            // A global network's metadata is its own (the common window, the series embedding).
+            let stored = global.contains(m.model) ? try? JSONDecoder().decode(CheckpointMetadata.self, from: checkpoint.metadata) : nil
+            var meta = stored ?? checkpointMetadata(name: m.model, dataset: dataset)
             meta.intervals = intervals(m.model)
             checkpoint.metadata = meta.encoded()
             return (model: m.model, checkpoint: checkpoint)

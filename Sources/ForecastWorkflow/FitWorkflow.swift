@@ -48,6 +48,25 @@ public struct FitWorkflow: Sendable {
     /// Called with the data summary (``FitOutcome/dataLines``) once the data is read and
     /// windowed, before any model is fitted, so a terminal can show it while training runs.
     public var onData: (@Sendable ([String]) -> Void)? = nil
+    /// Networks trained elsewhere on this series and others (a portfolio's ``GlobalNetworks``),
+    /// scored beside the run's own models; each is also compared with its local twin on the test
+    /// part (Diebold–Mariano, "global-gru vs gru"). They change no other model's numbers.
+    public var globalTwins: [GlobalTwin] = []
+
+    /// A global network's results on this series: its forecasts (through this series' scaler),
+    /// its checkpoint (with this series' metadata), and the local model it is the twin of.
+    public struct GlobalTwin: Sendable {
+        public var output: ModelOutput
+        public var checkpoint: Checkpoint?
+        /// The name of the series' own network of the same architecture (`gru` for `global-gru`).
+        public var local: String
+
+        public init(output: ModelOutput, checkpoint: Checkpoint?, local: String) {
+            self.output = output
+            self.checkpoint = checkpoint
+            self.local = local
+        }
+    }
 
     public init(configuration: FitConfiguration, commandLine: String, version: String,
                 workers: Int = 2, progress: (@Sendable (FitProgress) -> Void)? = nil) {
@@ -175,15 +194,7 @@ public struct FitWorkflow: Sendable {
         let checksum = sha256Hex(of: Data(bytes))
         let series = try loadSeries(bytes: bytes, name: c.input, options: ingestOptions(c))
         let budget = memoryBudget ?? MemoryBudget.current()
-        // The season is tested on the training part, which does not depend on the window; the
-        // default window then follows the season and the training length.
-        let bounds = windowingOptions(c).splitBoundaries(count: series.count)
-        let season = chooseSeason(frequencyDefault: SeasonDefault(series.frequency), override: c.season,
-                                  trainingSeries: Array(series.target[0..<max(0, min(bounds.validationStart, series.count))]))
-        var windowing = windowingOptions(c)
-        if c.window == nil {
-            windowing.timeSteps = WindowingOptions.defaultTimeSteps(season: season.season, trainingPoints: bounds.validationStart)
-        }
+        let (season, windowing) = resolvedWindowing(series)
         let windowBytes = WindowedDataset.estimatedBytes(rows: series.count, dimInput: series.dimInput, windowing)
         try checkMemory(windowBytes, budget, what: "the windows (\(series.count) rows × --window \(windowing.timeSteps) × \(series.dimInput) features)",
                         key: .window, hint: "use a shorter --window, fewer --features or a larger --stride")
@@ -225,7 +236,12 @@ public struct FitWorkflow: Sendable {
                                      horizon: c.horizon, season: season.season,
                                      intervalLevels: c.intervals.map { $0 / 100 })
         evaluator.combine = c.models.contains(.combo)
-        let evaluation = evaluator.evaluate(models: statistical.map(\.output) + trained.map(\.output))
+        var evaluation = evaluator.evaluate(models: statistical.map(\.output) + trained.map(\.output) + globalTwins.map(\.output))
+        for twin in globalTwins {
+            guard let global = evaluation.models.first(where: { $0.name == twin.output.name && $0.status.isOK }),
+                  let local = evaluation.models.first(where: { $0.name == twin.local && $0.status.isOK }) else { continue }
+            evaluation.comparisons.append(evaluator.compare(global, local, label: GlobalNetworks.comparisonLabel(global: global.name, local: local.name)))
+        }
 
         let summary = series.summary
         var datasetSummary = DatasetSummary(
@@ -255,6 +271,7 @@ public struct FitWorkflow: Sendable {
         run.trainingWarnings = trainingWarnings
 
         let checkpoints = trained.compactMap { t in t.checkpoint.map { (model: t.output.name, checkpoint: $0) } }
+            + globalTwins.compactMap { t in t.checkpoint.map { (model: t.output.name, checkpoint: $0) } }
         // A model the evaluator failed (e.g. a forecast that overflowed) gets no file to predict with.
         let working = Set(run.models.filter(\.status.isOK).map(\.name))
         let statisticalCheckpoints = statistical.compactMap { s in
@@ -265,6 +282,21 @@ public struct FitWorkflow: Sendable {
                                   dataLines: dataLines, trainingWarnings: trainingWarnings)
         addModelFiles(to: &evaluated, dataset: dataset)
         return evaluated
+    }
+
+    /// The season of `series` and the windowing its networks use: the season is tested on the
+    /// training part, which does not depend on the window; the window is `--window`, else the
+    /// default that follows the season and the training length.
+    func resolvedWindowing(_ series: Series) -> (season: SeasonChoice, windowing: WindowingOptions) {
+        let c = configuration
+        let bounds = windowingOptions(c).splitBoundaries(count: series.count)
+        let season = chooseSeason(frequencyDefault: SeasonDefault(series.frequency), override: c.season,
+                                  trainingSeries: Array(series.target[0..<max(0, min(bounds.validationStart, series.count))]))
+        var windowing = windowingOptions(c)
+        if c.window == nil {
+            windowing.timeSteps = WindowingOptions.defaultTimeSteps(season: season.season, trainingPoints: bounds.validationStart)
+        }
+        return (season, windowing)
     }
 
     /// Population variance of the scaled targets y (N, h) of `set`, what an MSE loss is measured
@@ -461,10 +493,7 @@ public struct FitWorkflow: Sendable {
             return MemberRun(output: .failed(name: name, kind: kind, reason: "cannot build the model: \(error)",
                                              configuration: spec.description), checkpoint: nil)
         }
-        let config = TrainingConfig(
-            maxEpochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate,
-            optimizer: c.optimizer.kind, loss: c.loss.loss,
-            clipNorm: c.clip, patience: c.patience, seed: seed)
+        let config = trainingConfig(seed: seed)
         let progress = self.progress
         let result = train(net, train: (dataset.train.x, dataset.train.y, dataset.train.count),
                            validation: dataset.validation.count > 0
@@ -517,6 +546,14 @@ public struct FitWorkflow: Sendable {
                 + "(\(String(format: "%.4g", best)) → \(String(format: "%.4g", last)) at the last epoch): more epochs may help"
         }
         return MemberRun(output: output, checkpoint: checkpoint, warning: warning)
+    }
+
+    /// The training settings of one network (one ensemble member) from the configuration.
+    func trainingConfig(seed: UInt64) -> TrainingConfig {
+        let c = configuration
+        return TrainingConfig(maxEpochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate,
+                              optimizer: c.optimizer.kind, loss: c.loss.loss,
+                              clipNorm: c.clip, patience: c.patience, seed: seed)
     }
 
     /// What `forecast predict` needs to rebuild the model's input from a CSV.

@@ -48,6 +48,10 @@ public struct PortfolioOutcome: Sendable {
 ///
 /// A series whose data cannot be fitted (too few points, every value missing, constant, a data
 /// error) is recorded as skipped with its reason; the run goes on. Errors writing reports end it.
+///
+/// With `--global` (``FitConfiguration/isGlobal``) the ``GlobalNetworks`` are trained first, on
+/// every series of the run, and each series then scores their forecasts beside its own models;
+/// the local models' numbers are the same as without them.
 public struct PortfolioRun: Sendable {
     public var portfolio: Portfolio
     /// The settings every series is fitted with; `input` and `target` are set per series.
@@ -60,12 +64,15 @@ public struct PortfolioRun: Sendable {
     /// the series whose rows and settings did not change. They join the summary as they are
     /// (their report folders must still exist: the summary's `forecasts.csv` reads them).
     public var carriedOver: [String: PortfolioSeriesResult] = [:]
-    /// What the series fitted at once may plan to use together; each of the `jobs` concurrent
-    /// fits gets an equal share (``MemoryBudget/shared(by:)``). Read at the start of ``run()``
-    /// when nil (the environment's cap, else available memory).
+    /// What the run may plan to use: the global networks' pooled windows and trainings (first,
+    /// alone) may take all of it; the series fitted at once then share it, each of the `jobs`
+    /// concurrent fits planning within an equal share (``MemoryBudget/shared(by:)``). nil: read
+    /// at the start of ``run()`` (the environment's cap, else available memory).
     public var memoryBudget: MemoryBudget? = nil
     /// Called once per finished series, from the thread that fitted it.
     public var onSeries: (@Sendable (PortfolioProgress) -> Void)? = nil
+    /// Called with one line per global network training (`--global`), before any series is fitted.
+    public var onGlobalTraining: (@Sendable (String) -> Void)? = nil
 
     public init(portfolio: Portfolio, configuration: FitConfiguration, jobs: Int, shard: ShardAssignment? = nil,
                 commandLine: String, version: String) {
@@ -88,20 +95,32 @@ public struct PortfolioRun: Sendable {
         let started = Date()
         let clock = DispatchTime.now()
         let inRun = portfolio.series(inShard: shard)
+        // A global network learns from every series, so with one every series is refitted.
+        let carriedOver = configuration.isGlobal ? [:] : self.carriedOver
         let series = inRun.filter { carriedOver[$0.id] == nil }
+        let budget = memoryBudget ?? MemoryBudget.current()
+        var global: GlobalNetworks.Outcome? = nil
+        if configuration.isGlobal {
+            var networks = GlobalNetworks(configuration: configuration, version: version, workers: jobs)
+            networks.memoryBudget = budget
+            networks.onTraining = onGlobalTraining
+            global = try networks.train(inRun, configurationFor: { self.configuration(for: $0) })
+        }
+        let twins = global?.twins ?? [:]
         let slots = Mutex<[PortfolioSeriesResult?]>(Array(repeating: nil, count: series.count))
         let failure = Mutex<(any Error)?>(nil)
         let next = Atomic<Int>(0)
         let done = Atomic<Int>(0)
         let workers = jobs > 1 ? 1 : 2
         let concurrent = min(jobs, max(series.count, 1))
-        let share = (memoryBudget ?? MemoryBudget.current()).shared(by: concurrent)
+        let share = budget.shared(by: concurrent)
         DispatchQueue.concurrentPerform(iterations: concurrent) { _ in
             while failure.withLock({ $0 == nil }) {
                 let i = next.add(1, ordering: .relaxed).oldValue
                 guard i < series.count else { return }
                 do {
-                    let result = try fitOne(series[i], workers: workers, memory: share)
+                    let result = try fitOne(series[i], workers: workers, memory: share,
+                                            globalTwins: twins[series[i].id] ?? [])
                     slots.withLock { $0[i] = result }
                     let k = done.add(1, ordering: .relaxed).newValue
                     onSeries?(PortfolioProgress(done: k, total: series.count, result: result,
@@ -116,11 +135,12 @@ public struct PortfolioRun: Sendable {
         let fitted = Dictionary(slots.withLock { $0.compactMap { $0 } }.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let results = inRun.compactMap { s in carriedOver[s.id] ?? fitted[s.id] }
         let status: ExitStatus = results.allSatisfy { $0.status == .ok } ? .success : .someSeriesSkipped
-        let summary = PortfolioSummary(name: portfolio.name, results: results, totalSeries: portfolio.series.count,
+        var summary = PortfolioSummary(name: portfolio.name, results: results, totalSeries: portfolio.series.count,
                                        warnings: portfolio.warnings, settings: Self.settingsLine(configuration),
                                        version: version,
                                        timing: .init(startedAt: started, wallSeconds: Self.seconds(since: clock), jobs: jobs,
                                                      shards: shard?.count ?? 1, commandLine: commandLine))
+        summary.global = global?.report
         if let shard {
             let file = try PortfolioShardFile(shardIndex: shard.index, shardCount: shard.count, fingerprint: fingerprint(),
                                               summary: summary).write(in: folder)
@@ -146,6 +166,7 @@ public struct PortfolioRun: Sendable {
         "models \(c.models.map(\.rawValue).joined(separator: ","))\(c.customModels.map { " + \($0.name) \($0.spec)" }.joined()); "
             + "window \(c.window.map(String.init) ?? "from the data"), horizon \(c.horizon), test fraction \(c.testFraction), "
             + "seeds per network \(c.ensembleSize), seed \(c.seed)"
+            + (c.isGlobal ? "; global networks, series embedding \((c.seriesEmbedding ?? SeriesEmbedding.none).rawValue)" : "")
     }
 
     /// The configuration `fit` would use for this series alone.
@@ -157,7 +178,8 @@ public struct PortfolioRun: Sendable {
     }
 
     /// Fits one series and publishes its report folder; a data problem becomes a skip.
-    func fitOne(_ s: PortfolioSeries, workers: Int, memory: MemoryBudget? = nil) throws -> PortfolioSeriesResult {
+    func fitOne(_ s: PortfolioSeries, workers: Int, memory: MemoryBudget? = nil,
+                globalTwins: [FitWorkflow.GlobalTwin] = []) throws -> PortfolioSeriesResult {
         let clock = DispatchTime.now()
         var c = configuration(for: s)
         var scratch: URL? = nil
@@ -173,6 +195,7 @@ public struct PortfolioRun: Sendable {
         var workflow = FitWorkflow(configuration: c, commandLine: commandLine + "  # series \(s.id)",
                                    version: version, workers: workers)
         workflow.memoryBudget = memory
+        workflow.globalTwins = globalTwins
         var evaluated: FitWorkflow.Evaluated
         do {
             evaluated = try workflow.evaluate()

@@ -202,10 +202,14 @@ public struct Prediction: Sendable {
             throw unusableValue(series, csvPath: csvPath, windowIndex: k, timeSteps: windowing.timeSteps, scaled: input[k],
                                 what: "overflows the scale the model was trained on")
         }
+        // A global network with a series embedding sees its series' columns after the features, as in fit.
+        let networkInput = meta.oneHotSeries.map { e in
+            WindowSet.appendingOneHot(to: input, rows: windowing.timeSteps, dimInput: dataset.dimInput, index: e.index, of: e.count)
+        } ?? input
         // An ensemble forecasts the mean of its members, in stored order, as fit averaged them.
         var members: [[Double]] = []
         for net in nets {
-            let output = net.predict(x: input, count: 1)
+            let output = net.predict(x: networkInput, count: 1)
             let member = dataset.inverseNext(output)
             if !output.allSatisfy(\.isFinite) || !member.allSatisfy(\.isFinite) {
                 // Finite inputs and weights, yet no finite forecast: the largest input is too large for the model.

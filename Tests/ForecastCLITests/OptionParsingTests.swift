@@ -256,6 +256,11 @@ struct OptionParsingTests {
           --jobs <n>              Series fitted at once (default: the number of cores).
           --shard <i/n>           Fit only shard i of n (0-based), chosen by a hash of the series id;
                                   `forecast merge` joins the shards.
+          --global                Also train one global twin of every network (global-gru, …) on the pooled
+                                  windows of all series, evaluated per series beside the local models.
+          --series-embedding <kind>
+                                  What the global networks see of the series: none, or onehot (one input
+                                  column per series, at most 256 series). (values: none, onehot)
         
         OPTIONS:
           --version               Show the version.
