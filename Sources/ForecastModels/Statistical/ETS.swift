@@ -262,7 +262,6 @@ public enum ETS {
     static let relativeTolerance = 1e-9
     /// The second start of φ for damped specs (the first is statsforecast's, 0.9782).
     static let secondDampingStart = 0.89
-    static let secondDampingStartWhenSeasonal = true
 
     static func estimate(_ y: [Double], seasonLength m: Int, spec: ETSSpec) throws(ETSError) -> ETSModel {
         guard let initial = ETSInitialization.initialState(y, seasonLength: m, spec: spec) else {
@@ -340,7 +339,7 @@ public enum ETS {
             return (result.x, objective(result.x))
         }
         var best = solve(from: x0) ?? (x0, objective(x0))
-        if spec.isDamped && (Self.secondDampingStartWhenSeasonal || !spec.isSeasonal) {
+        if spec.isDamped {
             // The likelihood is often bimodal in φ (optima on either bound or inside): a second
             // start in the middle of φ's range finds the other mode.
             var other = x0
