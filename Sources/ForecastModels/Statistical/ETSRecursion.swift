@@ -160,6 +160,27 @@ struct ETSRecursion {
         }
     }
 
+    /// The criterion above, also writing the innovations eₜ (relative for multiplicative error)
+    /// into `innovations` (y.count values). O(n).
+    func negativeTwiceLogLikelihood(_ y: UnsafeBufferPointer<Double>, level: inout Double, slope: inout Double,
+                                    ring: UnsafeMutableBufferPointer<Double>, slot: inout Int,
+                                    innovations: UnsafeMutablePointer<Double>) -> Double {
+        switch (additiveError, hasTrend, seasonKind) {
+        case (true, false, .none): filter(y, &level, &slope, ring, &slot, additiveError: true, trend: false, season: .none, innovations: innovations)
+        case (true, true, .none): filter(y, &level, &slope, ring, &slot, additiveError: true, trend: true, season: .none, innovations: innovations)
+        case (true, false, .additive): filter(y, &level, &slope, ring, &slot, additiveError: true, trend: false, season: .additive, innovations: innovations)
+        case (true, true, .additive): filter(y, &level, &slope, ring, &slot, additiveError: true, trend: true, season: .additive, innovations: innovations)
+        case (true, false, .multiplicative): filter(y, &level, &slope, ring, &slot, additiveError: true, trend: false, season: .multiplicative, innovations: innovations)
+        case (true, true, .multiplicative): filter(y, &level, &slope, ring, &slot, additiveError: true, trend: true, season: .multiplicative, innovations: innovations)
+        case (false, false, .none): filter(y, &level, &slope, ring, &slot, additiveError: false, trend: false, season: .none, innovations: innovations)
+        case (false, true, .none): filter(y, &level, &slope, ring, &slot, additiveError: false, trend: true, season: .none, innovations: innovations)
+        case (false, false, .additive): filter(y, &level, &slope, ring, &slot, additiveError: false, trend: false, season: .additive, innovations: innovations)
+        case (false, true, .additive): filter(y, &level, &slope, ring, &slot, additiveError: false, trend: true, season: .additive, innovations: innovations)
+        case (false, false, .multiplicative): filter(y, &level, &slope, ring, &slot, additiveError: false, trend: false, season: .multiplicative, innovations: innovations)
+        case (false, true, .multiplicative): filter(y, &level, &slope, ring, &slot, additiveError: false, trend: true, season: .multiplicative, innovations: innovations)
+        }
+    }
+
     /// One shape's filter; inlined into each call above with constant flags. The recursion of
     /// `oneStep`, `innovation` and `update`, regrouped so that the loop-carried dependency
     /// (which bounds the speed: one step cannot start before the last ends) is short: it
@@ -175,7 +196,8 @@ struct ETSRecursion {
     @inline(__always)
     private func filter(_ y: UnsafeBufferPointer<Double>, _ levelOut: inout Double, _ slopeOut: inout Double,
                         _ ring: UnsafeMutableBufferPointer<Double>, _ slotOut: inout Int,
-                        additiveError: Bool, trend: Bool, season: ETSSpec.SeasonKind) -> Double {
+                        additiveError: Bool, trend: Bool, season: ETSSpec.SeasonKind,
+                        innovations: UnsafeMutablePointer<Double>? = nil) -> Double {
         var level = levelOut
         var slope = slopeOut
         var slot = slotOut
@@ -190,6 +212,7 @@ struct ETSRecursion {
         var product = 1.0
         var exponents = 0
         var looseLogs = 0.0
+        var t = 0
         for value in y {
             var s = 0.0
             let f: Double
@@ -209,6 +232,10 @@ struct ETSRecursion {
                 ratio = abs(base) < Self.tiny ? Self.huge : value / base
             }
             sumSquares += e * e
+            if let innovations {
+                innovations[t] = e
+                t += 1
+            }
             if !additiveError {
                 let size = abs(f)
                 if size >= 1e-100 && size <= 1e100 {

@@ -58,6 +58,56 @@ struct ETSFilterTests {
         #expect(shapes == 18)  // 12 distinct loops; damped and undamped share one
     }
 
+    /// The pass that also writes the innovations (Levenberg–Marquardt's residuals): on all 18
+    /// shapes it returns the criterion of the pass without them bit for bit, and its eₜ are the
+    /// plain recursion's `innovation` within 1e-9 relative (absolute below 1e-9).
+    @Test func innovationsPassMatchesThePlainRecursion() {
+        let m = 4
+        let y = (0..<200).map { t -> Double in
+            let x = Double(t)
+            return 50 + 0.1 * x + 8 * sin(2 * Double.pi * x / Double(m)) + 3 * sin(0.37 * x * x)
+        }
+        var shapes = 0
+        for error in ETSSpec.ErrorKind.allCases {
+            for trend in ETSSpec.TrendKind.allCases {
+                for season in ETSSpec.SeasonKind.allCases {
+                    let spec = ETSSpec(error: error, trend: trend, season: season)
+                    let parameters = ETSParameters(alpha: 0.3, beta: spec.hasTrend ? 0.05 : nil,
+                                                   gamma: spec.isSeasonal ? 0.1 : nil, phi: spec.isDamped ? 0.9 : nil)
+                    let seasonal: [Double] = !spec.isSeasonal ? []
+                        : season == .additive ? [-8, 0, 8, 0] : [0.85, 1, 1.15, 1]
+                    let initial = ExponentialSmoothingState(level: 50, trend: spec.hasTrend ? 0.1 : nil, seasonal: seasonal)
+                    let recursion = ETSRecursion(spec: spec, seasonLength: m, parameters: parameters)
+                    var plainState = recursion.startState(initial)
+                    var expected = [Double]()
+                    for value in y {
+                        expected.append(recursion.innovation(value, forecast: recursion.oneStep(plainState)))
+                        recursion.update(&plainState, with: value)
+                    }
+                    var without = recursion.startState(initial)
+                    let criterion = recursion.negativeTwiceLogLikelihood(y, state: &without)
+                    var state = recursion.startState(initial)
+                    var written = [Double](repeating: .nan, count: y.count)
+                    let withInnovations = y.withUnsafeBufferPointer { series in
+                        state.ring.withUnsafeMutableBufferPointer { ring in
+                            written.withUnsafeMutableBufferPointer { out in
+                                recursion.negativeTwiceLogLikelihood(series, level: &state.level, slope: &state.slope,
+                                                                     ring: ring, slot: &state.slot,
+                                                                     innovations: out.baseAddress!)
+                            }
+                        }
+                    }
+                    #expect(withInnovations == criterion, "\(spec)")
+                    for (a, b) in zip(written, expected) {
+                        #expect(abs(a - b) <= 1e-9 * max(abs(b), 1), "\(spec): \(a) vs \(b)")
+                    }
+                    shapes += 1
+                }
+            }
+        }
+        #expect(shapes == 18)
+    }
+
     /// Multiplicative error on 3000 values near 1e90 (Π|ŷ| passes 1e200 within three steps, so
     /// the product must be renormalised over and over) and near 1e150 (each |ŷ| > 1e100 takes
     /// its own `log`); then a zero forecast (ℓ₀ = 0), counted as log 1e-8 as statsforecast does.
