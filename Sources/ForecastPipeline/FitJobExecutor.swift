@@ -35,15 +35,8 @@ public struct FitJobExecutor: JobExecutor {
         }
         let run = fitted.run
         let dates = fitted.series.dates ?? []
-        // Only observed values score a past forecast: a value the missing-value policy filled in
-        // (a trailing "n/a" carried forward) is not the actual.
-        let filled = Set(fitted.series.filledTargetRows)
-        let actuals = zip(dates, fitted.series.target).enumerated()
-            .filter { !filled.contains($0.offset) }.map { (date: $0.element.0, value: $0.element.1) }
-        let unobserved = Set(filled.compactMap { $0 < dates.count ? dates[$0] : nil })
-        // history.csv keys models by their stable ids (`snaive`, not "seasonal naive (m=12)").
-        var testMASE: [String: Double] = [:]
-        for m in run.models { if let mase = m.testMetrics.first?.mase { testMASE[m.id] = mase } }
+        let (actuals, unobserved) = LiveScoring.observedValues(of: fitted.series)
+        let testMASE = LiveScoring.testMASEByModel(run)
         let live = context.liveErrorSection(actuals: actuals, season: fitted.season ?? 1, pick: run.pickedModel?.id, testMASE: testMASE,
                                             unobserved: unobserved)
         var sections = [live]

@@ -1,3 +1,4 @@
+import ForecastEvaluation
 import ForecastIngest
 import ForecastReport
 import Foundation
@@ -60,6 +61,44 @@ public enum LiveScoring {
         return scores(history: history, actuals: actuals, season: season).max { a, b in
             (a.forecast.date, a.runStarted) < (b.forecast.date, b.runStarted)
         }
+    }
+
+    /// The series' observed values as (date, value), and the dates whose value the
+    /// missing-value policy filled in: only observed values score a past forecast (a trailing
+    /// "n/a" carried forward is not the actual). O(n).
+    public static func observedValues(of series: Series) -> (actuals: [(date: Date, value: Double)], unobserved: Set<Date>) {
+        let dates = series.dates ?? []
+        let filled = Set(series.filledTargetRows)
+        let actuals = zip(dates, series.target).enumerated()
+            .filter { !filled.contains($0.offset) }.map { (date: $0.element.0, value: $0.element.1) }
+        return (actuals, Set(filled.compactMap { $0 < dates.count ? dates[$0] : nil }))
+    }
+
+    /// Test MASE (one step) per model by stable id (`snaive`, not "seasonal naive (m=12)"), as
+    /// history.csv keys them.
+    public static func testMASEByModel(_ run: RunResult) -> [String: Double] {
+        var out: [String: Double] = [:]
+        for m in run.models { if let mase = m.testMetrics.first?.mase { out[m.id] = mase } }
+        return out
+    }
+
+    /// The report section scoring the newest observed earlier forecast in `history` (this
+    /// job's runs, or one portfolio series' rows) against `actuals`, with its chart (`drift.svg`)
+    /// of live error and MASE over recent runs, the run started at `runStarted` as the last
+    /// point; and that score. O(history + actuals).
+    public static func section(history: [HistoryRow], runStarted: Date, actuals: [(date: Date, value: Double)], season: Int,
+                               pick: String?, testMASE: [String: Double], unobserved: Set<Date>) -> (section: ReportSection, score: LiveScore?) {
+        let latest = latest(history: history, actuals: actuals, season: season, unobserved: unobserved)
+        let missing = newestForecastDate(history).flatMap { unobserved.contains($0) ? $0 : nil }
+        var points = DriftChart.points(history: history, last: 29)
+        points.append(DriftPoint(runStarted: runStarted, liveScaledError: latest?.scaledError,
+                                 pickTestMASE: pick.flatMap { testMASE[$0] }, pick: pick))
+        // The scale the live errors and MASE share (season 1: the naive forecast).
+        let scaleSeason = season >= 2 ? season : nil
+        let section = ReportSection(markdown: DriftChart.markdownSection(latest: latest, points: points, chartFile: "drift.svg",
+                                                                         missingActual: missing, season: scaleSeason),
+                                    chart: (file: "drift.svg", chart: DriftChart.chart(points, season: scaleSeason)))
+        return (section, latest)
     }
 
     /// The date the most recent successful run forecast, if any.

@@ -43,16 +43,8 @@ public struct JobContext {
     /// (`drift.svg`) of live error and MASE over recent runs, this run as the last point.
     public func liveErrorSection(actuals: [(date: Date, value: Double)], season: Int = 1,
                                  pick: String?, testMASE: [String: Double], unobserved: Set<Date> = []) -> ReportSection {
-        let latest = LiveScoring.latest(history: history, actuals: actuals, season: season, unobserved: unobserved)
-        let missing = LiveScoring.newestForecastDate(history).flatMap { unobserved.contains($0) ? $0 : nil }
-        var points = DriftChart.points(history: history, last: 29)
-        points.append(DriftPoint(runStarted: runStarted, liveScaledError: latest?.scaledError,
-                                 pickTestMASE: pick.flatMap { testMASE[$0] }, pick: pick))
-        // The scale the live errors and MASE share (season 1: the naive forecast).
-        let scaleSeason = season >= 2 ? season : nil
-        return ReportSection(markdown: DriftChart.markdownSection(latest: latest, points: points, chartFile: "drift.svg",
-                                                                  missingActual: missing, season: scaleSeason),
-                             chart: (file: "drift.svg", chart: DriftChart.chart(points, season: scaleSeason)))
+        LiveScoring.section(history: history, runStarted: runStarted, actuals: actuals, season: season, pick: pick,
+                            testMASE: testMASE, unobserved: unobserved).section
     }
 }
 

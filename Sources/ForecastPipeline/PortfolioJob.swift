@@ -120,6 +120,17 @@ extension PipelineRunner {
             }
         }
         run.carriedOver = carried
+        // Live error: each series' previous next forecast scored against the value observed
+        // since, as a single-series job scores its own (LiveScoring), in the series' report.
+        var earlier: [String: [HistoryRow]] = [:]
+        for row in (try? history.read()) ?? [] { if let id = row.series { earlier[id, default: []].append(row) } }
+        run.addendum = { [earlier] s, evaluated in
+            let (actuals, unobserved) = LiveScoring.observedValues(of: evaluated.series)
+            let live = LiveScoring.section(history: earlier[s.id] ?? [], runStarted: started, actuals: actuals,
+                                           season: evaluated.season ?? 1, pick: evaluated.run.pickedModel?.id,
+                                           testMASE: LiveScoring.testMASEByModel(evaluated.run), unobserved: unobserved)
+            return SeriesAddendum(sections: [live.section], liveError: live.score?.error, liveScaledError: live.score?.scaledError)
+        }
         let outcome: PortfolioOutcome
         do {
             outcome = try run.run()
@@ -147,6 +158,8 @@ extension PipelineRunner {
                     if let n = r.next, let at = r.nextTimestamp {
                         row.forecast = ForecastPoint(date: at, value: n.value, lower: n.lower80, upper: n.upper80)
                     }
+                    row.liveError = r.liveError
+                    row.liveScaledError = r.liveScaledError
                 case .skipped:
                     logger.warning("series \(r.id): skipped: \(r.reason ?? "")")
                     row.status = .skipped

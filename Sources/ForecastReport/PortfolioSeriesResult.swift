@@ -62,6 +62,11 @@ public struct PortfolioSeriesResult: Codable, Equatable, Sendable {
     public var modelTestMASE: [String: Double]?
     /// The instant of ``next``'s date (nil when there is no forecast).
     public var nextTimestamp: Date?
+    /// `forecast run` only: the previous run's next forecast of this series scored against the
+    /// value observed since (actual − forecast, in the series' units), and |that| over the
+    /// in-sample naive MAE (the MASE scale); nil when no earlier forecast's date is observed yet.
+    public var liveError: Double?
+    public var liveScaledError: Double?
     /// Set when `forecast run` carried this result over from an earlier run because the
     /// series' rows and the settings were unchanged: that run's start (ISO 8601). nil for a
     /// series fitted in this run.

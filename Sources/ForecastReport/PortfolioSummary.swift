@@ -137,6 +137,10 @@ public struct PortfolioSummary: Codable, Sendable {
             fields.append(("report", text(r.report)))
             fields.append(("seconds", .double(r.seconds)))
             if let since = r.unchangedSince { fields.append(("unchanged_since", .string(since))) }
+            if r.liveError != nil || r.liveScaledError != nil {
+                fields.append(("live_error", number(r.liveError)))
+                fields.append(("live_scaled_error", number(r.liveScaledError)))
+            }
             return .object(fields)
         }
         let skills = fitted.compactMap(\.skill)
@@ -195,6 +199,7 @@ public struct PortfolioSummary: Codable, Sendable {
                        + "(skill > 0), significantly (Diebold–Mariano, 5 %) for **\(beatNaiveSignificantly)**.")
             if let m = Self.median(skills) { out.append("- Median skill against naive: \(Format.fixed(m, decimals: 3)).") }
             out.append("- Picks: " + pickCounts.map { "\($0.model) \($0.count)" }.joined(separator: ", ") + ".")
+            if let live = liveErrorLine() { out.append("- " + live) }
         }
         out.append("")
         out.append("## Leaderboard")
@@ -362,6 +367,20 @@ public struct PortfolioSummary: Codable, Sendable {
         var out = Data()
         try writeForecastsCSV(folder: folder, seriesFolders: seriesFolders) { out.append($0) }
         return out
+    }
+
+    /// `forecast run`: the previous run's next forecasts scored against the values observed
+    /// since, over the series fitted in this run (a carried-over series' score is its earlier
+    /// run's); nil when none was scored.
+    func liveErrorLine() -> String? {
+        let scored = results.filter { $0.unchangedSince == nil && $0.status == .ok }
+            .compactMap { r in r.liveScaledError.map { (id: r.id, scaled: $0) } }
+        guard let median = Self.median(scored.map(\.scaled)), let worst = scored.max(by: { $0.scaled < $1.scaled }) else { return nil }
+        let below = scored.filter { $0.scaled < 1 }.count
+        return "Live error: the last run's next forecast was checked against the value observed since for **\(scored.count)** series; "
+            + "scaled by each series' in-sample naive MAE (as MASE), the median error is \(Format.fixed(median, decimals: 3)), "
+            + "\(below) of \(scored.count) below 1 (closer than the naive forecast's typical in-sample step); "
+            + "the largest \(Format.fixed(worst.scaled, decimals: 3)) (\(Escape.markdown(worst.id))). Each series' report shows its own."
     }
 
     /// A CSV field, quoted when it holds a comma, a quote or a line break.

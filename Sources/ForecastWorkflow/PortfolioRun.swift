@@ -16,6 +16,21 @@ public struct PortfolioProgress: Sendable {
     public var elapsed: Double
 }
 
+/// What a caller adds to one series' run before its report folder is written (``PortfolioRun/addendum``):
+/// report sections after the verdict, and the live score of an earlier forecast of the series.
+public struct SeriesAddendum: Sendable {
+    public var sections: [ReportSection]
+    /// See ``PortfolioSeriesResult/liveError``.
+    public var liveError: Double?
+    public var liveScaledError: Double?
+
+    public init(sections: [ReportSection] = [], liveError: Double? = nil, liveScaledError: Double? = nil) {
+        self.sections = sections
+        self.liveError = liveError
+        self.liveScaledError = liveScaledError
+    }
+}
+
 /// The outcome of a portfolio run (or of one shard of it).
 public struct PortfolioOutcome: Sendable {
     /// One per series of the run (of the shard), in id order.
@@ -69,6 +84,10 @@ public struct PortfolioRun: Sendable {
     /// concurrent fits planning within an equal share (``MemoryBudget/shared(by:)``). nil: read
     /// at the start of ``run()`` (the environment's cap, else available memory).
     public var memoryBudget: MemoryBudget? = nil
+    /// Called once per fitted series, after evaluation and before its report is written, from
+    /// the thread that fitted it: `forecast run` scores the series' previous forecast here and
+    /// adds the live-error section to its report.
+    public var addendum: (@Sendable (PortfolioSeries, FitWorkflow.Evaluated) -> SeriesAddendum)? = nil
     /// Called once per finished series, from the thread that fitted it.
     public var onSeries: (@Sendable (PortfolioProgress) -> Void)? = nil
     /// Called with one line per global network training (`--global`), before any series is fitted.
@@ -210,11 +229,15 @@ public struct PortfolioRun: Sendable {
         if case .rows(let table, _) = s.source {
             evaluated.run.dataset.filePath = "\(table.path) (\(table.idColumn) = \(s.id))"
         }
+        let extra = addendum?(s, evaluated) ?? SeriesAddendum()
         let paths = try ReportPublisher(folder: folder.appendingPathComponent(s.folder, isDirectory: true))
-            .publish(files: evaluated.files(), startedAt: evaluated.run.startedAt)
-        return PortfolioSeriesResult(id: s.id, run: evaluated.run,
-                                     report: "\(s.folder)/\(paths.folder.lastPathComponent)",
-                                     seconds: Self.seconds(since: clock))
+            .publish(files: evaluated.files(sections: extra.sections), startedAt: evaluated.run.startedAt)
+        var result = PortfolioSeriesResult(id: s.id, run: evaluated.run,
+                                           report: "\(s.folder)/\(paths.folder.lastPathComponent)",
+                                           seconds: Self.seconds(since: clock))
+        result.liveError = extra.liveError
+        result.liveScaledError = extra.liveScaledError
+        return result
     }
 
     /// Problems of one series' data (exit codes 10–21), and settings its data cannot meet (64,

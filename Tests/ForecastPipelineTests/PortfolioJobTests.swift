@@ -285,6 +285,49 @@ jobs:
         #expect(JobState.load(from: folder)?.series?["NSW"]?.result.report != nswReport)
     }
 
+    @Test func aRefittedSeriesScoresItsPreviousForecastAsLiveError() throws {
+        let p = try Project(portfolioYAML)
+        try p.dir.write("data/states.csv", statesData())
+        let ex = FileWritingExecutor()
+        _ = try p.run(ex, jobs: ["states"])
+        let folder = p.reports.appendingPathComponent("states")
+        let rows1 = try RunHistory(url: folder.appendingPathComponent("history.csv")).read()
+        let vic1 = try #require(rows1.first { $0.series == "VIC" })
+        let forecast = try #require(vic1.forecast)
+        #expect(forecast.date == day("2024-01-01"))
+        #expect(rows1.allSatisfy { $0.liveError == nil }, "nothing to score on the first run")
+
+        // VIC's value for 2024-01-01 arrives: the run scores the forecast made for it.
+        try p.dir.write("data/states.csv", statesData(extraVIC: true))
+        _ = try p.run(ex, jobs: ["states"], start: day("2024-05-03 06:30:00"))
+        let rows2 = try RunHistory(url: folder.appendingPathComponent("history.csv")).read().filter { $0.runStarted > day("2024-05-03") }
+        let vic2 = try #require(rows2.first { $0.series == "VIC" })
+        let error = try #require(vic2.liveError)
+        #expect(abs(error - (61.5 - forecast.value)) < 1e-9 * max(1, abs(error)))
+        // The scale: in-sample MAE of the naive (season from the series) on VIC's observed values.
+        let state = try #require(JobState.load(from: folder))
+        let report = try #require(state.series?["VIC"]?.result.report)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent(report + "/metrics.json"))) as! [String: Any]
+        let season = (json["dataset"] as? [String: Any])?["season"] as? Int ?? 1
+        let values = statesData(extraVIC: true).split(separator: "\n").dropFirst()
+            .compactMap { line -> Double? in let f = line.split(separator: ","); return f[0] == "VIC" ? Double(f[2]) : nil }
+        let scale = try #require(LiveScoring.naiveScale(values, season: season))
+        #expect(abs((vic2.liveScaledError ?? .nan) - abs(error) / scale) < 1e-9 * abs(error) / scale)
+        #expect(rows2.first { $0.series == "NSW" }?.liveError == nil, "NSW was carried over, not refitted")
+
+        // The series' report has the live-error section; the summary names the count and the median.
+        let text = try String(contentsOf: folder.appendingPathComponent(report + "/report.md"), encoding: .utf8)
+        #expect(text.contains("## How the last forecast did"))
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(report + "/drift.svg").path))
+        let summary = try String(contentsOf: folder.appendingPathComponent("latest/summary.md"), encoding: .utf8)
+        let scaled = String(format: "%.3f", abs(error) / scale)
+        #expect(summary.contains("checked against the value observed since for **1** series"), "\(summary)")
+        #expect(summary.contains("the median error is \(scaled), \(abs(error) / scale < 1 ? 1 : 0) of 1 below 1"), "\(summary)")
+        let json2 = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("latest/summary.json"))) as! [String: Any]
+        let vicRow = try #require((json2["leaderboard"] as? [[String: Any]])?.first { $0["series"] as? String == "VIC" })
+        #expect((vicRow["live_error"] as? Double).map { abs($0 - error) < 1e-12 } == true)
+    }
+
     @Test func theIndexHasOneRowPerPortfolioBesideTheSingleSeriesRows() throws {
         let p = try Project(portfolioYAML)
         try p.dir.write("data/states.csv", statesData())
