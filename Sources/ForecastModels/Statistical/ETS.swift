@@ -332,10 +332,23 @@ public enum ETS {
             let unit = j < layout.stateOffset || (spec.season == .multiplicative && j >= layout.seasonOffset) ? 1 : dataSize
             return 1e-7 * max(abs(x0[j]), unit)
         }
+        // Additive error without a season: the Jacobian's passes two at a time (same bits).
+        let residualPair = { (xA: [Double], rA: UnsafeMutablePointer<Double>,
+                              xB: [Double], rB: UnsafeMutablePointer<Double>) -> (Bool, Bool) in
+            guard let (recursionA, levelA, slopeA) = prepare(xA) else { return (false, residuals(xB, rB)) }
+            guard let (recursionB, levelB, slopeB) = prepare(xB) else { return (residuals(xA, rA), false) }
+            let (criterionA, criterionB) = y.withUnsafeBufferPointer { series in
+                ETSRecursion.pairCriterion(series, recursionA, level: levelA, slope: slopeA, innovations: rA,
+                                           recursionB, level: levelB, slope: slopeB, innovations: rB)
+            }
+            return (criterionA.isFinite, criterionB.isFinite)
+        }
+        let pairs = spec.error == .additive && !spec.isSeasonal
         let solver = LevenbergMarquardt(initialDamping: 0.1, relativeTolerance: Self.relativeTolerance)
         func solve(from start: [Double]) -> (x: [Double], value: Double)? {
             guard let result = solver.minimize(from: start, lower: lower, upper: upper, residualCount: y.count,
-                                               steps: steps, residuals) else { return nil }
+                                               steps: steps, residualPair: pairs ? residualPair : nil,
+                                               residuals) else { return nil }
             return (result.x, objective(result.x))
         }
         var best = solve(from: x0) ?? (x0, objective(x0))

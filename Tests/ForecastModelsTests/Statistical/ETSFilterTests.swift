@@ -152,4 +152,51 @@ struct ETSFilterTests {
         // (z − 0.5)(z² + 1.2z + 1.05) = z³ + 0.7z² + 0.45z − 0.525
         #expect(!ETSParameterRegion.rootsStrictlyInsideUnitCircle([-0.525, 0.45, 0.7, 1]))
     }
+
+    /// The two-lane pass the Jacobian uses for additive error without a season: for ETS(A,N,N),
+    /// ETS(A,A,N) and ETS(A,Ad,N), two different parameter sets and start states filtered together
+    /// give each one's criterion and innovations bit for bit as the single pass does.
+    @Test func pairPassMatchesTwoSinglePasses() {
+        let y = (0..<300).map { t -> Double in
+            let x = Double(t)
+            return 50 + 0.1 * x + 3 * sin(0.37 * x * x) + 0.02 * x * cos(0.11 * x)
+        }
+        for trend in ETSSpec.TrendKind.allCases {
+            let spec = ETSSpec(error: .additive, trend: trend, season: .none)
+            guard spec.isAllowed else { continue }
+            func lane(alpha: Double, beta: Double, phi: Double, level: Double, slope: Double)
+                -> (recursion: ETSRecursion, level: Double, slope: Double, criterion: Double, innovations: [Double]) {
+                let parameters = ETSParameters(alpha: alpha, beta: spec.hasTrend ? beta : nil, phi: spec.isDamped ? phi : nil)
+                let recursion = ETSRecursion(spec: spec, seasonLength: 1, parameters: parameters)
+                var (l, b, slot) = (level, spec.hasTrend ? slope : 0, 0)
+                var ring = [0.0]
+                var out = [Double](repeating: .nan, count: y.count)
+                let criterion = y.withUnsafeBufferPointer { series in
+                    ring.withUnsafeMutableBufferPointer { ring in
+                        out.withUnsafeMutableBufferPointer { o in
+                            recursion.negativeTwiceLogLikelihood(series, level: &l, slope: &b, ring: ring, slot: &slot,
+                                                                 innovations: o.baseAddress!)
+                        }
+                    }
+                }
+                return (recursion, level, spec.hasTrend ? slope : 0, criterion, out)
+            }
+            let a = lane(alpha: 0.31, beta: 0.042, phi: 0.93, level: 49.5, slope: 0.12)
+            let b = lane(alpha: 0.3100001, beta: 0.05, phi: 0.8, level: 50.5, slope: -0.3)
+            #expect(a.recursion.hasPairFilter)
+            var outA = [Double](repeating: .nan, count: y.count)
+            var outB = [Double](repeating: .nan, count: y.count)
+            let (criterionA, criterionB) = y.withUnsafeBufferPointer { series in
+                outA.withUnsafeMutableBufferPointer { oa in
+                    outB.withUnsafeMutableBufferPointer { ob in
+                        ETSRecursion.pairCriterion(series, a.recursion, level: a.level, slope: a.slope, innovations: oa.baseAddress!,
+                                                   b.recursion, level: b.level, slope: b.slope, innovations: ob.baseAddress!)
+                    }
+                }
+            }
+            #expect(criterionA == a.criterion && criterionB == b.criterion, "\(spec)")
+            #expect(outA == a.innovations && outB == b.innovations, "\(spec)")
+            #expect(criterionA != criterionB)
+        }
+    }
 }
