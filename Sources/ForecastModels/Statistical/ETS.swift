@@ -289,10 +289,20 @@ public enum ETS {
         let secondRing = UnsafeMutableBufferPointer(rebasing: rings[ringSize..<(2 * ringSize)])
         /// The recursion and start state of the optimiser's vector x (`ring` filled), or nil
         /// when x is not admissible or leaves a multiplicative seasonal state negative.
+        // The last admissibility answer: most of the Jacobian's difference points move a state,
+        // not a parameter, and the seasonal test (a root test of degree m + 1) is then repeated.
+        var lastChecked: (parameters: ETSParameters, admissible: Bool)?
         func prepare(_ x: [Double], into ring: UnsafeMutableBufferPointer<Double>)
             -> (recursion: ETSRecursion, level: Double, slope: Double)? {
             let p = layout.parameters(x)
-            if !ETSParameterRegion.isAdmissible(p, seasonLength: m) { return nil }
+            let admissible: Bool
+            if let last = lastChecked, last.parameters == p {
+                admissible = last.admissible
+            } else {
+                admissible = ETSParameterRegion.isAdmissible(p, seasonLength: m)
+                lastChecked = (p, admissible)
+            }
+            if !admissible { return nil }
             if spec.isSeasonal {
                 // Ring slot j holds s₋₍ₘ₋₁₋ⱼ₎; slot 0 is the closing state.
                 ring[0] = layout.closingSeason(x)
