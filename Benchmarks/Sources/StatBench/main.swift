@@ -64,7 +64,13 @@ for (stem, target, season) in series {
         models[name] = ["median_seconds": median(times), "min_seconds": times.min()!, "max_seconds": times.max()!]
         line += " \(name)=\(String(format: "%.2f", median(times) * 1e3)) ms"
     }
-    rows.append(["series": stem, "season": season, "n_train": train.count, "models": models])
+    // The picks and their criteria, so a speed change can be checked not to change a result.
+    let ets = try ETS.fitAuto(train, seasonLength: season)
+    let theta = try Theta.fitAuto(train, seasonLength: season)
+    let picks: [String: Any] = ["AutoETS": ["spec": ets.specName, "aicc": ets.aicc],
+                                "AutoTheta": ["spec": theta.specName, "criterion": theta.criterion]]
+    line += " picks \(ets.specName) aicc=\(ets.aicc) \(theta.specName) criterion=\(theta.criterion)"
+    rows.append(["series": stem, "season": season, "n_train": train.count, "models": models, "picks": picks])
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 let document: [String: Any] = ["implementation": "forecast (Swift)", "reps": reps, "series": rows]

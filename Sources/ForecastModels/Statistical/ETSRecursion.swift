@@ -278,4 +278,178 @@ struct ETSRecursion {
         }
         return result
     }
+
+    /// The criterion and innovations of two recursions of the same shape (error, trend and season
+    /// kinds and m) over the same series, in one loop: each lane does exactly the arithmetic of the
+    /// single pass (same bits), but the two independent dependency chains overlap, which the
+    /// latency-bound pass turns into speed. Each lane has its start level, slope and seasonal ring
+    /// (filled as for the single pass, consumed) and writes y.count innovations. O(n).
+    static func pairCriterion(_ y: UnsafeBufferPointer<Double>,
+                              _ a: ETSRecursion, level levelA: Double, slope slopeA: Double,
+                              ring ringA: UnsafeMutableBufferPointer<Double>, innovations innovationsA: UnsafeMutablePointer<Double>,
+                              _ b: ETSRecursion, level levelB: Double, slope slopeB: Double,
+                              ring ringB: UnsafeMutableBufferPointer<Double>, innovations innovationsB: UnsafeMutablePointer<Double>)
+        -> (Double, Double) {
+        var laneA = ETSFilterLane(a, level: levelA, slope: slopeA, ring: ringA, innovations: innovationsA)
+        var laneB = ETSFilterLane(b, level: levelB, slope: slopeB, ring: ringB, innovations: innovationsB)
+        switch (a.additiveError, a.hasTrend, a.seasonKind) {
+        // Additive error without a season: both lanes in SIMD registers.
+        case (true, false, .none): return pairFilter(y, a, levelA, slopeA, innovationsA, b, levelB, slopeB, innovationsB, trend: false)
+        case (true, true, .none): return pairFilter(y, a, levelA, slopeA, innovationsA, b, levelB, slopeB, innovationsB, trend: true)
+        case (true, false, .additive): return pairFilter(y, &laneA, &laneB, additiveError: true, trend: false, season: .additive)
+        case (true, true, .additive): return pairFilter(y, &laneA, &laneB, additiveError: true, trend: true, season: .additive)
+        case (true, false, .multiplicative): return pairFilter(y, &laneA, &laneB, additiveError: true, trend: false, season: .multiplicative)
+        case (true, true, .multiplicative): return pairFilter(y, &laneA, &laneB, additiveError: true, trend: true, season: .multiplicative)
+        case (false, false, .none): return pairFilter(y, &laneA, &laneB, additiveError: false, trend: false, season: .none)
+        case (false, true, .none): return pairFilter(y, &laneA, &laneB, additiveError: false, trend: true, season: .none)
+        case (false, false, .additive): return pairFilter(y, &laneA, &laneB, additiveError: false, trend: false, season: .additive)
+        case (false, true, .additive): return pairFilter(y, &laneA, &laneB, additiveError: false, trend: true, season: .additive)
+        case (false, false, .multiplicative): return pairFilter(y, &laneA, &laneB, additiveError: false, trend: false, season: .multiplicative)
+        case (false, true, .multiplicative): return pairFilter(y, &laneA, &laneB, additiveError: false, trend: true, season: .multiplicative)
+        }
+    }
+
+    @inline(__always)
+    private static func pairFilter(_ y: UnsafeBufferPointer<Double>, _ a: inout ETSFilterLane, _ b: inout ETSFilterLane,
+                                   additiveError: Bool, trend: Bool, season: ETSSpec.SeasonKind) -> (Double, Double) {
+        for t in 0..<y.count {
+            let value = y[t]
+            a.absorb(value, at: t, additiveError: additiveError, trend: trend, season: season)
+            b.absorb(value, at: t, additiveError: additiveError, trend: trend, season: season)
+        }
+        return (a.criterion(count: y.count, additiveError: additiveError),
+                b.criterion(count: y.count, additiveError: additiveError))
+    }
+
+    @inline(__always)
+    private static func pairFilter(_ y: UnsafeBufferPointer<Double>,
+                                   _ a: ETSRecursion, _ levelA: Double, _ slopeA: Double, _ outA: UnsafeMutablePointer<Double>,
+                                   _ b: ETSRecursion, _ levelB: Double, _ slopeB: Double, _ outB: UnsafeMutablePointer<Double>,
+                                   trend: Bool) -> (Double, Double) {
+        // Lane 0 is recursion a, lane 1 recursion b: element-wise IEEE operations, so each lane's
+        // bits are those of the scalar filter.
+        let alpha = SIMD2(a.alpha, b.alpha), beta = SIMD2(a.beta, b.beta), phi = SIMD2(a.phi, b.phi)
+        let keepLevel = 1 - alpha
+        let levelGain = alpha + phi * beta
+        let keepBase = 1 - levelGain
+        let phiSquared = phi * phi
+        var slope = SIMD2(slopeA, slopeB)
+        var base = trend ? SIMD2(levelA, levelB) + phi * slope : SIMD2(levelA, levelB)
+        var sumSquares = SIMD2<Double>(repeating: 0)
+        for t in 0..<y.count {
+            let value = SIMD2(repeating: y[t])
+            let e = value - base
+            sumSquares += e * e
+            outA[t] = e[0]
+            outB[t] = e[1]
+            if trend {
+                let nextSlope = phi * slope + beta * (value - base)
+                base = keepBase * base + (levelGain * value + phiSquared * slope)
+                slope = nextSlope
+            } else {
+                base = keepLevel * base + alpha * value
+            }
+        }
+        let n = Double(y.count)
+        let (sumA, sumB) = (sumSquares[0], sumSquares[1])
+        return (n * log(sumA > 0 ? sumA : sumA + 1e-8), n * log(sumB > 0 ? sumB : sumB + 1e-8))
+    }
+}
+
+/// One pass of `ETSRecursion`'s criterion advanced an observation at a time, so that
+/// `ETSRecursion.pairCriterion` can interleave two: step for step the arithmetic of the single
+/// pass's loop (its documentation explains the regrouped recursion and the log product).
+struct ETSFilterLane {
+    let alpha: Double, beta: Double, gamma: Double, phi: Double
+    let keepLevel: Double, levelGain: Double, keepBase: Double, phiSquared: Double
+    let seasonLength: Int
+    let seasons: UnsafeMutablePointer<Double>
+    let innovations: UnsafeMutablePointer<Double>
+    var level: Double
+    var slope: Double
+    var base: Double
+    var slot = 0
+    var sumSquares = 0.0
+    var product = 1.0
+    var exponents = 0
+    var looseLogs = 0.0
+
+    /// `ring` must hold at least one slot (m with a season).
+    init(_ r: ETSRecursion, level: Double, slope: Double, ring: UnsafeMutableBufferPointer<Double>,
+         innovations: UnsafeMutablePointer<Double>) {
+        (alpha, beta, gamma, phi) = (r.alpha, r.beta, r.gamma, r.phi)
+        keepLevel = 1 - alpha
+        levelGain = alpha + phi * beta
+        keepBase = 1 - levelGain
+        phiSquared = phi * phi
+        seasonLength = r.seasonLength
+        seasons = ring.baseAddress.unsafelyUnwrapped
+        self.innovations = innovations
+        self.level = level
+        self.slope = slope
+        base = r.hasTrend ? level + phi * slope : level
+    }
+
+    @inline(__always)
+    mutating func absorb(_ value: Double, at t: Int, additiveError: Bool, trend: Bool, season: ETSSpec.SeasonKind) {
+        var s = 0.0
+        let f: Double
+        switch season {
+        case .none: f = base
+        case .additive: s = seasons[slot]; f = base + s
+        case .multiplicative: s = seasons[slot]; f = base * s
+        }
+        let tiny = ETSRecursion.tiny, huge = ETSRecursion.huge
+        let e = additiveError ? value - f : (value - f) / (abs(f) < tiny ? f + tiny : f)
+        let deseasonalised: Double
+        var ratio = 0.0
+        switch season {
+        case .none: deseasonalised = value
+        case .additive: deseasonalised = value - s
+        case .multiplicative:
+            deseasonalised = abs(s) < tiny ? huge : value / s
+            ratio = abs(base) < tiny ? huge : value / base
+        }
+        sumSquares += e * e
+        innovations[t] = e
+        if !additiveError {
+            let size = abs(f)
+            if size >= 1e-100 && size <= 1e100 {
+                product *= size
+                if !(product >= 1e-200 && product <= 1e200) {
+                    exponents += Int(product.exponent)
+                    product = product.significand
+                }
+            } else {
+                looseLogs += log(size > 0 ? size : size + 1e-8)
+            }
+        }
+        switch season {
+        case .none: break
+        case .additive: seasons[slot] = s + gamma * ((value - base) - s)
+        case .multiplicative: seasons[slot] = s + gamma * (ratio - s)
+        }
+        if trend {
+            level = base + alpha * (deseasonalised - base)
+            let nextSlope = phi * slope + beta * (deseasonalised - base)
+            base = keepBase * base + (levelGain * deseasonalised + phiSquared * slope)
+            slope = nextSlope
+        } else {
+            base = keepLevel * base + alpha * deseasonalised
+        }
+        if season != .none {
+            slot += 1
+            if slot == seasonLength { slot = 0 }
+        }
+    }
+
+    /// The criterion after `count` observations.
+    func criterion(count: Int, additiveError: Bool) -> Double {
+        let n = Double(count)
+        var result = n * log(sumSquares > 0 ? sumSquares : sumSquares + 1e-8)
+        if !additiveError {
+            result += 2 * (looseLogs + (Double(exponents) * ETSRecursion.ln2 + log(product)))
+        }
+        return result
+    }
 }

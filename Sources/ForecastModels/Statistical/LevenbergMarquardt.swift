@@ -27,7 +27,13 @@ struct LevenbergMarquardt {
     /// feasible; `steps` are the forward-difference steps per coordinate. Returns the best point,
     /// its sum of squares and the residual passes used; nil when the arguments do not match or
     /// x0 (projected onto the box) is infeasible.
+    ///
+    /// `residualPair`, when given, must compute exactly what two calls of `residuals` would (same
+    /// bits); the Jacobian then asks for its columns two at a time, so a caller whose residual pass
+    /// is latency-bound can interleave two independent passes. The result does not change.
     func minimize(from x0: [Double], lower: [Double], upper: [Double], residualCount: Int, steps: [Double],
+                  residualPair: (([Double], UnsafeMutablePointer<Double>, [Double], UnsafeMutablePointer<Double>)
+                      -> (Bool, Bool))? = nil,
                   _ residuals: ([Double], UnsafeMutablePointer<Double>) -> Bool)
         -> (x: [Double], sumOfSquares: Double, evaluations: Int)? {
         let n = x0.count
@@ -57,26 +63,51 @@ struct LevenbergMarquardt {
         var rhs = [Double](repeating: 0, count: n)
         var delta = [Double](repeating: 0, count: n)
         var probe = x
+        // The pairs' second point; equal to x outside the coordinate being differenced.
+        var secondProbe = x
         var damping = initialDamping
         for _ in 0..<maxIterations {
-            // Forward differences, turned round at an upper bound or when the point is refused.
-            for j in 0..<n {
-                let column = jacobian + j * count
-                var h = steps[j]
-                if x[j] + h > upper[j] { h = -h }
-                probe[j] = x[j] + h
-                var ok = sumOfSquares(at: probe, into: column) != nil
-                if !ok && x[j] - h >= lower[j] && x[j] - h <= upper[j] {
-                    h = -h
-                    probe[j] = x[j] + h
-                    ok = sumOfSquares(at: probe, into: column) != nil
+            // Forward differences, turned round at an upper bound or when the point is refused;
+            // with `residualPair`, columns j and j + 1 are first tried in one call.
+            var j = 0
+            while j < n {
+                let width = residualPair != nil && j + 1 < n ? 2 : 1
+                var firstSteps = (steps[j], width == 2 ? steps[j + 1] : 0)
+                if x[j] + firstSteps.0 > upper[j] { firstSteps.0 = -firstSteps.0 }
+                var firstOK = (false, false)
+                if width == 2, let residualPair {
+                    if x[j + 1] + firstSteps.1 > upper[j + 1] { firstSteps.1 = -firstSteps.1 }
+                    let (columnA, columnB) = (jacobian + j * count, jacobian + (j + 1) * count)
+                    probe[j] = x[j] + firstSteps.0
+                    secondProbe[j + 1] = x[j + 1] + firstSteps.1
+                    evaluations += 2
+                    let (passA, passB) = residualPair(probe, columnA, secondProbe, columnB)
+                    probe[j] = x[j]
+                    secondProbe[j + 1] = x[j + 1]
+                    firstOK = (passA && Self.dot(columnA, columnA, count).isFinite,
+                               passB && Self.dot(columnB, columnB, count).isFinite)
+                } else {
+                    probe[j] = x[j] + firstSteps.0
+                    firstOK.0 = sumOfSquares(at: probe, into: jacobian + j * count) != nil
+                    probe[j] = x[j]
                 }
-                probe[j] = x[j]
-                usable[j] = ok
-                if ok {
-                    let inverse = 1 / h
-                    for t in 0..<count { column[t] = (column[t] - r[t]) * inverse }
+                for c in j..<(j + width) {
+                    let column = jacobian + c * count
+                    var h = c == j ? firstSteps.0 : firstSteps.1
+                    var ok = c == j ? firstOK.0 : firstOK.1
+                    if !ok && x[c] - h >= lower[c] && x[c] - h <= upper[c] {
+                        h = -h
+                        probe[c] = x[c] + h
+                        ok = sumOfSquares(at: probe, into: column) != nil
+                        probe[c] = x[c]
+                    }
+                    usable[c] = ok
+                    if ok {
+                        let inverse = 1 / h
+                        for t in 0..<count { column[t] = (column[t] - r[t]) * inverse }
+                    }
                 }
+                j += width
             }
             free.removeAll(keepingCapacity: true)
             for j in 0..<n where usable[j] {
@@ -117,6 +148,7 @@ struct LevenbergMarquardt {
                 if let trialCost = sumOfSquares(at: probe, into: trialResiduals), trialCost < cost {
                     let gain = cost - trialCost
                     x = probe
+                    secondProbe = probe
                     swap(&r, &trialResiduals)
                     cost = trialCost
                     damping = max(damping / 3, 1e-12)

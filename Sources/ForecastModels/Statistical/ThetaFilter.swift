@@ -94,16 +94,43 @@ struct ThetaRecursion: Sendable {
 
     /// Sum of squared one-step errors of values 3..<n (the first three are burn-in, as in
     /// statsforecast). One pass, no allocation.
+    ///
+    /// The same arithmetic as `forecast(after:)` and `absorb(_:into:)` except that the powers
+    /// (1 − α)^t are carried as a running product instead of a `pow` per step (which dominated the
+    /// optimiser's cost on short series), and the static models skip the running mean they never
+    /// read. The two differ in the last bits only.
     func sumOfSquaredErrors(_ y: UnsafeBufferPointer<Double>, trend: (intercept: Double, slope: Double)) -> Double {
         guard let first = y.first else { return 0 }
         var state = start(first: first, trend: trend).state
+        let keep = 1 - alpha
+        let weight = 1 - 1 / theta
+        // (1 − α)^t for the value t about to be forecast, starting at t = 1.
+        var decay = keep
         var sum = 0.0
+        if !dynamic {
+            let (intercept, slope) = (state.intercept, state.slope)
+            var level = state.level
+            for t in 1..<y.count {
+                let nextDecay = decay * keep
+                if t >= 3 {
+                    let drift = intercept * decay + slope * (1 - nextDecay) / alpha
+                    let error = y[t] - (level + weight * drift)
+                    sum += error * error
+                }
+                level = alpha * y[t] + keep * level
+                decay = nextDecay
+            }
+            return sum
+        }
         for t in 1..<y.count {
+            let nextDecay = decay * keep
             if t >= 3 {
-                let error = y[t] - forecast(after: state)
+                let drift = state.intercept * decay + state.slope * (1 - nextDecay) / alpha
+                let error = y[t] - (state.level + weight * drift)
                 sum += error * error
             }
             absorb(y[t], into: &state)
+            decay = nextDecay
         }
         return sum
     }

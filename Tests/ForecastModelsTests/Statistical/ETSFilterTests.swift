@@ -152,4 +152,69 @@ struct ETSFilterTests {
         // (z − 0.5)(z² + 1.2z + 1.05) = z³ + 0.7z² + 0.45z − 0.525
         #expect(!ETSParameterRegion.rootsStrictlyInsideUnitCircle([-0.525, 0.45, 0.7, 1]))
     }
+
+    /// The two-lane pass the Jacobian uses: on every shape, two different parameter sets and start
+    /// states filtered together give each one's criterion, innovations and final ring bit for bit
+    /// as the single pass does.
+    @Test func pairPassMatchesTwoSinglePasses() {
+        let m = 4
+        let y = (0..<300).map { t -> Double in
+            let x = Double(t)
+            return 50 + 0.1 * x + 8 * sin(2 * Double.pi * x / Double(m)) + 3 * sin(0.37 * x * x)
+        }
+        var shapes = 0
+        for error in ETSSpec.ErrorKind.allCases {
+            for trend in ETSSpec.TrendKind.allCases {
+                for season in ETSSpec.SeasonKind.allCases {
+                    let spec = ETSSpec(error: error, trend: trend, season: season)
+                    func lane(alpha: Double, beta: Double, gamma: Double, phi: Double, level: Double, slope: Double,
+                              shift: Double) -> (recursion: ETSRecursion, level: Double, slope: Double, start: [Double],
+                                                 criterion: Double, innovations: [Double], ring: [Double]) {
+                        let parameters = ETSParameters(alpha: alpha, beta: spec.hasTrend ? beta : nil,
+                                                       gamma: spec.isSeasonal ? gamma : nil, phi: spec.isDamped ? phi : nil)
+                        let recursion = ETSRecursion(spec: spec, seasonLength: m, parameters: parameters)
+                        let seasonal: [Double] = !spec.isSeasonal ? [0]
+                            : season == .additive ? [-8 + shift, 0, 8, 0] : [0.85 + shift / 100, 1, 1.15, 1]
+                        var (l, b, slot) = (level, spec.hasTrend ? slope : 0, 0)
+                        var ring = seasonal
+                        var out = [Double](repeating: .nan, count: y.count)
+                        let criterion = y.withUnsafeBufferPointer { series in
+                            ring.withUnsafeMutableBufferPointer { ring in
+                                out.withUnsafeMutableBufferPointer { o in
+                                    recursion.negativeTwiceLogLikelihood(series, level: &l, slope: &b, ring: ring, slot: &slot,
+                                                                         innovations: o.baseAddress!)
+                                }
+                            }
+                        }
+                        return (recursion, level, spec.hasTrend ? slope : 0, seasonal, criterion, out, ring)
+                    }
+                    let a = lane(alpha: 0.31, beta: 0.042, gamma: 0.1, phi: 0.93, level: 49.5, slope: 0.12, shift: 0)
+                    let b = lane(alpha: 0.3100001, beta: 0.05, gamma: 0.07, phi: 0.8, level: 50.5, slope: -0.3, shift: 0.5)
+                    guard spec.isAllowed, a.criterion.isFinite else { continue }
+                    var (outA, outB) = ([Double](repeating: .nan, count: y.count), [Double](repeating: .nan, count: y.count))
+                    var (ringA, ringB) = (a.start, b.start)
+                    let (criterionA, criterionB) = y.withUnsafeBufferPointer { series in
+                        outA.withUnsafeMutableBufferPointer { oa in
+                            outB.withUnsafeMutableBufferPointer { ob in
+                                ringA.withUnsafeMutableBufferPointer { ra in
+                                    ringB.withUnsafeMutableBufferPointer { rb in
+                                        ETSRecursion.pairCriterion(series, a.recursion, level: a.level, slope: a.slope, ring: ra,
+                                                                   innovations: oa.baseAddress!,
+                                                                   b.recursion, level: b.level, slope: b.slope, ring: rb,
+                                                                   innovations: ob.baseAddress!)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    #expect(criterionA == a.criterion && criterionB == b.criterion, "\(spec)")
+                    #expect(outA == a.innovations && outB == b.innovations, "\(spec)")
+                    #expect(criterionA != criterionB, "\(spec)")
+                    if spec.isSeasonal { #expect(ringA == a.ring && ringB == b.ring, "\(spec)") }
+                    shapes += 1
+                }
+            }
+        }
+        #expect(shapes >= 12)
+    }
 }

@@ -62,4 +62,35 @@ struct LevenbergMarquardtTests {
         var indefinite = [1.0, 2, 2, 1]
         #expect(!LevenbergMarquardt.choleskySolve(&indefinite, [1, 1], size: 2, into: &x))
     }
+
+    /// Columns of the Jacobian asked for two at a time (`residualPair`) give the same point, value
+    /// and evaluation count bit for bit as one at a time, also when some difference points are
+    /// refused (x₀ + x₁ > 3.45, which cuts off the unconstrained fit near (2, 1.5, −0.4)) and one
+    /// coordinate is left over (three unknowns).
+    @Test func pairedJacobianColumnsChangeNothing() throws {
+        let t = (0..<30).map { Double($0) / 10 }
+        let y = t.map { 2 + 1.5 * $0 - 0.4 * $0 * $0 + 0.05 * sin(7 * $0) }
+        var refused = 0
+        let residuals = { (x: [Double], r: UnsafeMutablePointer<Double>) -> Bool in
+            guard x[0] + x[1] <= 3.45 else { refused += 1; return false }
+            for i in 0..<t.count { r[i] = x[0] + x[1] * t[i] + x[2] * t[i] * t[i] - y[i] }
+            return true
+        }
+        var pairCalls = 0
+        let pair = { (a: [Double], ra: UnsafeMutablePointer<Double>, b: [Double], rb: UnsafeMutablePointer<Double>) -> (Bool, Bool) in
+            pairCalls += 1
+            return (residuals(a, ra), residuals(b, rb))
+        }
+        for start in [[0.0, 0, 0], [2.0, 1.4499999, 0]] {
+            let single = try #require(solver.minimize(from: start, lower: [-10, -10, -10], upper: [10, 10, 10],
+                                                      residualCount: t.count, steps: [1e-7, 1e-7, 1e-7], residuals))
+            let paired = try #require(solver.minimize(from: start, lower: [-10, -10, -10], upper: [10, 10, 10],
+                                                      residualCount: t.count, steps: [1e-7, 1e-7, 1e-7],
+                                                      residualPair: pair, residuals))
+            #expect(single.x == paired.x && single.sumOfSquares == paired.sumOfSquares)
+            #expect(single.evaluations == paired.evaluations)
+            #expect(single.x[0] + single.x[1] <= 3.45 && single.sumOfSquares < 1)
+        }
+        #expect(pairCalls > 0 && refused > 0)
+    }
 }
