@@ -116,7 +116,8 @@ public struct ETSModel: FittedStatisticalModel {
 ///   multiplicative), started from statsforecast's `initstate`/`initparam` heuristics. The
 ///   criterion n·log Σeₜ² + 2·Σ log|ŷₜ| equals n·log Σ(g·eₜ)² with g the geometric mean of |ŷₜ|,
 ///   so it is minimised as a sum of squares by bounded Levenberg–Marquardt
-///   (`LevenbergMarquardt`, forward-difference Jacobian) where statsforecast runs Nelder–Mead:
+///   (`LevenbergMarquardt`, exact Jacobian by forward sensitivities, `ETSLeastSquares`) where
+///   statsforecast runs Nelder–Mead:
 ///   the same or better optima in a fifth to a third of the likelihood evaluations (Benchmarks/
 ///   README.md, "Statistical models: fit time"). Damped specs also start from φ = 0.89, as the
 ///   likelihood is often bimodal in φ; the better optimum is kept.
@@ -138,7 +139,8 @@ public struct ETSModel: FittedStatisticalModel {
 ///
 /// Cost: one likelihood evaluation is one O(n) pass without allocation (plus O(m²) for the
 /// admissibility of seasonal specs, O(m²) per root-finding iteration near the boundary); one
-/// Levenberg–Marquardt iteration is k + 2 of them for k estimated values plus O(n·k²), and a fit
+/// Levenberg–Marquardt iteration is one sensitivity pass (O(n·k) for k estimated values), one or
+/// more trial evaluations and O(n·k² + k³) for the normal equations, and a fit
 /// takes at most 200 iterations (typically 10–50).
 public enum ETS {
     /// Fits one spec by maximum likelihood.
@@ -279,99 +281,24 @@ public enum ETS {
         let lower = box.lower + [Double](repeating: -.infinity, count: x0.count - box.lower.count)
         let upper = box.upper + [Double](repeating: .infinity, count: x0.count - box.upper.count)
 
-        // Two ring buffers (the second for the Jacobian's paired passes) for every evaluation:
-        // the filter itself never allocates.
-        let ringSize = spec.isSeasonal ? m : 1
-        let rings = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2 * ringSize)
-        rings.initialize(repeating: 0)
-        defer { rings.deallocate() }
-        let ring = UnsafeMutableBufferPointer(rebasing: rings[0..<ringSize])
-        let secondRing = UnsafeMutableBufferPointer(rebasing: rings[ringSize..<(2 * ringSize)])
-        /// The recursion and start state of the optimiser's vector x (`ring` filled), or nil
-        /// when x is not admissible or leaves a multiplicative seasonal state negative.
-        // The last admissibility answer: most of the Jacobian's difference points move a state,
-        // not a parameter, and the seasonal test (a root test of degree m + 1) is then repeated.
-        var lastChecked: (parameters: ETSParameters, admissible: Bool)?
-        func prepare(_ x: [Double], into ring: UnsafeMutableBufferPointer<Double>)
-            -> (recursion: ETSRecursion, level: Double, slope: Double)? {
-            let p = layout.parameters(x)
-            let admissible: Bool
-            if let last = lastChecked, last.parameters == p {
-                admissible = last.admissible
-            } else {
-                admissible = ETSParameterRegion.isAdmissible(p, seasonLength: m)
-                lastChecked = (p, admissible)
-            }
-            if !admissible { return nil }
-            if spec.isSeasonal {
-                // Ring slot j holds s₋₍ₘ₋₁₋ⱼ₎; slot 0 is the closing state.
-                ring[0] = layout.closingSeason(x)
-                for j in 1..<m { ring[j] = x[layout.seasonOffset + m - 1 - j] }
-                if spec.season == .multiplicative && ring.contains(where: { $0 < 0 }) { return nil }
-            }
-            return (ETSRecursion(spec: spec, seasonLength: m, parameters: p),
-                    x[layout.stateOffset], spec.hasTrend ? x[layout.stateOffset + 1] : 0)
-        }
-        let objective = { (x: [Double]) -> Double in
-            guard let (recursion, start, startSlope) = prepare(x, into: ring) else { return .infinity }
-            var level = start, slope = startSlope, slot = 0
-            let value = y.withUnsafeBufferPointer { series in
-                recursion.negativeTwiceLogLikelihood(series, level: &level, slope: &slope, ring: ring, slot: &slot)
-            }
-            return value.isNaN ? .infinity : max(value, -1e10)
-        }
-        // The criterion n·log Σeₜ² + 2·Σlog|ŷₜ| is n·log Σ(g·eₜ)² with g the geometric mean of
-        // |ŷₜ| (g = 1 for additive error): a sum of squares, so Levenberg–Marquardt applies.
+        let problem = ETSLeastSquares(y, seasonLength: m, spec: spec)
         let count = Double(y.count)
-        /// Turns a pass's innovations into the residuals; false when the criterion is not finite.
-        func residualsFrom(_ criterion: Double, _ r: UnsafeMutablePointer<Double>) -> Bool {
-            guard criterion.isFinite else { return false }
-            if spec.error == .multiplicative {
-                var sum = 0.0
-                for t in 0..<y.count { sum += r[t] * r[t] }
-                guard sum > 0 else { return false }
-                let g = exp((criterion - count * log(sum)) / (2 * count))
-                for t in 0..<y.count { r[t] *= g }
-            }
-            return true
-        }
-        let residuals = { (x: [Double], r: UnsafeMutablePointer<Double>) -> Bool in
-            guard let (recursion, start, startSlope) = prepare(x, into: ring) else { return false }
-            var level = start, slope = startSlope, slot = 0
-            let criterion = y.withUnsafeBufferPointer { series in
-                recursion.negativeTwiceLogLikelihood(series, level: &level, slope: &slope, ring: ring, slot: &slot,
-                                                     innovations: r)
-            }
-            return residualsFrom(criterion, r)
-        }
-        // Difference steps: 1e-7 of the coordinate's size, at least of the data's size for
-        // states in data units (of 1 for smoothing parameters and multiplicative seasons).
+        // Difference steps, for a point where the exact Jacobian is refused: 1e-7 of the
+        // coordinate's size, at least of the data's size for states in data units (of 1 for
+        // smoothing parameters and multiplicative seasons).
         let dataSize = y.reduce(0) { $0 + abs($1) } / count
         let steps = (0..<x0.count).map { j -> Double in
             let unit = j < layout.stateOffset || (spec.season == .multiplicative && j >= layout.seasonOffset) ? 1 : dataSize
             return 1e-7 * max(abs(x0[j]), unit)
         }
-        // The Jacobian's passes two at a time (same bits as one at a time). Only without a season:
-        // with one, the paired pass measured no faster on airpassengers and seatbelts (m = 12).
-        let pairs = !spec.isSeasonal
-        let residualPair = { (xA: [Double], rA: UnsafeMutablePointer<Double>,
-                              xB: [Double], rB: UnsafeMutablePointer<Double>) -> (Bool, Bool) in
-            guard let (recursionA, levelA, slopeA) = prepare(xA, into: ring) else { return (false, residuals(xB, rB)) }
-            guard let (recursionB, levelB, slopeB) = prepare(xB, into: secondRing) else { return (residuals(xA, rA), false) }
-            let (criterionA, criterionB) = y.withUnsafeBufferPointer { series in
-                ETSRecursion.pairCriterion(series, recursionA, level: levelA, slope: slopeA, ring: ring, innovations: rA,
-                                           recursionB, level: levelB, slope: slopeB, ring: secondRing, innovations: rB)
-            }
-            return (residualsFrom(criterionA, rA), residualsFrom(criterionB, rB))
-        }
         let solver = LevenbergMarquardt(initialDamping: 0.1, relativeTolerance: Self.relativeTolerance)
         func solve(from start: [Double]) -> (x: [Double], value: Double)? {
             guard let result = solver.minimize(from: start, lower: lower, upper: upper, residualCount: y.count,
-                                               steps: steps, residualPair: pairs ? residualPair : nil,
-                                               residuals) else { return nil }
-            return (result.x, objective(result.x))
+                                               steps: steps, jacobian: problem.jacobian, problem.residuals)
+            else { return nil }
+            return (result.x, problem.criterion(result.x))
         }
-        var best = solve(from: x0) ?? (x0, objective(x0))
+        var best = solve(from: x0) ?? (x0, problem.criterion(x0))
         if spec.isDamped {
             // The likelihood is often bimodal in φ (optima on either bound or inside): a second
             // start in the middle of φ's range finds the other mode.

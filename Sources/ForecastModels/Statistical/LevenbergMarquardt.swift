@@ -3,8 +3,8 @@ import Foundation
 /// Minimisation of a sum of squares Σₜ rₜ(x)² over a box by the Levenberg–Marquardt method
 /// (Levenberg 1944; Marquardt, "An algorithm for least-squares estimation of nonlinear
 /// parameters", SIAM J. Appl. Math. 11, 1963): each step solves (JᵀJ + λ·diag JᵀJ)·δ = −Jᵀr for
-/// the Jacobian J of r at x, taken by forward differences; λ shrinks (÷3) after a step that
-/// lowers the sum and grows (×4) after one that does not.
+/// the Jacobian J of r at x, given by the caller or taken by forward differences; λ shrinks (÷3)
+/// after a step that lowers the sum and grows (×4) after one that does not.
 ///
 /// Bounds: a trial point is projected onto the box, and a coordinate on a bound whose descent
 /// direction points out of the box is held fixed for that step. The residual function may refuse
@@ -12,8 +12,8 @@ import Foundation
 /// failed step and a refused difference point makes the difference step turn round (or the
 /// coordinate sit out that step).
 ///
-/// Cost per iteration: n + 1 residual passes for the Jacobian of n coordinates, one per trial
-/// step, and O(N·n² + n³) arithmetic for N residuals. Deterministic (fixed summation order).
+/// Cost per iteration: the caller's Jacobian or n residual passes for a difference Jacobian of n
+/// coordinates, one pass per trial step, and O(N·n² + n³) arithmetic for N residuals. Deterministic (fixed summation order).
 struct LevenbergMarquardt {
     /// λ at the start, relative to the diagonal of JᵀJ.
     var initialDamping = 1e-3
@@ -28,12 +28,12 @@ struct LevenbergMarquardt {
     /// its sum of squares and the residual passes used; nil when the arguments do not match or
     /// x0 (projected onto the box) is infeasible.
     ///
-    /// `residualPair`, when given, must compute exactly what two calls of `residuals` would (same
-    /// bits); the Jacobian then asks for its columns two at a time, so a caller whose residual pass
-    /// is latency-bound can interleave two independent passes. The result does not change.
+    /// `jacobian(x, r, J)`, when given, writes the exact Jacobian at x (`residualCount` rows,
+    /// column-major: ∂rₜ/∂xⱼ at `J[j·residualCount + t]`) given the residuals r at x, and says
+    /// whether it could; when it cannot (or for a caller without one) the Jacobian is taken by
+    /// forward differences with `steps`.
     func minimize(from x0: [Double], lower: [Double], upper: [Double], residualCount: Int, steps: [Double],
-                  residualPair: (([Double], UnsafeMutablePointer<Double>, [Double], UnsafeMutablePointer<Double>)
-                      -> (Bool, Bool))? = nil,
+                  jacobian: (([Double], UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) -> Bool)? = nil,
                   _ residuals: ([Double], UnsafeMutablePointer<Double>) -> Bool)
         -> (x: [Double], sumOfSquares: Double, evaluations: Int)? {
         let n = x0.count
@@ -44,7 +44,7 @@ struct LevenbergMarquardt {
         defer { storage.deallocate() }
         var r = storage.baseAddress.unsafelyUnwrapped
         var trialResiduals = r + count
-        let jacobian = r + 2 * count
+        let columns = r + 2 * count
         var evaluations = 0
         func sumOfSquares(at point: [Double], into out: UnsafeMutablePointer<Double>) -> Double? {
             evaluations += 1
@@ -63,55 +63,36 @@ struct LevenbergMarquardt {
         var rhs = [Double](repeating: 0, count: n)
         var delta = [Double](repeating: 0, count: n)
         var probe = x
-        // The pairs' second point; equal to x outside the coordinate being differenced.
-        var secondProbe = x
         var damping = initialDamping
         for _ in 0..<maxIterations {
-            // Forward differences, turned round at an upper bound or when the point is refused;
-            // with `residualPair`, columns j and j + 1 are first tried in one call.
-            var j = 0
-            while j < n {
-                let width = residualPair != nil && j + 1 < n ? 2 : 1
-                var firstSteps = (steps[j], width == 2 ? steps[j + 1] : 0)
-                if x[j] + firstSteps.0 > upper[j] { firstSteps.0 = -firstSteps.0 }
-                var firstOK = (false, false)
-                if width == 2, let residualPair {
-                    if x[j + 1] + firstSteps.1 > upper[j + 1] { firstSteps.1 = -firstSteps.1 }
-                    let (columnA, columnB) = (jacobian + j * count, jacobian + (j + 1) * count)
-                    probe[j] = x[j] + firstSteps.0
-                    secondProbe[j + 1] = x[j + 1] + firstSteps.1
-                    evaluations += 2
-                    let (passA, passB) = residualPair(probe, columnA, secondProbe, columnB)
-                    probe[j] = x[j]
-                    secondProbe[j + 1] = x[j + 1]
-                    firstOK = (passA && Self.dot(columnA, columnA, count).isFinite,
-                               passB && Self.dot(columnB, columnB, count).isFinite)
-                } else {
-                    probe[j] = x[j] + firstSteps.0
-                    firstOK.0 = sumOfSquares(at: probe, into: jacobian + j * count) != nil
-                    probe[j] = x[j]
-                }
-                for c in j..<(j + width) {
-                    let column = jacobian + c * count
-                    var h = c == j ? firstSteps.0 : firstSteps.1
-                    var ok = c == j ? firstOK.0 : firstOK.1
-                    if !ok && x[c] - h >= lower[c] && x[c] - h <= upper[c] {
+            if let jacobian, jacobian(x, r, columns) {
+                for j in 0..<n { usable[j] = true }
+            } else {
+                // Forward differences, turned round at an upper bound or when the point is refused.
+                for j in 0..<n {
+                    let column = columns + j * count
+                    var h = steps[j]
+                    if x[j] + h > upper[j] { h = -h }
+                    probe[j] = x[j] + h
+                    var ok = sumOfSquares(at: probe, into: column) != nil
+                    if !ok && x[j] - h >= lower[j] && x[j] - h <= upper[j] {
                         h = -h
-                        probe[c] = x[c] + h
+                        probe[j] = x[j] + h
                         ok = sumOfSquares(at: probe, into: column) != nil
-                        probe[c] = x[c]
                     }
-                    usable[c] = ok
+                    probe[j] = x[j]
+                    usable[j] = ok
                     if ok {
                         let inverse = 1 / h
                         for t in 0..<count { column[t] = (column[t] - r[t]) * inverse }
                     }
                 }
-                j += width
             }
             free.removeAll(keepingCapacity: true)
             for j in 0..<n where usable[j] {
-                let g = Self.dot(jacobian + j * count, r, count)
+                // A column with a non-finite entry has a non-finite product with the finite r.
+                let g = Self.dot(columns + j * count, r, count)
+                guard g.isFinite else { usable[j] = false; continue }
                 gradient[j] = g
                 if x[j] <= lower[j] && g > 0 { continue }
                 if x[j] >= upper[j] && g < 0 { continue }
@@ -119,13 +100,22 @@ struct LevenbergMarquardt {
             }
             let k = free.count
             if k == 0 { break }
-            for a in 0..<k {
-                let ca = jacobian + free[a] * count
-                rhs[a] = -gradient[free[a]]
-                for b in a..<k {
-                    let s = Self.dot(ca, jacobian + free[b] * count, count)
-                    normal[a * k + b] = s
-                    normal[b * k + a] = s
+            for a in 0..<k { rhs[a] = -gradient[free[a]] }
+            // JᵀJ over the free columns in 2 × 2 blocks (an odd last column paired with itself).
+            for a in stride(from: 0, to: k, by: 2) {
+                let a1 = min(a + 1, k - 1)
+                for b in stride(from: a, to: k, by: 2) {
+                    let b1 = min(b + 1, k - 1)
+                    let block = Self.products(columns + free[a] * count, columns + free[a1] * count,
+                                              columns + free[b] * count, columns + free[b1] * count, count)
+                    normal[a * k + b] = block.0
+                    normal[b * k + a] = block.0
+                    normal[a * k + b1] = block.1
+                    normal[b1 * k + a] = block.1
+                    normal[a1 * k + b] = block.2
+                    normal[b * k + a1] = block.2
+                    normal[a1 * k + b1] = block.3
+                    normal[b1 * k + a1] = block.3
                 }
             }
             var improved = false
@@ -148,7 +138,6 @@ struct LevenbergMarquardt {
                 if let trialCost = sumOfSquares(at: probe, into: trialResiduals), trialCost < cost {
                     let gain = cost - trialCost
                     x = probe
-                    secondProbe = probe
                     swap(&r, &trialResiduals)
                     cost = trialCost
                     damping = max(damping / 3, 1e-12)
@@ -182,6 +171,33 @@ struct LevenbergMarquardt {
             t += 1
         }
         return (s0 + s1) + (s2 + s3)
+    }
+
+    /// The four products a₀·b₀, a₀·b₁, a₁·b₀, a₁·b₁ of `count`-vectors, two rows at a time in
+    /// SIMD lanes: each pair of columns is read once for four sums. Fixed order, so equal inputs
+    /// give equal bits; a product with a₀ = a₁ or b₀ = b₁ comes out equal to its twin.
+    @inline(__always)
+    static func products(_ a0: UnsafeMutablePointer<Double>, _ a1: UnsafeMutablePointer<Double>,
+                         _ b0: UnsafeMutablePointer<Double>, _ b1: UnsafeMutablePointer<Double>, _ count: Int)
+        -> (Double, Double, Double, Double) {
+        typealias Pair = SIMD2<Double>
+        func load(_ p: UnsafeMutablePointer<Double>, _ t: Int) -> Pair {
+            UnsafeRawPointer(p + t).loadUnaligned(as: Pair.self)
+        }
+        var s00 = Pair(), s01 = Pair(), s10 = Pair(), s11 = Pair()
+        var t = 0
+        while t + 2 <= count {
+            let (x0, x1, y0, y1) = (load(a0, t), load(a1, t), load(b0, t), load(b1, t))
+            s00 += x0 * y0
+            s01 += x0 * y1
+            s10 += x1 * y0
+            s11 += x1 * y1
+            t += 2
+        }
+        var tail = (0.0, 0.0, 0.0, 0.0)
+        if t < count { tail = (a0[t] * b0[t], a0[t] * b1[t], a1[t] * b0[t], a1[t] * b1[t]) }
+        return ((s00[0] + s00[1]) + tail.0, (s01[0] + s01[1]) + tail.1,
+                (s10[0] + s10[1]) + tail.2, (s11[0] + s11[1]) + tail.3)
     }
 
     /// Solves the symmetric positive definite system A·x = b (row-major, size × size, factorised

@@ -153,68 +153,58 @@ struct ETSFilterTests {
         #expect(!ETSParameterRegion.rootsStrictlyInsideUnitCircle([-0.525, 0.45, 0.7, 1]))
     }
 
-    /// The two-lane pass the Jacobian uses: on every shape, two different parameter sets and start
-    /// states filtered together give each one's criterion, innovations and final ring bit for bit
-    /// as the single pass does.
-    @Test func pairPassMatchesTwoSinglePasses() {
+    /// The exact Jacobian of the least-squares residuals (forward sensitivities, with the
+    /// geometric-mean factor of multiplicative error) against central differences of the residuals
+    /// themselves, on every allowed shape, at a point away from the start values; also n·log Σrₜ²
+    /// equals the criterion there.
+    @Test func sensitivityJacobianMatchesCentralDifferences() throws {
         let m = 4
-        let y = (0..<300).map { t -> Double in
+        let y = (0..<120).map { t -> Double in
             let x = Double(t)
             return 50 + 0.1 * x + 8 * sin(2 * Double.pi * x / Double(m)) + 3 * sin(0.37 * x * x)
         }
         var shapes = 0
-        for error in ETSSpec.ErrorKind.allCases {
-            for trend in ETSSpec.TrendKind.allCases {
-                for season in ETSSpec.SeasonKind.allCases {
-                    let spec = ETSSpec(error: error, trend: trend, season: season)
-                    func lane(alpha: Double, beta: Double, gamma: Double, phi: Double, level: Double, slope: Double,
-                              shift: Double) -> (recursion: ETSRecursion, level: Double, slope: Double, start: [Double],
-                                                 criterion: Double, innovations: [Double], ring: [Double]) {
-                        let parameters = ETSParameters(alpha: alpha, beta: spec.hasTrend ? beta : nil,
-                                                       gamma: spec.isSeasonal ? gamma : nil, phi: spec.isDamped ? phi : nil)
-                        let recursion = ETSRecursion(spec: spec, seasonLength: m, parameters: parameters)
-                        let seasonal: [Double] = !spec.isSeasonal ? [0]
-                            : season == .additive ? [-8 + shift, 0, 8, 0] : [0.85 + shift / 100, 1, 1.15, 1]
-                        var (l, b, slot) = (level, spec.hasTrend ? slope : 0, 0)
-                        var ring = seasonal
-                        var out = [Double](repeating: .nan, count: y.count)
-                        let criterion = y.withUnsafeBufferPointer { series in
-                            ring.withUnsafeMutableBufferPointer { ring in
-                                out.withUnsafeMutableBufferPointer { o in
-                                    recursion.negativeTwiceLogLikelihood(series, level: &l, slope: &b, ring: ring, slot: &slot,
-                                                                         innovations: o.baseAddress!)
-                                }
-                            }
-                        }
-                        return (recursion, level, spec.hasTrend ? slope : 0, seasonal, criterion, out, ring)
-                    }
-                    let a = lane(alpha: 0.31, beta: 0.042, gamma: 0.1, phi: 0.93, level: 49.5, slope: 0.12, shift: 0)
-                    let b = lane(alpha: 0.3100001, beta: 0.05, gamma: 0.07, phi: 0.8, level: 50.5, slope: -0.3, shift: 0.5)
-                    guard spec.isAllowed, a.criterion.isFinite else { continue }
-                    var (outA, outB) = ([Double](repeating: .nan, count: y.count), [Double](repeating: .nan, count: y.count))
-                    var (ringA, ringB) = (a.start, b.start)
-                    let (criterionA, criterionB) = y.withUnsafeBufferPointer { series in
-                        outA.withUnsafeMutableBufferPointer { oa in
-                            outB.withUnsafeMutableBufferPointer { ob in
-                                ringA.withUnsafeMutableBufferPointer { ra in
-                                    ringB.withUnsafeMutableBufferPointer { rb in
-                                        ETSRecursion.pairCriterion(series, a.recursion, level: a.level, slope: a.slope, ring: ra,
-                                                                   innovations: oa.baseAddress!,
-                                                                   b.recursion, level: b.level, slope: b.slope, ring: rb,
-                                                                   innovations: ob.baseAddress!)
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    #expect(criterionA == a.criterion && criterionB == b.criterion, "\(spec)")
-                    #expect(outA == a.innovations && outB == b.innovations, "\(spec)")
-                    #expect(criterionA != criterionB, "\(spec)")
-                    if spec.isSeasonal { #expect(ringA == a.ring && ringB == b.ring, "\(spec)") }
-                    shapes += 1
-                }
+        for spec in ETSSpec.searchOrder where spec.isAllowed {
+            let problem = ETSLeastSquares(y, seasonLength: m, spec: spec)
+            let layout = ETS.Layout(spec: spec, seasonLength: m)
+            var x: [Double] = [0.31]
+            if spec.hasTrend { x.append(0.042) }
+            if spec.isSeasonal { x.append(0.1) }
+            if spec.isDamped { x.append(0.93) }
+            x.append(49.5)
+            if spec.hasTrend { x.append(0.12) }
+            if spec.isSeasonal { x += spec.season == .additive ? [-7.5, 0.3, 8.2] : [0.86, 1.01, 1.14] }
+            #expect(x.count == problem.coordinates && layout.seasonOffset <= x.count, "\(spec)")
+            let n = y.count
+            var r = [Double](repeating: .nan, count: n)
+            let feasible = r.withUnsafeMutableBufferPointer { problem.residuals(x, into: $0.baseAddress!) }
+            try #require(feasible, "\(spec)")
+            let sumSquares = r.reduce(0) { $0 + $1 * $1 }
+            #expect(abs(Double(n) * log(sumSquares) - problem.criterion(x)) < 1e-9 * abs(problem.criterion(x)), "\(spec)")
+            var exact = [Double](repeating: .nan, count: n * x.count)
+            let computed = r.withUnsafeMutableBufferPointer { rp in
+                exact.withUnsafeMutableBufferPointer { problem.jacobian(x, residuals: rp.baseAddress!, into: $0.baseAddress!) }
             }
+            try #require(computed, "\(spec)")
+            for j in 0..<x.count {
+                let h = 1e-5 * max(abs(x[j]), 1)
+                var (up, down) = (x, x)
+                up[j] += h
+                down[j] -= h
+                var (rUp, rDown) = ([Double](repeating: 0, count: n), [Double](repeating: 0, count: n))
+                let ok = rUp.withUnsafeMutableBufferPointer { problem.residuals(up, into: $0.baseAddress!) }
+                    && rDown.withUnsafeMutableBufferPointer { problem.residuals(down, into: $0.baseAddress!) }
+                try #require(ok, "\(spec) coordinate \(j)")
+                var worst = 0.0, scale = 0.0
+                for t in 0..<n {
+                    let difference = (rUp[t] - rDown[t]) / (2 * h)
+                    worst = max(worst, abs(exact[j * n + t] - difference))
+                    scale = max(scale, abs(difference))
+                }
+                #expect(worst <= 1e-6 * max(scale, 1e-3), "\(spec) coordinate \(j): \(worst) of \(scale)")
+            }
+            shapes += 1
         }
-        #expect(shapes >= 12)
+        #expect(shapes == 15)
     }
 }

@@ -63,34 +63,42 @@ struct LevenbergMarquardtTests {
         #expect(!LevenbergMarquardt.choleskySolve(&indefinite, [1, 1], size: 2, into: &x))
     }
 
-    /// Columns of the Jacobian asked for two at a time (`residualPair`) give the same point, value
-    /// and evaluation count bit for bit as one at a time, also when some difference points are
-    /// refused (x₀ + x₁ > 3.45, which cuts off the unconstrained fit near (2, 1.5, −0.4)) and one
-    /// coordinate is left over (three unknowns).
-    @Test func pairedJacobianColumnsChangeNothing() throws {
+    /// A caller's exact Jacobian reaches the minimum forward differences reach, with fewer
+    /// residual passes; where it refuses a point the solver falls back to differences. Quadratic
+    /// fit with a refused region (x₀ + x₁ > 3.45, which cuts off the unconstrained fit near
+    /// (2, 1.5, −0.4)).
+    @Test func exactJacobianReachesTheSameMinimum() throws {
         let t = (0..<30).map { Double($0) / 10 }
         let y = t.map { 2 + 1.5 * $0 - 0.4 * $0 * $0 + 0.05 * sin(7 * $0) }
-        var refused = 0
         let residuals = { (x: [Double], r: UnsafeMutablePointer<Double>) -> Bool in
-            guard x[0] + x[1] <= 3.45 else { refused += 1; return false }
+            guard x[0] + x[1] <= 3.45 else { return false }
             for i in 0..<t.count { r[i] = x[0] + x[1] * t[i] + x[2] * t[i] * t[i] - y[i] }
             return true
         }
-        var pairCalls = 0
-        let pair = { (a: [Double], ra: UnsafeMutablePointer<Double>, b: [Double], rb: UnsafeMutablePointer<Double>) -> (Bool, Bool) in
-            pairCalls += 1
-            return (residuals(a, ra), residuals(b, rb))
+        var jacobianCalls = 0, refusedJacobians = 0
+        let jacobian = { (x: [Double], _: UnsafeMutablePointer<Double>, columns: UnsafeMutablePointer<Double>) -> Bool in
+            jacobianCalls += 1
+            // Refused on every other call: the solver must then difference.
+            if jacobianCalls % 2 == 0 { refusedJacobians += 1; return false }
+            for i in 0..<t.count {
+                columns[i] = 1
+                columns[t.count + i] = t[i]
+                columns[2 * t.count + i] = t[i] * t[i]
+            }
+            return true
         }
+        let bounds = (lower: [-10.0, -10, -10], upper: [10.0, 10, 10])
         for start in [[0.0, 0, 0], [2.0, 1.4499999, 0]] {
-            let single = try #require(solver.minimize(from: start, lower: [-10, -10, -10], upper: [10, 10, 10],
-                                                      residualCount: t.count, steps: [1e-7, 1e-7, 1e-7], residuals))
-            let paired = try #require(solver.minimize(from: start, lower: [-10, -10, -10], upper: [10, 10, 10],
-                                                      residualCount: t.count, steps: [1e-7, 1e-7, 1e-7],
-                                                      residualPair: pair, residuals))
-            #expect(single.x == paired.x && single.sumOfSquares == paired.sumOfSquares)
-            #expect(single.evaluations == paired.evaluations)
-            #expect(single.x[0] + single.x[1] <= 3.45 && single.sumOfSquares < 1)
+            let differenced = try #require(solver.minimize(from: start, lower: bounds.lower, upper: bounds.upper,
+                                                           residualCount: t.count, steps: [1e-7, 1e-7, 1e-7], residuals))
+            let exact = try #require(solver.minimize(from: start, lower: bounds.lower, upper: bounds.upper,
+                                                     residualCount: t.count, steps: [1e-7, 1e-7, 1e-7],
+                                                     jacobian: jacobian, residuals))
+            for j in 0..<3 { #expect(abs(exact.x[j] - differenced.x[j]) < 1e-6) }
+            #expect(abs(exact.sumOfSquares - differenced.sumOfSquares) <= 1e-9 * differenced.sumOfSquares)
+            #expect(exact.evaluations < differenced.evaluations)
+            #expect(exact.x[0] + exact.x[1] <= 3.45 && exact.sumOfSquares < 1)
         }
-        #expect(pairCalls > 0 && refused > 0)
+        #expect(jacobianCalls > 2 && refusedJacobians > 0)
     }
 }
