@@ -60,15 +60,26 @@ struct ETSSensitivity {
                             logForecastGradient: UnsafeMutablePointer<Double>?,
                             workspace: UnsafeMutablePointer<Double>) {
         switch (recursion.additiveError, recursion.hasTrend, recursion.seasonKind) {
-        // Without a season k ≤ 5 (α, β, φ, level, slope): all lanes in one SIMD vector.
-        case (true, false, .none): passWithoutSeason(y, level, slope, columns, innovations, logForecastGradient, additiveError: true, trend: false)
-        case (true, true, .none): passWithoutSeason(y, level, slope, columns, innovations, logForecastGradient, additiveError: true, trend: true)
+        // Without a season k ≤ 5 (α, β, φ, level, slope): all lanes in one SIMD vector, of 2 lanes
+        // without a trend, 4 with an undamped and 8 with a damped one.
+        case (true, false, .none): passWithoutSeason(y, level, slope, columns, innovations, logForecastGradient, additiveError: true, trend: false, lanes: SIMD2<Double>.self)
+        case (true, true, .none):
+            if phiIndex < 0 {
+                passWithoutSeason(y, level, slope, columns, innovations, logForecastGradient, additiveError: true, trend: true, lanes: SIMD4<Double>.self)
+            } else {
+                passWithoutSeason(y, level, slope, columns, innovations, logForecastGradient, additiveError: true, trend: true, lanes: SIMD8<Double>.self)
+            }
         case (true, false, .additive): pass(y, level, slope, ring, columns, innovations, logForecastGradient, workspace, additiveError: true, trend: false, season: .additive)
         case (true, true, .additive): pass(y, level, slope, ring, columns, innovations, logForecastGradient, workspace, additiveError: true, trend: true, season: .additive)
         case (true, false, .multiplicative): pass(y, level, slope, ring, columns, innovations, logForecastGradient, workspace, additiveError: true, trend: false, season: .multiplicative)
         case (true, true, .multiplicative): pass(y, level, slope, ring, columns, innovations, logForecastGradient, workspace, additiveError: true, trend: true, season: .multiplicative)
-        case (false, false, .none): passWithoutSeason(y, level, slope, columns, innovations, logForecastGradient, additiveError: false, trend: false)
-        case (false, true, .none): passWithoutSeason(y, level, slope, columns, innovations, logForecastGradient, additiveError: false, trend: true)
+        case (false, false, .none): passWithoutSeason(y, level, slope, columns, innovations, logForecastGradient, additiveError: false, trend: false, lanes: SIMD2<Double>.self)
+        case (false, true, .none):
+            if phiIndex < 0 {
+                passWithoutSeason(y, level, slope, columns, innovations, logForecastGradient, additiveError: false, trend: true, lanes: SIMD4<Double>.self)
+            } else {
+                passWithoutSeason(y, level, slope, columns, innovations, logForecastGradient, additiveError: false, trend: true, lanes: SIMD8<Double>.self)
+            }
         case (false, false, .additive): pass(y, level, slope, ring, columns, innovations, logForecastGradient, workspace, additiveError: false, trend: false, season: .additive)
         case (false, true, .additive): pass(y, level, slope, ring, columns, innovations, logForecastGradient, workspace, additiveError: false, trend: true, season: .additive)
         case (false, false, .multiplicative): pass(y, level, slope, ring, columns, innovations, logForecastGradient, workspace, additiveError: false, trend: false, season: .multiplicative)
@@ -76,15 +87,14 @@ struct ETSSensitivity {
         }
     }
 
-    /// The pass of a non-seasonal shape, the k ≤ 5 derivatives of each state in one `SIMD8`; the
-    /// explicit partials (∂α, ∂β, ∂φ) are added as unit vectors, so no step touches a single lane
-    /// except to write the Jacobian's row.
+    /// The pass of a non-seasonal shape, the k ≤ 5 derivatives of each state in one SIMD vector
+    /// of at least k lanes; the explicit partials (∂α, ∂β, ∂φ) are added as unit vectors, so no
+    /// step touches a single lane except to write the Jacobian's row.
     @inline(__always)
-    private func passWithoutSeason(_ y: UnsafeBufferPointer<Double>, _ startLevel: Double, _ startSlope: Double,
-                                   _ columns: UnsafeMutablePointer<Double>, _ innovations: UnsafeMutablePointer<Double>,
-                                   _ logGradient: UnsafeMutablePointer<Double>?,
-                                   additiveError: Bool, trend: Bool) {
-        typealias Lanes = SIMD8<Double>
+    private func passWithoutSeason<Lanes: SIMD>(_ y: UnsafeBufferPointer<Double>, _ startLevel: Double, _ startSlope: Double,
+                                                _ columns: UnsafeMutablePointer<Double>, _ innovations: UnsafeMutablePointer<Double>,
+                                                _ logGradient: UnsafeMutablePointer<Double>?,
+                                                additiveError: Bool, trend: Bool, lanes: Lanes.Type) where Lanes.Scalar == Double {
         let k = count
         let n = y.count
         let (alpha, beta, phi) = (recursion.alpha, recursion.beta, recursion.phi)
