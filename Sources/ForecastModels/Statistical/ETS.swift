@@ -117,10 +117,10 @@ public struct ETSModel: FittedStatisticalModel {
 ///   criterion n·log Σeₜ² + 2·Σ log|ŷₜ| equals n·log Σ(g·eₜ)² with g the geometric mean of |ŷₜ|,
 ///   so it is minimised as a sum of squares by bounded Levenberg–Marquardt
 ///   (`LevenbergMarquardt`, exact Jacobian by forward sensitivities, `ETSLeastSquares`) where
-///   statsforecast runs Nelder–Mead:
-///   the same or better optima in a fifth to a third of the likelihood evaluations (Benchmarks/
-///   README.md, "Statistical models: fit time"). Damped specs also start from φ = 0.89, as the
-///   likelihood is often bimodal in φ; the better optimum is kept.
+///   statsforecast runs Nelder–Mead: the same or better optima at a fraction of the cost
+///   (Benchmarks/README.md, "Statistical models: fit time", third and fifth passes). Damped specs
+///   also start from φ = 0.89, as the likelihood is often bimodal in φ; the better optimum is
+///   kept.
 /// - Bounds: each parameter in statsforecast's box — α, β, γ in [1e-4, 0.9999], φ in
 ///   [0.8, 0.98], with β ≤ α₀ and γ ≤ 1 − α₀ for the start value α₀ (how statsforecast 2.1.1
 ///   caps them) — and the point admissible (`ETSParameterRegion.isAdmissible`); multiplicative

@@ -24,8 +24,9 @@ final class ETSLeastSquares {
     private let innovations: UnsafeMutablePointer<Double>
     private let logForecastGradient: UnsafeMutablePointer<Double>
     private let workspace: UnsafeMutablePointer<Double>
-    // Most Jacobian and trial points of a seasonal fit move a state, not a parameter, and the
-    // seasonal admissibility test (a root test of degree m + 1) would be repeated.
+    // The Jacobian is asked for at the point whose residuals were just computed, and trial steps
+    // along a state leave the parameters as they were: the seasonal admissibility test (a root
+    // test of degree m + 1) would be repeated.
     private var lastChecked: (parameters: ETSParameters, admissible: Bool)?
 
     init(_ y: [Double], seasonLength m: Int, spec: ETSSpec) {
