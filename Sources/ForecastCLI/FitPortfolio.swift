@@ -18,6 +18,7 @@ extension Fit {
     }
 
     func runPortfolio(terminal: Terminal) throws {
+        var globalProgress: FitProgressPrinter? = nil
         do {
             let base = configuration
             let made = try Portfolio.make(name: portfolio.name(files: files), inputs: files, shape: portfolio.shape, ingest: base)
@@ -30,7 +31,17 @@ extension Fit {
                             + "\(run.jobs) at a time")
             run.onSeries = PortfolioProgressLine(terminal: terminal).callback()
             if !terminal.quiet { run.onGlobalTraining = { line in terminal.status(line) } }
+            // The global trainings' epochs as a fit shows its networks'; the live block is
+            // cleared after the last training, before the series' progress line takes over.
+            globalProgress = base.isGlobal ? terminal.fitProgress(workers: run.jobs) : nil
+            if let printer = globalProgress {
+                run.onGlobalProgress = { event in
+                    printer.handle(event)
+                    if case .finished = event, printer.everyModelFinished { printer.end() }
+                }
+            }
             let outcome = try run.run()
+            globalProgress?.end()
             terminal.endProgress()
             let skipped = outcome.results.filter { $0.status != .ok }.count
             if output.json, let folder = outcome.summary {
@@ -49,6 +60,7 @@ extension Fit {
         } catch let e as ExitCode {
             throw e
         } catch {
+            globalProgress?.end()
             terminal.endProgress()
             throw failure(reporting: error, on: terminal)
         }

@@ -239,6 +239,11 @@ final class FitProgressPrinter: Sendable {
         }
     }
 
+    /// Whether every model of the plan has finished (false before the plan).
+    var everyModelFinished: Bool {
+        screen.withLock { s in !s.state.models.isEmpty && s.state.finishedCount == s.state.models.count }
+    }
+
     /// Clears the live block (before the summary is printed, or an error).
     func end() {
         screen.withLock { s in

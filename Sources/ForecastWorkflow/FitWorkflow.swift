@@ -52,6 +52,21 @@ public struct FitWorkflow: Sendable {
     /// scored beside the run's own models; each is also compared with its local twin on the test
     /// part (Diebold–Mariano, "global-gru vs gru"). They change no other model's numbers.
     public var globalTwins: [GlobalTwin] = []
+    /// The input already read, parsed and given its window by the caller (a portfolio's
+    /// ``GlobalNetworks`` reads every series before any is fitted): `evaluate` then starts from
+    /// it instead of reading ``FitConfiguration/input`` again. It must come from
+    /// ``prepareInput(bytes:)`` of a workflow with this configuration (the input path aside).
+    var preparedInput: PreparedInput? = nil
+
+    /// One series read and checked: the parsed series, the SHA-256 of the bytes it was parsed
+    /// from (the report's checksum), its season and its networks' windowing. Holds the series'
+    /// values once (no windows).
+    struct PreparedInput: Sendable {
+        var series: Series
+        var checksum: String
+        var season: SeasonChoice
+        var windowing: WindowingOptions
+    }
 
     /// A global network's results on this series: its forecasts (through this series' scaler),
     /// its checkpoint (with this series' metadata), and the local model it is the twin of.
@@ -190,11 +205,9 @@ public struct FitWorkflow: Sendable {
         // 1. Ingest and window.
         // One read: the parser and the recorded SHA-256 see the same bytes, even if the file
         // changes on disk meanwhile (or is a pipe that cannot be read twice).
-        let bytes = try InputFile.read(c.input)
-        let checksum = sha256Hex(of: Data(bytes))
-        let series = try loadSeries(bytes: bytes, name: c.input, options: ingestOptions(c))
+        let input = try preparedInput ?? prepareInput(bytes: InputFile.read(c.input))
+        let (series, checksum, season, windowing) = (input.series, input.checksum, input.season, input.windowing)
         let budget = memoryBudget ?? MemoryBudget.current()
-        let (season, windowing) = resolvedWindowing(series)
         let windowBytes = WindowedDataset.estimatedBytes(rows: series.count, dimInput: series.dimInput, windowing)
         try checkMemory(windowBytes, budget, what: "the windows (\(series.count) rows × --window \(windowing.timeSteps) × \(series.dimInput) features)",
                         key: .window, hint: "use a shorter --window, fewer --features or a larger --stride")
@@ -282,6 +295,15 @@ public struct FitWorkflow: Sendable {
                                   dataLines: dataLines, trainingWarnings: trainingWarnings)
         addModelFiles(to: &evaluated, dataset: dataset)
         return evaluated
+    }
+
+    /// Parses `bytes` (the contents of ``FitConfiguration/input``), takes their checksum and
+    /// resolves the season and windowing, as the start of ``evaluate()`` does. Throws the ingest
+    /// errors. O(bytes) plus the season test on the training part.
+    func prepareInput(bytes: [UInt8]) throws -> PreparedInput {
+        let series = try loadSeries(bytes: bytes, name: configuration.input, options: ingestOptions(configuration))
+        let (season, windowing) = resolvedWindowing(series)
+        return PreparedInput(series: series, checksum: sha256Hex(of: Data(bytes)), season: season, windowing: windowing)
     }
 
     /// The season of `series` and the windowing its networks use: the season is tested on the

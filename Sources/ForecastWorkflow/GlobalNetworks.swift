@@ -27,7 +27,9 @@ import Synchronization
 ///
 /// Memory: the series' windows at T and the pooled copy of their training and validation
 /// windows are held at once, with the trainings running side by side; the estimate is checked
-/// against ``MemoryBudget`` before anything is allocated.
+/// against ``MemoryBudget`` before anything is allocated. Every series read is also kept
+/// (values only, about 1/T of its windows) and handed on in ``Outcome``, so that its own fit
+/// does not read and parse it again.
 public struct GlobalNetworks: Sendable {
     /// The prefix of a global network's name: `global-gru` is the global twin of `gru`.
     public static let namePrefix = GlobalLocalComparison.globalPrefix
@@ -47,8 +49,14 @@ public struct GlobalNetworks: Sendable {
     public var workers: Int
     /// nil: read at the start of ``train(_:configurationFor:)``.
     public var memoryBudget: MemoryBudget? = nil
-    /// One line per finished training, for the terminal.
+    /// One line when the pooled windows are ready, before the trainings start (what is trained
+    /// on how many windows), for the terminal.
     public var onTraining: (@Sendable (String) -> Void)? = nil
+    /// The trainings' progress, as ``FitWorkflow/progress`` reports a fit's networks: the plan
+    /// (one entry per training, `global-gru seed 2/3`, in model then seed order), then for each
+    /// training its start, every epoch and its end. `workers` trainings run at once, so the
+    /// events of different trainings interleave; each training's own come in order.
+    public var progress: (@Sendable (FitProgress) -> Void)? = nil
 
     public init(configuration: FitConfiguration, version: String, workers: Int) {
         self.configuration = configuration
@@ -61,6 +69,10 @@ public struct GlobalNetworks: Sendable {
     public struct Outcome: Sendable {
         public var twins: [String: [FitWorkflow.GlobalTwin]]
         public var report: PortfolioGlobalNetworks
+        /// Per series id, the series as read here, for its own fit to start from
+        /// (``FitWorkflow/preparedInput``) instead of reading it again; no entry for a series
+        /// that could not be read. Its values once per series, no windows.
+        var inputs: [String: FitWorkflow.PreparedInput] = [:]
     }
 
     /// One series in the global model: its settings (as `fit` would run it alone) and its
@@ -75,8 +87,9 @@ public struct GlobalNetworks: Sendable {
     struct Candidate {
         var id: String
         var configuration: FitConfiguration
-        var series: Series
-        var windowing: WindowingOptions
+        var input: FitWorkflow.PreparedInput
+        var series: Series { input.series }
+        var windowing: WindowingOptions { input.windowing }
     }
 
     /// Reads every series, pools their windows, trains the global networks and forecasts each
@@ -94,20 +107,24 @@ public struct GlobalNetworks: Sendable {
         let names = models.map { Self.name(ofTwinOf: $0.name) }
         var excluded: [PortfolioGlobalNetworks.Exclusion] = []
 
-        // 1. Read every series and find its data-derived window.
+        // 1. Read every series and find its data-derived window. Each series' own fit later
+        //    starts from what is read here (`inputs`), so every series is read once in the run.
         var candidates: [Candidate] = []
+        var inputs: [String: FitWorkflow.PreparedInput] = [:]
         for s in series {
             let own = configurationFor(s)
             let workflow = FitWorkflow(configuration: own, commandLine: "", version: version, workers: 1)
             do {
                 let bytes: [UInt8]
                 if case .rows(let table, let group) = s.source { bytes = table.csv(group: group) } else { bytes = try InputFile.read(own.input) }
-                let loaded = try loadSeries(bytes: bytes, name: own.input, options: workflow.ingestOptions(own))
+                let input = try workflow.prepareInput(bytes: bytes)
+                inputs[s.id] = input
+                let loaded = input.series
                 if let first = loaded.target.first, loaded.target.allSatisfy({ $0 == first }) {
                     excluded.append(.init(series: s.id, reason: "constant: every one of the \(loaded.count) values is \(first)"))
                     continue
                 }
-                candidates.append(Candidate(id: s.id, configuration: own, series: loaded, windowing: workflow.resolvedWindowing(loaded).windowing))
+                candidates.append(Candidate(id: s.id, configuration: own, input: input))
             } catch let e as any ForecastError where PortfolioRun.isDataProblem(e.exitStatus) {
                 excluded.append(.init(series: s.id, reason: e.message))
             }
@@ -149,7 +166,8 @@ public struct GlobalNetworks: Sendable {
             return Outcome(twins: [:], report: PortfolioGlobalNetworks(
                 window: window, windowSource: windowSource, embedding: embedding, series: [], trainingWindows: 0,
                 validationWindows: 0, models: names, excluded: excluded,
-                failures: names.map { .init(series: $0, reason: "no series could be used") }, seconds: Self.seconds(since: clock)))
+                failures: names.map { .init(series: $0, reason: "no series could be used") }, seconds: Self.seconds(since: clock)),
+                inputs: inputs)
         }
 
         // 4. Pool and train: model i, member m in slot i · k + m, whatever the thread count.
@@ -159,6 +177,11 @@ public struct GlobalNetworks: Sendable {
         }
         onTraining?("global networks: \(members.count) series, window \(window), \(pooledTrain.count) training and "
                     + "\(pooledValidation.count) validation windows, dim_input \(pooledTrain.dimInput); training \(names.listed())")
+        progress?(.plan(models.flatMap { model in (0..<c.ensembleSize).map { member in
+            FitProgress.PlannedModel(name: FitWorkflow.trainingName(Self.name(ofTwinOf: model.name), member: member, of: c.ensembleSize),
+                                     maxEpochs: c.epochs, mayStopEarly: c.patience > 0,
+                                     workPerSample: FitProgress.PlannedModel.forwardMultiplyAdds(
+                                         model.spec, timeSteps: pooledTrain.timeSteps, inputDim: pooledTrain.dimInput)) } }))
         let trainings = trainAll(models, train: pooledTrain, validation: pooledValidation)
 
         // 5. Forecast every series with every global network.
@@ -189,7 +212,7 @@ public struct GlobalNetworks: Sendable {
         return Outcome(twins: twins, report: PortfolioGlobalNetworks(
             window: window, windowSource: windowSource, embedding: embedding, series: members.map(\.id),
             trainingWindows: pooledTrain.count, validationWindows: pooledValidation.count, models: names,
-            excluded: excluded, failures: failures, seconds: Self.seconds(since: clock)))
+            excluded: excluded, failures: failures, seconds: Self.seconds(since: clock)), inputs: inputs)
     }
 
     /// One global network's training: the ensemble's checkpoint and the first member's record,
@@ -200,6 +223,7 @@ public struct GlobalNetworks: Sendable {
     }
 
     /// Trains `--ensemble k` members of every model on the pooled windows, `workers` at a time.
+    /// Training j (model j / k, member j % k) is number j in the ``progress`` plan.
     func trainAll(_ models: [FitWorkflow.NeuralModel], train: WindowSet, validation: WindowSet) -> [Training] {
         let c = configuration
         let k = c.ensembleSize
@@ -208,25 +232,33 @@ public struct GlobalNetworks: Sendable {
             Array(repeating: (nil, nil, nil), count: jobs.count))
         let next = Atomic<Int>(0)
         let workflow = FitWorkflow(configuration: c, commandLine: "", version: version)
-        let report = onTraining
+        let progress = self.progress
         DispatchQueue.concurrentPerform(iterations: min(workers, max(jobs.count, 1))) { _ in
             while true {
                 let j = next.add(1, ordering: .relaxed).oldValue
                 guard j < jobs.count else { return }
                 let model = models[jobs[j].model], m = jobs[j].member
-                let name = FitWorkflow.trainingName(Self.name(ofTwinOf: model.name), member: m, of: k)
+                progress?(.started(model: j))
                 let net: Network<Float>
                 do {
                     net = try Network<Float>(spec: model.spec, timeSteps: train.timeSteps, inputDim: train.dimInput,
                                              outputDim: train.horizon, seed: FitWorkflow.memberSeed(c.seed, member: m),
                                              initScheme: c.initScheme)
                 } catch {
-                    slots.withLock { $0[j] = (nil, nil, "cannot build the model: \(error)") }
+                    let failure = "cannot build the model: \(error)"
+                    progress?(.finished(model: j, FitProgress.ModelEnd(epochs: 0, seconds: 0, failure: failure)))
+                    slots.withLock { $0[j] = (nil, nil, failure) }
                     continue
                 }
                 let result = ForecastModels.train(net, train: (train.x, train.y, train.count),
                                                   validation: validation.count > 0 ? (validation.x, validation.y, validation.count) : nil,
-                                                  config: workflow.trainingConfig(seed: FitWorkflow.memberSeed(c.seed, member: m)))
+                                                  config: workflow.trainingConfig(seed: FitWorkflow.memberSeed(c.seed, member: m)),
+                                                  progress: progress.map { report in
+                                                      { (e: EpochRecord) in
+                                                          report(.epoch(model: j, FitProgress.EpochProgress(
+                                                              epoch: e.epoch, trainLoss: e.trainLoss, validationLoss: e.validationLoss, seconds: e.seconds)))
+                                                      }
+                                                  })
                 var failure: String? = nil
                 switch result.status {
                 case .completed, .earlyStopped: break
@@ -235,7 +267,10 @@ public struct GlobalNetworks: Sendable {
                 }
                 let checkpoint = failure == nil ? Checkpoint(network: net) : nil
                 net.releaseWorkspaces()
-                report?("\(name): \(failure ?? "\(result.epochs.count) epochs") (\(String(format: "%.1f", result.totalSeconds)) s)")
+                // Neither failed nor ran every epoch: early stopping ended it (as a fit reports its networks).
+                progress?(.finished(model: j, FitProgress.ModelEnd(epochs: result.epochs.count, seconds: result.totalSeconds,
+                                                                    stoppedEarly: failure == nil && result.epochs.count < c.epochs,
+                                                                    failure: failure)))
                 slots.withLock { $0[j] = (checkpoint, result, failure) }
             }
         }

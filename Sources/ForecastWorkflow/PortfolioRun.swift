@@ -59,7 +59,9 @@ public struct PortfolioOutcome: Sendable {
 /// series trains two networks at once, as `fit` does. Memory: the series being fitted (`jobs` at
 /// a time, each planning within an equal share of ``memoryBudget``) plus one
 /// ``PortfolioSeriesResult`` per finished series (and a long-format file's bytes, held indexed);
-/// the summary's `forecasts.csv` is streamed one series at a time.
+/// the summary's `forecasts.csv` is streamed one series at a time. With `--global`, also each
+/// series as the global networks read it (its values, no windows) until its own fit starts
+/// from it, so no series is read twice.
 ///
 /// A series whose data cannot be fitted (too few points, every value missing, constant, a data
 /// error) is recorded as skipped with its reason; the run goes on. Errors writing reports end it.
@@ -90,8 +92,13 @@ public struct PortfolioRun: Sendable {
     public var addendum: (@Sendable (PortfolioSeries, FitWorkflow.Evaluated) -> SeriesAddendum)? = nil
     /// Called once per finished series, from the thread that fitted it.
     public var onSeries: (@Sendable (PortfolioProgress) -> Void)? = nil
-    /// Called with one line per global network training (`--global`), before any series is fitted.
+    /// Called with one line saying what the global networks train on (`--global`), before they
+    /// train and before any series is fitted.
     public var onGlobalTraining: (@Sendable (String) -> Void)? = nil
+    /// The global networks' trainings as they run (`--global`; ``GlobalNetworks/progress``):
+    /// the plan, then each training's start, epochs and end. All of them come before any series
+    /// is fitted.
+    public var onGlobalProgress: (@Sendable (FitProgress) -> Void)? = nil
 
     public init(portfolio: Portfolio, configuration: FitConfiguration, jobs: Int, shard: ShardAssignment? = nil,
                 commandLine: String, version: String) {
@@ -119,11 +126,17 @@ public struct PortfolioRun: Sendable {
         let series = inRun.filter { carriedOver[$0.id] == nil }
         let budget = memoryBudget ?? MemoryBudget.current()
         var global: GlobalNetworks.Outcome? = nil
+        // The series the global networks read, each taken (and so released) by its own fit.
+        let inputs = Mutex<[String: FitWorkflow.PreparedInput]>([:])
         if configuration.isGlobal {
             var networks = GlobalNetworks(configuration: configuration, version: version, workers: jobs)
             networks.memoryBudget = budget
             networks.onTraining = onGlobalTraining
-            global = try networks.train(inRun, configurationFor: { self.configuration(for: $0) })
+            networks.progress = onGlobalProgress
+            var outcome = try networks.train(inRun, configurationFor: { self.configuration(for: $0) })
+            inputs.withLock { $0 = outcome.inputs }
+            outcome.inputs = [:]
+            global = outcome
         }
         let twins = global?.twins ?? [:]
         let slots = Mutex<[PortfolioSeriesResult?]>(Array(repeating: nil, count: series.count))
@@ -138,8 +151,9 @@ public struct PortfolioRun: Sendable {
                 let i = next.add(1, ordering: .relaxed).oldValue
                 guard i < series.count else { return }
                 do {
+                    let input = inputs.withLock { $0.removeValue(forKey: series[i].id) }
                     let result = try fitOne(series[i], workers: workers, memory: share,
-                                            globalTwins: twins[series[i].id] ?? [])
+                                            globalTwins: twins[series[i].id] ?? [], input: input)
                     slots.withLock { $0[i] = result }
                     let k = done.add(1, ordering: .relaxed).newValue
                     onSeries?(PortfolioProgress(done: k, total: series.count, result: result,
@@ -196,25 +210,32 @@ public struct PortfolioRun: Sendable {
         return c
     }
 
-    /// Fits one series and publishes its report folder; a data problem becomes a skip.
+    /// Fits one series and publishes its report folder; a data problem becomes a skip. `input`:
+    /// the series as already read (by the global networks), which the fit starts from instead of
+    /// reading it again.
     func fitOne(_ s: PortfolioSeries, workers: Int, memory: MemoryBudget? = nil,
-                globalTwins: [FitWorkflow.GlobalTwin] = []) throws -> PortfolioSeriesResult {
+                globalTwins: [FitWorkflow.GlobalTwin] = [], input: FitWorkflow.PreparedInput? = nil) throws -> PortfolioSeriesResult {
         let clock = DispatchTime.now()
         var c = configuration(for: s)
+        var input = input
         var scratch: URL? = nil
         defer { if let scratch { try? FileManager.default.removeItem(at: scratch) } }
         if case .rows(let table, let group) = s.source {
             // The rows of this id as a file of their own, which fit then reads like any other.
+            // A series already read needs no file, but gets the same kind of path, so that its
+            // report and messages name its input as they would otherwise.
             let folder = try Self.scratchFolder()
             scratch = folder
             let file = folder.appendingPathComponent(URL(fileURLWithPath: table.path).lastPathComponent)
-            try AtomicFile.write(Data(table.csv(group: group)), to: file)
+            if input == nil { try AtomicFile.write(Data(table.csv(group: group)), to: file) }
             c.input = file.path
+            input?.series.summary.file = file.path
         }
         var workflow = FitWorkflow(configuration: c, commandLine: commandLine + "  # series \(s.id)",
                                    version: version, workers: workers)
         workflow.memoryBudget = memory
         workflow.globalTwins = globalTwins
+        workflow.preparedInput = input
         var evaluated: FitWorkflow.Evaluated
         do {
             evaluated = try workflow.evaluate()
