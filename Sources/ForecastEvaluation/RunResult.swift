@@ -103,7 +103,9 @@ public struct DatasetSummary: Sendable {
     /// Input window length (time steps) and forecast horizon (steps ahead).
     public var window: Int
     public var horizon: Int
-    /// Points in each part, in time order.
+    /// The networks' windows per part, in time order: training and validation windows (what they
+    /// learn and stop early on) need a full input window and all h targets inside their part;
+    /// test windows are one per test point (each origin the models forecast from).
     public var trainCount: Int
     public var validationCount: Int
     public var testCount: Int
@@ -112,7 +114,7 @@ public struct DatasetSummary: Sendable {
     /// Data rows in the file (header excluded) before cleaning; nil when unknown.
     public var rowsRead: Int? = nil
     /// Series points in each part, in time order (they add up to `rows`); the counts above are
-    /// the networks' windows, which need a full input window and horizon. Nil when unknown.
+    /// the networks' windows. Nil when unknown.
     public var pointsPerPart: (train: Int, validation: Int, test: Int)? = nil
     /// Variance of the scaled target (after transform and scaling, all horizon steps) over the
     /// training and validation windows: tells whether a low validation loss reflects a calmer

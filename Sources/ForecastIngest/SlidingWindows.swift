@@ -19,7 +19,7 @@ public func makeWindows(_ series: Series, _ options: WindowingOptions, scaler: S
 extension WindowedDataset {
     /// Bytes `makeWindows` will allocate for `rows` points of `dimInput` features, computed
     /// without allocating: Float32 windows (T·D inputs and h targets each) of every split, plus
-    /// the scaled inputs (one Double per cell). Lets a caller refuse an oversized window or
+    /// the scaled inputs and target (one Double per cell). Lets a caller refuse an oversized window or
     /// feature set before it runs out of memory. O(1).
     public static func estimatedBytes(rows: Int, dimInput: Int, _ options: WindowingOptions) -> Int {
         guard rows > 0, options.stride >= 1, options.timeSteps >= 1, options.horizon >= 1 else { return 0 }
@@ -29,7 +29,7 @@ extension WindowedDataset {
         guard !perWindow.overflow else { return .max }
         let floats = windows.multipliedReportingOverflow(by: perWindow.partialValue + options.horizon)
         guard !floats.overflow, floats.partialValue <= Int.max / 8 else { return .max }
-        return 4 * floats.partialValue + 8 * rows * dimInput
+        return 4 * floats.partialValue + 8 * rows * (dimInput + 1)
     }
 }
 
@@ -56,20 +56,41 @@ enum SlidingWindows {
         return Swift.stride(from: aligned, to: max(aligned, last + 1), by: o.stride)
     }
 
+    /// Windows of the training and validation parts (stride-aligned, every target inside the
+    /// part) and of the test part (one per origin, ``originCount(_:_:)``), as `make` builds them.
     static func counts(_ n: Int, _ o: WindowingOptions) -> (train: Int, validation: Int, test: Int) {
         let b = boundaries(n, o)
-        func count(_ lo: Int, _ hi: Int) -> Int {
-            let s = starts(lo: lo, hi: hi, o)  // StrideTo: count without iterating
-            let first = s.first { _ in true }
-            guard let first else { return 0 }
-            return (hi - o.horizon - o.timeSteps - first) / o.stride + 1
-        }
-        return (count(0, b.validation), count(b.validation, b.test), count(b.test, n))
+        return (windowCount(lo: 0, hi: b.validation, o), windowCount(lo: b.validation, hi: b.test, o),
+                originCount(b.test..<n, rows: n, o))
     }
 
+    /// Stride-aligned windows whose targets all lie in [lo, hi), counted without iterating.
+    static func windowCount(lo: Int, hi: Int, _ o: WindowingOptions) -> Int {
+        let s = starts(lo: lo, hi: hi, o)
+        guard let first = s.first(where: { _ in true }) else { return 0 }
+        return (hi - o.horizon - o.timeSteps - first) / o.stride + 1
+    }
+
+    /// The origins of `origins` a network can forecast from in a series of `rows` points: those
+    /// with a full window of inputs after the transform's lost points, and with at least their
+    /// first target inside the series (o ≤ rows − 1). Every such index, whatever the stride.
+    static func forecastOrigins(_ origins: Range<Int>, rows: Int, _ o: WindowingOptions) -> Range<Int> {
+        let lo = max(origins.lowerBound, o.transform.lostPoints + o.timeSteps)
+        let hi = min(origins.upperBound, rows)
+        return lo < hi ? lo..<hi : lo..<lo
+    }
+
+    static func originCount(_ origins: Range<Int>, rows: Int, _ o: WindowingOptions) -> Int {
+        forecastOrigins(origins, rows: rows, o).count
+    }
+
+    /// Fitting needs a training window, a validation window (when there is a validation part)
+    /// and a test window with all h targets inside the test part, so every step is scored.
     static func enough(_ n: Int, _ o: WindowingOptions) -> Bool {
-        let c = counts(n, o)
-        return c.train >= 1 && (o.validationFraction == 0 || c.validation >= 1) && (o.testFraction == 0 || c.test >= 1)
+        let b = boundaries(n, o)
+        return windowCount(lo: 0, hi: b.validation, o) >= 1
+            && (o.validationFraction == 0 || windowCount(lo: b.validation, hi: b.test, o) >= 1)
+            && (o.testFraction == 0 || windowCount(lo: b.test, hi: n, o) >= 1)
     }
 
     static func make(_ series: Series, _ o: WindowingOptions, fitted: Scaler?) throws -> WindowedDataset {
@@ -93,10 +114,16 @@ enum SlidingWindows {
                                          training: o.transform.lostPoints..<max(o.transform.lostPoints, validationStart))
         let inputs: [[Double]] = (0..<series.dimInput).map { d in raw[d].map { scaler.scale($0, feature: d) } }
         let targets = z.map { scaler.scaleTarget($0) }
-        func build(_ lo: Int, _ hi: Int) -> WindowSet { windowSet(inputs: inputs, targets: targets, lo: lo, hi: hi, o) }
+        func build(_ lo: Int, _ hi: Int) -> WindowSet {
+            windowSet(inputs: inputs, targets: targets, starts: Array(starts(lo: lo, hi: hi, o)), o)
+        }
+        // Test windows are forecasts to score, not examples to learn from: one per test origin,
+        // as every other model forecasts from, with the targets past the end unknown.
+        let test = windowSet(inputs: inputs, targets: targets,
+                             starts: forecastOrigins(testStart..<n, rows: n, o).map { $0 - o.timeSteps }, o)
         return WindowedDataset(train: build(0, validationStart), validation: build(validationStart, testStart),
-                               test: build(testStart, n), scaler: scaler, options: o, series: series,
-                               validationStart: validationStart, testStart: testStart, inputs: inputs)
+                               test: test, scaler: scaler, options: o, series: series,
+                               validationStart: validationStart, testStart: testStart, inputs: inputs, targets: targets)
     }
 
     /// Rejects window, stride, horizon and split fractions that cannot be used.
@@ -179,12 +206,14 @@ enum SlidingWindows {
                       targetName: series.targetName, targetOffset: t.offset, targetScale: t.scale)
     }
 
-    /// The windows whose targets lie in [lo, hi), from scaled inputs (D × n) and targets (n).
-    private static func windowSet(inputs: [[Double]], targets: [Double], lo: Int, hi: Int, _ o: WindowingOptions) -> WindowSet {
-        let s = Array(starts(lo: lo, hi: hi, o))
-        let N = s.count, T = o.timeSteps, h = o.horizon, D = inputs.count
+    /// The windows starting at `starts` (the inputs of window i are the points
+    /// starts[i] ..< starts[i] + T, its targets the h points after them), from scaled inputs
+    /// (D × n) and targets (n); a target past the end of the series is NaN. Precondition: every
+    /// start ≥ 0 and starts[i] + T < n. O(N·(T·D + h)).
+    static func windowSet(inputs: [[Double]], targets: [Double], starts s: [Int], _ o: WindowingOptions) -> WindowSet {
+        let N = s.count, T = o.timeSteps, h = o.horizon, D = inputs.count, n = targets.count
         var x = [Float](repeating: 0, count: T * N * D)
-        var y = [Float](repeating: 0, count: N * h)
+        var y = [Float](repeating: .nan, count: N * h)
         x.withUnsafeMutableBufferPointer { xp in
             for d in 0..<D {
                 inputs[d].withUnsafeBufferPointer { col in
@@ -195,7 +224,7 @@ enum SlidingWindows {
             }
         }
         for i in 0..<N {
-            for k in 0..<h { y[i * h + k] = Float(targets[s[i] + T + k]) }
+            for k in 0..<h where s[i] + T + k < n { y[i * h + k] = Float(targets[s[i] + T + k]) }
         }
         return WindowSet(count: N, timeSteps: T, dimInput: D, horizon: h, x: x, y: y, targetIndex: s.map { $0 + T })
     }

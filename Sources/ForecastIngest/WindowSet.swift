@@ -8,7 +8,8 @@ public struct WindowSet: Sendable {
     /// `x[(s * N + i) * D + d]` is window i, step s, feature d (scaled, target transformed).
     public let x: [Float]
     /// Targets, shape (N, h): `y[i * h + k]` is the scaled (transformed) target at series index
-    /// `targetIndex[i] + k`.
+    /// `targetIndex[i] + k`, NaN when that index lies past the last row (only in windows made to
+    /// forecast from every origin, such as ``WindowedDataset/test``; never in training windows).
     public let y: [Float]
     /// Series index of the first target point of each window; the window's inputs are the
     /// points `targetIndex[i] − T ..< targetIndex[i]`.

@@ -4,12 +4,18 @@ import Foundation
 /// the original scale and to forecast past the last row.
 ///
 /// Splits are by time: points `0 ..< validationStart` are training, `validationStart ..< testStart`
-/// validation, `testStart ..< n` test. A window belongs to the split holding all its target points
-/// (windows whose targets straddle a boundary are left out); its inputs may reach back into
-/// earlier parts.
+/// validation, `testStart ..< n` test. The networks learn from `train` and stop early on
+/// `validation`: there a window belongs to the split holding all its target points (windows whose
+/// targets straddle a boundary are left out, and windows start `stride` apart). `test` is made to
+/// be scored like every other model: one window per test origin (see
+/// ``windows(forecastingFrom:)``). Inputs may reach back into earlier parts.
 public struct WindowedDataset: Sendable {
     public let train: WindowSet
     public let validation: WindowSet
+    /// One window per origin of the test part (`testStart ..< n`, every index whatever the
+    /// stride), so the networks forecast from the same origins as the baselines and statistical
+    /// models; targets past the last row are NaN (a forecast from a late origin is scored only on
+    /// the steps that have an actual value).
     public let test: WindowSet
     public let scaler: Scaler
     public let transform: TargetTransform
@@ -28,6 +34,19 @@ public struct WindowedDataset: Sendable {
     public let frequency: Frequency
     /// Scaled, transformed model inputs (D × n; entries before `transform.lostPoints` unused).
     private let inputs: [[Double]]
+    /// Scaled, transformed target (n; entries before `transform.lostPoints` unused).
+    private let targets: [Double]
+
+    /// Windows to forecast from each origin `o` of `origins` (the index of the step-1 target;
+    /// inputs are the T points before it), as `RollingForecasts` numbers origins: every index,
+    /// whatever the stride, that has a full window of inputs (o ≥ T plus the transform's lost
+    /// points) and lies inside the series (o < n). A network needs only the inputs to forecast;
+    /// `y` holds the targets where they exist and NaN past the last row. Used for the forecasts
+    /// of the validation part that are scored beside the other models'. O(N·(T·D + h)).
+    public func windows(forecastingFrom origins: Range<Int>) -> WindowSet {
+        let kept = SlidingWindows.forecastOrigins(origins, rows: targetLevels.count, options)
+        return SlidingWindows.windowSet(inputs: inputs, targets: targets, starts: kept.map { $0 - timeSteps }, options)
+    }
 
     /// Why the networks cannot use these windows, or nil: a scaling statistic or a scaled value
     /// that is not finite, or too large for the networks' 32-bit floats. Baselines work on the
@@ -66,9 +85,10 @@ public struct WindowedDataset: Sendable {
         inverse(predictions: predictions.map(Double.init), for: set)
     }
 
-    /// The actual original-scale targets of `set`, shape N × h (same layout as `inverse`).
+    /// The actual original-scale targets of `set`, shape N × h (same layout as `inverse`); NaN
+    /// past the last row.
     public func actuals(for set: WindowSet) -> [[Double]] {
-        set.targetIndex.map { t in (0..<horizon).map { targetLevels[t + $0] } }
+        set.targetIndex.map { t in (0..<horizon).map { t + $0 < targetLevels.count ? targetLevels[t + $0] : .nan } }
     }
 
     /// Input for forecasting past the last row: the last T points, shape (T, 1, D).
@@ -116,7 +136,7 @@ public struct WindowedDataset: Sendable {
     }
 
     init(train: WindowSet, validation: WindowSet, test: WindowSet, scaler: Scaler, options: WindowingOptions,
-         series: Series, validationStart: Int, testStart: Int, inputs: [[Double]]) {
+         series: Series, validationStart: Int, testStart: Int, inputs: [[Double]], targets: [Double]) {
         self.train = train
         self.validation = validation
         self.test = test
@@ -131,5 +151,6 @@ public struct WindowedDataset: Sendable {
         self.dates = series.dates
         self.frequency = series.frequency
         self.inputs = inputs
+        self.targets = targets
     }
 }

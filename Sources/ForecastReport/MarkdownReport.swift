@@ -255,7 +255,9 @@ public struct MarkdownReport {
             let short = [("train", d.trainCount < parts.train), ("validation", d.validationCount < parts.validation), ("test", d.testCount < parts.test)]
                 .filter(\.1).map(\.0)
             if !short.isEmpty {
-                windows += " (fewer windows than points in \(short.joined(separator: ", ")): a window needs \(d.window) input steps and \(d.horizon) target step\(d.horizon == 1 ? "" : "s"))"
+                // Only the windows the networks learn and stop early on need their targets; they
+                // forecast from every validation and test origin, so their scores cover every point.
+                windows += " (fewer windows than points in \(short.joined(separator: ", ")): a training or early-stopping window needs \(d.window) input steps and \(d.horizon) target step\(d.horizon == 1 ? "" : "s") inside its part; the networks forecast from every validation and test point, as the other models do)"
             }
             counts.append(("Network windows per part", windows))
         } else {

@@ -546,6 +546,9 @@ public struct FitWorkflow: Sendable {
             let raw = net.predict(x: set.x, count: set.count)
             return RollingForecasts(origins: set.targetIndex, values: dataset.inverse(predictions: raw, for: set))
         }
+        // Scored like every other model: a forecast from each origin of the validation part (the
+        // `validation` windows, which need all h targets inside it, are for the validation loss).
+        let validationOrigins = dataset.windows(forecastingFrom: dataset.validationStart..<dataset.testStart)
         let next = dataset.inverseNext(net.predict(x: dataset.nextInput(), count: 1))
         var flow: [Double]? = nil
         if kind == .recurrent, member == 0, dataset.validation.count > 0 {
@@ -555,7 +558,7 @@ public struct FitWorkflow: Sendable {
             name: name, kind: kind, parameters: net.parameterCount, configuration: spec.description,
             epochsRun: result.epochs.count, trainSeconds: result.totalSeconds,
             trainLoss: trainLoss, validationLoss: validationLoss, gradientFlow: flow,
-            validationForecasts: rolling(dataset.validation), testForecasts: rolling(dataset.test),
+            validationForecasts: rolling(validationOrigins), testForecasts: rolling(dataset.test),
             nextForecast: next)
         let checkpoint = Checkpoint(network: net, metadata: checkpointMetadata(name: name, dataset: dataset).encoded())
         net.releaseWorkspaces()

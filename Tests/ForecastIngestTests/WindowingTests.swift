@@ -34,7 +34,7 @@ import Testing
         let z = Self.transformed(s.target, transform)
         let sources = [z, s.values[1]]  // feature 0 is the target (transformed), feature 1 a level
         #expect(ds.dimInput == 2)
-        for set in [ds.train, ds.validation, ds.test] {
+        for (set, forecastOnly) in [(ds.train, false), (ds.validation, false), (ds.test, true)] {
             let T = 5, N = set.count, D = 2, h = 3
             #expect(N > 0)
             #expect(set.x.count == T * N * D)
@@ -51,12 +51,18 @@ import Testing
                     }
                 }
                 for k in 0..<h {
-                    #expect(set.y[i * h + k] == Float(ds.scaler.scaleTarget(z[t0 + k])))
+                    if t0 + k < s.count {
+                        #expect(set.y[i * h + k] == Float(ds.scaler.scaleTarget(z[t0 + k])))
+                    } else {
+                        #expect(forecastOnly && set.y[i * h + k].isNaN, "a target past the last row is unknown")
+                    }
                 }
             }
-            // Stride 2 between consecutive windows.
-            for i in 1..<N { #expect(set.targetIndex[i] - set.targetIndex[i - 1] >= 2) }
+            // Training and validation windows start stride 2 apart; the test part has a window
+            // at every origin, the last one forecasting from the last row.
+            for i in 1..<N { #expect(set.targetIndex[i] - set.targetIndex[i - 1] == (forecastOnly ? 1 : 2)) }
         }
+        #expect(ds.test.targetIndex == Array(ds.testStart..<200))
     }
 
     @Test func splitsAreByTimeAndTargetsNeverCrossIntoALaterSplit() throws {
@@ -72,9 +78,36 @@ import Testing
         let multi = try makeWindows(s, WindowingOptions(timeSteps: 10, horizon: h))
         for t in multi.train.targetIndex { #expect(t + h - 1 < multi.validationStart) }
         for t in multi.validation.targetIndex { #expect(t >= multi.validationStart && t + h - 1 < multi.testStart) }
-        for t in multi.test.targetIndex { #expect(t >= multi.testStart && t + h - 1 < 200) }
-        // Only straddling windows are left out.
-        #expect(multi.train.count + multi.validation.count + multi.test.count == 200 - 10 - h + 1 - 2 * (h - 1))
+        // Only straddling windows are left out of training and validation; the test part keeps
+        // every origin (its last h − 1 windows have targets past the end), as the other models
+        // forecast from every test point.
+        #expect(multi.train.count + multi.validation.count == multi.testStart - 10 - 2 * (h - 1))
+        #expect(multi.test.targetIndex == Array(multi.testStart..<200))
+        let last = try #require(multi.actuals(for: multi.test).last)
+        #expect(last[0] == s.target[199] && last.count == h && last.dropFirst().allSatisfy(\.isNaN))
+    }
+
+    @Test("forecast windows: one per origin whatever the stride, from the first with a full input window to the last row; inputs as the source, targets NaN past the end")
+    func forecastWindowsCoverEveryOrigin() throws {
+        let s = Self.series(60)
+        let T = 6, h = 4
+        let ds = try makeWindows(s, WindowingOptions(timeSteps: T, stride: 3, horizon: h, transform: .diff))
+        let z = Self.transformed(s.target, .diff)
+        // Origins before T + 1 (diff loses the first point) have no full window; none past the last row.
+        let w = ds.windows(forecastingFrom: 0..<100)
+        #expect(w.targetIndex == Array((T + 1)..<60))
+        let v = ds.windows(forecastingFrom: ds.validationStart..<ds.testStart)
+        #expect(v.targetIndex == Array(ds.validationStart..<ds.testStart))
+        #expect(ds.test.targetIndex == Array(ds.testStart..<60))
+        for i in [0, w.count / 2, w.count - 1] {
+            let o = w.targetIndex[i]
+            for step in 0..<T { #expect(w.x[(step * w.count + i) * 2] == Float(ds.scaler.scale(z[o - T + step], feature: 0))) }
+            for k in 0..<h {
+                let y = w.y[i * h + k]
+                #expect(o + k < 60 ? y == Float(ds.scaler.scaleTarget(z[o + k])) : y.isNaN)
+            }
+        }
+        #expect(ds.windows(forecastingFrom: 60..<70).count == 0)
     }
 
     @Test("the default window: two seasons, or 32 without one, at most a quarter of the training points, at least 1")
@@ -157,20 +190,24 @@ import Testing
         let ds = try makeWindows(s, WindowingOptions(timeSteps: 6, horizon: horizon, transform: transform))
         let z = Self.transformed(s.target, transform)
         for set in [ds.train, ds.validation, ds.test] {
-            // Perfect predictions in Double invert to the actual levels.
+            // Perfect predictions in Double invert to the actual levels (steps past the last row,
+            // in the test part's last windows, have none and are skipped).
+            func known(_ i: Int, _ k: Int) -> Bool { set.targetIndex[i] + k < s.count }
             var predictions: [Double] = []
-            for t in set.targetIndex { for k in 0..<horizon { predictions.append(ds.scaler.scaleTarget(z[t + k])) } }
+            for t in set.targetIndex { for k in 0..<horizon { predictions.append(t + k < s.count ? ds.scaler.scaleTarget(z[t + k]) : 0) } }
             let levels = ds.inverse(predictions: predictions, for: set)
             let actual = ds.actuals(for: set)
             #expect(levels.count == set.count)
             for i in 0..<set.count {
-                #expect(actual[i] == (0..<horizon).map { s.target[set.targetIndex[i] + $0] })
-                for k in 0..<horizon { #expect(relativeClose(levels[i][k], actual[i][k], 1e-12)) }
+                for k in 0..<horizon where known(i, k) {
+                    #expect(actual[i][k] == s.target[set.targetIndex[i] + k])
+                    #expect(relativeClose(levels[i][k], actual[i][k], 1e-12))
+                }
             }
             // The Float32 targets invert to within Float precision.
             let fromFloat = ds.inverse(predictions: set.y, for: set)
             for i in 0..<set.count {
-                for k in 0..<horizon { #expect(relativeClose(fromFloat[i][k], actual[i][k], 1e-5)) }
+                for k in 0..<horizon where known(i, k) { #expect(relativeClose(fromFloat[i][k], actual[i][k], 1e-5)) }
             }
         }
     }
