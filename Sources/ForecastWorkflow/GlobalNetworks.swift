@@ -323,7 +323,8 @@ public struct GlobalNetworks: Sendable {
             name: name, kind: model.kind, parameters: ensemble.networks[0].parameterCount, configuration: description,
             epochsRun: first.epochs.count, trainSeconds: seconds,
             trainLoss: first.epochs.map(\.trainLoss), validationLoss: first.epochs.compactMap(\.validationLoss),
-            validationForecasts: rolling(d.validation), testForecasts: rolling(d.test),
+            // From every validation origin, as the local networks and the other models are scored.
+            validationForecasts: rolling(d.windows(forecastingFrom: d.validationStart..<d.testStart)), testForecasts: rolling(d.test),
             nextForecast: FitWorkflow.memberMean(ensemble.networks.map { d.inverseNext($0.predict(x: next, count: 1)) }))
         var meta = CheckpointMetadata(model: name, toolVersion: version, target: d.targetName, features: d.featureNames,
                                       scaler: d.scaler, windowing: d.options, configuration: member.configuration)

@@ -70,6 +70,33 @@ struct GlobalNetworkTests {
         #expect(first.metadata != second.metadata)
     }
 
+    @Test("h = 2: each series' global twins forecast from the same validation and test origins as its naive forecast")
+    func globalTwinsShareTheOrigins() throws {
+        var c = cheapGlobal(reports: try temporaryDirectory("global-origins"))
+        c.horizon = 2
+        let outcome = try PortfolioRun(portfolio: try portfolio(c, columns: ["nswmetro", "qldmetro"]), configuration: c,
+                                       jobs: 1, commandLine: "test", version: "test").run()
+        #expect(outcome.results.count == 2)
+        for result in outcome.results {
+            let table = try String(contentsOf: outcome.folder.appendingPathComponent(try #require(result.report))
+                .appendingPathComponent("forecasts.csv"), encoding: .utf8)
+            let rows = table.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            let header = try #require(rows.first)
+            let (part, origin, step, model) = (try #require(header.firstIndex(of: "part")), try #require(header.firstIndex(of: "origin")),
+                                               try #require(header.firstIndex(of: "step")), try #require(header.firstIndex(of: "model")))
+            func keys(_ name: String, _ which: String) -> [String] {
+                rows.dropFirst().filter { $0[model] == name && $0[part] == which }.map { "\($0[origin]) \($0[step])" }
+            }
+            for which in ["validation", "test"] {
+                let reference = keys("naive", which)
+                #expect(!reference.isEmpty)
+                for name in ["ff", "gru", "global-ff", "global-gru"] {
+                    #expect(keys(name, which) == reference, "\(result.id) \(name) \(which)")
+                }
+            }
+        }
+    }
+
     @Test("each series' global forecasts are the network's outputs on that series' windows (with its one-hot columns), unscaled and undifferenced by hand")
     func forecastsAreThePredictionsOnTheSeriesWindows() throws {
         let folder = try temporaryDirectory("global-predict")
