@@ -111,6 +111,11 @@ public struct DatasetSummary: Sendable {
     public var testCount: Int
     /// The season used by the seasonal naive and MASE, with its reason.
     public var season: SeasonChoice
+    /// Step between consecutive training and validation windows (`--stride`).
+    public var stride: Int = 1
+    /// Leading points the target transform uses up (1 for diff and log-return, 0 for none):
+    /// the first training window's inputs start after them.
+    public var transformLostPoints: Int = 0
     /// Data rows in the file (header excluded) before cleaning; nil when unknown.
     public var rowsRead: Int? = nil
     /// Series points in each part, in time order (they add up to `rows`); the counts above are

@@ -255,9 +255,8 @@ public struct MarkdownReport {
             let short = [("train", d.trainCount < parts.train), ("validation", d.validationCount < parts.validation), ("test", d.testCount < parts.test)]
                 .filter(\.1).map(\.0)
             if !short.isEmpty {
-                // Only the windows the networks learn and stop early on need their targets; they
-                // forecast from every validation and test origin, so their scores cover every point.
-                windows += " (fewer windows than points in \(short.joined(separator: ", ")): a training or early-stopping window needs \(d.window) input steps and \(d.horizon) target step\(d.horizon == 1 ? "" : "s") inside its part; the networks forecast from every validation and test point, as the other models do)"
+                windows += " (fewer windows than points in \(short.joined(separator: ", ")): " + windowShortfallReasons(short).joined(separator: "; ")
+                    + "; the networks forecast from every validation and test point, as the other models do)"
             }
             counts.append(("Network windows per part", windows))
         } else {
@@ -282,6 +281,32 @@ public struct MarkdownReport {
         out += rows.map { "| \($0.0) | \($0.1) |" }
         out.append("")
         return out
+    }
+
+    /// Why the networks have fewer windows than points in the parts named in `short`, only the
+    /// reasons that apply (as `SlidingWindows` builds them): a training window needs its input
+    /// steps (after the points the transform uses up) and its h targets inside the training part;
+    /// an early-stopping window needs only its h targets inside the validation part, its inputs
+    /// reach back; both start `stride` points apart; a test window needs its inputs before its origin.
+    func windowShortfallReasons(_ short: [String]) -> [String] {
+        let d = run.dataset
+        let targets = "\(d.horizon) target step\(d.horizon == 1 ? "" : "s")"
+        var reasons: [String] = []
+        if short.contains("train") {
+            let lost = d.transformLostPoints > 0
+                ? " (after the first \(d.transformLostPoints == 1 ? "point" : "\(d.transformLostPoints) points"), which the \(d.transform) transform uses up)" : ""
+            reasons.append("a training window needs \(d.window) input steps\(lost) and \(targets) inside the training part")
+        }
+        if short.contains("validation") {
+            reasons.append("an early-stopping window needs its \(targets) inside the validation part (its \(d.window) input steps may reach back into the training part)")
+        }
+        if d.stride > 1 && (short.contains("train") || short.contains("validation")) {
+            reasons.append("training and early-stopping windows start every \(d.stride) points (--stride \(d.stride))")
+        }
+        if short.contains("test") {
+            reasons.append("a test forecast needs \(d.window) input steps before its origin")
+        }
+        return reasons
     }
 
     func gapText() -> String {

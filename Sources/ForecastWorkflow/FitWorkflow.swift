@@ -275,6 +275,8 @@ public struct FitWorkflow: Sendable {
         datasetSummary.missingPeriods = summary.missingPeriods
         datasetSummary.rowsRead = summary.rowsRead
         datasetSummary.pointsPerPart = (split.train.count, split.validation.count, split.test.count)
+        datasetSummary.stride = c.stride
+        datasetSummary.transformLostPoints = c.transform.lostPoints
         datasetSummary.scaledTargetVariance = Self.targetVariance(dataset.train).flatMap { t in
             Self.targetVariance(dataset.validation).map { (t, $0) }
         }

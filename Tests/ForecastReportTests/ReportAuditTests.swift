@@ -42,3 +42,36 @@ import Testing
         #expect(render(plain).contains("Dashed: the runner-up on validation, \(second.displayName)."))
     }
 }
+
+extension ReportAuditTests {
+    // MARK: - Why the networks have fewer windows than points
+
+    /// The data table's window row for SampleRun with these parts, counts, horizon and stride.
+    func windowRow(horizon: Int, stride: Int, lost: Int, transform: String, windows: (Int, Int)) -> String {
+        var run = SampleRun.make(horizon: horizon)
+        run.dataset.pointsPerPart = (180, 60, 60)
+        (run.dataset.trainCount, run.dataset.validationCount, run.dataset.testCount) = (windows.0, windows.1, 60)
+        run.dataset.stride = stride
+        run.dataset.transformLostPoints = lost
+        run.dataset.transform = transform
+        return render(run).split(separator: "\n").first { $0.hasPrefix("| Network windows per part |") }.map(String.init) ?? ""
+    }
+
+    @Test("the window row gives the reasons that apply: inputs before the training targets, only the h targets inside validation, the stride")
+    func windowShortfallNamesTheRealReasons() {
+        // --horizon 3, diff: training windows lose 1 + 20 + 3 − 1 = 23 points, validation ones 3 − 1 = 2.
+        let h3 = windowRow(horizon: 3, stride: 1, lost: 1, transform: "diff", windows: (157, 58))
+        #expect(h3 == "| Network windows per part | train 157 · validation 58 · test 60 (fewer windows than points in train, validation: "
+                + "a training window needs 20 input steps (after the first point, which the diff transform uses up) and 3 target steps inside the training part; "
+                + "an early-stopping window needs its 3 target steps inside the validation part (its 20 input steps may reach back into the training part); "
+                + "the networks forecast from every validation and test point, as the other models do) |", "\(h3)")
+        // The old sentence claimed validation windows need their inputs inside the part too: 60 − 20 − 3 + 1 = 38, not 58.
+        #expect(!h3.contains("inside its part"))
+
+        // --stride 2, h = 1, no transform: validation has half as many windows because of the stride alone.
+        let s2 = windowRow(horizon: 1, stride: 2, lost: 0, transform: "none", windows: (80, 30))
+        #expect(s2.contains("a training window needs 20 input steps and 1 target step inside the training part; "
+                            + "an early-stopping window needs its 1 target step inside the validation part (its 20 input steps may reach back into the training part); "
+                            + "training and early-stopping windows start every 2 points (--stride 2); "), "\(s2)")
+    }
+}

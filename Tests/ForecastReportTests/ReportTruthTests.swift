@@ -195,7 +195,7 @@ import Testing
         #expect(md.contains("| Rows read from the file | 310 |"))
         #expect(md.contains("| Points after cleaning | 300 |"))
         #expect(md.contains("| Points per part (in time order) | train 180 · validation 60 · test 60 |"))
-        #expect(md.contains("| Network windows per part | train 160 · validation 60 · test 60 (fewer windows than points in train: a training or early-stopping window needs 20 input steps and 1 target step inside its part; the networks forecast from every validation and test point, as the other models do) |"))
+        #expect(md.contains("| Network windows per part | train 160 · validation 60 · test 60 (fewer windows than points in train: a training window needs 20 input steps and 1 target step inside the training part; the networks forecast from every validation and test point, as the other models do) |"))
         #expect(!md.contains("| Split (in time order)"))
         #expect(md.contains("Test part, one step ahead: 60 points"), "the test part's points, as the data table counts them")
     }
