@@ -93,9 +93,26 @@ public struct MarkdownReport {
         if let kept = fallbackSentence() {
             s += " " + kept
         } else {
+            // Name the beaten rivals only when they ran and worked: with `--models ets,theta` there
+            // is no network to have beaten.
+            let networks = run.models.filter { $0.kind == .feedForward || $0.kind == .recurrent }
+            let statistical = run.models.filter { $0.kind == .statistical }
             switch pick.kind {
-            case .statistical: s += " A classical statistical model won: it beat every network on the validation part."
-            case .baseline where pick.name != NaiveForecaster().name: s += " A simple baseline won: no network or statistical model beat it on the validation part."
+            case .statistical:
+                if networks.contains(where: \.status.isOK) {
+                    s += " A classical statistical model won: it beat every network on the validation part."
+                } else {
+                    s += " A classical statistical model won on the validation part; "
+                        + (networks.isEmpty ? "no network was run." : "every network failed (reasons below).")
+                }
+            case .baseline where pick.name != NaiveForecaster().name:
+                let rivals = networks + statistical
+                if rivals.contains(where: \.status.isOK) {
+                    s += " A simple baseline won: no network or statistical model beat it on the validation part."
+                } else {
+                    s += " A simple baseline won on the validation part; "
+                        + (rivals.isEmpty ? "only baselines were run." : "every network and statistical model failed (reasons below).")
+                }
             default: break
             }
         }
@@ -637,7 +654,8 @@ public struct MarkdownReport {
         guard run.models.contains(where: { $0.kind == .statistical }) else { return [] }
         var out = ["## Networks vs statistical models", ""]
         guard let network = ModelSelection.bestNetwork(run.models), let statistical = ModelSelection.bestStatistical(run.models) else {
-            let failed = ModelSelection.bestStatistical(run.models) == nil ? "every statistical model failed" : "every network failed or none ran"
+            let failed = ModelSelection.bestStatistical(run.models) == nil ? "every statistical model failed"
+                : run.models.contains { $0.kind == .feedForward || $0.kind == .recurrent } ? "every network failed" : "no network was run"
             out += ["There is nothing to compare: \(failed).", ""]
             return out
         }

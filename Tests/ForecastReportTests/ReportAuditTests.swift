@@ -75,3 +75,39 @@ extension ReportAuditTests {
                             + "training and early-stopping windows start every 2 points (--stride 2); "), "\(s2)")
     }
 }
+
+extension ReportAuditTests {
+    // MARK: - The verdict names only rivals that ran
+
+    @Test("a statistical pick with no network run (--models ets,theta) does not claim it beat every network")
+    func statisticalPickWithoutNetworksClaimsNoNetworkWasBeaten() throws {
+        var run = SampleRun.make(statistical: true)
+        try #require(run.pickedModel?.kind == .statistical)
+        #expect(render(run).contains("A classical statistical model won: it beat every network on the validation part."))
+
+        let networkKinds: Set<ModelKind> = [.feedForward, .recurrent]
+        var withoutNetworks = run
+        withoutNetworks.models = run.models.filter { !networkKinds.contains($0.kind) }
+        let report = render(withoutNetworks)
+        #expect(!report.contains("beat every network"), "\(report.prefix(800))")
+        #expect(report.contains("A classical statistical model won on the validation part; no network was run."))
+        #expect(report.contains("There is nothing to compare: no network was run."))
+
+        // Baselines only (--models naive,drift): a drift pick beat no network or statistical model.
+        var baselinesOnly = run
+        baselinesOnly.models = run.models.filter { $0.kind == .baseline }
+        baselinesOnly.pick = "drift"
+        try #require(baselinesOnly.pickedModel != nil)
+        let baselines = render(baselinesOnly)
+        #expect(baselines.contains("A simple baseline won on the validation part; only baselines were run."), "\(baselines.prefix(600))")
+        #expect(!baselines.contains("no network or statistical model beat it"))
+
+        // Networks that ran and all failed: said so, not "beaten".
+        for i in run.models.indices where networkKinds.contains(run.models[i].kind) {
+            run.models[i].status = .failed(reason: "diverged")
+        }
+        let failed = render(run)
+        #expect(failed.contains("A classical statistical model won on the validation part; every network failed (reasons below)."))
+        #expect(failed.contains("There is nothing to compare: every network failed."))
+    }
+}
