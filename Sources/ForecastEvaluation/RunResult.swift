@@ -111,6 +111,11 @@ public struct DatasetSummary: Sendable {
     public var testCount: Int
     /// The season used by the seasonal naive and MASE, with its reason.
     public var season: SeasonChoice
+    /// What became of the missing values: how many were filled, and how many rows were dropped
+    /// (leading rows with nothing to fill from, or every such row under `--missing drop`); nil
+    /// when unknown.
+    public var missingFilled: Int? = nil
+    public var missingRowsDropped: Int? = nil
     /// Step between consecutive training and validation windows (`--stride`).
     public var stride: Int = 1
     /// Leading points the target transform uses up (1 for diff and log-return, 0 for none):

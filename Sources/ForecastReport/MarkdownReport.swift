@@ -284,7 +284,7 @@ public struct MarkdownReport {
             ("Frequency", f.name),
             ("Target", Escape.codeSpan(d.target, inTable: true)),
             ("Features", d.features.isEmpty ? "none (the target's own past only)" : d.features.map { Escape.codeSpan($0, inTable: true) }.joined(separator: ", ")),
-            ("Missing values", d.missingCount == 0 ? "none" : "\(Format.integer(d.missingCount)), filled by \(Escape.markdown(d.missingPolicy))"),
+            ("Missing values", missingText()),
             ("Gaps in the calendar", gapText()),
             ("Transform", Escape.markdown(d.transform)),
             ("Scaling", Escape.markdown(d.scaling)),
@@ -324,6 +324,31 @@ public struct MarkdownReport {
             reasons.append("a test forecast needs \(d.window) input steps before its origin")
         }
         return reasons
+    }
+
+    /// The missing values and what became of them, from ingest's counts: "6 (4 filled by forward
+    /// fill, 2 leading rows dropped)", "34 (34 rows dropped)"; the policy alone when the counts are unknown.
+    func missingText() -> String {
+        let d = run.dataset
+        guard d.missingCount > 0 else { return "none" }
+        let policy: String
+        switch d.missingPolicy {
+        case "ffill": policy = "forward fill"
+        case "interpolate": policy = "linear interpolation"
+        default: policy = d.missingPolicy
+        }
+        let count = Format.integer(d.missingCount)
+        guard let filled = d.missingFilled, let dropped = d.missingRowsDropped else {
+            return d.missingPolicy == "drop" ? "\(count), their rows dropped" : "\(count), filled by \(Escape.markdown(policy))"
+        }
+        var fates: [String] = []
+        if filled > 0 { fates.append("\(Format.integer(filled)) filled by \(Escape.markdown(policy))") }
+        if dropped > 0 {
+            // Under ffill and interpolate only the leading rows are dropped: nothing comes before them.
+            let leading = d.missingPolicy == "drop" ? "" : "leading "
+            fates.append("\(Format.integer(dropped)) \(leading)row\(dropped == 1 ? "" : "s") dropped")
+        }
+        return fates.isEmpty ? count : "\(count) (\(fates.joined(separator: ", ")))"
     }
 
     func gapText() -> String {

@@ -276,6 +276,8 @@ public struct FitWorkflow: Sendable {
         datasetSummary.rowsRead = summary.rowsRead
         datasetSummary.pointsPerPart = (split.train.count, split.validation.count, split.test.count)
         datasetSummary.stride = c.stride
+        datasetSummary.missingFilled = summary.valuesFilled
+        datasetSummary.missingRowsDropped = summary.rowsDroppedMissing
         datasetSummary.transformLostPoints = c.transform.lostPoints
         datasetSummary.scaledTargetVariance = Self.targetVariance(dataset.train).flatMap { t in
             Self.targetVariance(dataset.validation).map { (t, $0) }

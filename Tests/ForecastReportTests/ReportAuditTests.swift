@@ -111,3 +111,27 @@ extension ReportAuditTests {
         #expect(failed.contains("There is nothing to compare: every network failed."))
     }
 }
+
+extension ReportAuditTests {
+    // MARK: - Missing values
+
+    @Test("the missing-values row says what became of them: filled, or their rows dropped, as ingest counted")
+    func missingValuesSayWhatBecameOfThem() {
+        func row(policy: String, missing: Int, filled: Int?, dropped: Int?) -> String {
+            var run = SampleRun.make()
+            run.dataset.missingCount = missing
+            run.dataset.missingPolicy = policy
+            run.dataset.missingFilled = filled
+            run.dataset.missingRowsDropped = dropped
+            return render(run).split(separator: "\n").first { $0.hasPrefix("| Missing values |") }.map(String.init) ?? ""
+        }
+        // --missing drop: nothing was filled.
+        #expect(row(policy: "drop", missing: 34, filled: 0, dropped: 34) == "| Missing values | 34 (34 rows dropped) |")
+        // ffill with two leading gaps: those rows have nothing before them and are dropped.
+        #expect(row(policy: "ffill", missing: 6, filled: 4, dropped: 2) == "| Missing values | 6 (4 filled by forward fill, 2 leading rows dropped) |")
+        #expect(row(policy: "interpolate", missing: 6, filled: 6, dropped: 0) == "| Missing values | 6 (6 filled by linear interpolation) |")
+        #expect(row(policy: "ffill", missing: 0, filled: 0, dropped: 0) == "| Missing values | none |")
+        // Counts unknown: the policy alone, and never "filled by drop".
+        #expect(row(policy: "drop", missing: 3, filled: nil, dropped: nil) == "| Missing values | 3, their rows dropped |")
+    }
+}

@@ -28,6 +28,18 @@ struct ReportAuditWorkflowTests {
         return (outcome.run, try String(contentsOf: outcome.paths.report, encoding: .utf8))
     }
 
+    @Test("--missing ffill with leading gaps, and --missing drop: the row counts what was filled and what was dropped")
+    func missingValuesRowMatchesIngest() throws {
+        let input = try Self.csv(emptyRows: [0, 1, 50, 51, 52, 100])
+        let ffill = try fit(input) { $0.missing = .ffill }
+        #expect(ffill.run.dataset.rows == 118, "the two leading rows are dropped, the other four filled")
+        #expect(ffill.report.contains("| Missing values | 6 (4 filled by forward fill, 2 leading rows dropped) |"))
+        let drop = try fit(input) { $0.missing = .drop }
+        #expect(drop.run.dataset.rows == 114)
+        #expect(drop.report.contains("| Missing values | 6 (6 rows dropped) |"))
+        #expect(!drop.report.contains("filled by drop"))
+    }
+
     @Test("--horizon 3 --stride 2: the window counts follow from the reasons the row gives")
     func windowReasonsMatchTheCounts() throws {
         let input = try Self.csv(emptyRows: [])
