@@ -814,9 +814,19 @@ public struct MarkdownReport {
             return (m.name, first / last, g.count - 1)
         }
         guard !factors.isEmpty else { return [] }
+        // A factor below 1 means the gradient grew going back: it must not be read as "fell".
+        func moved(_ f: Double) -> String {
+            f > 1 ? "fell by ×\(Format.factor(f))" : f < 1 ? "grew by ×\(Format.factor(1 / f))" : "stayed level"
+        }
         var out: [String] = []
         if factors.count >= 2, let fastest = factors.max(by: { $0.factor < $1.factor }), let slowest = factors.min(by: { $0.factor < $1.factor }) {
-            out.append("In this run the gradient fell fastest for \(Escape.markdown(fastest.name)) (×\(Format.factor(fastest.factor)) over \(fastest.steps) steps) and least for \(Escape.markdown(slowest.name)) (×\(Format.factor(slowest.factor))).")
+            if slowest.factor >= 1 {
+                out.append("In this run the gradient fell fastest for \(Escape.markdown(fastest.name)) (×\(Format.factor(fastest.factor)) over \(fastest.steps) steps) and least for \(Escape.markdown(slowest.name)) (×\(Format.factor(slowest.factor))).")
+            } else {
+                let each = factors.sorted { $0.factor > $1.factor }.map { "\(moved($0.factor)) for \(Escape.markdown($0.name))" }
+                out.append("In this run, going back \(fastest.steps) steps, the gradient "
+                           + (each.count <= 1 ? each.joined() : each.dropLast().joined(separator: ", ") + " and " + each.last!) + ".")
+            }
         }
         let lowered = factors.map { ($0.name.lowercased(), $0.factor) }
         if let rnn = lowered.first(where: { $0.0 == "rnn" }) {
@@ -824,7 +834,9 @@ public struct MarkdownReport {
             if !gated.isEmpty {
                 var text = "The textbook expectation is that the plain RNN's gradient vanishes fastest, since its state is squashed at every step, and that the gates of GRU and LSTM let it survive over the window; gates allow that, they do not force it. "
                 let against = gated.filter { $0.1 >= rnn.1 }
-                if against.isEmpty {
+                if rnn.1 <= 1 {
+                    text += "This run does not agree: the plain RNN's gradient did not vanish, it \(moved(rnn.1)) going back in time."
+                } else if against.isEmpty {
                     text += "This run agrees: the plain RNN's gradient fell by more (×\(Format.factor(rnn.1))) than every gated model's."
                 } else {
                     text += "This run does not agree: " + against.map { "\($0.0) fell by ×\(Format.factor($0.1))" }.joined(separator: " and ")

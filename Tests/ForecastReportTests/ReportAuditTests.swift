@@ -135,3 +135,23 @@ extension ReportAuditTests {
         #expect(row(policy: "drop", missing: 3, filled: nil, dropped: nil) == "| Missing values | 3, their rows dropped |")
     }
 }
+
+extension ReportAuditTests {
+    // MARK: - Gradient flow
+
+    @Test("a gradient that grew going back in time is said to have grown, never to have fallen (a factor below 1 is not 'fell')")
+    func aGrowingGradientIsNotSaidToFall() throws {
+        var run = SampleRun.make()
+        let gated = try #require(run.models.first { $0.kind == .recurrent && $0.name.lowercased() != "rnn" && $0.status.isOK }?.name)
+        for i in run.models.indices where run.models[i].kind == .recurrent && run.models[i].status.isOK {
+            // The plain RNN's gradient grows by 1.5 over 2 steps back; the gated one falls by 100.
+            run.models[i].gradientFlow = run.models[i].name.lowercased() == "rnn" ? [0.5, 0.6, 0.75] : [1, 0.1, 0.01]
+        }
+        let report = render(run)
+        #expect(report.contains("It grew by a factor of 1.5 for RNN (k = 0…2)."), "the summary line already says so")
+        #expect(!report.contains("least for RNN (×0.67)"), "\(report)")
+        #expect(report.contains("In this run, going back 2 steps, the gradient fell by ×100 for \(gated) and grew by ×1.5 for RNN."))
+        #expect(report.contains("This run does not agree: the plain RNN's gradient did not vanish, it grew by ×1.5 going back in time."))
+        #expect(!report.contains("(×0.67)"))
+    }
+}
