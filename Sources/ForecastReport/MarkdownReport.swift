@@ -161,16 +161,19 @@ public struct MarkdownReport {
             return "Whether it beats naive could not be tested (\(Escape.markdown(note)))."
         }
         let p = "Diebold–Mariano \(Format.pEquals(r.pValue)), \(r.count) test points"
+        // The test and the skill are one step ahead; with a longer horizon the sentence says so,
+        // and the mean over the steps asked for follows, since it can point the other way.
+        let part = run.dataset.horizon > 1 ? "on the test part one step ahead" : "on the test part"
         let sentence: String
         if r.pValue < Self.significanceLevel {
             sentence = r.meanLossDifference < 0
-                ? "Beats naive on the test part: **yes, significantly** (\(p))."
-                : "Beats naive on the test part: **no, it is significantly worse** (\(p))."
+                ? "Beats naive \(part): **yes, significantly** (\(p))."
+                : "Beats naive \(part): **no, it is significantly worse** (\(p))."
         } else {
             let direction = r.meanLossDifference < 0 ? "lower" : "higher"
-            sentence = "Beats naive on the test part: **not significantly** (squared error \(direction) than naive, \(p))."
+            sentence = "Beats naive \(part): **not significantly** (squared error \(direction) than naive, \(p))."
         }
-        return sentence + naiveDidBetterSentence(pick)
+        return sentence + naiveDidBetterSentence(pick) + allStepsSentence(pick)
     }
 
     /// " Naive did better on the held-out test part: …" when the pick's skill vs naive (MAE on the
@@ -178,7 +181,20 @@ public struct MarkdownReport {
     /// the held-out part, and the verdict must say so in plain words.
     func naiveDidBetterSentence(_ pick: ModelResult) -> String {
         guard let skill = pick.test?.skill, skill < 0, let mae = pick.test?.mae, let naive = run.naiveModel?.test?.mae else { return "" }
-        return " **Naive did better on the held-out test part:** MAE \(Format.number(naive)) for naive against \(Format.number(mae)) for \(Escape.markdown(pick.displayName)) (skill \(Format.fixed(skill, decimals: 3)))."
+        let part = run.dataset.horizon > 1 ? "on the held-out test part one step ahead" : "on the held-out test part"
+        return " **Naive did better \(part):** MAE \(Format.number(naive)) for naive against \(Format.number(mae)) for \(Escape.markdown(pick.displayName)) (skill \(Format.fixed(skill, decimals: 3)))."
+    }
+
+    /// With a horizon above 1: " Averaged over the h steps asked for, its test MAE was … against …
+    /// for naive (lower|higher)." — the mean of the per-step test MAEs, as the pick was chosen on
+    /// validation; "" for h = 1 or without per-step metrics.
+    func allStepsSentence(_ pick: ModelResult) -> String {
+        let h = run.dataset.horizon
+        guard h > 1, let naive = run.naiveModel, pick.testMetrics.count == h, naive.testMetrics.count == h else { return "" }
+        let a = pick.testMetrics.reduce(0) { $0 + $1.mae } / Double(h), b = naive.testMetrics.reduce(0) { $0 + $1.mae } / Double(h)
+        guard a.isFinite, b.isFinite else { return "" }
+        let direction = a < b ? "lower than naive's" : a > b ? "higher than naive's" : "the same as naive's"
+        return " Averaged over the \(h) steps asked for, its test MAE was \(Format.number(a)) against \(Format.number(b)) for naive (\(direction))."
     }
 
     /// How a model stands against naive on the test part (one step ahead): significantly better,

@@ -155,3 +155,32 @@ extension ReportAuditTests {
         #expect(!report.contains("(×0.67)"))
     }
 }
+
+extension ReportAuditTests {
+    // MARK: - The verdict at a horizon above 1
+
+    @Test("at h > 1 the verdict's naive comparison says it is one step ahead, and gives the mean over the steps asked for, which can point the other way")
+    func verdictAtLongHorizonSaysOneStepAndGivesTheMeanOverSteps() throws {
+        var run = SampleRun.make(horizon: 3)
+        let pick = try #require(run.pickedModel)
+        let p = try #require(run.models.firstIndex { $0.name == pick.name })
+        let naive = try #require(run.naiveModel)
+        // As on visnights qldcntrl at --horizon 4: worse than naive at step 1, better over all steps.
+        run.models[p].testMetrics[0].mae = naive.testMetrics[0].mae * 1.1
+        run.models[p].testMetrics[0].skill = -0.1
+        for k in 1..<3 { run.models[p].testMetrics[k].mae = naive.testMetrics[k].mae * 0.5 }
+        let mean = run.models[p].testMetrics.reduce(0) { $0 + $1.mae } / 3
+        let naiveMean = naive.testMetrics.reduce(0) { $0 + $1.mae } / 3
+        try #require(mean < naiveMean)
+
+        let verdict = render(run).components(separatedBy: "\n")[2]
+        #expect(verdict.contains("Beats naive on the test part one step ahead: "), "\(verdict)")
+        #expect(verdict.contains("**Naive did better on the held-out test part one step ahead:** MAE \(Format.number(naive.testMetrics[0].mae)) for naive"))
+        #expect(verdict.contains("Averaged over the 3 steps asked for, its test MAE was \(Format.number(mean)) against \(Format.number(naiveMean)) for naive (lower than naive's)."))
+        #expect(!verdict.contains("Naive did better on the held-out test part:"))
+
+        // h = 1: no qualifier and no mean over steps.
+        let one = render(SampleRun.make(horizon: 1)).components(separatedBy: "\n")[2]
+        #expect(one.contains("Beats naive on the test part: ") && !one.contains("Averaged over"))
+    }
+}
