@@ -184,3 +184,30 @@ extension ReportAuditTests {
         #expect(one.contains("Beats naive on the test part: ") && !one.contains("Averaged over"))
     }
 }
+
+extension ReportAuditTests {
+    // MARK: - Portfolio summary at a horizon above 1
+
+    @Test("a portfolio at --horizon 4 says its skill and DM counts are one step ahead; the horizon survives a merge of shards")
+    func portfolioSummarySaysOneStepAtLongHorizon() throws {
+        let results = [("a", 0.4, 0.01), ("b", -0.2, 0.5), ("c", 0.1, 0.2)].map { id, skill, p in
+            PortfolioSeriesResult(id: id, status: .ok, report: "\(id)/x", pick: "ets", pickName: "ets", skill: skill, dmPValue: p,
+                                  beatsNaiveSignificantly: p < 0.05, seconds: 1)
+        }
+        var summary = PortfolioSummary(name: "p", results: results, totalSeries: 3, warnings: [], settings: "horizon 4", version: "t",
+                                       timing: .init(startedAt: Date(timeIntervalSince1970: 0), wallSeconds: 1, jobs: 1, shards: 1, commandLine: "t"))
+        summary.horizon = 4
+        let md = summary.markdown()
+        #expect(md.contains("- The pick beat the naive forecast on the test part one step ahead for **2 of 3** series (skill > 0), significantly (Diebold–Mariano, 5 %) for **1**."), "\(md)")
+        #expect(md.contains("- Median skill against naive one step ahead: 0.100."))
+        #expect(md.contains("DM p is the Diebold–Mariano test of the pick against naive; all of them one step ahead."))
+        let merged = try #require(PortfolioSummary.merging([summary], commandLine: "merge"))
+        #expect(merged.horizon == 4)
+        let decoded = try JSONDecoder().decode(PortfolioSummary.self, from: JSONEncoder().encode(summary))
+        #expect(decoded.horizon == 4)
+
+        summary.horizon = 1
+        let one = summary.markdown()
+        #expect(one.contains("- The pick beat the naive forecast on the test part for **2 of 3** series") && !one.contains("one step ahead"))
+    }
+}
