@@ -145,8 +145,9 @@ public struct MarkdownReport {
                 + "fewer than the \(ModelSelection.minimumSelectionPoints) needed to choose between models."
         case .withinNoise(let model, let test):
             let name = run.models.first { $0.name == model }.map { Escape.markdown($0.displayName) } ?? Escape.markdown(model)
-            let evidence = test.map { "Diebold–Mariano \(Format.pEquals($0.pValue)) on \($0.count) validation points" } ?? "no test was possible"
-            return "It is kept as the safe choice: \(name) had a lower validation MAE, but not significantly lower than \(kept)'s "
+            // The rule tests one-step squared errors, one-sided: the p shown is the one it compares.
+            let evidence = test.map { "Diebold–Mariano one-sided \(Format.pEquals($0.oneSidedPValue)) on \($0.count) validation points" } ?? "no test was possible"
+            return "It is kept as the safe choice: \(name) had a lower validation MAE, but its one-step squared errors were not significantly smaller than \(kept)'s "
                 + "(\(evidence); the rule asks for one-sided p below \(Format.number(ModelSelection.noiseLevel, significant: 2)))."
         }
     }
