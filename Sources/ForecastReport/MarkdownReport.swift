@@ -522,7 +522,20 @@ public struct MarkdownReport {
             }
         }
         out.append("")
-        out.append("Intervals are split-conformal: the forecast ± the validation-part quantile of absolute errors (see *Prediction intervals*).")
+        // A bound cut at the floor is not "forecast − quantile": say so when a row shows one.
+        let cut = run.intervalFloor.map { floor in
+            models.contains { m in
+                m.nextForecasts.contains { next in
+                    m.intervals.contains { c in
+                        let j = next.step - 1
+                        return c.halfWidth.indices.contains(j) && c.halfWidth[j].isFinite && next.value - c.halfWidth[j] < floor
+                    }
+                }
+            }
+        } ?? false
+        out.append("Intervals are split-conformal: the forecast ± the validation-part quantile of absolute errors"
+                   + (cut ? ", with lower bounds that would fall below \(Format.number(run.intervalFloor!)) cut there" : "")
+                   + " (see *Prediction intervals*).")
         out.append("")
         return out
     }

@@ -211,3 +211,22 @@ extension ReportAuditTests {
         #expect(one.contains("- The pick beat the naive forecast on the test part for **2 of 3** series") && !one.contains("one step ahead"))
     }
 }
+
+extension ReportAuditTests {
+    // MARK: - Next forecast: intervals cut at a floor
+
+    @Test("the next-forecast note says 'forecast ± quantile' only where that holds: a bound cut at the floor is named (lynx: '95%: 0 to 5800.5')")
+    func nextForecastNoteNamesTheFloorCut() throws {
+        var run = SampleRun.make()
+        let pick = try #require(run.pickedModel)
+        let next = try #require(pick.nextForecasts.first)
+        let q = try #require(pick.intervals.map { $0.halfWidth[0] }.max())
+        let plain = "Intervals are split-conformal: the forecast ± the validation-part quantile of absolute errors (see *Prediction intervals*)."
+        run.intervalFloor = next.value - q - 1_000  // far below every bound: nothing cut
+        #expect(render(run).contains(plain))
+        run.intervalFloor = next.value - q + 1  // the pick's widest lower bound would fall below it
+        let md = render(run)
+        #expect(!md.contains(plain))
+        #expect(md.contains("Intervals are split-conformal: the forecast ± the validation-part quantile of absolute errors, with lower bounds that would fall below \(Format.number(next.value - q + 1)) cut there (see *Prediction intervals*)."))
+    }
+}
