@@ -300,7 +300,7 @@ public struct MarkdownReport {
             ("Date range", "\(f.format(d.firstDate)) to \(f.format(d.lastDate))"),
             ("Frequency", f.name),
             ("Target", Escape.codeSpan(d.target, inTable: true)),
-            ("Features", d.features.isEmpty ? "none (the target's own past only)" : d.features.map { Escape.codeSpan($0, inTable: true) }.joined(separator: ", ")),
+            ("Features", featuresText()),
             ("Missing values", missingText()),
             ("Gaps in the calendar", gapText()),
             ("Transform", Escape.markdown(d.transform)),
@@ -341,6 +341,17 @@ public struct MarkdownReport {
             reasons.append("a test forecast needs \(d.window) input steps before its origin")
         }
         return reasons
+    }
+
+    /// The input columns; when they go beyond the target and models other than networks ran,
+    /// whose inputs they are: baselines, ETS and Theta forecast from the target's past alone.
+    func featuresText() -> String {
+        let d = run.dataset
+        guard !d.features.isEmpty else { return "none (the target's own past only)" }
+        let list = d.features.map { Escape.codeSpan($0, inTable: true) }.joined(separator: ", ")
+        let univariate = run.models.contains { $0.kind == .baseline || $0.kind == .statistical }
+        guard d.features.contains(where: { $0 != d.target }), univariate else { return list }
+        return list + " (the networks' inputs; the baselines and statistical models use the target's past alone)"
     }
 
     /// The missing values and what became of them, from ingest's counts: "6 (4 filled by forward

@@ -230,3 +230,18 @@ extension ReportAuditTests {
         #expect(md.contains("Intervals are split-conformal: the forecast ± the validation-part quantile of absolute errors, with lower bounds that would fall below \(Format.number(next.value - q + 1)) cut there (see *Prediction intervals*)."))
     }
 }
+
+extension ReportAuditTests {
+    // MARK: - Features
+
+    @Test("with --features beyond the target, the data table says the baselines and statistical models do not use them")
+    func featuresRowSaysWhoUsesThem() {
+        func row(_ features: [String]) -> String {
+            var run = SampleRun.make(statistical: true)
+            run.dataset.features = features
+            return render(run).split(separator: "\n").first { $0.hasPrefix("| Features |") }.map(String.init) ?? ""
+        }
+        #expect(row(["price", "volume"]) == "| Features | `price`, `volume` (the networks' inputs; the baselines and statistical models use the target's past alone) |")
+        #expect(row(["price"]) == "| Features | `price` |")
+    }
+}
