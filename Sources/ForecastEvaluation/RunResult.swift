@@ -39,6 +39,10 @@ public struct RunResult: Sendable {
     /// (e.g. a network stopped by `--epochs` while its validation loss was still falling); the
     /// report repeats them in its training section.
     public var trainingWarnings: [String] = []
+    /// Seeds per network (`--ensemble k`): above 1 each network's forecasts are the mean of k
+    /// trained networks, while its parameter count, epochs, loss curves and gradient flow are
+    /// the first seed's and its training time is the sum over the k trainings.
+    public var networkSeeds: Int = 1
 
     public init(dataset: DatasetSummary, evaluation: RunEvaluation, reproducibility: Reproducibility,
                 startedAt: Date, durationSeconds: Double) {

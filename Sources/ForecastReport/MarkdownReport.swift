@@ -463,6 +463,7 @@ public struct MarkdownReport {
         let seasonText = run.dataset.season.season.map { "the seasonal naive forecast (m = \($0))" } ?? "the naive forecast"
         out.append("*How to read this:* MASE is the test MAE divided by the MAE \(seasonText) made in-sample on the training part: below 1 means a smaller error than that in-sample error, which is not the same as beating naive on the test part. Skill vs naive is 1 − MAE / MAE of the naive forecast on the same test points: 0.10 means 10% less error than repeating the last value, below 0 means worse. \"Beats naive\" in this report always compares with naive on the same test points (skill and the DM test), never MASE with 1. DirAcc is the share of steps where the forecast moved in the same direction as the actual value. A Diebold–Mariano (DM) p-value below 0.05 means the difference in squared error from naive is unlikely to be luck.")
         out.append("")
+        if let note = ensembleNote(models) { out += [note, ""] }
         let failed = models.filter { !$0.status.isOK }
         if !failed.isEmpty {
             out.append("**Failed models** (the others ran normally):")
@@ -773,6 +774,7 @@ public struct MarkdownReport {
         }
         for m in models { out.append("- " + Escape.markdown(ReportCharts.lossSummary(m))) }
         out.append("")
+        if let note = ensembleNote(models) { out += [note, ""] }
         // One line per distinct reason, naming the models it applies to.
         var reasons: [(reason: String, models: [String])] = []
         for m in models {
@@ -789,6 +791,16 @@ public struct MarkdownReport {
             out += ["**Stopped by the epoch cap:** \(Escape.markdown(warning)).", ""]
         }
         return out
+    }
+
+    /// With `--ensemble k` above 1 and networks among `models`: what the networks' figures are of
+    /// (forecasts and errors: the mean of k networks; parameters, epochs, loss curves and gradient
+    /// flow: the first seed's; training time: all k). Nil otherwise.
+    func ensembleNote(_ models: [ModelResult]) -> String? {
+        let k = run.networkSeeds
+        guard k > 1, models.contains(where: { $0.kind == .feedForward || $0.kind == .recurrent }) else { return nil }
+        return "Each network is an ensemble of \(k) seeds (--ensemble \(k)): its forecasts and errors are the mean of \(k) trained networks; "
+            + "its parameters, epochs, loss figures and gradient flow are those of the first seed, and its training time is the sum of the \(k) trainings."
     }
 
     /// Validation loss below this share of the training loss (at the best validation epoch) gets

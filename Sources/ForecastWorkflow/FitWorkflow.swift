@@ -286,6 +286,7 @@ public struct FitWorkflow: Sendable {
         var run = RunResult(dataset: datasetSummary, evaluation: evaluation, reproducibility: reproducibility,
                             startedAt: started, durationSeconds: seconds)
         run.trainingWarnings = trainingWarnings
+        run.networkSeeds = c.ensembleSize
 
         let checkpoints = trained.compactMap { t in t.checkpoint.map { (model: t.output.name, checkpoint: $0) } }
             + globalTwins.compactMap { t in t.checkpoint.map { (model: t.output.name, checkpoint: $0) } }

@@ -245,3 +245,20 @@ extension ReportAuditTests {
         #expect(row(["price"]) == "| Features | `price` |")
     }
 }
+
+extension ReportAuditTests {
+    // MARK: - Ensembles
+
+    @Test("with --ensemble 3 the report says whose parameters, epochs and loss curves it shows (the first seed's) and that training time adds up the seeds")
+    func ensembleFiguresSayWhoseTheyAre() {
+        var run = SampleRun.make()
+        let note = "Each network is an ensemble of 3 seeds (--ensemble 3): its forecasts and errors are the mean of 3 trained networks; "
+            + "its parameters, epochs, loss figures and gradient flow are those of the first seed, and its training time is the sum of the 3 trainings."
+        #expect(!render(run).contains("Each network is an ensemble"))
+        run.networkSeeds = 3
+        let md = render(run)
+        #expect(md.components(separatedBy: note).count - 1 == 2, "once under the models table, once under the loss figures")
+        let training = md.components(separatedBy: "## Training").last ?? ""
+        #expect(training.contains(note))
+    }
+}

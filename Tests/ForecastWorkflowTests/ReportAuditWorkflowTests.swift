@@ -58,4 +58,15 @@ struct ReportAuditWorkflowTests {
                                 + "an early-stopping window needs its 3 target steps inside the validation part (its 12 input steps may reach back into the training part); "
                                 + "training and early-stopping windows start every 2 points (--stride 2); "), "\(report)")
     }
+
+    @Test("--ensemble 2: the run records the seeds per network, and the report says the network figures are the first seed's")
+    func ensembleSeedsReachTheReport() throws {
+        let input = try Self.csv(emptyRows: [])
+        let (run, report) = try fit(input) { c in
+            c.models = [.naive, .ff]
+            c.window = 12; c.hidden = 4; c.epochs = 2; c.ensemble = 2
+        }
+        #expect(run.networkSeeds == 2)
+        #expect(report.contains("Each network is an ensemble of 2 seeds (--ensemble 2)"))
+    }
 }
