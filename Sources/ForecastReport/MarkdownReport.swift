@@ -283,8 +283,12 @@ public struct MarkdownReport {
         var counts: [(String, String)] = []
         if let read = d.rowsRead { counts.append(("Rows read from the file", Format.integer(read))) }
         counts.append(("Points after cleaning", Format.integer(d.rows)))
+        // The windows are the networks': without a network in the run they describe nothing that ran.
+        let networksRan = run.models.contains { $0.kind == .feedForward || $0.kind == .recurrent }
         if let parts = d.pointsPerPart {
             counts.append(("Points per part (in time order)", "train \(Format.integer(parts.train)) · validation \(Format.integer(parts.validation)) · test \(Format.integer(parts.test))"))
+        }
+        if let parts = d.pointsPerPart, networksRan {
             var windows = "train \(Format.integer(d.trainCount)) · validation \(Format.integer(d.validationCount)) · test \(Format.integer(d.testCount))"
             let short = [("train", d.trainCount < parts.train), ("validation", d.validationCount < parts.validation), ("test", d.testCount < parts.test)]
                 .filter(\.1).map(\.0)
@@ -293,7 +297,7 @@ public struct MarkdownReport {
                     + "; the networks forecast from every validation and test point, as the other models do)"
             }
             counts.append(("Network windows per part", windows))
-        } else {
+        } else if d.pointsPerPart == nil {
             counts.append(("Split (in time order)", "train \(Format.integer(d.trainCount)) · validation \(Format.integer(d.validationCount)) · test \(Format.integer(d.testCount))"))
         }
         let rows: [(String, String)] = counts + [

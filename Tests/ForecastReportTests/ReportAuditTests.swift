@@ -262,3 +262,21 @@ extension ReportAuditTests {
         #expect(training.contains(note))
     }
 }
+
+extension ReportAuditTests {
+    // MARK: - Network windows without networks
+
+    @Test("with no network run (--models naive,ets,theta) the data table has no network-window row about networks that never ran")
+    func noNetworkWindowRowWithoutNetworks() {
+        var run = SampleRun.make(statistical: true)
+        run.dataset.pointsPerPart = (180, 60, 60)
+        run.dataset.trainCount = 160
+        #expect(render(run).contains("| Network windows per part |"))
+        run.models = run.models.filter { $0.kind != .feedForward && $0.kind != .recurrent }
+        let md = render(run)
+        #expect(!md.contains("| Network windows per part |"), "\(md)")
+        #expect(!md.contains("the networks forecast from every validation and test point"))
+        #expect(!md.contains("| Split (in time order)"))
+        #expect(md.contains("| Points per part (in time order) | train 180 · validation 60 · test 60 |"))
+    }
+}
