@@ -1,4 +1,5 @@
-import ForecastWorkflow
+import ForecastReport
+@testable import ForecastWorkflow
 import Foundation
 import ProcessTestSupport
 import Testing
@@ -28,5 +29,16 @@ struct FitSummaryTruthTests {
         #expect(!models.contains("failed"), "\(models)")
         #expect(models.hasPrefix("models   naive n/a, seasonal naive (m=12) n/a, drift n/a  (test MASE, vs seasonal naive, m=12, in-sample; n/a: the in-sample scale is 0 or undefined)"),
                 "\(models)")
+    }
+
+    @Test("a portfolio's per-series line at --horizon > 1 says its skill is one step ahead (the leaderboard's)")
+    func portfolioLineSaysOneStepAtLongHorizon() {
+        let result = PortfolioSeriesResult(id: "qldcntrl", status: .ok, report: "qldcntrl/x", pick: "snaive",
+                                           pickName: "seasonal naive (m=4)", skill: -0.145, seconds: 0.01)
+        let p = PortfolioProgress(done: 8, total: 20, result: result, elapsed: 1)
+        #expect(PortfolioProgressLine.line(p, tty: false, horizon: 4)
+                == "series 8/20 qldcntrl: pick seasonal naive (m=4), skill -0.145 one step ahead (0.0s)\n")
+        #expect(PortfolioProgressLine.line(p, tty: false)
+                == "series 8/20 qldcntrl: pick seasonal naive (m=4), skill -0.145 (0.0s)\n")
     }
 }
