@@ -167,9 +167,13 @@ public struct MarkdownReport {
         let part = run.dataset.horizon > 1 ? "on the test part one step ahead" : "on the test part"
         let sentence: String
         if r.pValue < Self.significanceLevel {
+            // The test is on squared errors; the skill (MAE) can point the other way, and then
+            // the sentence names the loss so that it does not contradict the skill beside it.
+            let skillDisagrees = pick.test?.skill.map { ($0 > 0) != (r.meanLossDifference < 0) && $0 != 0 } ?? false
+            let loss = skillDisagrees ? "in squared error, " : ""
             sentence = r.meanLossDifference < 0
-                ? "Beats naive \(part): **yes, significantly** (\(p))."
-                : "Beats naive \(part): **no, it is significantly worse** (\(p))."
+                ? "Beats naive \(part): **yes, significantly** (\(loss)\(p))."
+                : "Beats naive \(part): **no, it is significantly worse** (\(loss)\(p))."
         } else {
             let direction = r.meanLossDifference < 0 ? "lower" : "higher"
             sentence = "Beats naive \(part): **not significantly** (squared error \(direction) than naive, \(p))."

@@ -280,3 +280,27 @@ extension ReportAuditTests {
         #expect(md.contains("| Points per part (in time order) | train 180 · validation 60 · test 60 |"))
     }
 }
+
+extension ReportAuditTests {
+    // MARK: - Squared error against MAE
+
+    @Test("a significant DM result whose direction the MAE skill contradicts names its loss (squared error) in the verdict")
+    func verdictNamesSquaredErrorWhenSkillDisagrees() throws {
+        var run = SampleRun.make()
+        let pick = try #require(run.pickedModel)
+        let c = try #require(run.comparisons.firstIndex { $0.label == "pick vs naive" })
+        let r = try #require(run.comparisons[c].result)
+        try #require(r.pValue < 0.05 && r.meanLossDifference < 0 && (pick.test?.skill ?? 0) > 0)
+        let agree = render(run).components(separatedBy: "\n")[2]
+        #expect(agree.contains("Beats naive on the test part: **yes, significantly** (Diebold–Mariano "), "\(agree)")
+
+        // As gru on a near-constant series: lower squared error (DM p = 0.034) but higher MAE (skill -0.015).
+        let p = try #require(run.models.firstIndex { $0.name == pick.name })
+        let naiveMAE = try #require(run.naiveModel?.test?.mae)
+        run.models[p].testMetrics[0].mae = naiveMAE * 1.015
+        run.models[p].testMetrics[0].skill = -0.015
+        let disagree = render(run).components(separatedBy: "\n")[2]
+        #expect(disagree.contains("Beats naive on the test part: **yes, significantly** (in squared error, Diebold–Mariano "), "\(disagree)")
+        #expect(disagree.contains("**Naive did better on the held-out test part:**"))
+    }
+}
