@@ -111,10 +111,15 @@ enum FitSummary {
     static func text(_ outcome: FitOutcome, includingData: Bool = true) -> String {
         let run = outcome.run
         var lines: [String] = includingData ? dataLines(outcome.dataLines) : []
+        // A working model can lack a MASE (its in-sample scale is 0 on a constant training part,
+        // or undefined on one no longer than the season): that is "n/a", not a failure.
+        let withoutMASE = run.models.contains { $0.status.isOK && $0.testMetrics.first?.mase == nil }
         lines.append("models   " + run.models.map { m in
-            if let mase = m.testMetrics.first?.mase, m.status.isOK { return "\(m.displayName) \(String(format: "%.3f", mase))" }
-            return "\(m.name) failed"
-        }.joined(separator: ", ") + "  (test MASE, \(MASEScale.label(season: run.dataset.season.season)))")
+            guard m.status.isOK else { return "\(m.name) failed" }
+            guard let mase = m.testMetrics.first?.mase else { return "\(m.displayName) n/a" }
+            return "\(m.displayName) \(String(format: "%.3f", mase))"
+        }.joined(separator: ", ") + "  (test MASE, \(MASEScale.label(season: run.dataset.season.season))"
+            + (withoutMASE ? "; n/a: the in-sample scale is 0 or undefined" : "") + ")")
         if let pick = run.pickedModel {
             lines.append("pick     \(pick.displayName) (\(run.pickReason))")
             for f in pick.nextForecasts {

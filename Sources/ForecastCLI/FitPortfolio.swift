@@ -29,7 +29,7 @@ extension Fit {
             let count = made.series(inShard: shard).count
             terminal.status("portfolio \(made.name): \(count) series\(shard.map { " (shard \($0.description) of \(made.series.count))" } ?? ""), "
                             + "\(run.jobs) at a time")
-            run.onSeries = PortfolioProgressLine(terminal: terminal).callback()
+            run.onSeries = PortfolioProgressLine(terminal: terminal, horizon: base.horizon).callback()
             if !terminal.quiet { run.onGlobalTraining = { line in terminal.status(line) } }
             // The global trainings' epochs as a fit shows its networks'; the live block is
             // cleared after the last training, before the series' progress line takes over.
@@ -72,10 +72,13 @@ extension Fit {
 struct PortfolioProgressLine: Sendable {
     let quiet: Bool
     let stderrIsTTY: Bool
+    /// `--horizon`: above 1 the skill printed (step 1, as the leaderboard's) says so.
+    let horizon: Int
 
-    init(terminal: Terminal) {
+    init(terminal: Terminal, horizon: Int = 1) {
         quiet = terminal.quiet
         stderrIsTTY = terminal.stderrIsTTY && !terminal.verbose
+        self.horizon = horizon
     }
 
     func callback() -> (@Sendable (PortfolioProgress) -> Void)? {
@@ -83,13 +86,14 @@ struct PortfolioProgressLine: Sendable {
         // Several series may finish at once: one writer at a time keeps lines whole.
         let lock = Mutex(())
         let tty = stderrIsTTY
+        let horizon = horizon
         return { p in
-            let line = Self.line(p, tty: tty)
+            let line = Self.line(p, tty: tty, horizon: horizon)
             lock.withLock { _ in FileHandle.standardError.write(Data(line.utf8)) }
         }
     }
 
-    static func line(_ p: PortfolioProgress, tty: Bool) -> String {
+    static func line(_ p: PortfolioProgress, tty: Bool, horizon: Int = 1) -> String {
         let r = p.result
         if tty {
             let left = p.done < p.total ? p.elapsed / Double(p.done) * Double(p.total - p.done) : 0
@@ -98,7 +102,7 @@ struct PortfolioProgressLine: Sendable {
         let what: String
         switch r.status {
         case .ok:
-            what = "pick \(r.pickName ?? "-")" + (r.skill.map { String(format: ", skill %.3f", $0) } ?? "")
+            what = "pick \(r.pickName ?? "-")" + (r.skill.map { String(format: ", skill %.3f", $0) + (horizon > 1 ? " one step ahead" : "") } ?? "")
         case .skipped, .noForecast:
             what = "\(r.status.rawValue): \(r.reason ?? "")"
         }

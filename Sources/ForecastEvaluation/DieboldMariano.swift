@@ -17,6 +17,10 @@ public struct DieboldMarianoResult: Codable, Equatable, Sendable {
         self.pValue = pValue
     }
 
+    /// One-sided p-value of "forecast 1 has the smaller squared error": half the two-sided p
+    /// when d̄ < 0, one minus that half otherwise.
+    public var oneSidedPValue: Double { meanLossDifference < 0 ? pValue / 2 : 1 - pValue / 2 }
+
     /// True when forecast 1 is better (d̄ < 0) and the difference is significant at `level`.
     public func firstIsSignificantlyBetter(level: Double = 0.05) -> Bool {
         meanLossDifference < 0 && pValue < level

@@ -239,7 +239,8 @@ public struct RunEvaluator: Sendable {
                 reason = "\(base) kept: the validation part gives \(points) point\(points == 1 ? "" : "s") at step \(horizon), "
                     + "fewer than the \(ModelSelection.minimumSelectionPoints) a choice between models needs"
             case .withinNoise(let model, let test):
-                let evidence = test.map { "Diebold–Mariano \(pText($0.pValue)) on \($0.count) validation points" } ?? "no test possible"
+                // The one-sided p is the number the rule compares with its level.
+                let evidence = test.map { "Diebold–Mariano one-sided \(pText($0.oneSidedPValue)) on \($0.count) validation points" } ?? "no test possible"
                 reason = "\(base) kept: \(model) had the lowest validation MAE but was not significantly more accurate than \(base) "
                     + "(\(evidence); the rule asks one-sided p < \(shortNumber(ModelSelection.noiseLevel)))"
             }
@@ -277,7 +278,7 @@ public struct RunEvaluator: Sendable {
         guard pick != reference, let fp = results[pick].validationForecasts, let fr = results[reference].validationForecasts else { return nil }
         let (ep, er) = stepOneErrors(fp, fr, targetsBelow: split.validation.upperBound)
         let test = try? DieboldMariano.test(errors1: ep, errors2: er)
-        if let t = test, t.meanLossDifference < 0, t.pValue < 2 * ModelSelection.noiseLevel { return nil }
+        if let t = test, t.meanLossDifference < 0, t.oneSidedPValue < ModelSelection.noiseLevel { return nil }
         return (reference, .withinNoise(model: results[pick].name, test: test))
     }
 

@@ -39,6 +39,10 @@ public struct RunResult: Sendable {
     /// (e.g. a network stopped by `--epochs` while its validation loss was still falling); the
     /// report repeats them in its training section.
     public var trainingWarnings: [String] = []
+    /// Seeds per network (`--ensemble k`): above 1 each network's forecasts are the mean of k
+    /// trained networks, while its parameter count, epochs, loss curves and gradient flow are
+    /// the first seed's and its training time is the sum over the k trainings.
+    public var networkSeeds: Int = 1
 
     public init(dataset: DatasetSummary, evaluation: RunEvaluation, reproducibility: Reproducibility,
                 startedAt: Date, durationSeconds: Double) {
@@ -111,6 +115,16 @@ public struct DatasetSummary: Sendable {
     public var testCount: Int
     /// The season used by the seasonal naive and MASE, with its reason.
     public var season: SeasonChoice
+    /// What became of the missing values: how many were filled, and how many rows were dropped
+    /// (leading rows with nothing to fill from, or every such row under `--missing drop`); nil
+    /// when unknown.
+    public var missingFilled: Int? = nil
+    public var missingRowsDropped: Int? = nil
+    /// Step between consecutive training and validation windows (`--stride`).
+    public var stride: Int = 1
+    /// Leading points the target transform uses up (1 for diff and log-return, 0 for none):
+    /// the first training window's inputs start after them.
+    public var transformLostPoints: Int = 0
     /// Data rows in the file (header excluded) before cleaning; nil when unknown.
     public var rowsRead: Int? = nil
     /// Series points in each part, in time order (they add up to `rows`); the counts above are

@@ -93,9 +93,26 @@ public struct MarkdownReport {
         if let kept = fallbackSentence() {
             s += " " + kept
         } else {
+            // Name the beaten rivals only when they ran and worked: with `--models ets,theta` there
+            // is no network to have beaten.
+            let networks = run.models.filter { $0.kind == .feedForward || $0.kind == .recurrent }
+            let statistical = run.models.filter { $0.kind == .statistical }
             switch pick.kind {
-            case .statistical: s += " A classical statistical model won: it beat every network on the validation part."
-            case .baseline where pick.name != NaiveForecaster().name: s += " A simple baseline won: no network or statistical model beat it on the validation part."
+            case .statistical:
+                if networks.contains(where: \.status.isOK) {
+                    s += " A classical statistical model won: it beat every network on the validation part."
+                } else {
+                    s += " A classical statistical model won on the validation part; "
+                        + (networks.isEmpty ? "no network was run." : "every network failed (reasons below).")
+                }
+            case .baseline where pick.name != NaiveForecaster().name:
+                let rivals = networks + statistical
+                if rivals.contains(where: \.status.isOK) {
+                    s += " A simple baseline won: no network or statistical model beat it on the validation part."
+                } else {
+                    s += " A simple baseline won on the validation part; "
+                        + (rivals.isEmpty ? "only baselines were run." : "every network and statistical model failed (reasons below).")
+                }
             default: break
             }
         }
@@ -128,8 +145,9 @@ public struct MarkdownReport {
                 + "fewer than the \(ModelSelection.minimumSelectionPoints) needed to choose between models."
         case .withinNoise(let model, let test):
             let name = run.models.first { $0.name == model }.map { Escape.markdown($0.displayName) } ?? Escape.markdown(model)
-            let evidence = test.map { "Diebold–Mariano \(Format.pEquals($0.pValue)) on \($0.count) validation points" } ?? "no test was possible"
-            return "It is kept as the safe choice: \(name) had a lower validation MAE, but not significantly lower than \(kept)'s "
+            // The rule tests one-step squared errors, one-sided: the p shown is the one it compares.
+            let evidence = test.map { "Diebold–Mariano one-sided \(Format.pEquals($0.oneSidedPValue)) on \($0.count) validation points" } ?? "no test was possible"
+            return "It is kept as the safe choice: \(name) had a lower validation MAE, but its one-step squared errors were not significantly smaller than \(kept)'s "
                 + "(\(evidence); the rule asks for one-sided p below \(Format.number(ModelSelection.noiseLevel, significant: 2)))."
         }
     }
@@ -144,16 +162,23 @@ public struct MarkdownReport {
             return "Whether it beats naive could not be tested (\(Escape.markdown(note)))."
         }
         let p = "Diebold–Mariano \(Format.pEquals(r.pValue)), \(r.count) test points"
+        // The test and the skill are one step ahead; with a longer horizon the sentence says so,
+        // and the mean over the steps asked for follows, since it can point the other way.
+        let part = run.dataset.horizon > 1 ? "on the test part one step ahead" : "on the test part"
         let sentence: String
         if r.pValue < Self.significanceLevel {
+            // The test is on squared errors; the skill (MAE) can point the other way, and then
+            // the sentence names the loss so that it does not contradict the skill beside it.
+            let skillDisagrees = pick.test?.skill.map { ($0 > 0) != (r.meanLossDifference < 0) && $0 != 0 } ?? false
+            let loss = skillDisagrees ? "in squared error, " : ""
             sentence = r.meanLossDifference < 0
-                ? "Beats naive on the test part: **yes, significantly** (\(p))."
-                : "Beats naive on the test part: **no, it is significantly worse** (\(p))."
+                ? "Beats naive \(part): **yes, significantly** (\(loss)\(p))."
+                : "Beats naive \(part): **no, it is significantly worse** (\(loss)\(p))."
         } else {
             let direction = r.meanLossDifference < 0 ? "lower" : "higher"
-            sentence = "Beats naive on the test part: **not significantly** (squared error \(direction) than naive, \(p))."
+            sentence = "Beats naive \(part): **not significantly** (squared error \(direction) than naive, \(p))."
         }
-        return sentence + naiveDidBetterSentence(pick)
+        return sentence + naiveDidBetterSentence(pick) + allStepsSentence(pick)
     }
 
     /// " Naive did better on the held-out test part: …" when the pick's skill vs naive (MAE on the
@@ -161,7 +186,20 @@ public struct MarkdownReport {
     /// the held-out part, and the verdict must say so in plain words.
     func naiveDidBetterSentence(_ pick: ModelResult) -> String {
         guard let skill = pick.test?.skill, skill < 0, let mae = pick.test?.mae, let naive = run.naiveModel?.test?.mae else { return "" }
-        return " **Naive did better on the held-out test part:** MAE \(Format.number(naive)) for naive against \(Format.number(mae)) for \(Escape.markdown(pick.displayName)) (skill \(Format.fixed(skill, decimals: 3)))."
+        let part = run.dataset.horizon > 1 ? "on the held-out test part one step ahead" : "on the held-out test part"
+        return " **Naive did better \(part):** MAE \(Format.number(naive)) for naive against \(Format.number(mae)) for \(Escape.markdown(pick.displayName)) (skill \(Format.fixed(skill, decimals: 3)))."
+    }
+
+    /// With a horizon above 1: " Averaged over the h steps asked for, its test MAE was … against …
+    /// for naive (lower|higher)." — the mean of the per-step test MAEs, as the pick was chosen on
+    /// validation; "" for h = 1 or without per-step metrics.
+    func allStepsSentence(_ pick: ModelResult) -> String {
+        let h = run.dataset.horizon
+        guard h > 1, let naive = run.naiveModel, pick.testMetrics.count == h, naive.testMetrics.count == h else { return "" }
+        let a = pick.testMetrics.reduce(0) { $0 + $1.mae } / Double(h), b = naive.testMetrics.reduce(0) { $0 + $1.mae } / Double(h)
+        guard a.isFinite, b.isFinite else { return "" }
+        let direction = a < b ? "lower than naive's" : a > b ? "higher than naive's" : "the same as naive's"
+        return " Averaged over the \(h) steps asked for, its test MAE was \(Format.number(a)) against \(Format.number(b)) for naive (\(direction))."
     }
 
     /// How a model stands against naive on the test part (one step ahead): significantly better,
@@ -249,26 +287,29 @@ public struct MarkdownReport {
         var counts: [(String, String)] = []
         if let read = d.rowsRead { counts.append(("Rows read from the file", Format.integer(read))) }
         counts.append(("Points after cleaning", Format.integer(d.rows)))
+        // The windows are the networks': without a network in the run they describe nothing that ran.
+        let networksRan = run.models.contains { $0.kind == .feedForward || $0.kind == .recurrent }
         if let parts = d.pointsPerPart {
             counts.append(("Points per part (in time order)", "train \(Format.integer(parts.train)) · validation \(Format.integer(parts.validation)) · test \(Format.integer(parts.test))"))
+        }
+        if let parts = d.pointsPerPart, networksRan {
             var windows = "train \(Format.integer(d.trainCount)) · validation \(Format.integer(d.validationCount)) · test \(Format.integer(d.testCount))"
             let short = [("train", d.trainCount < parts.train), ("validation", d.validationCount < parts.validation), ("test", d.testCount < parts.test)]
                 .filter(\.1).map(\.0)
             if !short.isEmpty {
-                // Only the windows the networks learn and stop early on need their targets; they
-                // forecast from every validation and test origin, so their scores cover every point.
-                windows += " (fewer windows than points in \(short.joined(separator: ", ")): a training or early-stopping window needs \(d.window) input steps and \(d.horizon) target step\(d.horizon == 1 ? "" : "s") inside its part; the networks forecast from every validation and test point, as the other models do)"
+                windows += " (fewer windows than points in \(short.joined(separator: ", ")): " + windowShortfallReasons(short).joined(separator: "; ")
+                    + "; the networks forecast from every validation and test point, as the other models do)"
             }
             counts.append(("Network windows per part", windows))
-        } else {
+        } else if d.pointsPerPart == nil {
             counts.append(("Split (in time order)", "train \(Format.integer(d.trainCount)) · validation \(Format.integer(d.validationCount)) · test \(Format.integer(d.testCount))"))
         }
         let rows: [(String, String)] = counts + [
             ("Date range", "\(f.format(d.firstDate)) to \(f.format(d.lastDate))"),
             ("Frequency", f.name),
             ("Target", Escape.codeSpan(d.target, inTable: true)),
-            ("Features", d.features.isEmpty ? "none (the target's own past only)" : d.features.map { Escape.codeSpan($0, inTable: true) }.joined(separator: ", ")),
-            ("Missing values", d.missingCount == 0 ? "none" : "\(Format.integer(d.missingCount)), filled by \(Escape.markdown(d.missingPolicy))"),
+            ("Features", featuresText()),
+            ("Missing values", missingText()),
             ("Gaps in the calendar", gapText()),
             ("Transform", Escape.markdown(d.transform)),
             ("Scaling", Escape.markdown(d.scaling)),
@@ -282,6 +323,68 @@ public struct MarkdownReport {
         out += rows.map { "| \($0.0) | \($0.1) |" }
         out.append("")
         return out
+    }
+
+    /// Why the networks have fewer windows than points in the parts named in `short`, only the
+    /// reasons that apply (as `SlidingWindows` builds them): a training window needs its input
+    /// steps (after the points the transform uses up) and its h targets inside the training part;
+    /// an early-stopping window needs only its h targets inside the validation part, its inputs
+    /// reach back; both start `stride` points apart; a test window needs its inputs before its origin.
+    func windowShortfallReasons(_ short: [String]) -> [String] {
+        let d = run.dataset
+        let targets = "\(d.horizon) target step\(d.horizon == 1 ? "" : "s")"
+        var reasons: [String] = []
+        if short.contains("train") {
+            let lost = d.transformLostPoints > 0
+                ? " (after the first \(d.transformLostPoints == 1 ? "point" : "\(d.transformLostPoints) points"), which the \(d.transform) transform uses up)" : ""
+            reasons.append("a training window needs \(d.window) input steps\(lost) and \(targets) inside the training part")
+        }
+        if short.contains("validation") {
+            reasons.append("an early-stopping window needs its \(targets) inside the validation part (its \(d.window) input steps may reach back into the training part)")
+        }
+        if d.stride > 1 && (short.contains("train") || short.contains("validation")) {
+            reasons.append("training and early-stopping windows start every \(d.stride) points (--stride \(d.stride))")
+        }
+        if short.contains("test") {
+            reasons.append("a test forecast needs \(d.window) input steps before its origin")
+        }
+        return reasons
+    }
+
+    /// The input columns; when they go beyond the target and models other than networks ran,
+    /// whose inputs they are: baselines, ETS and Theta forecast from the target's past alone.
+    func featuresText() -> String {
+        let d = run.dataset
+        guard !d.features.isEmpty else { return "none (the target's own past only)" }
+        let list = d.features.map { Escape.codeSpan($0, inTable: true) }.joined(separator: ", ")
+        let univariate = run.models.contains { $0.kind == .baseline || $0.kind == .statistical }
+        guard d.features.contains(where: { $0 != d.target }), univariate else { return list }
+        return list + " (the networks' inputs; the baselines and statistical models use the target's past alone)"
+    }
+
+    /// The missing values and what became of them, from ingest's counts: "6 (4 filled by forward
+    /// fill, 2 leading rows dropped)", "34 (34 rows dropped)"; the policy alone when the counts are unknown.
+    func missingText() -> String {
+        let d = run.dataset
+        guard d.missingCount > 0 else { return "none" }
+        let policy: String
+        switch d.missingPolicy {
+        case "ffill": policy = "forward fill"
+        case "interpolate": policy = "linear interpolation"
+        default: policy = d.missingPolicy
+        }
+        let count = Format.integer(d.missingCount)
+        guard let filled = d.missingFilled, let dropped = d.missingRowsDropped else {
+            return d.missingPolicy == "drop" ? "\(count), their rows dropped" : "\(count), filled by \(Escape.markdown(policy))"
+        }
+        var fates: [String] = []
+        if filled > 0 { fates.append("\(Format.integer(filled)) filled by \(Escape.markdown(policy))") }
+        if dropped > 0 {
+            // Under ffill and interpolate only the leading rows are dropped: nothing comes before them.
+            let leading = d.missingPolicy == "drop" ? "" : "leading "
+            fates.append("\(Format.integer(dropped)) \(leading)row\(dropped == 1 ? "" : "s") dropped")
+        }
+        return fates.isEmpty ? count : "\(count) (\(fates.joined(separator: ", ")))"
     }
 
     func gapText() -> String {
@@ -368,6 +471,7 @@ public struct MarkdownReport {
         let seasonText = run.dataset.season.season.map { "the seasonal naive forecast (m = \($0))" } ?? "the naive forecast"
         out.append("*How to read this:* MASE is the test MAE divided by the MAE \(seasonText) made in-sample on the training part: below 1 means a smaller error than that in-sample error, which is not the same as beating naive on the test part. Skill vs naive is 1 − MAE / MAE of the naive forecast on the same test points: 0.10 means 10% less error than repeating the last value, below 0 means worse. \"Beats naive\" in this report always compares with naive on the same test points (skill and the DM test), never MASE with 1. DirAcc is the share of steps where the forecast moved in the same direction as the actual value. A Diebold–Mariano (DM) p-value below 0.05 means the difference in squared error from naive is unlikely to be luck.")
         out.append("")
+        if let note = ensembleNote(models) { out += [note, ""] }
         let failed = models.filter { !$0.status.isOK }
         if !failed.isEmpty {
             out.append("**Failed models** (the others ran normally):")
@@ -438,7 +542,20 @@ public struct MarkdownReport {
             }
         }
         out.append("")
-        out.append("Intervals are split-conformal: the forecast ± the validation-part quantile of absolute errors (see *Prediction intervals*).")
+        // A bound cut at the floor is not "forecast − quantile": say so when a row shows one.
+        let cut = run.intervalFloor.map { floor in
+            models.contains { m in
+                m.nextForecasts.contains { next in
+                    m.intervals.contains { c in
+                        let j = next.step - 1
+                        return c.halfWidth.indices.contains(j) && c.halfWidth[j].isFinite && next.value - c.halfWidth[j] < floor
+                    }
+                }
+            }
+        } ?? false
+        out.append("Intervals are split-conformal: the forecast ± the validation-part quantile of absolute errors"
+                   + (cut ? ", with lower bounds that would fall below \(Format.number(run.intervalFloor!)) cut there" : "")
+                   + " (see *Prediction intervals*).")
         out.append("")
         return out
     }
@@ -612,7 +729,8 @@ public struct MarkdownReport {
         guard run.models.contains(where: { $0.kind == .statistical }) else { return [] }
         var out = ["## Networks vs statistical models", ""]
         guard let network = ModelSelection.bestNetwork(run.models), let statistical = ModelSelection.bestStatistical(run.models) else {
-            let failed = ModelSelection.bestStatistical(run.models) == nil ? "every statistical model failed" : "every network failed or none ran"
+            let failed = ModelSelection.bestStatistical(run.models) == nil ? "every statistical model failed"
+                : run.models.contains { $0.kind == .feedForward || $0.kind == .recurrent } ? "every network failed" : "no network was run"
             out += ["There is nothing to compare: \(failed).", ""]
             return out
         }
@@ -664,6 +782,7 @@ public struct MarkdownReport {
         }
         for m in models { out.append("- " + Escape.markdown(ReportCharts.lossSummary(m))) }
         out.append("")
+        if let note = ensembleNote(models) { out += [note, ""] }
         // One line per distinct reason, naming the models it applies to.
         var reasons: [(reason: String, models: [String])] = []
         for m in models {
@@ -680,6 +799,16 @@ public struct MarkdownReport {
             out += ["**Stopped by the epoch cap:** \(Escape.markdown(warning)).", ""]
         }
         return out
+    }
+
+    /// With `--ensemble k` above 1 and networks among `models`: what the networks' figures are of
+    /// (forecasts and errors: the mean of k networks; parameters, epochs, loss curves and gradient
+    /// flow: the first seed's; training time: all k). Nil otherwise.
+    func ensembleNote(_ models: [ModelResult]) -> String? {
+        let k = run.networkSeeds
+        guard k > 1, models.contains(where: { $0.kind == .feedForward || $0.kind == .recurrent }) else { return nil }
+        return "Each network is an ensemble of \(k) seeds (--ensemble \(k)): its forecasts and errors are the mean of \(k) trained networks; "
+            + "its parameters, epochs, loss figures and gradient flow are those of the first seed, and its training time is the sum of the \(k) trainings."
     }
 
     /// Validation loss below this share of the training loss (at the best validation epoch) gets
@@ -746,9 +875,19 @@ public struct MarkdownReport {
             return (m.name, first / last, g.count - 1)
         }
         guard !factors.isEmpty else { return [] }
+        // A factor below 1 means the gradient grew going back: it must not be read as "fell".
+        func moved(_ f: Double) -> String {
+            f > 1 ? "fell by ×\(Format.factor(f))" : f < 1 ? "grew by ×\(Format.factor(1 / f))" : "stayed level"
+        }
         var out: [String] = []
         if factors.count >= 2, let fastest = factors.max(by: { $0.factor < $1.factor }), let slowest = factors.min(by: { $0.factor < $1.factor }) {
-            out.append("In this run the gradient fell fastest for \(Escape.markdown(fastest.name)) (×\(Format.factor(fastest.factor)) over \(fastest.steps) steps) and least for \(Escape.markdown(slowest.name)) (×\(Format.factor(slowest.factor))).")
+            if slowest.factor >= 1 {
+                out.append("In this run the gradient fell fastest for \(Escape.markdown(fastest.name)) (×\(Format.factor(fastest.factor)) over \(fastest.steps) steps) and least for \(Escape.markdown(slowest.name)) (×\(Format.factor(slowest.factor))).")
+            } else {
+                let each = factors.sorted { $0.factor > $1.factor }.map { "\(moved($0.factor)) for \(Escape.markdown($0.name))" }
+                out.append("In this run, going back \(fastest.steps) steps, the gradient "
+                           + (each.count <= 1 ? each.joined() : each.dropLast().joined(separator: ", ") + " and " + each.last!) + ".")
+            }
         }
         let lowered = factors.map { ($0.name.lowercased(), $0.factor) }
         if let rnn = lowered.first(where: { $0.0 == "rnn" }) {
@@ -756,7 +895,9 @@ public struct MarkdownReport {
             if !gated.isEmpty {
                 var text = "The textbook expectation is that the plain RNN's gradient vanishes fastest, since its state is squashed at every step, and that the gates of GRU and LSTM let it survive over the window; gates allow that, they do not force it. "
                 let against = gated.filter { $0.1 >= rnn.1 }
-                if against.isEmpty {
+                if rnn.1 <= 1 {
+                    text += "This run does not agree: the plain RNN's gradient did not vanish, it \(moved(rnn.1)) going back in time."
+                } else if against.isEmpty {
                     text += "This run agrees: the plain RNN's gradient fell by more (×\(Format.factor(rnn.1))) than every gated model's."
                 } else {
                     text += "This run does not agree: " + against.map { "\($0.0) fell by ×\(Format.factor($0.1))" }.joined(separator: " and ")

@@ -37,6 +37,9 @@ public struct PortfolioSummary: Codable, Sendable {
     public var timing: Timing
     /// The global networks of a `--global` run; nil otherwise.
     public var global: PortfolioGlobalNetworks? = nil
+    /// The run's `--horizon` (nil in shard files of older versions): above 1 the summary says
+    /// that its skill and Diebold–Mariano figures are one step ahead.
+    public var horizon: Int? = nil
 
     public init(name: String, results: [PortfolioSeriesResult], totalSeries: Int, warnings: [String],
                 settings: String, version: String, timing: Timing) {
@@ -53,12 +56,14 @@ public struct PortfolioSummary: Codable, Sendable {
     /// wall time (shards run side by side).
     public static func merging(_ parts: [PortfolioSummary], commandLine: String) -> PortfolioSummary? {
         guard let first = parts.first else { return nil }
-        return PortfolioSummary(
+        var merged = PortfolioSummary(
             name: first.name, results: parts.flatMap(\.results), totalSeries: first.totalSeries,
             warnings: first.warnings, settings: first.settings, version: first.version,
             timing: Timing(startedAt: parts.map(\.timing.startedAt).min() ?? first.timing.startedAt,
                            wallSeconds: parts.map(\.timing.wallSeconds).max() ?? 0, jobs: first.timing.jobs,
                            shards: parts.count, commandLine: commandLine))
+        merged.horizon = first.horizon
+        return merged
     }
 
     // MARK: - What the results add up to
@@ -182,6 +187,8 @@ public struct PortfolioSummary: Codable, Sendable {
     public func markdown() -> String {
         let skills = fitted.compactMap(\.skill)
         let better = skills.filter { $0 > 0 }.count
+        // Skill, MASE and the DM test are of the one-step forecasts; at a longer horizon say so.
+        let oneStep = (horizon ?? 1) > 1 ? " one step ahead" : ""
         var out: [String] = ["# Portfolio \(Escape.markdown(name))", ""]
         out.append("\(totalSeries) series\(results.count < totalSeries ? " (\(results.count) in this summary)" : ""): "
                    + "\(fitted.count) fitted\(unchanged.isEmpty ? "" : " (\(unchanged.count) unchanged since their last run, not refitted: their earlier results are shown)"), "
@@ -195,9 +202,9 @@ public struct PortfolioSummary: Codable, Sendable {
         if fitted.isEmpty {
             out.append("No series was fitted; the reasons are listed below.")
         } else {
-            out.append("- The pick beat the naive forecast on the test part for **\(better) of \(skills.count)** series "
+            out.append("- The pick beat the naive forecast on the test part\(oneStep) for **\(better) of \(skills.count)** series "
                        + "(skill > 0), significantly (Diebold–Mariano, 5 %) for **\(beatNaiveSignificantly)**.")
-            if let m = Self.median(skills) { out.append("- Median skill against naive: \(Format.fixed(m, decimals: 3)).") }
+            if let m = Self.median(skills) { out.append("- Median skill against naive\(oneStep): \(Format.fixed(m, decimals: 3)).") }
             out.append("- Picks: " + pickCounts.map { "\($0.model) \($0.count)" }.joined(separator: ", ") + ".")
             if let live = liveErrorLine() { out.append("- " + live) }
         }
@@ -206,7 +213,7 @@ public struct PortfolioSummary: Codable, Sendable {
         out.append("")
         out.append("Best skill first. MASE is scaled by the in-sample MAE of the seasonal naive with season m "
                    + "(the naive when m is –) on the series' training part; skill = 1 − MAE / naive MAE; "
-                   + "DM p is the Diebold–Mariano test of the pick against naive.")
+                   + "DM p is the Diebold–Mariano test of the pick against naive" + (oneStep.isEmpty ? "." : "; all of them\(oneStep)."))
         out.append("")
         out.append("| series | pick | test MASE | m | scale | skill vs naive | DM p vs naive | next | 80% interval | report |")
         out.append("|---|---|---:|---:|---:|---:|---:|---|---|---|")

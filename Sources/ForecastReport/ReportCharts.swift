@@ -9,11 +9,24 @@ enum ReportCharts {
     /// when the test part (the end of the series) is shorter.
     static func fanHistoryLength(horizon: Int) -> Int { max(3 * horizon, 60) }
 
-    /// The model with the second-lowest validation MAE (the pick has the lowest), among working
-    /// models with a forecast path; nil when there is none.
+    /// The working model with a forecast path and the lowest validation MAE other than the pick;
+    /// nil when there is none. Usually the runner-up, but when the run kept a baseline as the
+    /// safe choice (``RunResult/selectionFallback``) it is the model that had the lowest
+    /// validation MAE of all (see ``runnerUpRole(_:_:)``).
     static func runnerUp(_ run: RunResult) -> ModelResult? {
         run.models.filter { $0.status.isOK && $0.name != run.pick && !$0.nextForecasts.isEmpty && $0.selectionMAE?.isFinite == true }
             .min { $0.selectionMAE! < $1.selectionMAE! }
+    }
+
+    /// What `other` (from ``runnerUp(_:)``) was on validation, for the legend and the sentence:
+    /// "the runner-up on validation", or, when its validation MAE is below the pick's (the pick
+    /// is a baseline kept as the safe choice), "the lowest validation MAE, not picked".
+    static func runnerUpRole(_ run: RunResult, _ other: ModelResult) -> (legend: String, sentence: String) {
+        guard let pickMAE = run.pickedModel?.selectionMAE, let otherMAE = other.selectionMAE, otherMAE < pickMAE else {
+            return ("runner-up", "the runner-up on validation, \(other.displayName)")
+        }
+        return ("lowest validation MAE, not picked",
+                "\(other.displayName), which had the lowest validation MAE but was not picked (see the verdict)")
     }
 
     /// Fan chart, the report's first: the last observed values (the end of the test part), then
@@ -52,7 +65,7 @@ enum ReportCharts {
         let runnerUp = runnerUp(run)
         if let runnerUp {
             let other = runnerUp.nextForecasts.sorted { $0.step < $1.step }
-            chart.series.append(.init(name: "\(runnerUp.displayName) (runner-up)", xs: [x(lastDate)] + other.map { x($0.date) },
+            chart.series.append(.init(name: "\(runnerUp.displayName) (\(runnerUpRole(run, runnerUp).legend))", xs: [x(lastDate)] + other.map { x($0.date) },
                                       ys: [lastValue] + other.map(\.value), color: SVGLineChart.palette[1], dash: "6 4", width: 1.6))
         }
         chart.series.append(.init(name: "\(pick.displayName) forecast", xs: xs, ys: [lastValue] + path.map(\.value),
@@ -79,7 +92,7 @@ enum ReportCharts {
             s += " (its intervals at \(path.count > 1 ? "the last step" : "that step") are unbounded: too few validation points)"
         }
         s += "."
-        if let runnerUp { s += " Dashed: the runner-up on validation, \(runnerUp.displayName)." }
+        if let runnerUp { s += " Dashed: \(runnerUpRole(run, runnerUp).sentence)." }
         return s
     }
 

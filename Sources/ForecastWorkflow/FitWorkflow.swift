@@ -275,6 +275,10 @@ public struct FitWorkflow: Sendable {
         datasetSummary.missingPeriods = summary.missingPeriods
         datasetSummary.rowsRead = summary.rowsRead
         datasetSummary.pointsPerPart = (split.train.count, split.validation.count, split.test.count)
+        datasetSummary.stride = c.stride
+        datasetSummary.missingFilled = summary.valuesFilled
+        datasetSummary.missingRowsDropped = summary.rowsDroppedMissing
+        datasetSummary.transformLostPoints = c.transform.lostPoints
         datasetSummary.scaledTargetVariance = Self.targetVariance(dataset.train).flatMap { t in
             Self.targetVariance(dataset.validation).map { (t, $0) }
         }
@@ -282,6 +286,7 @@ public struct FitWorkflow: Sendable {
         var run = RunResult(dataset: datasetSummary, evaluation: evaluation, reproducibility: reproducibility,
                             startedAt: started, durationSeconds: seconds)
         run.trainingWarnings = trainingWarnings
+        run.networkSeeds = c.ensembleSize
 
         let checkpoints = trained.compactMap { t in t.checkpoint.map { (model: t.output.name, checkpoint: $0) } }
             + globalTwins.compactMap { t in t.checkpoint.map { (model: t.output.name, checkpoint: $0) } }

@@ -174,6 +174,7 @@ public struct PortfolioRun: Sendable {
                                        timing: .init(startedAt: started, wallSeconds: Self.seconds(since: clock), jobs: jobs,
                                                      shards: shard?.count ?? 1, commandLine: commandLine))
         summary.global = global?.report
+        summary.horizon = configuration.horizon
         if let shard {
             let file = try PortfolioShardFile(shardIndex: shard.index, shardCount: shard.count, fingerprint: fingerprint(),
                                               summary: summary).write(in: folder)

@@ -249,8 +249,12 @@ import ForecastIngest
         #expect(model == "lucky")
         let p = try #require(test?.pValue)
         #expect(p > 2 * ModelSelection.noiseLevel && test?.count == 20)
-        #expect(run.pickReason.hasPrefix("naive kept: lucky had the lowest validation MAE but was not significantly more accurate than naive (Diebold–Mariano p = "),
+        #expect(run.pickReason.hasPrefix("naive kept: lucky had the lowest validation MAE but was not significantly more accurate than naive (Diebold–Mariano one-sided p = "),
                 "\(run.pickReason)")
+        // The p shown is the one the rule compares with its one-sided level: half the two-sided p, as lucky is ahead.
+        let oneSided = try #require(test?.oneSidedPValue)
+        #expect(abs(oneSided - p / 2) < 1e-15 && oneSided >= ModelSelection.noiseLevel)
+        #expect(run.pickReason.contains(String(format: "one-sided p = %.3f on 20 validation points; the rule asks one-sided p < 0.1", oneSided)), "\(run.pickReason)")
         #expect(lucky.validation!.mae < run.models.first { $0.name == "naive" }!.validation!.mae)
     }
 

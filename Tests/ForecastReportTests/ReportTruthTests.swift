@@ -30,7 +30,7 @@ import Testing
         let report = render(run)
         let bestName = try #require(run.models.first { $0.name == best }).displayName
         #expect(report.contains("**Pick: naive.** It is kept as the safe choice: "))
-        #expect(report.contains("It is kept as the safe choice: \(bestName) had a lower validation MAE, but not significantly lower than naive's (Diebold–Mariano p = 0.370 on 40 validation points; the rule asks for one-sided p below 0.10)."),
+        #expect(report.contains("It is kept as the safe choice: \(bestName) had a lower validation MAE, but its one-step squared errors were not significantly smaller than naive's (Diebold–Mariano one-sided p = 0.185 on 40 validation points; the rule asks for one-sided p below 0.10)."),
                 "\(report.prefix(1200))")
         #expect(!report.contains("no model beat it on the validation part"))
         #expect(report.contains("or the reference baseline when that choice is not clearly better (as here, see the verdict)"))
@@ -195,7 +195,7 @@ import Testing
         #expect(md.contains("| Rows read from the file | 310 |"))
         #expect(md.contains("| Points after cleaning | 300 |"))
         #expect(md.contains("| Points per part (in time order) | train 180 · validation 60 · test 60 |"))
-        #expect(md.contains("| Network windows per part | train 160 · validation 60 · test 60 (fewer windows than points in train: a training or early-stopping window needs 20 input steps and 1 target step inside its part; the networks forecast from every validation and test point, as the other models do) |"))
+        #expect(md.contains("| Network windows per part | train 160 · validation 60 · test 60 (fewer windows than points in train: a training window needs 20 input steps and 1 target step inside the training part; the networks forecast from every validation and test point, as the other models do) |"))
         #expect(!md.contains("| Split (in time order)"))
         #expect(md.contains("Test part, one step ahead: 60 points"), "the test part's points, as the data table counts them")
     }
