@@ -101,7 +101,7 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("validation-fraction"), parsing: .unconditional, help: ArgumentHelp("Share of the training part held out for validation.", valueName: "f"))
     var validationFraction: Double = 0.1
 
-    @Option(help: ArgumentHelp("Comma-separated models.", valueName: "list"))
+    @Option(help: ArgumentHelp("Comma-separated models; the baselines naive, drift and (with a season) snaive are scored in every run, listed or not.", valueName: "list"))
     var models = ModelList(ContrastModel.allCases)
 
     @Option(name: .customLong("model-spec"), help: ArgumentHelp("An extra network as a layer string, e.g. 'bigru(64,sum) > dense(1)' (the model custom); name=spec names it, e.g. deep='lstm(32) > dense(1)', and may be repeated.", valueName: "[name=]spec"))

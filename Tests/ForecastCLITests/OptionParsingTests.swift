@@ -214,8 +214,9 @@ struct OptionParsingTests {
           --test-fraction <f>     Share of points held out for the test part. (default: 0.2)
           --validation-fraction <f>
                                   Share of the training part held out for validation. (default: 0.1)
-          --models <list>         Comma-separated models. (values: naive, snaive, drift, ets, theta, ff,
-                                  rnn, gru, lstm, combo; default:
+          --models <list>         Comma-separated models; the baselines naive, drift and (with a season)
+                                  snaive are scored in every run, listed or not. (values: naive, snaive,
+                                  drift, ets, theta, ff, rnn, gru, lstm, combo; default:
                                   naive,snaive,drift,ets,theta,ff,rnn,gru,lstm,combo)
           --model-spec <[name=]spec>
                                   An extra network as a layer string, e.g. 'bigru(64,sum) > dense(1)' (the
@@ -271,7 +272,8 @@ struct OptionParsingTests {
 
     @Test("fit's help lists every enum option's values and the model list")
     func fitHelpListsValues() {
-        let help = Forecast.helpMessage(for: Fit.self, columns: 200)
+        // Wrapped lines joined: a fragment may run across a line break.
+        let help = Forecast.helpMessage(for: Fit.self, columns: 200).split(whereSeparator: \.isWhitespace).joined(separator: " ")
         for fragment in ["--missing <policy>", "values: ffill, interpolate, drop, error",
                          "--transform <t>", "values: none, diff, log-return",
                          "--loss <name>", "values: mse, mae, huber",
