@@ -16,7 +16,9 @@ import Foundation
 ///     ∂s'   = ∂s + γ·(−∂base − ∂s) + ((y − base) − s)·∂γ           (additive season)
 ///           = ∂s + γ·(−y/base²·∂base − ∂s) + (y/base − s)·∂γ       (multiplicative season)
 ///
-/// where ∂α, ∂β, ∂γ, ∂φ are unit vectors. One pass costs O(n·k) for k coordinates and replaces
+/// where ∂α, ∂β, ∂γ, ∂φ are unit vectors, and the start derivatives are unit vectors too, except
+/// the closing seasonal state's (the normalisation fixes it): −1 along every seasonal coordinate.
+/// One pass costs O(n·k) for k coordinates and replaces
 /// the k passes of a forward-difference Jacobian with exact derivatives; the k lanes of a step are
 /// independent, so the pass is not bound by the latency of the filter's single dependency chain.
 ///
