@@ -37,8 +37,10 @@ public struct FitJobExecutor: JobExecutor {
         let dates = fitted.series.dates ?? []
         let (actuals, unobserved) = LiveScoring.observedValues(of: fitted.series)
         let testMASE = LiveScoring.testMASEByModel(run)
+        // Live errors on the test MASE's own scale (training part), not the whole series'.
+        let maseScale = LiveScoring.maseScale(of: run, target: fitted.series.target, season: fitted.season)
         let live = context.liveErrorSection(actuals: actuals, season: fitted.season ?? 1, pick: run.pickedModel?.id, testMASE: testMASE,
-                                            unobserved: unobserved)
+                                            unobserved: unobserved, maseScale: .some(maseScale))
         var sections = [live]
         if !warmProblems.isEmpty {
             sections.append(ReportSection(markdown: "## Warm start\n\n"
@@ -62,7 +64,7 @@ public struct FitJobExecutor: JobExecutor {
                                                              lower: band.map(\.lower).flatMap { $0.isFinite ? $0 : nil },
                                                              upper: band.map(\.upper).flatMap { $0.isFinite ? $0 : nil }) },
                           testMASE: testMASE, checkpoint: pickCheckpoint, actuals: actuals, season: fitted.season ?? 1,
-                          unobserved: unobserved)
+                          unobserved: unobserved, maseScale: .some(maseScale))
     }
 
     /// What a warm start can resume from: the parameters of every readable

@@ -36,14 +36,32 @@ public enum LiveScoring {
         return mae > 0 ? mae : nil
     }
 
+    /// The scale test MASE used in `run`: the in-sample MAE of the seasonal naive (period
+    /// `season`, naive below 2) on the training part, the first `pointsPerPart.train` values of
+    /// `target` (the run's target, original units, one value per point). Dividing a live error
+    /// by it puts the live error on the same scale as the run's test MASE. Nil when the run does
+    /// not say how long its training part is, or the scale is 0. O(training points).
+    public static func maseScale(of run: RunResult, target: [Double], season: Int?) -> Double? {
+        guard let train = run.dataset.pointsPerPart?.train, train <= target.count,
+              let scale = ForecastEvaluation.maseScale(training: Array(target.prefix(train)), season: season),
+              scale > 0, scale.isFinite else { return nil }
+        return scale
+    }
+
     /// Every successful run's forecast whose date now has an observed value in `actuals`,
     /// oldest run first. `actuals` are (timestamp, value) in the series' original units,
-    /// e.g. the target column of today's input; the scale is computed from them.
+    /// e.g. the target column of today's input; the scale is the naive in-sample MAE of them
+    /// (``naiveScale(_:season:)``).
     /// - Complexity: O(rows + actuals).
     public static func scores(history: [HistoryRow], actuals: [(date: Date, value: Double)], season: Int = 1) -> [LiveScore] {
+        scores(history: history, actuals: actuals, scale: naiveScale(actuals.map(\.value), season: season))
+    }
+
+    /// As ``scores(history:actuals:season:)``, each |error| divided by `scale` (no scaled error
+    /// when nil), e.g. the run's MASE scale (``maseScale(of:target:season:)``). O(rows + actuals).
+    public static func scores(history: [HistoryRow], actuals: [(date: Date, value: Double)], scale: Double?) -> [LiveScore] {
         var byDate: [Date: Double] = [:]
         for a in actuals { byDate[a.date] = a.value }
-        let scale = naiveScale(actuals.map(\.value), season: season)
         return history.compactMap { row in
             guard row.status == .ok, let f = row.forecast, let actual = byDate[f.date] else { return nil }
             return LiveScore(runStarted: row.runStarted, model: row.pick, forecast: f, actual: actual,
@@ -57,8 +75,14 @@ public enum LiveScoring {
     /// input: an invented value must not score it, and an older score would pass for it).
     public static func latest(history: [HistoryRow], actuals: [(date: Date, value: Double)], season: Int = 1,
                               unobserved: Set<Date> = []) -> LiveScore? {
+        latest(history: history, actuals: actuals, scale: naiveScale(actuals.map(\.value), season: season), unobserved: unobserved)
+    }
+
+    /// As ``latest(history:actuals:season:unobserved:)``, the error divided by `scale`.
+    public static func latest(history: [HistoryRow], actuals: [(date: Date, value: Double)], scale: Double?,
+                              unobserved: Set<Date> = []) -> LiveScore? {
         if let date = newestForecastDate(history), unobserved.contains(date) { return nil }
-        return scores(history: history, actuals: actuals, season: season).max { a, b in
+        return scores(history: history, actuals: actuals, scale: scale).max { a, b in
             (a.forecast.date, a.runStarted) < (b.forecast.date, b.runStarted)
         }
     }
@@ -85,10 +109,14 @@ public enum LiveScoring {
     /// The report section scoring the newest observed earlier forecast in `history` (this
     /// job's runs, or one portfolio series' rows) against `actuals`, with its chart (`drift.svg`)
     /// of live error and MASE over recent runs, the run started at `runStarted` as the last
-    /// point; and that score. O(history + actuals).
+    /// point; and that score. The error is divided by `maseScale`, the run's MASE scale
+    /// (``maseScale(of:target:season:)``; `.some(nil)`: none, no scaled error), or when it is not
+    /// given by the naive in-sample MAE of `actuals`. O(history + actuals).
     public static func section(history: [HistoryRow], runStarted: Date, actuals: [(date: Date, value: Double)], season: Int,
-                               pick: String?, testMASE: [String: Double], unobserved: Set<Date>) -> (section: ReportSection, score: LiveScore?) {
-        let latest = latest(history: history, actuals: actuals, season: season, unobserved: unobserved)
+                               pick: String?, testMASE: [String: Double], unobserved: Set<Date>,
+                               maseScale: Double?? = nil) -> (section: ReportSection, score: LiveScore?) {
+        let scale = maseScale ?? naiveScale(actuals.map(\.value), season: season)
+        let latest = latest(history: history, actuals: actuals, scale: scale, unobserved: unobserved)
         let missing = newestForecastDate(history).flatMap { unobserved.contains($0) ? $0 : nil }
         var points = DriftChart.points(history: history, last: 29)
         points.append(DriftPoint(runStarted: runStarted, liveScaledError: latest?.scaledError,

@@ -1,0 +1,86 @@
+import ForecastReport
+import Foundation
+import Synchronization
+import Testing
+@testable import ForecastPipeline
+
+/// What `forecast run` writes is true of the run's numbers: a single-series job run twice
+/// (a new row between the runs) through the real executor, its history, report and log
+/// checked against values recomputed from the files it wrote.
+@Suite struct RunAuditTests {
+    /// airpassengers without its last `drop` rows, in a pipeline with one quick job.
+    struct AirJob {
+        let dir: TempDir
+        let pipeline: URL
+        let rows: [Substring]
+
+        init(models: String = "[naive, snaive, theta]", extra: String = "", drop: Int = 1) throws {
+            dir = try TempDir()
+            let text = try String(contentsOf: TinyProject.repositoryRoot.appendingPathComponent("data/airpassengers.csv"), encoding: .utf8)
+            rows = text.split(separator: "\n")
+            try dir.write("data/air.csv", rows.dropLast(drop).joined(separator: "\n") + "\n")
+            pipeline = try dir.write("pipelines/p.yaml", """
+            report_root: ../reports
+            jobs:
+              - name: air
+                input: ../data/air.csv
+                target: passengers
+                date_column: date
+                window: 12
+                season: 12
+                epochs: 2
+                ensemble: 1
+                models: \(models)
+            \(extra)
+            """)
+        }
+
+        /// The rows dropped at first, appended one by one.
+        func append(_ k: Int) throws {
+            let h = try FileHandle(forWritingTo: dir.file("data/air.csv"))
+            h.seekToEndOfFile()
+            h.write(Data((rows[rows.count - k] + "\n").utf8))
+            try h.close()
+        }
+
+        func run(at start: Date, force: Bool = false) throws -> PipelineRunSummary {
+            var options = PipelineRunOptions()
+            options.force = force
+            let t = Mutex(start)
+            options.now = { t.withLock { $0 = $0.addingTimeInterval(1); return $0 } }
+            options.timeZone = TimeZone(identifier: "UTC")!
+            return try PipelineRunner(pipeline: try PipelineFile.load(pipeline), executor: FitJobExecutor(version: "test"),
+                                      options: options, console: RecordingConsole()).run()
+        }
+
+        func history() throws -> [HistoryRow] { try RunHistory(url: dir.file("reports/air/history.csv")).read() }
+
+        func latestMetrics() throws -> [String: Any] {
+            try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.file("reports/air/latest/metrics.json"))) as? [String: Any])
+        }
+    }
+
+    /// The live scaled error is on the test MASE's scale, as history.csv's README and the report
+    /// say: |error| over the seasonal naive's in-sample MAE on the run's *training part*, the
+    /// denominator of every MASE in metrics.json (MAE / MASE). It was divided by that MAE over
+    /// the whole series (airpassengers to 1960-12: 1.042 instead of 1.156 for theta).
+    @Test func liveScaledErrorIsOnTheTestMASEScale() throws {
+        let job = try AirJob()
+        #expect(try job.run(at: day("2024-05-01 06:30:00")).exitCode == 0)
+        let first = try #require(try job.history().first { $0.pick != nil && $0.forecast != nil })
+        try job.append(1)
+        #expect(try job.run(at: day("2024-05-02 06:30:00")).exitCode == 0)
+        let second = try #require(try job.history().last { $0.pick != nil && $0.forecast != nil })
+        let error = try #require(second.liveError)
+        #expect(abs(error - (432 - first.forecast!.value)) < 1e-9, "1960-12-01 is 432")
+
+        let metrics = try job.latestMetrics()
+        let pick = try #require((metrics["models"] as? [[String: Any]])?.first { $0["id"] as? String == second.pick })
+        let scale = try #require(pick["mae"] as? Double) / (try #require(pick["mase"] as? Double))
+        let scaled = try #require(second.liveScaledError)
+        #expect(abs(scaled - abs(error) / scale) < 1e-9 * scaled, "live \(scaled), |error| / MASE scale \(abs(error) / scale)")
+
+        let report = try job.dir.read("reports/air/latest/report.md")
+        #expect(report.contains("| \(tableNumber(error)) | \(tableNumber(abs(error) / scale)) |"), "\(report)")
+    }
+}
