@@ -25,7 +25,11 @@ public struct FitJobExecutor: JobExecutor {
             let start = Self.warmStart(from: warm.deletingLastPathComponent())
             workflow.initialParameters = start.parameters
             warmProblems = start.problems
-            context.logger.info("warm start for \(start.parameters.keys.sorted().joined(separator: ", "))")
+            if start.parameters.isEmpty {
+                context.logger.info("refit warm: \(warm.deletingLastPathComponent().lastPathComponent) holds no network checkpoint; every model trains from scratch")
+            } else {
+                context.logger.info("warm start for \(start.parameters.keys.sorted().joined(separator: ", "))")
+            }
             for problem in warmProblems { context.logger.warning("warm start: \(problem); that model trains from scratch") }
         }
         let fitted = try workflow.evaluate()

@@ -307,7 +307,9 @@ public final class PipelineRunner {
         if job.refit == .warm {
             if let ckpt = state?.checkpoint, fm.fileExists(atPath: job.reportDir.appendingPathComponent(ckpt).path) {
                 warm = job.reportDir.appendingPathComponent(ckpt)
-                logger.info("warm start from \(ckpt)")
+                // The networks start from their own files in that folder (the executor names
+                // them), not from the pick's file: a statistical or baseline pick has no weights.
+                logger.info("warm start from the networks' checkpoints in \((ckpt as NSString).deletingLastPathComponent)/")
             } else {
                 logger.info("refit warm: no earlier checkpoint, training from scratch")
             }

@@ -84,3 +84,24 @@ import Testing
         #expect(report.contains("| \(tableNumber(error)) | \(tableNumber(abs(error) / scale)) |"), "\(report)")
     }
 }
+
+extension RunAuditTests {
+    /// `refit: warm` after a run whose pick was a baseline: the log said "warm start from
+    /// <stamp>/model-naive.json", but the networks start from their own `model-ff.ckpt` in that
+    /// folder (a baseline has no weights). The log names the folder, and the networks.
+    @Test func warmStartLogNamesTheCheckpointFolderNotThePickFile() throws {
+        let job = try AirJob(models: "[naive, ff]", extra: "    refit: warm\n    hidden: 4\n")
+        #expect(try job.run(at: day("2024-05-01 06:30:00")).exitCode == 0)
+        let state = try #require(JobState.load(from: job.dir.file("reports/air")))
+        let first = state.runFolder
+        let pickFile = try #require(state.checkpoint)
+        try job.append(1)
+        #expect(try job.run(at: day("2024-05-02 06:30:00")).exitCode == 0)
+        let log = try job.dir.read("reports/forecast.log")
+        #expect(log.contains("warm start from the networks' checkpoints in \(first)/"), "\(log)")
+        #expect(log.contains("warm start for ff"), "\(log)")
+        if !pickFile.hasSuffix(".ckpt") {
+            #expect(!log.contains(pickFile), "the pick's \(pickFile) holds no weights: \(log)")
+        }
+    }
+}
