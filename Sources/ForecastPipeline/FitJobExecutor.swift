@@ -19,7 +19,8 @@ public struct FitJobExecutor: JobExecutor {
 
     public func run(_ job: JobConfig, context: JobContext) throws -> JobOutcome {
         var workflow = FitWorkflow(configuration: job.fit,
-                                   commandLine: "forecast run (job \(job.name))", version: version, workers: workers)
+                                   commandLine: JobContext.rerunCommand(pipelinePath: context.pipelinePath, job: job.name),
+                                   version: version, workers: workers)
         var warmProblems: [String] = []
         if let warm = context.warmStartCheckpoint {
             let start = Self.warmStart(from: warm.deletingLastPathComponent())
@@ -32,7 +33,20 @@ public struct FitJobExecutor: JobExecutor {
             }
             for problem in warmProblems { context.logger.warning("warm start: \(problem); that model trains from scratch") }
         }
-        let fitted = try workflow.evaluate()
+        var fitted = try workflow.evaluate()
+        if let warm = context.warmStartCheckpoint?.deletingLastPathComponent() {
+            // Only the networks that ran and took the weights (the workflow starts a network
+            // from the seed when the stored weights do not fit its shape).
+            let seeds = fitted.run.networkSeeds
+            let started = fitted.run.models.filter { m in
+                guard let w = workflow.initialParameters[m.name], m.parameters > 0 else { return false }
+                return w.count == m.parameters || w.count == m.parameters * seeds
+            }.map(\.name).sorted()
+            if !started.isEmpty {
+                fitted.run.reproducibility.startingWeights = started.map { "\($0) from \(warm.lastPathComponent)/model-\($0).ckpt" }
+                    .joined(separator: ", ")
+            }
+        }
         if fitted.allTrainedModelsFailed {
             throw JobFailure(message: "every trained model failed: " + fitted.run.models
                 .compactMap { m in m.status.failureReason.map { "\(m.name): \($0)" } }.joined(separator: "; "))

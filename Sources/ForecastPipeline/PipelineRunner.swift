@@ -38,6 +38,16 @@ public struct JobContext {
     public let history: [HistoryRow]
     /// Logger writing to the pipeline's log file, with `job` metadata.
     public let logger: Logger
+    /// Absolute path of the pipeline file, for the report's re-run command; nil when unknown.
+    public var pipelinePath: String? = nil
+
+    /// The shell command that runs this job again, as the report's reproducibility block shows
+    /// it: `forecast run '/srv/p.yaml' --job prices --force` (`--force`: an unchanged input is
+    /// otherwise skipped).
+    public static func rerunCommand(pipelinePath: String?, job: String) -> String {
+        guard let pipelinePath else { return "forecast run PIPELINE.yaml --job \(CrontabLines.shellWordIfNeeded(job)) --force" }
+        return "forecast run \(CrontabLines.shellQuote(pipelinePath)) --job \(CrontabLines.shellWordIfNeeded(job)) --force"
+    }
 
     /// The report section scoring yesterday's forecast against today's actual, with its chart
     /// (`drift.svg`) of live error and MASE over recent runs, this run as the last point.
@@ -326,7 +336,8 @@ public final class PipelineRunner {
             var jobLogger = logger
             jobLogger[metadataKey: "run"] = "\(stamp)"
             let context = JobContext(runStarted: started, stamp: stamp, runFolder: staging.url, reportDir: job.reportDir,
-                                     warmStartCheckpoint: warm, history: previous, logger: jobLogger)
+                                     warmStartCheckpoint: warm, history: previous, logger: jobLogger,
+                                     pipelinePath: pipeline.url.path)
             outcome = try executor.run(job, context: context)
         } catch {
             publisher.discard(staging)

@@ -84,7 +84,8 @@ extension PipelineRunner {
         }
         for warning in portfolio.warnings { logger.warning("\(warning)") }
         var run = PortfolioRun(portfolio: portfolio, configuration: base, jobs: 1,
-                               commandLine: "forecast run (job \(job.name))", version: executor.version)
+                               commandLine: JobContext.rerunCommand(pipelinePath: pipeline.url.path, job: job.name),
+                               version: executor.version)
 
         var prints: [String: JobFingerprint] = [:]
         do {

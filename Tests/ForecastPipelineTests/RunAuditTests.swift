@@ -105,3 +105,28 @@ extension RunAuditTests {
         }
     }
 }
+
+extension RunAuditTests {
+    /// The report's reproducibility block gave `forecast run (job air)` as the command to paste
+    /// (not a command), and under `refit: warm` promised that the same seed and input give
+    /// bit-identical numbers, false for networks trained on from an earlier run's weights. The
+    /// command is now `forecast run '<pipeline>' --job air --force`, and a warm run names the
+    /// weights it started from and says only those reproduce it.
+    @Test func reportReRunCommandRunsTheJobAndAWarmRunSaysItIsNotFromTheSeedAlone() throws {
+        let job = try AirJob(models: "[naive, ff]", extra: "    refit: warm\n    hidden: 4\n")
+        #expect(try job.run(at: day("2024-05-01 06:30:00")).exitCode == 0)
+        let first = try #require(JobState.load(from: job.dir.file("reports/air"))).runFolder
+        let command = "forecast run '\(job.pipeline.path)' --job air --force"
+        let cold = try job.dir.read("reports/air/latest/report.md")
+        #expect(cold.contains("```sh\n\(command)\n```"), "\(cold)")
+        #expect(cold.contains("Re-run exactly this (same seed and input give bit-identical numbers"))
+        #expect(!cold.contains("warm start:"))
+
+        try job.append(1)
+        #expect(try job.run(at: day("2024-05-02 06:30:00")).exitCode == 0)
+        let warm = try job.dir.read("reports/air/latest/report.md")
+        #expect(warm.contains("warm start:       ff from \(first)/model-ff.ckpt"), "\(warm)")
+        #expect(!warm.contains("Re-run exactly this (same seed and input give bit-identical numbers"), "\(warm)")
+        #expect(warm.contains("only a run from those same weights, seed and input gives them bit for bit"))
+    }
+}
