@@ -384,9 +384,12 @@ public struct PortfolioSummary: Codable, Sendable {
             .compactMap { r in r.liveScaledError.map { (id: r.id, scaled: $0) } }
         guard let median = Self.median(scored.map(\.scaled)), let worst = scored.max(by: { $0.scaled < $1.scaled }) else { return nil }
         let below = scored.filter { $0.scaled < 1 }.count
+        // The scale is each series' MASE reference: the seasonal naive where it has a season.
+        let seasonal = results.filter { r in scored.contains { $0.id == r.id } }.map { ($0.maseSeason ?? 1) >= 2 }
+        let reference = seasonal.allSatisfy { $0 } ? "seasonal naive" : seasonal.contains(true) ? "naive or seasonal naive" : "naive"
         return "Live error: the last run's next forecast was checked against the value observed since for **\(scored.count)** series; "
-            + "scaled by each series' in-sample naive MAE (as MASE), the median error is \(Format.fixed(median, decimals: 3)), "
-            + "\(below) of \(scored.count) below 1 (closer than the naive forecast's typical in-sample step); "
+            + "scaled by each series' in-sample \(reference) MAE on its training part (its MASE scale), the median error is \(Format.fixed(median, decimals: 3)), "
+            + "\(below) of \(scored.count) below 1 (closer than the \(reference) forecast's typical in-sample error); "
             + "the largest \(Format.fixed(worst.scaled, decimals: 3)) (\(Escape.markdown(worst.id))). Each series' report shows its own."
     }
 

@@ -130,3 +130,46 @@ extension RunAuditTests {
         #expect(warm.contains("only a run from those same weights, seed and input gives them bit for bit"))
     }
 }
+
+extension RunAuditTests {
+    /// A portfolio of quarterly series (season 4) run twice with a new row: summary.md said the
+    /// live errors were "scaled by each series' in-sample naive MAE … below 1 (closer than the
+    /// naive forecast's typical in-sample step)", but each series' scale is its MASE's, the
+    /// seasonal naive (m = 4) on the training part (the leaderboard's `scale` column).
+    @Test func portfolioLiveErrorLineNamesTheSeasonalNaiveScale() throws {
+        let dir = try TempDir()
+        let text = try String(contentsOf: TinyProject.repositoryRoot.appendingPathComponent("data/visnights.csv"), encoding: .utf8)
+        let lines = text.split(separator: "\n")
+        try dir.write("data/vn.csv", lines.prefix(60).joined(separator: "\n") + "\n")
+        let url = try dir.write("pipelines/p.yaml", """
+        report_root: ../reports
+        jobs:
+          - name: vn
+            input: ../data/vn.csv
+            date_column: date
+            targets: [nswmetro, vicmetro]
+            season: 4
+            window: 8
+            models: [naive, snaive]
+
+        """)
+        func run(_ start: String) throws -> PipelineRunSummary {
+            var options = PipelineRunOptions()
+            let t = Mutex(day(start))
+            options.now = { t.withLock { $0 = $0.addingTimeInterval(1); return $0 } }
+            options.timeZone = TimeZone(identifier: "UTC")!
+            return try PipelineRunner(pipeline: try PipelineFile.load(url), executor: FitJobExecutor(version: "test"),
+                                      options: options, console: RecordingConsole()).run()
+        }
+        #expect(try run("2024-05-01 06:30:00").exitCode == 0)
+        try dir.write("data/vn.csv", lines.prefix(61).joined(separator: "\n") + "\n")
+        #expect(try run("2024-05-02 06:30:00").exitCode == 0)
+        let summary = try dir.read("reports/vn/latest/summary.md")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.file("reports/vn/latest/summary.json"))) as? [String: Any])
+        let board = try #require(json["leaderboard"] as? [[String: Any]])
+        #expect(board.count == 2 && board.allSatisfy { $0["mase_season"] as? Int == 4 && $0["live_scaled_error"] is Double })
+        #expect(summary.contains("scaled by each series' in-sample seasonal naive MAE on its training part (its MASE scale)"), "\(summary)")
+        #expect(summary.contains("below 1 (closer than the seasonal naive forecast's typical in-sample error)"))
+        #expect(!summary.contains("naive forecast's typical in-sample step"))
+    }
+}
