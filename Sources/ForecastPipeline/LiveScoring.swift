@@ -192,7 +192,8 @@ public enum DriftChart {
         var subtitle = scaleNote(season: season)
         // The scale is the in-sample error of naive (seasonal naive with a season): a pick that is
         // that very forecast is measured against itself.
-        let scaleModel = { (pick: String) in (season ?? 1) >= 2 ? pick.hasPrefix("seasonal naive") : pick == "naive" }
+        // Picks are stable ids (`snaive`); histories of older versions hold the display name.
+        let scaleModel = { (pick: String) in (season ?? 1) >= 2 ? pick == "snaive" || pick.hasPrefix("seasonal naive") : pick == "naive" }
         if points.contains(where: { $0.pick.map(scaleModel) ?? false }) {
             subtitle += ". Where the pick is \(reference(season)) itself, its scaled error is its own error over its own typical error: 1 is not a bar it can beat"
         }

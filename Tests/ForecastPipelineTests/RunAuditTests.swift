@@ -173,3 +173,18 @@ extension RunAuditTests {
         #expect(!summary.contains("naive forecast's typical in-sample step"))
     }
 }
+
+extension RunAuditTests {
+    /// The drift chart's note for a pick that is the scale's own forecast checked the display
+    /// name ("seasonal naive (m=4)"), but the report and history.csv pass the stable id
+    /// (`snaive`): visnights' vicmetro, picked snaive at m = 4 in every run, had no note.
+    @Test func driftChartNotesASeasonalNaivePickByItsID() {
+        let points = [DriftPoint(runStarted: day("2024-05-01 06:30:00"), liveScaledError: nil, pickTestMASE: 0.71, pick: "snaive"),
+                      DriftPoint(runStarted: day("2024-05-02 06:30:00"), liveScaledError: 0.44, pickTestMASE: 0.74, pick: "snaive")]
+        let chart = DriftChart.chart(points, season: 4)
+        #expect(chart.subtitle == "1 = mean in-sample error of the seasonal naive forecast (m = 4), the MASE scale. "
+                + "Where the pick is seasonal naive itself, its scaled error is its own error over its own typical error: 1 is not a bar it can beat")
+        // Without a season the scale is naive: a snaive pick is then a real comparison.
+        #expect(!(DriftChart.chart(points, season: nil).subtitle ?? "").contains("itself"))
+    }
+}
