@@ -97,8 +97,11 @@ public struct PortfolioSummary: Codable, Sendable {
     public var unchanged: [PortfolioSeriesResult] { results.filter { $0.unchangedSince != nil } }
 
     /// The slowest series, slowest first (timing: differs run to run).
+    /// A series carried over unchanged (``PortfolioSeriesResult/unchangedSince``) took no time in
+    /// this run: its `seconds` are its earlier fit's, so it is left out.
     public func slowest(_ k: Int = 5) -> [PortfolioSeriesResult] {
-        Array(results.sorted { $0.seconds != $1.seconds ? $0.seconds > $1.seconds : $0.id < $1.id }.prefix(k))
+        Array(results.filter { $0.unchangedSince == nil }
+            .sorted { $0.seconds != $1.seconds ? $0.seconds > $1.seconds : $0.id < $1.id }.prefix(k))
     }
 
     static func median(_ xs: [Double]) -> Double? {

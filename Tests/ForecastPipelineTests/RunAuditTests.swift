@@ -188,3 +188,49 @@ extension RunAuditTests {
         #expect(!(DriftChart.chart(points, season: nil).subtitle ?? "").contains("itself"))
     }
 }
+
+extension RunAuditTests {
+    /// summary.md's "Slowest series" (and summary.json's `run.slowest`) listed the series carried
+    /// over unchanged with the seconds of their earlier fit, in a run that did not fit them
+    /// (visnights, one of three series changed: all three listed at 0.01 s).
+    @Test func slowestSeriesListsOnlyTheSeriesFittedInThisRun() throws {
+        let dir = try TempDir()
+        let text = try String(contentsOf: TinyProject.repositoryRoot.appendingPathComponent("data/visnights.csv"), encoding: .utf8)
+        var lines = text.split(separator: "\n").prefix(60).map(String.init)
+        try dir.write("data/vn.csv", lines.joined(separator: "\n") + "\n")
+        let url = try dir.write("pipelines/p.yaml", """
+        report_root: ../reports
+        jobs:
+          - name: vn
+            input: ../data/vn.csv
+            date_column: date
+            targets: [nswmetro, qldcntrl, vicmetro]
+            season: 4
+            window: 8
+            models: [naive, snaive]
+
+        """)
+        func run(_ start: String) throws -> PipelineRunSummary {
+            var options = PipelineRunOptions()
+            let t = Mutex(day(start))
+            options.now = { t.withLock { $0 = $0.addingTimeInterval(1); return $0 } }
+            options.timeZone = TimeZone(identifier: "UTC")!
+            return try PipelineRunner(pipeline: try PipelineFile.load(url), executor: FitJobExecutor(version: "test"),
+                                      options: options, console: RecordingConsole()).run()
+        }
+        #expect(try run("2024-05-01 06:30:00").exitCode == 0)
+        // Change one qldcntrl value (column 7): only that series is refitted.
+        var fields = lines[30].split(separator: ",").map(String.init)
+        fields[7] = String(Double(fields[7])! + 1)
+        lines[30] = fields.joined(separator: ",")
+        try dir.write("data/vn.csv", lines.joined(separator: "\n") + "\n")
+        #expect(try run("2024-05-02 06:30:00").exitCode == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.file("reports/vn/latest/summary.json"))) as? [String: Any])
+        #expect((json["counts"] as? [String: Any])?["unchanged"] as? Int == 2)
+        let slowest = try #require((json["run"] as? [String: Any])?["slowest"] as? [[String: Any]])
+        #expect(slowest.map { $0["series"] as? String } == ["qldcntrl"])
+        let md = try dir.read("reports/vn/latest/summary.md")
+        let section = try #require(md.components(separatedBy: "## Slowest series").last?.components(separatedBy: "## Skipped").first)
+        #expect(section.contains("| qldcntrl |") && !section.contains("| nswmetro |") && !section.contains("| vicmetro |"), "\(section)")
+    }
+}
