@@ -234,3 +234,20 @@ extension RunAuditTests {
         #expect(section.contains("| qldcntrl |") && !section.contains("| nswmetro |") && !section.contains("| vicmetro |"), "\(section)")
     }
 }
+
+extension RunAuditTests {
+    /// index.md put a failed job's row beside the last success's pick and "next forecast … for
+    /// 1960-07-01" (a date the broken input already held) without saying they were not this
+    /// run's; its Failures line now names the run they come from.
+    @Test func indexSaysAFailedJobsPickAndForecastAreFromItsLastSuccess() throws {
+        let p = try Project()
+        let ex = FileWritingExecutor()
+        #expect(try p.run(ex, start: day("2024-05-02 06:30:00")).exitCode == 0)
+        let lastOK = try #require(try RunHistory(url: p.reports.appendingPathComponent("b/history.csv")).read().last).runStarted
+        ex.failing = ["b"]
+        #expect(try p.run(ex, force: true, start: day("2024-05-03 06:30:00")).exitCode == 42)
+        let index = try p.dir.read("reports/index.md")
+        #expect(index.contains("- **b**: ") && index.contains("; the pick, next forecast and report are those of the last successful run, \(timestamp(lastOK))\n"), "\(index)")
+        #expect(!index.contains("- **a**"))
+    }
+}
