@@ -52,15 +52,18 @@ public struct PortfolioSummary: Codable, Sendable {
         self.timing = timing
     }
 
-    /// Shards of one run as one summary: results pooled, the earliest start, the longest shard's
-    /// wall time (shards run side by side).
+    /// Shards of one run as one summary: results pooled, the earliest start, and the wall time
+    /// from that start to the end of the last shard to finish (shards may run side by side or
+    /// one after another: the longest shard alone understates the second).
     public static func merging(_ parts: [PortfolioSummary], commandLine: String) -> PortfolioSummary? {
         guard let first = parts.first else { return nil }
+        let start = parts.map(\.timing.startedAt).min() ?? first.timing.startedAt
+        let end = parts.map { $0.timing.startedAt.addingTimeInterval($0.timing.wallSeconds) }.max() ?? start
         var merged = PortfolioSummary(
             name: first.name, results: parts.flatMap(\.results), totalSeries: first.totalSeries,
             warnings: first.warnings, settings: first.settings, version: first.version,
-            timing: Timing(startedAt: parts.map(\.timing.startedAt).min() ?? first.timing.startedAt,
-                           wallSeconds: parts.map(\.timing.wallSeconds).max() ?? 0, jobs: first.timing.jobs,
+            timing: Timing(startedAt: start,
+                           wallSeconds: max(0, end.timeIntervalSince(start)), jobs: first.timing.jobs,
                            shards: parts.count, commandLine: commandLine))
         merged.horizon = first.horizon
         return merged
@@ -198,7 +201,7 @@ public struct PortfolioSummary: Codable, Sendable {
                    + "\(notFitted.count) skipped or without a forecast. Settings: \(Escape.markdown(settings)).")
         out.append("")
         out.append("Run \(Format.iso8601(timing.startedAt)), \(Format.seconds(timing.wallSeconds)) wall time, "
-                   + "\(timing.jobs) series at a time\(timing.shards > 1 ? ", merged from \(timing.shards) shards" : "").")
+                   + "\(timing.jobs) series at a time\(timing.shards > 1 ? " per shard, merged from \(timing.shards) shards" : "").")
         out.append("")
         out.append("## What the portfolio says")
         out.append("")
