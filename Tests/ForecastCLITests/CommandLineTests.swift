@@ -205,3 +205,18 @@ struct CommandLineTests {
         for word in ["--window", "--models", "--transform", "--missing", "--json", "--seed"] { #expect(fit.stdout.contains(word), "\(word)") }
     }
 }
+
+extension CommandLineTests {
+    /// `forecast run --help` listed exit 0 as "every job succeeded or was skipped" and no 45 or
+    /// 46, but a portfolio job that skips a series exits 46 with every job successful, and a
+    /// linked lock file exits 45 (README's table; ExitStatus).
+    @Test("run --help lists every exit code forecast run gives")
+    func runHelpListsEveryExitCode() throws {
+        let help = try runForecast(["run", "--help"])
+        #expect(help.status == 0)
+        let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(text.contains("45 the lock or log file is a symbolic link"), "\(text)")
+        #expect(text.contains("46 no job failed but a portfolio job skipped a series or got no forecast for one"))
+        #expect(text.contains("0 every job succeeded or was skipped (and no portfolio series was)"))
+    }
+}
