@@ -70,9 +70,13 @@ public enum LiveScoring {
     }
 
     /// "Yesterday's forecast against today's actual": the score of the most recent run whose
-    /// forecast date is now observed; nil when no earlier forecast can be checked yet, and nil
-    /// when the newest forecast's date is in `unobserved` (a row whose value is missing in the
-    /// input: an invented value must not score it, and an older score would pass for it).
+    /// forecast date is now observed, among the forecasts not yet superseded by a score: those
+    /// of the last run that recorded a live error and of the runs after it (an earlier one was
+    /// scored, or passed over, by that run; scoring it again, e.g. in a `--force` run on
+    /// unchanged input, would record one forecast's error as two runs'). Nil when none of them
+    /// can be checked yet, and nil when the newest forecast's date is in `unobserved` (a row
+    /// whose value is missing in the input: an invented value must not score it, and an older
+    /// score would pass for it).
     public static func latest(history: [HistoryRow], actuals: [(date: Date, value: Double)], season: Int = 1,
                               unobserved: Set<Date> = []) -> LiveScore? {
         latest(history: history, actuals: actuals, scale: naiveScale(actuals.map(\.value), season: season), unobserved: unobserved)
@@ -82,7 +86,9 @@ public enum LiveScoring {
     public static func latest(history: [HistoryRow], actuals: [(date: Date, value: Double)], scale: Double?,
                               unobserved: Set<Date> = []) -> LiveScore? {
         if let date = newestForecastDate(history), unobserved.contains(date) { return nil }
-        return scores(history: history, actuals: actuals, scale: scale).max { a, b in
+        let lastScoring = history.lastIndex { $0.status == .ok && $0.liveError != nil }
+        let open = lastScoring.map { Array(history[$0...]) } ?? history
+        return scores(history: open, actuals: actuals, scale: scale).max { a, b in
             (a.forecast.date, a.runStarted) < (b.forecast.date, b.runStarted)
         }
     }
@@ -123,8 +129,10 @@ public enum LiveScoring {
                                  pickTestMASE: pick.flatMap { testMASE[$0] }, pick: pick))
         // The scale the live errors and MASE share (season 1: the naive forecast).
         let scaleSeason = season >= 2 ? season : nil
+        let pending = latest == nil && missing == nil ? history.last { $0.status == .ok && $0.forecast != nil }
+            .flatMap { r in r.forecast.map { (made: r.runStarted, date: $0.date) } } : nil
         let section = ReportSection(markdown: DriftChart.markdownSection(latest: latest, points: points, chartFile: "drift.svg",
-                                                                         missingActual: missing, season: scaleSeason),
+                                                                         missingActual: missing, season: scaleSeason, pending: pending),
                                     chart: (file: "drift.svg", chart: DriftChart.chart(points, season: scaleSeason)))
         return (section, latest)
     }
@@ -219,7 +227,8 @@ public enum DriftChart {
     /// The report section "How the last forecast did": the latest live score, a link to the
     /// chart file (written by the caller from `svg`), and the recent runs as a table.
     public static func markdownSection(latest: LiveScore?, points: [DriftPoint], chartFile: String?,
-                                       missingActual: Date? = nil, season: Int? = nil) -> String {
+                                       missingActual: Date? = nil, season: Int? = nil,
+                                       pending: (made: Date, date: Date)? = nil) -> String {
         let scale = MASEScale.label(season: season)
         let n = tableNumber
         var md = "## How the last forecast did\n\n"
@@ -234,6 +243,9 @@ public enum DriftChart {
             md += "| \(timestamp(s.runStarted)) | \(timestamp(s.forecast.date)) | \(s.model ?? "–") | \(n(s.forecast.value)) | \(interval) | \(n(s.actual)) | \(n(s.error)) | \(n(s.scaledError)) | \(inside) |\n\n"
             md += "The scaled error divides |error| by the mean absolute in-sample error of the \((season ?? 1) >= 2 ? "seasonal naive forecast (m = \(season!))" : "naive forecast") (the MASE scale, \(scale)): "
                 + "below 1 means this one forecast missed by less than that forecast typically does; it is one value, not a test against naive.\n\n"
+        } else if let pending {
+            md += "The last forecast, made \(timestamp(pending.made)) for \(timestamp(pending.date)), cannot be checked yet: "
+                + "today's input has no value for \(timestamp(pending.date)). No live error is recorded for this run.\n\n"
         } else {
             md += "No earlier forecast can be checked yet: the first forecast is scored once its date appears in the data.\n\n"
         }

@@ -251,3 +251,54 @@ extension RunAuditTests {
         #expect(!index.contains("- **a**"))
     }
 }
+
+extension RunAuditTests {
+    /// `--force` on unchanged input re-scored the forecast the previous run had already scored
+    /// (good2: 17:23:44's forecast for 1960-07-01 recorded as the live error of two runs, 1.068
+    /// and 1.184), under "How the last forecast did" while the last forecast (for 1960-08-01) was
+    /// not observed yet. Now such a run records no live error and says why; the next run with
+    /// the new row scores the most recent forecast for that date.
+    @Test func aForcedRunOnUnchangedInputDoesNotRescoreAnOlderForecast() throws {
+        let job = try AirJob(drop: 2)
+        #expect(try job.run(at: day("2024-05-01 06:30:00")).exitCode == 0)
+        try job.append(2)   // 1960-11-01
+        #expect(try job.run(at: day("2024-05-02 06:30:00")).exitCode == 0)
+        let picks = { try job.history().filter { $0.pick != nil && $0.forecast != nil } }
+        #expect(try picks()[1].liveError != nil, "the 1960-11 forecast is scored by the run that sees 1960-11")
+        #expect(try job.run(at: day("2024-05-03 06:30:00"), force: true).exitCode == 0)
+        let forced = try #require(try picks().last)
+        let second = try picks()[1]
+        #expect(forced.liveError == nil && forced.liveScaledError == nil, "nothing new was observed")
+        let report = try job.dir.read("reports/air/latest/report.md")
+        #expect(report.contains("The last forecast, made \(timestamp(second.runStarted)) for 1960-12-01, cannot be checked yet"), "\(report)")
+        #expect(!report.contains("| 1960-11-01 |"), "the 1960-11 forecast was scored by the run before")
+
+        try job.append(1)   // 1960-12-01: 432
+        #expect(try job.run(at: day("2024-05-04 06:30:00")).exitCode == 0)
+        let fourth = try #require(try picks().last)
+        #expect(abs(try #require(fourth.liveError) - (432 - forced.forecast!.value)) < 1e-9, "the forced run's forecast, the most recent for 1960-12")
+    }
+}
+
+extension RunAuditTests {
+    /// The rule by hand: a forecast scored by a later run is not scored again; one passed over
+    /// (its value was missing then) still is.
+    @Test func latestSkipsForecastsAnEarlierScoreSuperseded() throws {
+        func ok(_ run: String, for date: String, _ value: Double, live: Double? = nil) -> HistoryRow {
+            HistoryRow(runStarted: day(run), job: "j", status: .ok, pick: "ets",
+                       forecast: ForecastPoint(date: day(date), value: value), liveError: live)
+        }
+        let actuals: [(date: Date, value: Double)] = [(day("2024-05-01"), 100), (day("2024-05-02"), 104), (day("2024-05-03"), 103)]
+        // r1 forecast 05-02; r2 (data to 05-02) scored it and forecast 05-03; r3 (forced, data to 05-02).
+        let forced = [ok("2024-05-01 07:00:00", for: "2024-05-02", 101),
+                      ok("2024-05-02 07:00:00", for: "2024-05-03", 105, live: 3),
+                      ok("2024-05-02 08:00:00", for: "2024-05-03", 106)]
+        #expect(LiveScoring.latest(history: forced, actuals: Array(actuals.prefix(2)), scale: 2) == nil)
+        // 05-03 arrives: the most recent forecast for it (r3's), error 103 − 106.
+        #expect(LiveScoring.latest(history: forced, actuals: actuals, scale: 2)?.error == -3)
+        // r2 could not score 05-02 (missing then): r1's forecast is still open.
+        var passed = forced
+        passed[1].liveError = nil
+        #expect(LiveScoring.latest(history: Array(passed.prefix(2)), actuals: Array(actuals.prefix(2)), scale: 2)?.error == 3)
+    }
+}
