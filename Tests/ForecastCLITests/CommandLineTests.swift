@@ -220,3 +220,20 @@ extension CommandLineTests {
         #expect(text.contains("0 every job succeeded or was skipped (and no portfolio series was)"))
     }
 }
+
+extension CommandLineTests {
+    /// `forecast schedule --help` named only exit 44, but an invalid pipeline file or a value
+    /// that cannot go into a crontab safely exits 40 (README's table).
+    @Test("schedule --help lists exit 40 beside 44")
+    func scheduleHelpListsExit40() throws {
+        let help = try runForecast(["schedule", "--help"])
+        #expect(help.status == 0)
+        let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(text.contains("40 invalid pipeline file, or a path, job name or schedule that cannot be written to a crontab safely"), "\(text)")
+        #expect(text.contains("44 the crontab cannot be read or written"))
+        let dir = try temporaryDirectory()
+        let bad = dir.appendingPathComponent("p.yaml")
+        try "jobs:\n  - name: a\n    input: x.csv\n    schedule: \"61 * * * *\"\n".write(to: bad, atomically: true, encoding: .utf8)
+        #expect(try runForecast(["schedule", bad.path]).status == 40)
+    }
+}
