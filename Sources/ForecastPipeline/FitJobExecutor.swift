@@ -28,20 +28,28 @@ public struct FitJobExecutor: JobExecutor {
             warmProblems = start.problems
             if start.parameters.isEmpty {
                 context.logger.info("refit warm: \(warm.deletingLastPathComponent().lastPathComponent) holds no network checkpoint; every model trains from scratch")
-            } else {
-                context.logger.info("warm start for \(start.parameters.keys.sorted().joined(separator: ", "))")
             }
             for problem in warmProblems { context.logger.warning("warm start: \(problem); that model trains from scratch") }
         }
         var fitted = try workflow.evaluate()
         if let warm = context.warmStartCheckpoint?.deletingLastPathComponent() {
-            // Only the networks that ran and took the weights (the workflow starts a network
-            // from the seed when the stored weights do not fit its shape).
+            // Only the networks that ran and took the weights: the workflow starts a network
+            // from the seed when the stored weights do not fit its shape (a changed setting).
             let seeds = fitted.run.networkSeeds
-            let started = fitted.run.models.filter { m in
-                guard let w = workflow.initialParameters[m.name], m.parameters > 0 else { return false }
-                return w.count == m.parameters || w.count == m.parameters * seeds
-            }.map(\.name).sorted()
+            var started: [String] = []
+            for m in fitted.run.models {
+                guard let w = workflow.initialParameters[m.name], m.parameters > 0 else { continue }
+                if w.count == m.parameters || w.count == m.parameters * seeds {
+                    started.append(m.name)
+                } else {
+                    let problem = "model-\(m.name).ckpt: its \(w.count) weights do not fit \(m.name) as now configured "
+                        + "(\(m.parameters) per network: a setting changed)"
+                    warmProblems.append(problem)
+                    context.logger.warning("warm start: \(problem); that model trained from scratch")
+                }
+            }
+            started.sort()
+            if !started.isEmpty { context.logger.info("warm start for \(started.joined(separator: ", "))") }
             if !started.isEmpty {
                 fitted.run.reproducibility.startingWeights = started.map { "\($0) from \(warm.lastPathComponent)/model-\($0).ckpt" }
                     .joined(separator: ", ")

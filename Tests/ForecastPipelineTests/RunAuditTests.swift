@@ -302,3 +302,24 @@ extension RunAuditTests {
         #expect(LiveScoring.latest(history: Array(passed.prefix(2)), actuals: Array(actuals.prefix(2)), scale: 2)?.error == 3)
     }
 }
+
+extension RunAuditTests {
+    /// `refit: warm` after `hidden` changed: the log said "warm start for ff", but ff's stored
+    /// weights no longer fit its shape and the workflow trained it from the seed. The log and
+    /// the report's Warm start section now say so, and the report claims no warm start.
+    @Test func aWarmStartWhoseWeightsNoLongerFitSaysItTrainedFromScratch() throws {
+        let job = try AirJob(models: "[naive, ff]", extra: "    refit: warm\n    hidden: 4\n")
+        #expect(try job.run(at: day("2024-05-01 06:30:00")).exitCode == 0)
+        let yaml = try String(contentsOf: job.pipeline, encoding: .utf8).replacingOccurrences(of: "hidden: 4", with: "hidden: 6")
+        try yaml.write(to: job.pipeline, atomically: true, encoding: .utf8)
+        #expect(try job.run(at: day("2024-05-02 06:30:00")).exitCode == 0)
+        let log = try job.dir.read("reports/forecast.log")
+        #expect(!log.contains("warm start for ff"), "\(log)")
+        #expect(log.contains("warm start: model-ff.ckpt: its "), "\(log)")
+        #expect(log.contains("weights do not fit ff as now configured"))
+        let report = try job.dir.read("reports/air/latest/report.md")
+        #expect(report.contains("## Warm start") && report.contains("weights do not fit ff as now configured"), "\(report)")
+        #expect(!report.contains("warm start:       "))
+        #expect(report.contains("Re-run exactly this (same seed and input give bit-identical numbers"))
+    }
+}
