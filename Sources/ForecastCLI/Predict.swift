@@ -29,7 +29,7 @@ struct Predict: ParsableCommand {
     @Option(help: ArgumentHelp("Forecast the first k steps, 1 ≤ k ≤ the trained horizon (default: all of them).", valueName: "k"))
     var steps: Int?
 
-    @Flag(help: "Print the forecast as JSON (model, target, last_date, steps with date, forecast, lower_80, upper_80, lower_95, upper_95).")
+    @Flag(help: "Print the forecast as JSON (model, target, last_date, data_note, steps with date, forecast, lower_80, upper_80, lower_95, upper_95).")
     var json = false
 
     func validate() throws {

@@ -10,9 +10,11 @@ struct Run: ParsableCommand {
         Each job runs as `forecast fit` does and publishes its dated report folder, `latest`, \
         history.csv and reports/index.md. Unchanged input and configuration are skipped unless \
         --force. One run at a time per report folder (flock); a killed run loses nothing. \
-        Exit codes: 0 every job succeeded or was skipped; 40 invalid pipeline file; 41 another \
-        run holds the lock; 42 some jobs failed; 43 every job failed; 64 unknown --job; \
-        73 log or lock file cannot be created. \
+        Exit codes: 0 every job succeeded or was skipped (and no portfolio series was); 40 \
+        invalid pipeline file; 41 another run holds the lock; 42 some jobs failed; 43 every job \
+        failed; 45 the lock or log file is a symbolic link; 46 no job failed but a portfolio \
+        job skipped a series or got no forecast for one; 64 unknown --job; 73 log or lock file \
+        cannot be created (or index.md cannot be written). \
         
         """
     )

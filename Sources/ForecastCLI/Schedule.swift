@@ -8,8 +8,9 @@ struct Schedule: ParsableCommand {
         discussion: """
         Without a flag, prints the lines. --install adds them to your crontab between marker \
         comments for this pipeline (replacing earlier ones, leaving other entries alone); --remove \
-        takes them out; --list shows every forecast pipeline installed. Exit code 44 when the \
-        crontab cannot be read or written. \
+        takes them out; --list shows every forecast pipeline installed. Exit codes: 40 invalid \
+        pipeline file, or a path, job name or schedule that cannot be written to a crontab \
+        safely (the crontab is not touched); 44 the crontab cannot be read or written. \
         
         """
     )

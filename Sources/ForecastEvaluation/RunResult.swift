@@ -378,6 +378,10 @@ public struct Reproducibility: Codable, Sendable {
     public var seed: UInt64
     /// Every hyper-parameter, in display order, as (name, value text).
     public var hyperParameters: [HyperParameter]
+    /// Set when networks did not start from the seed alone but from an earlier run's weights
+    /// (a pipeline's `refit: warm`), naming them, e.g. "ff from 2024-05-01T063000Z/model-ff.ckpt":
+    /// the seed and input then give these numbers only from those same weights.
+    public var startingWeights: String? = nil
     public init(version: String, commandLine: String, seed: UInt64, hyperParameters: [HyperParameter]) {
         self.version = version
         self.commandLine = commandLine

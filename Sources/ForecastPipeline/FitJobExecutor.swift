@@ -19,16 +19,42 @@ public struct FitJobExecutor: JobExecutor {
 
     public func run(_ job: JobConfig, context: JobContext) throws -> JobOutcome {
         var workflow = FitWorkflow(configuration: job.fit,
-                                   commandLine: "forecast run (job \(job.name))", version: version, workers: workers)
+                                   commandLine: JobContext.rerunCommand(pipelinePath: context.pipelinePath, job: job.name),
+                                   version: version, workers: workers)
         var warmProblems: [String] = []
         if let warm = context.warmStartCheckpoint {
             let start = Self.warmStart(from: warm.deletingLastPathComponent())
             workflow.initialParameters = start.parameters
             warmProblems = start.problems
-            context.logger.info("warm start for \(start.parameters.keys.sorted().joined(separator: ", "))")
+            if start.parameters.isEmpty {
+                context.logger.info("refit warm: \(warm.deletingLastPathComponent().lastPathComponent) holds no network checkpoint; every model trains from scratch")
+            }
             for problem in warmProblems { context.logger.warning("warm start: \(problem); that model trains from scratch") }
         }
-        let fitted = try workflow.evaluate()
+        var fitted = try workflow.evaluate()
+        if let warm = context.warmStartCheckpoint?.deletingLastPathComponent() {
+            // Only the networks that ran and took the weights: the workflow starts a network
+            // from the seed when the stored weights do not fit its shape (a changed setting).
+            let seeds = fitted.run.networkSeeds
+            var started: [String] = []
+            for m in fitted.run.models {
+                guard let w = workflow.initialParameters[m.name], m.parameters > 0 else { continue }
+                if w.count == m.parameters || w.count == m.parameters * seeds {
+                    started.append(m.name)
+                } else {
+                    let problem = "model-\(m.name).ckpt: its \(w.count) weights do not fit \(m.name) as now configured "
+                        + "(\(m.parameters) per network: a setting changed)"
+                    warmProblems.append(problem)
+                    context.logger.warning("warm start: \(problem); that model trained from scratch")
+                }
+            }
+            started.sort()
+            if !started.isEmpty { context.logger.info("warm start for \(started.joined(separator: ", "))") }
+            if !started.isEmpty {
+                fitted.run.reproducibility.startingWeights = started.map { "\($0) from \(warm.lastPathComponent)/model-\($0).ckpt" }
+                    .joined(separator: ", ")
+            }
+        }
         if fitted.allTrainedModelsFailed {
             throw JobFailure(message: "every trained model failed: " + fitted.run.models
                 .compactMap { m in m.status.failureReason.map { "\(m.name): \($0)" } }.joined(separator: "; "))
@@ -37,8 +63,10 @@ public struct FitJobExecutor: JobExecutor {
         let dates = fitted.series.dates ?? []
         let (actuals, unobserved) = LiveScoring.observedValues(of: fitted.series)
         let testMASE = LiveScoring.testMASEByModel(run)
+        // Live errors on the test MASE's own scale (training part), not the whole series'.
+        let maseScale = LiveScoring.maseScale(of: run, target: fitted.series.target, season: fitted.season)
         let live = context.liveErrorSection(actuals: actuals, season: fitted.season ?? 1, pick: run.pickedModel?.id, testMASE: testMASE,
-                                            unobserved: unobserved)
+                                            unobserved: unobserved, maseScale: .some(maseScale))
         var sections = [live]
         if !warmProblems.isEmpty {
             sections.append(ReportSection(markdown: "## Warm start\n\n"
@@ -62,7 +90,7 @@ public struct FitJobExecutor: JobExecutor {
                                                              lower: band.map(\.lower).flatMap { $0.isFinite ? $0 : nil },
                                                              upper: band.map(\.upper).flatMap { $0.isFinite ? $0 : nil }) },
                           testMASE: testMASE, checkpoint: pickCheckpoint, actuals: actuals, season: fitted.season ?? 1,
-                          unobserved: unobserved)
+                          unobserved: unobserved, maseScale: .some(maseScale))
     }
 
     /// What a warm start can resume from: the parameters of every readable

@@ -36,14 +36,32 @@ public enum LiveScoring {
         return mae > 0 ? mae : nil
     }
 
+    /// The scale test MASE used in `run`: the in-sample MAE of the seasonal naive (period
+    /// `season`, naive below 2) on the training part, the first `pointsPerPart.train` values of
+    /// `target` (the run's target, original units, one value per point). Dividing a live error
+    /// by it puts the live error on the same scale as the run's test MASE. Nil when the run does
+    /// not say how long its training part is, or the scale is 0. O(training points).
+    public static func maseScale(of run: RunResult, target: [Double], season: Int?) -> Double? {
+        guard let train = run.dataset.pointsPerPart?.train, train <= target.count,
+              let scale = ForecastEvaluation.maseScale(training: Array(target.prefix(train)), season: season),
+              scale > 0, scale.isFinite else { return nil }
+        return scale
+    }
+
     /// Every successful run's forecast whose date now has an observed value in `actuals`,
     /// oldest run first. `actuals` are (timestamp, value) in the series' original units,
-    /// e.g. the target column of today's input; the scale is computed from them.
+    /// e.g. the target column of today's input; the scale is the naive in-sample MAE of them
+    /// (``naiveScale(_:season:)``).
     /// - Complexity: O(rows + actuals).
     public static func scores(history: [HistoryRow], actuals: [(date: Date, value: Double)], season: Int = 1) -> [LiveScore] {
+        scores(history: history, actuals: actuals, scale: naiveScale(actuals.map(\.value), season: season))
+    }
+
+    /// As ``scores(history:actuals:season:)``, each |error| divided by `scale` (no scaled error
+    /// when nil), e.g. the run's MASE scale (``maseScale(of:target:season:)``). O(rows + actuals).
+    public static func scores(history: [HistoryRow], actuals: [(date: Date, value: Double)], scale: Double?) -> [LiveScore] {
         var byDate: [Date: Double] = [:]
         for a in actuals { byDate[a.date] = a.value }
-        let scale = naiveScale(actuals.map(\.value), season: season)
         return history.compactMap { row in
             guard row.status == .ok, let f = row.forecast, let actual = byDate[f.date] else { return nil }
             return LiveScore(runStarted: row.runStarted, model: row.pick, forecast: f, actual: actual,
@@ -52,13 +70,25 @@ public enum LiveScoring {
     }
 
     /// "Yesterday's forecast against today's actual": the score of the most recent run whose
-    /// forecast date is now observed; nil when no earlier forecast can be checked yet, and nil
-    /// when the newest forecast's date is in `unobserved` (a row whose value is missing in the
-    /// input: an invented value must not score it, and an older score would pass for it).
+    /// forecast date is now observed, among the forecasts not yet superseded by a score: those
+    /// of the last run that recorded a live error and of the runs after it (an earlier one was
+    /// scored, or passed over, by that run; scoring it again, e.g. in a `--force` run on
+    /// unchanged input, would record one forecast's error as two runs'). Nil when none of them
+    /// can be checked yet, and nil when the newest forecast's date is in `unobserved` (a row
+    /// whose value is missing in the input: an invented value must not score it, and an older
+    /// score would pass for it).
     public static func latest(history: [HistoryRow], actuals: [(date: Date, value: Double)], season: Int = 1,
                               unobserved: Set<Date> = []) -> LiveScore? {
+        latest(history: history, actuals: actuals, scale: naiveScale(actuals.map(\.value), season: season), unobserved: unobserved)
+    }
+
+    /// As ``latest(history:actuals:season:unobserved:)``, the error divided by `scale`.
+    public static func latest(history: [HistoryRow], actuals: [(date: Date, value: Double)], scale: Double?,
+                              unobserved: Set<Date> = []) -> LiveScore? {
         if let date = newestForecastDate(history), unobserved.contains(date) { return nil }
-        return scores(history: history, actuals: actuals, season: season).max { a, b in
+        let lastScoring = history.lastIndex { $0.status == .ok && $0.liveError != nil }
+        let open = lastScoring.map { Array(history[$0...]) } ?? history
+        return scores(history: open, actuals: actuals, scale: scale).max { a, b in
             (a.forecast.date, a.runStarted) < (b.forecast.date, b.runStarted)
         }
     }
@@ -85,18 +115,24 @@ public enum LiveScoring {
     /// The report section scoring the newest observed earlier forecast in `history` (this
     /// job's runs, or one portfolio series' rows) against `actuals`, with its chart (`drift.svg`)
     /// of live error and MASE over recent runs, the run started at `runStarted` as the last
-    /// point; and that score. O(history + actuals).
+    /// point; and that score. The error is divided by `maseScale`, the run's MASE scale
+    /// (``maseScale(of:target:season:)``; `.some(nil)`: none, no scaled error), or when it is not
+    /// given by the naive in-sample MAE of `actuals`. O(history + actuals).
     public static func section(history: [HistoryRow], runStarted: Date, actuals: [(date: Date, value: Double)], season: Int,
-                               pick: String?, testMASE: [String: Double], unobserved: Set<Date>) -> (section: ReportSection, score: LiveScore?) {
-        let latest = latest(history: history, actuals: actuals, season: season, unobserved: unobserved)
+                               pick: String?, testMASE: [String: Double], unobserved: Set<Date>,
+                               maseScale: Double?? = nil) -> (section: ReportSection, score: LiveScore?) {
+        let scale = maseScale ?? naiveScale(actuals.map(\.value), season: season)
+        let latest = latest(history: history, actuals: actuals, scale: scale, unobserved: unobserved)
         let missing = newestForecastDate(history).flatMap { unobserved.contains($0) ? $0 : nil }
         var points = DriftChart.points(history: history, last: 29)
         points.append(DriftPoint(runStarted: runStarted, liveScaledError: latest?.scaledError,
                                  pickTestMASE: pick.flatMap { testMASE[$0] }, pick: pick))
         // The scale the live errors and MASE share (season 1: the naive forecast).
         let scaleSeason = season >= 2 ? season : nil
+        let pending = latest == nil && missing == nil ? history.last { $0.status == .ok && $0.forecast != nil }
+            .flatMap { r in r.forecast.map { (made: r.runStarted, date: $0.date) } } : nil
         let section = ReportSection(markdown: DriftChart.markdownSection(latest: latest, points: points, chartFile: "drift.svg",
-                                                                         missingActual: missing, season: scaleSeason),
+                                                                         missingActual: missing, season: scaleSeason, pending: pending),
                                     chart: (file: "drift.svg", chart: DriftChart.chart(points, season: scaleSeason)))
         return (section, latest)
     }
@@ -164,7 +200,8 @@ public enum DriftChart {
         var subtitle = scaleNote(season: season)
         // The scale is the in-sample error of naive (seasonal naive with a season): a pick that is
         // that very forecast is measured against itself.
-        let scaleModel = { (pick: String) in (season ?? 1) >= 2 ? pick.hasPrefix("seasonal naive") : pick == "naive" }
+        // Picks are stable ids (`snaive`); histories of older versions hold the display name.
+        let scaleModel = { (pick: String) in (season ?? 1) >= 2 ? pick == "snaive" || pick.hasPrefix("seasonal naive") : pick == "naive" }
         if points.contains(where: { $0.pick.map(scaleModel) ?? false }) {
             subtitle += ". Where the pick is \(reference(season)) itself, its scaled error is its own error over its own typical error: 1 is not a bar it can beat"
         }
@@ -190,7 +227,8 @@ public enum DriftChart {
     /// The report section "How the last forecast did": the latest live score, a link to the
     /// chart file (written by the caller from `svg`), and the recent runs as a table.
     public static func markdownSection(latest: LiveScore?, points: [DriftPoint], chartFile: String?,
-                                       missingActual: Date? = nil, season: Int? = nil) -> String {
+                                       missingActual: Date? = nil, season: Int? = nil,
+                                       pending: (made: Date, date: Date)? = nil) -> String {
         let scale = MASEScale.label(season: season)
         let n = tableNumber
         var md = "## How the last forecast did\n\n"
@@ -205,6 +243,9 @@ public enum DriftChart {
             md += "| \(timestamp(s.runStarted)) | \(timestamp(s.forecast.date)) | \(s.model ?? "–") | \(n(s.forecast.value)) | \(interval) | \(n(s.actual)) | \(n(s.error)) | \(n(s.scaledError)) | \(inside) |\n\n"
             md += "The scaled error divides |error| by the mean absolute in-sample error of the \((season ?? 1) >= 2 ? "seasonal naive forecast (m = \(season!))" : "naive forecast") (the MASE scale, \(scale)): "
                 + "below 1 means this one forecast missed by less than that forecast typically does; it is one value, not a test against naive.\n\n"
+        } else if let pending {
+            md += "The last forecast, made \(timestamp(pending.made)) for \(timestamp(pending.date)), cannot be checked yet: "
+                + "today's input has no value for \(timestamp(pending.date)). No live error is recorded for this run.\n\n"
         } else {
             md += "No earlier forecast can be checked yet: the first forecast is scored once its date appears in the data.\n\n"
         }

@@ -38,13 +38,26 @@ public struct JobContext {
     public let history: [HistoryRow]
     /// Logger writing to the pipeline's log file, with `job` metadata.
     public let logger: Logger
+    /// Absolute path of the pipeline file, for the report's re-run command; nil when unknown.
+    public var pipelinePath: String? = nil
+
+    /// The shell command that runs this job again, as the report's reproducibility block shows
+    /// it: `forecast run '/srv/p.yaml' --job prices --force` (`--force`: an unchanged input is
+    /// otherwise skipped).
+    public static func rerunCommand(pipelinePath: String?, job: String) -> String {
+        guard let pipelinePath else { return "forecast run PIPELINE.yaml --job \(CrontabLines.shellWordIfNeeded(job)) --force" }
+        return "forecast run \(CrontabLines.shellQuote(pipelinePath)) --job \(CrontabLines.shellWordIfNeeded(job)) --force"
+    }
 
     /// The report section scoring yesterday's forecast against today's actual, with its chart
     /// (`drift.svg`) of live error and MASE over recent runs, this run as the last point.
+    /// The error is scaled by `maseScale` (the run's MASE scale) when given, else by the naive
+    /// in-sample MAE of `actuals` (see ``JobOutcome/maseScale``).
     public func liveErrorSection(actuals: [(date: Date, value: Double)], season: Int = 1,
-                                 pick: String?, testMASE: [String: Double], unobserved: Set<Date> = []) -> ReportSection {
+                                 pick: String?, testMASE: [String: Double], unobserved: Set<Date> = [],
+                                 maseScale: Double?? = nil) -> ReportSection {
         LiveScoring.section(history: history, runStarted: runStarted, actuals: actuals, season: season, pick: pick,
-                            testMASE: testMASE, unobserved: unobserved).section
+                            testMASE: testMASE, unobserved: unobserved, maseScale: maseScale).section
     }
 }
 
@@ -69,11 +82,19 @@ public struct JobOutcome {
     public var season: Int
     /// Dates whose value is missing in the input (filled for training): never scored.
     public var unobserved: Set<Date>
+    /// What live errors are divided by: the run's MASE scale (the seasonal naive's in-sample
+    /// MAE on the training part, ``LiveScoring/maseScale(of:target:season:)``), so that the live
+    /// scaled error is on the scale of the test MASE beside it; `.some(nil)` when the run has
+    /// none (no scaled error). Not given (nil): the naive in-sample MAE of `actuals` with
+    /// `season`, for an executor that has no run to take it from.
+    public var maseScale: Double??
 
     public init(dataEnd: Date? = nil, rows: Int? = nil, pick: String, forecast: ForecastPoint? = nil,
                 testMASE: [String: Double] = [:], checkpoint: String? = nil,
-                actuals: [(date: Date, value: Double)] = [], season: Int = 1, unobserved: Set<Date> = []) {
+                actuals: [(date: Date, value: Double)] = [], season: Int = 1, unobserved: Set<Date> = [],
+                maseScale: Double?? = nil) {
         self.unobserved = unobserved
+        self.maseScale = maseScale
         self.dataEnd = dataEnd
         self.rows = rows
         self.pick = pick
@@ -296,7 +317,9 @@ public final class PipelineRunner {
         if job.refit == .warm {
             if let ckpt = state?.checkpoint, fm.fileExists(atPath: job.reportDir.appendingPathComponent(ckpt).path) {
                 warm = job.reportDir.appendingPathComponent(ckpt)
-                logger.info("warm start from \(ckpt)")
+                // The networks start from their own files in that folder (the executor names
+                // them), not from the pick's file: a statistical or baseline pick has no weights.
+                logger.info("warm start from the networks' checkpoints in \((ckpt as NSString).deletingLastPathComponent)/")
             } else {
                 logger.info("refit warm: no earlier checkpoint, training from scratch")
             }
@@ -313,7 +336,8 @@ public final class PipelineRunner {
             var jobLogger = logger
             jobLogger[metadataKey: "run"] = "\(stamp)"
             let context = JobContext(runStarted: started, stamp: stamp, runFolder: staging.url, reportDir: job.reportDir,
-                                     warmStartCheckpoint: warm, history: previous, logger: jobLogger)
+                                     warmStartCheckpoint: warm, history: previous, logger: jobLogger,
+                                     pipelinePath: pipeline.url.path)
             outcome = try executor.run(job, context: context)
         } catch {
             publisher.discard(staging)
@@ -325,7 +349,8 @@ public final class PipelineRunner {
         row.pick = outcome.pick
         row.forecast = outcome.forecast
         row.testMASE = outcome.testMASE
-        if let live = LiveScoring.latest(history: previous, actuals: outcome.actuals, season: outcome.season,
+        let liveScale = outcome.maseScale ?? LiveScoring.naiveScale(outcome.actuals.map(\.value), season: outcome.season)
+        if let live = LiveScoring.latest(history: previous, actuals: outcome.actuals, scale: liveScale,
                                          unobserved: outcome.unobserved) {
             row.liveError = live.error
             row.liveScaledError = live.scaledError

@@ -84,7 +84,8 @@ extension PipelineRunner {
         }
         for warning in portfolio.warnings { logger.warning("\(warning)") }
         var run = PortfolioRun(portfolio: portfolio, configuration: base, jobs: 1,
-                               commandLine: "forecast run (job \(job.name))", version: executor.version)
+                               commandLine: JobContext.rerunCommand(pipelinePath: pipeline.url.path, job: job.name),
+                               version: executor.version)
 
         var prints: [String: JobFingerprint] = [:]
         do {
@@ -128,7 +129,9 @@ extension PipelineRunner {
             let (actuals, unobserved) = LiveScoring.observedValues(of: evaluated.series)
             let live = LiveScoring.section(history: earlier[s.id] ?? [], runStarted: started, actuals: actuals,
                                            season: evaluated.season ?? 1, pick: evaluated.run.pickedModel?.id,
-                                           testMASE: LiveScoring.testMASEByModel(evaluated.run), unobserved: unobserved)
+                                           testMASE: LiveScoring.testMASEByModel(evaluated.run), unobserved: unobserved,
+                                           maseScale: .some(LiveScoring.maseScale(of: evaluated.run, target: evaluated.series.target,
+                                                                                  season: evaluated.season)))
             return SeriesAddendum(sections: [live.section], liveError: live.score?.error, liveScaledError: live.score?.scaledError)
         }
         let outcome: PortfolioOutcome

@@ -21,6 +21,8 @@ public struct IndexEntry: Equatable, Sendable {
     public var nextRun: Date?
     /// Error of the most recent run when it failed.
     public var message: String?
+    /// When the run that `pick`, `forecast` and the link come from started (the last success).
+    public var lastSuccess: Date?
     /// Set for a portfolio job: whether it is one, and the counts of its latest summary (nil
     /// inside when no summary can be read yet).
     public var isPortfolio = false
@@ -43,6 +45,7 @@ public enum ReportIndex {
                 if last.status == .failed { e.message = last.message }
             }
             if let ok = rows.last(where: { $0.status == .ok }) {
+                e.lastSuccess = ok.runStarted
                 e.pick = ok.pick
                 e.forecast = ok.forecast
                 e.testMASE = ok.pick.flatMap { ok.testMASE[$0] }
@@ -126,7 +129,12 @@ public enum ReportIndex {
         let failed = all.filter { $0.lastStatus == .failed }
         if !failed.isEmpty {
             md += "\n\(headingLevel) Failures\n\n"
-            for e in failed { md += "- **\(e.job)**: \(e.message ?? "failed; see the log")\n" }
+            for e in failed {
+                // The row beside it shows the last success's pick and forecast: say they are not this run's.
+                let earlier = e.isPortfolio ? "the summary and its counts are" : "the pick, next forecast and report are"
+                let shown = e.lastSuccess.map { "; \(earlier) those of the last successful run, \(timestamp($0))" } ?? ""
+                md += "- **\(e.job)**: \(e.message ?? "failed; see the log")\(shown)\n"
+            }
         }
         return md
     }

@@ -923,6 +923,7 @@ public struct MarkdownReport {
             "input sha256:     \(d.sha256)",
             "run started:      \(Format.iso8601(run.startedAt))",
         ]
+        if let warm = r.startingWeights { lines.append("warm start:       \(warm)") }
         if !r.hyperParameters.isEmpty {
             lines.append("hyper-parameters:")
             let width = r.hyperParameters.map(\.name.count).max() ?? 0
@@ -934,7 +935,11 @@ public struct MarkdownReport {
         let fence = Escape.codeFence(for: block)
         let commandFence = Escape.codeFence(for: r.commandLine)
         return ["## Reproducibility", "", fence + "text", block, fence, "",
-                "Re-run exactly this (same seed and input give bit-identical numbers; check the checksum with `sha256sum`):", "",
+                r.startingWeights == nil
+                    ? "Re-run exactly this (same seed and input give bit-identical numbers; check the checksum with `sha256sum`):"
+                    : "Re-run this to fit the same input again; the numbers above came from a warm start (networks trained on from an "
+                      + "earlier run's weights, not from the seed alone), so only a run from those same weights, seed and input gives them bit for bit:",
+                "",
                 commandFence + "sh", r.commandLine, commandFence, ""]
     }
 }

@@ -52,15 +52,18 @@ public struct PortfolioSummary: Codable, Sendable {
         self.timing = timing
     }
 
-    /// Shards of one run as one summary: results pooled, the earliest start, the longest shard's
-    /// wall time (shards run side by side).
+    /// Shards of one run as one summary: results pooled, the earliest start, and the wall time
+    /// from that start to the end of the last shard to finish (shards may run side by side or
+    /// one after another: the longest shard alone understates the second).
     public static func merging(_ parts: [PortfolioSummary], commandLine: String) -> PortfolioSummary? {
         guard let first = parts.first else { return nil }
+        let start = parts.map(\.timing.startedAt).min() ?? first.timing.startedAt
+        let end = parts.map { $0.timing.startedAt.addingTimeInterval($0.timing.wallSeconds) }.max() ?? start
         var merged = PortfolioSummary(
             name: first.name, results: parts.flatMap(\.results), totalSeries: first.totalSeries,
             warnings: first.warnings, settings: first.settings, version: first.version,
-            timing: Timing(startedAt: parts.map(\.timing.startedAt).min() ?? first.timing.startedAt,
-                           wallSeconds: parts.map(\.timing.wallSeconds).max() ?? 0, jobs: first.timing.jobs,
+            timing: Timing(startedAt: start,
+                           wallSeconds: max(0, end.timeIntervalSince(start)), jobs: first.timing.jobs,
                            shards: parts.count, commandLine: commandLine))
         merged.horizon = first.horizon
         return merged
@@ -97,8 +100,11 @@ public struct PortfolioSummary: Codable, Sendable {
     public var unchanged: [PortfolioSeriesResult] { results.filter { $0.unchangedSince != nil } }
 
     /// The slowest series, slowest first (timing: differs run to run).
+    /// A series carried over unchanged (``PortfolioSeriesResult/unchangedSince``) took no time in
+    /// this run: its `seconds` are its earlier fit's, so it is left out.
     public func slowest(_ k: Int = 5) -> [PortfolioSeriesResult] {
-        Array(results.sorted { $0.seconds != $1.seconds ? $0.seconds > $1.seconds : $0.id < $1.id }.prefix(k))
+        Array(results.filter { $0.unchangedSince == nil }
+            .sorted { $0.seconds != $1.seconds ? $0.seconds > $1.seconds : $0.id < $1.id }.prefix(k))
     }
 
     static func median(_ xs: [Double]) -> Double? {
@@ -195,7 +201,7 @@ public struct PortfolioSummary: Codable, Sendable {
                    + "\(notFitted.count) skipped or without a forecast. Settings: \(Escape.markdown(settings)).")
         out.append("")
         out.append("Run \(Format.iso8601(timing.startedAt)), \(Format.seconds(timing.wallSeconds)) wall time, "
-                   + "\(timing.jobs) series at a time\(timing.shards > 1 ? ", merged from \(timing.shards) shards" : "").")
+                   + "\(timing.jobs) series at a time\(timing.shards > 1 ? " per shard, merged from \(timing.shards) shards" : "").")
         out.append("")
         out.append("## What the portfolio says")
         out.append("")
@@ -384,9 +390,12 @@ public struct PortfolioSummary: Codable, Sendable {
             .compactMap { r in r.liveScaledError.map { (id: r.id, scaled: $0) } }
         guard let median = Self.median(scored.map(\.scaled)), let worst = scored.max(by: { $0.scaled < $1.scaled }) else { return nil }
         let below = scored.filter { $0.scaled < 1 }.count
+        // The scale is each series' MASE reference: the seasonal naive where it has a season.
+        let seasonal = results.filter { r in scored.contains { $0.id == r.id } }.map { ($0.maseSeason ?? 1) >= 2 }
+        let reference = seasonal.allSatisfy { $0 } ? "seasonal naive" : seasonal.contains(true) ? "naive or seasonal naive" : "naive"
         return "Live error: the last run's next forecast was checked against the value observed since for **\(scored.count)** series; "
-            + "scaled by each series' in-sample naive MAE (as MASE), the median error is \(Format.fixed(median, decimals: 3)), "
-            + "\(below) of \(scored.count) below 1 (closer than the naive forecast's typical in-sample step); "
+            + "scaled by each series' in-sample \(reference) MAE on its training part (its MASE scale), the median error is \(Format.fixed(median, decimals: 3)), "
+            + "\(below) of \(scored.count) below 1 (closer than the \(reference) forecast's typical in-sample error); "
             + "the largest \(Format.fixed(worst.scaled, decimals: 3)) (\(Escape.markdown(worst.id))). Each series' report shows its own."
     }
 

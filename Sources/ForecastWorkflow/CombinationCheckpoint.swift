@@ -126,8 +126,11 @@ public struct CombinationCheckpoint: JSONModelFile, Equatable, Sendable {
         let values = (0..<h).map { j in predictions.reduce(0) { $0 + $1.points[j].value } / Double(predictions.count) }
         let first = predictions[0]
         let dates = first.points.allSatisfy { $0.date != nil } ? first.points.map { $0.date! } : nil
-        return Prediction(model: "\(model) (mean of \(members.map(\.model).joined(separator: ", ")))", modelID: model, target: target,
-                          lastDate: first.lastDate, horizon: h, intervalLevels: intervals?.levels.map(\.level),
-                          points: Prediction.points(values, dates: dates, intervals: intervals))
+        var combined = Prediction(model: "\(model) (mean of \(members.map(\.model).joined(separator: ", ")))", modelID: model, target: target,
+                                  lastDate: first.lastDate, horizon: h, intervalLevels: intervals?.levels.map(\.level),
+                                  points: Prediction.points(values, dates: dates, intervals: intervals))
+        // The members read the same CSV with the same settings: they start from the same values.
+        combined.dataNote = first.dataNote
+        return combined
     }
 }

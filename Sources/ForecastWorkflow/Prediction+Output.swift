@@ -18,6 +18,7 @@ extension Prediction {
             }
             out += fields.joined(separator: "\t") + "\n"
         }
+        if let dataNote { out += "note: " + dataNote + "\n" }
         if let note { out += note + "\n" }
         return out
     }
@@ -25,7 +26,7 @@ extension Prediction {
     /// `forecast predict --json`: one object, keys sorted, numbers in shortest round-trip form.
     ///
     ///     {"horizon": 3, "interval_levels": [0.8, 0.95], "last_date": "1960-12-01",
-    ///      "model": "ets", "name": "ets ETS(M,N,M)", "note": null,
+    ///      "model": "ets", "name": "ets ETS(M,N,M)", "note": null, "data_note": null,
     ///      "steps": [{"date": "1961-01-01", "forecast": 437.13, "lower_80": 416.2, "lower_95": null,
     ///                 "step": 1, "upper_80": 458.06, "upper_95": null}, …],
     ///      "target": "passengers"}
@@ -33,7 +34,8 @@ extension Prediction {
     /// `model` is the stable id (`snaive`, `ets`, `gru`, `combo`), `name` as the report shows it.
     /// Every step has `lower_80`, `upper_80`, `lower_95`, `upper_95` (null when unbounded or not
     /// stored), and `lower_<p>`/`upper_<p>` for any other level the fit asked for (`--intervals`);
-    /// `interval_levels` lists the stored levels ([] for a file that stores none, `note` says so).
+    /// `interval_levels` lists the stored levels ([] for a file that stores none, `note` says so);
+    /// `data_note` says when the target's last values were missing and filled (``dataNote``).
     public func jsonData() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -81,6 +83,7 @@ extension Prediction {
             try c.encode(p.horizon, forKey: Key("horizon"))
             try c.encode(p.intervalLevels ?? [], forKey: Key("interval_levels"))
             try c.encode(p.note, forKey: Key("note"))
+            try c.encode(p.dataNote, forKey: Key("data_note"))
             try c.encode(p.points.map(Step.init), forKey: Key("steps"))
         }
     }

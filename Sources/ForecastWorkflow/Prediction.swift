@@ -64,6 +64,10 @@ public struct Prediction: Sendable {
     /// The levels the file stores intervals for (e.g. [0.8, 0.95]); nil when it stores none.
     public var intervalLevels: [Double]?
     public var points: [PredictedPoint]
+    /// Set when the target's last values were missing in the CSV and the model's stored
+    /// missing-value policy filled them: the forecast then starts from filled values, not from
+    /// observed ones, and the output says so (text: a `note:` line; JSON: `data_note`).
+    public var dataNote: String? = nil
     /// Why there are no intervals, when there are none.
     public var note: String? {
         intervalLevels == nil
@@ -117,7 +121,9 @@ public struct Prediction: Sendable {
         let p = try rewordingHints(csvPath: csvPath, checkpointPath: checkpointPath, configuration: c) {
             let series = try readSeries(csvPath, as: c, target: meta.target, features: meta.features,
                                         model: "the model \(checkpointPath) was trained on target '\(meta.target)' with input columns")
-            return try forecast(checkpoint: checkpoint, metadata: meta, series: series, checkpointPath: checkpointPath, csvPath: csvPath)
+            var p = try forecast(checkpoint: checkpoint, metadata: meta, series: series, checkpointPath: checkpointPath, csvPath: csvPath)
+            p.dataNote = filledEndNote(series, policy: c.missing)
+            return p
         }
         return p.prefix(steps)
     }
@@ -128,8 +134,24 @@ public struct Prediction: Sendable {
                            checkpointPath: String, steps: Int?, _ body: (Series) throws -> Prediction) throws -> Prediction {
         try checkSteps(steps, horizon: c.horizon, checkpointPath: checkpointPath)
         return try rewordingHints(csvPath: csvPath, checkpointPath: checkpointPath, configuration: c) {
-            try body(try readSeries(csvPath, as: c, target: target, features: features, model: model))
+            let series = try readSeries(csvPath, as: c, target: target, features: features, model: model)
+            var p = try body(series)
+            p.dataNote = filledEndNote(series, policy: c.missing)
+            return p
         }.prefix(steps)
+    }
+
+    /// The note for a series whose last target values were filled by `policy` (a trailing run of
+    /// ``Series/filledTargetRows``), nil when its last value was observed. O(filled rows).
+    static func filledEndNote(_ series: Series, policy: MissingPolicy) -> String? {
+        let filled = Set(series.filledTargetRows)
+        var k = 0
+        while k < series.count, filled.contains(series.count - 1 - k) { k += 1 }
+        guard k > 0 else { return nil }
+        let from = series.dates.map { " from \(series.frequency.format($0[series.count - k]))" } ?? ""
+        let what = k == 1 ? "the last value of \(series.targetName)\(from) is" : "the last \(k) values of \(series.targetName)\(from) are"
+        return "\(what) missing in the CSV and filled by the model's stored setting missing: \(policy.rawValue); "
+            + "the forecast starts from \(k == 1 ? "that filled value" : "those filled values"), not from an observed one"
     }
 
     /// The first `steps` points (all when nil).

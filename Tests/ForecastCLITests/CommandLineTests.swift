@@ -205,3 +205,35 @@ struct CommandLineTests {
         for word in ["--window", "--models", "--transform", "--missing", "--json", "--seed"] { #expect(fit.stdout.contains(word), "\(word)") }
     }
 }
+
+extension CommandLineTests {
+    /// `forecast run --help` listed exit 0 as "every job succeeded or was skipped" and no 45 or
+    /// 46, but a portfolio job that skips a series exits 46 with every job successful, and a
+    /// linked lock file exits 45 (README's table; ExitStatus).
+    @Test("run --help lists every exit code forecast run gives")
+    func runHelpListsEveryExitCode() throws {
+        let help = try runForecast(["run", "--help"])
+        #expect(help.status == 0)
+        let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(text.contains("45 the lock or log file is a symbolic link"), "\(text)")
+        #expect(text.contains("46 no job failed but a portfolio job skipped a series or got no forecast for one"))
+        #expect(text.contains("0 every job succeeded or was skipped (and no portfolio series was)"))
+    }
+}
+
+extension CommandLineTests {
+    /// `forecast schedule --help` named only exit 44, but an invalid pipeline file or a value
+    /// that cannot go into a crontab safely exits 40 (README's table).
+    @Test("schedule --help lists exit 40 beside 44")
+    func scheduleHelpListsExit40() throws {
+        let help = try runForecast(["schedule", "--help"])
+        #expect(help.status == 0)
+        let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(text.contains("40 invalid pipeline file, or a path, job name or schedule that cannot be written to a crontab safely"), "\(text)")
+        #expect(text.contains("44 the crontab cannot be read or written"))
+        let dir = try temporaryDirectory()
+        let bad = dir.appendingPathComponent("p.yaml")
+        try "jobs:\n  - name: a\n    input: x.csv\n    schedule: \"61 * * * *\"\n".write(to: bad, atomically: true, encoding: .utf8)
+        #expect(try runForecast(["schedule", bad.path]).status == 40)
+    }
+}

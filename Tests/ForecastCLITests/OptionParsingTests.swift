@@ -162,8 +162,8 @@ struct OptionParsingTests {
           --model <path>          Model file written by `forecast fit` (model-<name>.ckpt or .json).
           --steps <k>             Forecast the first k steps, 1 ≤ k ≤ the trained horizon (default: all of
                                   them).
-          --json                  Print the forecast as JSON (model, target, last_date, steps with date,
-                                  forecast, lower_80, upper_80, lower_95, upper_95).
+          --json                  Print the forecast as JSON (model, target, last_date, data_note, steps
+                                  with date, forecast, lower_80, upper_80, lower_95, upper_95).
           --version               Show the version.
           -h, --help              Show help information.
 

@@ -143,7 +143,7 @@ struct PredictIntervalsTests {
         let p = try Prediction.run(checkpointPath: try ThreeStepFit.path(combo), csvPath: ThreeStepFit.csv, steps: 2)
         let data = try p.jsonData()
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(Set(object.keys) == ["model", "name", "target", "last_date", "horizon", "interval_levels", "note", "steps"])
+        #expect(Set(object.keys) == ["model", "name", "target", "last_date", "horizon", "interval_levels", "note", "data_note", "steps"])
         let steps = try #require(object["steps"] as? [[String: Any]])
         #expect(steps.map { Set($0.keys) } == Array(repeating: ["step", "date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"], count: 2))
         #expect(steps.allSatisfy { $0["upper_95"] is NSNumber }, "bounded: a number")
@@ -265,5 +265,29 @@ struct PredictOldFilesTests {
         let p = try Prediction.run(checkpointPath: url.path, csvPath: ThreeStepFit.csv)
         #expect(p.intervalLevels == nil && p.points.allSatisfy(\.intervals.isEmpty))
         #expect(p.points.map(\.value.bitPattern) == ff.nextForecasts.map(\.value.bitPattern))
+    }
+}
+
+extension PredictIntervalsTests {
+    /// A CSV whose last row has no target value: predict filled it with the model's stored
+    /// policy (ffill) and printed "last row 1961-01-01" and naive's 432 (December's value) as if
+    /// observed. It now says the forecast starts from a filled value, for every kind of file.
+    @Test("a missing last value is said to be filled: the forecast does not start from an observed value")
+    func filledLastValueIsNoted() throws {
+        let dir = try temporaryDirectory()
+        let csv = dir.appendingPathComponent("air-missing.csv")
+        try (try String(contentsOfFile: ThreeStepFit.csv, encoding: .utf8) + "1961-01-01,\n").write(to: csv, atomically: true, encoding: .utf8)
+        for id in ["naive", "ets", "ff", "combo"] {
+            let model = try #require(ThreeStepFit.outcome.run.models.first { $0.id == id })
+            let p = try Prediction.run(checkpointPath: try ThreeStepFit.path(model), csvPath: csv.path)
+            #expect(p.lastDate == "1961-01-01")
+            #expect(p.dataNote == "the last value of passengers from 1961-01-01 is missing in the CSV and filled by the model's stored setting missing: ffill; the forecast starts from that filled value, not from an observed one", "\(id)")
+            #expect(p.text.contains("\nnote: the last value of passengers from 1961-01-01 is missing"), "\(id)")
+            let object = try #require(try JSONSerialization.jsonObject(with: try p.jsonData()) as? [String: Any])
+            #expect(object["data_note"] as? String == p.dataNote)
+            if id == "naive" { #expect(p.points.map(\.value) == [432, 432, 432], "December 1960, carried forward") }
+            let observed = try Prediction.run(checkpointPath: try ThreeStepFit.path(model), csvPath: ThreeStepFit.csv)
+            #expect(observed.dataNote == nil && !observed.text.contains("note: "))
+        }
     }
 }
