@@ -153,14 +153,7 @@ extension RunAuditTests {
             models: [naive, snaive]
 
         """)
-        func run(_ start: String) throws -> PipelineRunSummary {
-            var options = PipelineRunOptions()
-            let t = Mutex(day(start))
-            options.now = { t.withLock { $0 = $0.addingTimeInterval(1); return $0 } }
-            options.timeZone = TimeZone(identifier: "UTC")!
-            return try PipelineRunner(pipeline: try PipelineFile.load(url), executor: FitJobExecutor(version: "test"),
-                                      options: options, console: RecordingConsole()).run()
-        }
+        func run(_ start: String) throws -> PipelineRunSummary { try runPipeline(url, startingAt: start) }
         #expect(try run("2024-05-01 06:30:00").exitCode == 0)
         try dir.write("data/vn.csv", lines.prefix(61).joined(separator: "\n") + "\n")
         #expect(try run("2024-05-02 06:30:00").exitCode == 0)
@@ -210,14 +203,7 @@ extension RunAuditTests {
             models: [naive, snaive]
 
         """)
-        func run(_ start: String) throws -> PipelineRunSummary {
-            var options = PipelineRunOptions()
-            let t = Mutex(day(start))
-            options.now = { t.withLock { $0 = $0.addingTimeInterval(1); return $0 } }
-            options.timeZone = TimeZone(identifier: "UTC")!
-            return try PipelineRunner(pipeline: try PipelineFile.load(url), executor: FitJobExecutor(version: "test"),
-                                      options: options, console: RecordingConsole()).run()
-        }
+        func run(_ start: String) throws -> PipelineRunSummary { try runPipeline(url, startingAt: start) }
         #expect(try run("2024-05-01 06:30:00").exitCode == 0)
         // Change one qldcntrl value (column 7): only that series is refitted.
         var fields = lines[30].split(separator: ",").map(String.init)
@@ -322,4 +308,15 @@ extension RunAuditTests {
         #expect(!report.contains("warm start:       "))
         #expect(report.contains("Re-run exactly this (same seed and input give bit-identical numbers"))
     }
+}
+
+/// Runs the pipeline file at `url` with a clock that starts at `start` (UTC) and ticks a second
+/// per reading.
+private func runPipeline(_ url: URL, startingAt start: String) throws -> PipelineRunSummary {
+    var options = PipelineRunOptions()
+    let t = Mutex(day(start))
+    options.now = { t.withLock { $0 = $0.addingTimeInterval(1); return $0 } }
+    options.timeZone = TimeZone(identifier: "UTC")!
+    return try PipelineRunner(pipeline: try PipelineFile.load(url), executor: FitJobExecutor(version: "test"),
+                              options: options, console: RecordingConsole()).run()
 }
