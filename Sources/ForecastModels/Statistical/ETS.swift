@@ -210,11 +210,7 @@ public enum ETS {
 
     /// Smoothing parameters plus initial states estimated for `spec` (σ² not included).
     static func freeValueCount(_ spec: ETSSpec, seasonLength m: Int) -> Int {
-        var count = 2  // α, level
-        if spec.hasTrend { count += 2 }
-        if spec.isSeasonal { count += 1 + (m - 1) }
-        if spec.isDamped { count += 1 }
-        return count
+        Layout(spec: spec, seasonLength: m).count
     }
 
     /// statsforecast's answer to a constant series: ETS(A,N,N) with α = 0.9999 and the level at
@@ -233,15 +229,21 @@ public enum ETS {
         let spec: ETSSpec
         let seasonLength: Int
         var parameterCount: Int { 1 + (spec.hasTrend ? 1 : 0) + (spec.isSeasonal ? 1 : 0) + (spec.isDamped ? 1 : 0) }
+        /// Where β, γ and φ sit in x (α is at 0); nil when the spec has no such parameter.
+        var betaIndex: Int? { spec.hasTrend ? 1 : nil }
+        var gammaIndex: Int? { spec.isSeasonal ? (spec.hasTrend ? 2 : 1) : nil }
+        var phiIndex: Int? { spec.isDamped ? parameterCount - 1 : nil }
         var stateOffset: Int { parameterCount }
+        var slopeIndex: Int? { spec.hasTrend ? stateOffset + 1 : nil }
         var seasonOffset: Int { stateOffset + 1 + (spec.hasTrend ? 1 : 0) }
+        /// Coordinates of x: smoothing parameters, level, slope and m − 1 seasonal states.
+        var count: Int { seasonOffset + (spec.isSeasonal ? seasonLength - 1 : 0) }
 
         func parameters(_ x: [Double]) -> ETSParameters {
-            var index = 1
             var p = ETSParameters(alpha: x[0])
-            if spec.hasTrend { p.beta = x[index]; index += 1 }
-            if spec.isSeasonal { p.gamma = x[index]; index += 1 }
-            if spec.isDamped { p.phi = x[index] }
+            if let betaIndex { p.beta = x[betaIndex] }
+            if let gammaIndex { p.gamma = x[gammaIndex] }
+            if let phiIndex { p.phi = x[phiIndex] }
             return p
         }
 
@@ -254,7 +256,7 @@ public enum ETS {
 
         func state(_ x: [Double]) -> ExponentialSmoothingState {
             var state = ExponentialSmoothingState(level: x[stateOffset])
-            if spec.hasTrend { state.trend = x[stateOffset + 1] }
+            if let slopeIndex { state.trend = x[slopeIndex] }
             if spec.isSeasonal { state.seasonal = Array(x[seasonOffset...]) + [closingSeason(x)] }
             return state
         }
@@ -299,11 +301,11 @@ public enum ETS {
             return (result.x, problem.criterion(result.x))
         }
         var best = solve(from: x0) ?? (x0, problem.criterion(x0))
-        if spec.isDamped {
+        if let phiIndex = layout.phiIndex {
             // The likelihood is often bimodal in φ (optima on either bound or inside): a second
             // start in the middle of φ's range finds the other mode.
             var other = x0
-            other[layout.parameterCount - 1] = Self.secondDampingStart
+            other[phiIndex] = Self.secondDampingStart
             if let second = solve(from: other), second.value < best.value { best = second }
         }
         guard best.value.isFinite else { throw .invalidParameters("no finite likelihood for \(spec)") }

@@ -34,7 +34,7 @@ final class ETSLeastSquares {
         self.spec = spec
         seasonLength = m
         layout = ETS.Layout(spec: spec, seasonLength: m)
-        coordinates = ETS.freeValueCount(spec, seasonLength: m)
+        coordinates = layout.count
         let ringSize = spec.isSeasonal ? m : 1
         scratch = .allocate(capacity: ringSize + y.count + coordinates
                             + ETSSensitivity.workspaceSize(coordinates: coordinates, seasonLength: ringSize, count: y.count))
@@ -66,7 +66,7 @@ final class ETSLeastSquares {
             if spec.season == .multiplicative && ring.contains(where: { $0 < 0 }) { return nil }
         }
         return (ETSRecursion(spec: spec, seasonLength: seasonLength, parameters: p),
-                x[layout.stateOffset], spec.hasTrend ? x[layout.stateOffset + 1] : 0)
+                x[layout.stateOffset], layout.slopeIndex.map { x[$0] } ?? 0)
     }
 
     /// The criterion (−2·log-likelihood up to a constant) at x; +∞ when x is infeasible or the

@@ -140,31 +140,12 @@ struct ETSRecursion {
     }
 
     /// The criterion above on raw storage: `ring` holds m seasonal slots (unused without a
-    /// season). The model's shape is resolved once here, so each of the twelve loops the
-    /// compiler generates carries no per-step branching on it. O(n).
-    func negativeTwiceLogLikelihood(_ y: UnsafeBufferPointer<Double>, level: inout Double, slope: inout Double,
-                                    ring: UnsafeMutableBufferPointer<Double>, slot: inout Int) -> Double {
-        switch (additiveError, hasTrend, seasonKind) {
-        case (true, false, .none): filter(y, &level, &slope, ring, &slot, additiveError: true, trend: false, season: .none)
-        case (true, true, .none): filter(y, &level, &slope, ring, &slot, additiveError: true, trend: true, season: .none)
-        case (true, false, .additive): filter(y, &level, &slope, ring, &slot, additiveError: true, trend: false, season: .additive)
-        case (true, true, .additive): filter(y, &level, &slope, ring, &slot, additiveError: true, trend: true, season: .additive)
-        case (true, false, .multiplicative): filter(y, &level, &slope, ring, &slot, additiveError: true, trend: false, season: .multiplicative)
-        case (true, true, .multiplicative): filter(y, &level, &slope, ring, &slot, additiveError: true, trend: true, season: .multiplicative)
-        case (false, false, .none): filter(y, &level, &slope, ring, &slot, additiveError: false, trend: false, season: .none)
-        case (false, true, .none): filter(y, &level, &slope, ring, &slot, additiveError: false, trend: true, season: .none)
-        case (false, false, .additive): filter(y, &level, &slope, ring, &slot, additiveError: false, trend: false, season: .additive)
-        case (false, true, .additive): filter(y, &level, &slope, ring, &slot, additiveError: false, trend: true, season: .additive)
-        case (false, false, .multiplicative): filter(y, &level, &slope, ring, &slot, additiveError: false, trend: false, season: .multiplicative)
-        case (false, true, .multiplicative): filter(y, &level, &slope, ring, &slot, additiveError: false, trend: true, season: .multiplicative)
-        }
-    }
-
-    /// The criterion above, also writing the innovations eₜ (relative for multiplicative error)
-    /// into `innovations` (y.count values). O(n).
+    /// season); when `innovations` is given, the innovations eₜ (relative for multiplicative
+    /// error) are written there (y.count values). The model's shape is resolved once here, so each
+    /// of the twelve loops the compiler generates carries no per-step branching on it. O(n).
     func negativeTwiceLogLikelihood(_ y: UnsafeBufferPointer<Double>, level: inout Double, slope: inout Double,
                                     ring: UnsafeMutableBufferPointer<Double>, slot: inout Int,
-                                    innovations: UnsafeMutablePointer<Double>) -> Double {
+                                    innovations: UnsafeMutablePointer<Double>? = nil) -> Double {
         switch (additiveError, hasTrend, seasonKind) {
         case (true, false, .none): filter(y, &level, &slope, ring, &slot, additiveError: true, trend: false, season: .none, innovations: innovations)
         case (true, true, .none): filter(y, &level, &slope, ring, &slot, additiveError: true, trend: true, season: .none, innovations: innovations)
@@ -197,7 +178,7 @@ struct ETSRecursion {
     private func filter(_ y: UnsafeBufferPointer<Double>, _ levelOut: inout Double, _ slopeOut: inout Double,
                         _ ring: UnsafeMutableBufferPointer<Double>, _ slotOut: inout Int,
                         additiveError: Bool, trend: Bool, season: ETSSpec.SeasonKind,
-                        innovations: UnsafeMutablePointer<Double>? = nil) -> Double {
+                        innovations: UnsafeMutablePointer<Double>?) -> Double {
         var level = levelOut
         var slope = slopeOut
         var slot = slotOut

@@ -33,18 +33,14 @@ struct ETSSensitivity {
 
     init(recursion: ETSRecursion, layout: ETS.Layout) {
         self.recursion = recursion
-        let spec = layout.spec
-        var index = 1
         alphaIndex = 0
-        betaIndex = spec.hasTrend ? index : -1
-        if spec.hasTrend { index += 1 }
-        gammaIndex = spec.isSeasonal ? index : -1
-        if spec.isSeasonal { index += 1 }
-        phiIndex = spec.isDamped ? index : -1
+        betaIndex = layout.betaIndex ?? -1
+        gammaIndex = layout.gammaIndex ?? -1
+        phiIndex = layout.phiIndex ?? -1
         levelIndex = layout.stateOffset
-        slopeIndex = spec.hasTrend ? layout.stateOffset + 1 : -1
+        slopeIndex = layout.slopeIndex ?? -1
         seasonOffset = layout.seasonOffset
-        count = layout.seasonOffset + (spec.isSeasonal ? layout.seasonLength - 1 : 0)
+        count = layout.count
     }
 
     /// Scratch for `innovationJacobian`: (m + 7 + n)·k values for k coordinates, season length m
