@@ -190,6 +190,9 @@ public enum ModelKind: String, Codable, Sendable, Comparable {
     /// The equal-weight mean of other models' forecasts (`combo`).
     case combination
 
+    /// A trained network: the windowed feed-forward model or a recurrent one.
+    public var isNetwork: Bool { self == .feedForward || self == .recurrent }
+
     var simplicityRank: Int {
         switch self {
         case .baseline: return 0

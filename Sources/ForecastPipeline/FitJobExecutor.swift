@@ -49,8 +49,8 @@ public struct FitJobExecutor: JobExecutor {
                 }
             }
             started.sort()
-            if !started.isEmpty { context.logger.info("warm start for \(started.joined(separator: ", "))") }
             if !started.isEmpty {
+                context.logger.info("warm start for \(started.joined(separator: ", "))")
                 fitted.run.reproducibility.startingWeights = started.map { "\($0) from \(warm.lastPathComponent)/model-\($0).ckpt" }
                     .joined(separator: ", ")
             }

@@ -95,7 +95,7 @@ public struct MarkdownReport {
         } else {
             // Name the beaten rivals only when they ran and worked: with `--models ets,theta` there
             // is no network to have beaten.
-            let networks = run.models.filter { $0.kind == .feedForward || $0.kind == .recurrent }
+            let networks = run.models.filter { $0.kind.isNetwork }
             let statistical = run.models.filter { $0.kind == .statistical }
             switch pick.kind {
             case .statistical:
@@ -288,7 +288,7 @@ public struct MarkdownReport {
         if let read = d.rowsRead { counts.append(("Rows read from the file", Format.integer(read))) }
         counts.append(("Points after cleaning", Format.integer(d.rows)))
         // The windows are the networks': without a network in the run they describe nothing that ran.
-        let networksRan = run.models.contains { $0.kind == .feedForward || $0.kind == .recurrent }
+        let networksRan = run.models.contains { $0.kind.isNetwork }
         if let parts = d.pointsPerPart {
             counts.append(("Points per part (in time order)", "train \(Format.integer(parts.train)) · validation \(Format.integer(parts.validation)) · test \(Format.integer(parts.test))"))
         }
@@ -730,7 +730,7 @@ public struct MarkdownReport {
         var out = ["## Networks vs statistical models", ""]
         guard let network = ModelSelection.bestNetwork(run.models), let statistical = ModelSelection.bestStatistical(run.models) else {
             let failed = ModelSelection.bestStatistical(run.models) == nil ? "every statistical model failed"
-                : run.models.contains { $0.kind == .feedForward || $0.kind == .recurrent } ? "every network failed" : "no network was run"
+                : run.models.contains { $0.kind.isNetwork } ? "every network failed" : "no network was run"
             out += ["There is nothing to compare: \(failed).", ""]
             return out
         }
@@ -806,7 +806,7 @@ public struct MarkdownReport {
     /// flow: the first seed's; training time: all k). Nil otherwise.
     func ensembleNote(_ models: [ModelResult]) -> String? {
         let k = run.networkSeeds
-        guard k > 1, models.contains(where: { $0.kind == .feedForward || $0.kind == .recurrent }) else { return nil }
+        guard k > 1, models.contains(where: { $0.kind.isNetwork }) else { return nil }
         return "Each network is an ensemble of \(k) seeds (--ensemble \(k)): its forecasts and errors are the mean of \(k) trained networks; "
             + "its parameters, epochs, loss figures and gradient flow are those of the first seed, and its training time is the sum of the \(k) trainings."
     }

@@ -64,7 +64,8 @@ public struct PortfolioSeriesResult: Codable, Equatable, Sendable {
     public var nextTimestamp: Date?
     /// `forecast run` only: the previous run's next forecast of this series scored against the
     /// value observed since (actual − forecast, in the series' units), and |that| over the
-    /// in-sample naive MAE (the MASE scale); nil when no earlier forecast's date is observed yet.
+    /// series' MASE scale (the in-sample MAE of its seasonal naive, or naive, on its training
+    /// part); nil when no earlier forecast's date is observed yet.
     public var liveError: Double?
     public var liveScaledError: Double?
     /// Set when `forecast run` carried this result over from an earlier run because the

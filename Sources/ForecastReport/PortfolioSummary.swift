@@ -387,11 +387,11 @@ public struct PortfolioSummary: Codable, Sendable {
     /// run's); nil when none was scored.
     func liveErrorLine() -> String? {
         let scored = results.filter { $0.unchangedSince == nil && $0.status == .ok }
-            .compactMap { r in r.liveScaledError.map { (id: r.id, scaled: $0) } }
+            .compactMap { r in r.liveScaledError.map { (id: r.id, scaled: $0, seasonal: (r.maseSeason ?? 1) >= 2) } }
         guard let median = Self.median(scored.map(\.scaled)), let worst = scored.max(by: { $0.scaled < $1.scaled }) else { return nil }
         let below = scored.filter { $0.scaled < 1 }.count
         // The scale is each series' MASE reference: the seasonal naive where it has a season.
-        let seasonal = results.filter { r in scored.contains { $0.id == r.id } }.map { ($0.maseSeason ?? 1) >= 2 }
+        let seasonal = scored.map(\.seasonal)
         let reference = seasonal.allSatisfy { $0 } ? "seasonal naive" : seasonal.contains(true) ? "naive or seasonal naive" : "naive"
         return "Live error: the last run's next forecast was checked against the value observed since for **\(scored.count)** series; "
             + "scaled by each series' in-sample \(reference) MAE on its training part (its MASE scale), the median error is \(Format.fixed(median, decimals: 3)), "

@@ -250,7 +250,7 @@ enum ReportCharts {
     /// A stable colour per network (same colour in every chart); statistical models draw no loss
     /// or gradient curves, so they do not shift the networks' colours.
     static func color(for name: String, in run: RunResult) -> String {
-        let trained = run.models.filter { $0.kind == .feedForward || $0.kind == .recurrent }.map(\.name)
+        let trained = run.models.filter { $0.kind.isNetwork }.map(\.name)
         let index = trained.firstIndex(of: name) ?? (run.models.firstIndex { $0.name == name } ?? 0)
         return SVGLineChart.palette[index % SVGLineChart.palette.count]
     }
