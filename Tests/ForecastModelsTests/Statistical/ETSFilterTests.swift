@@ -23,15 +23,10 @@ struct ETSFilterTests {
         return (criterion, state)
     }
 
-    /// Every one of the 12 shapes (error × trend × season, damped), m = 4, on a positive seasonal
-    /// series of 400 points: the fast filter's criterion within 1e-10 relative of the plain loop,
-    /// and its final level, slope and seasonal ring within 1e-9 relative.
-    @Test func everyShapeMatchesThePlainRecursion() {
-        let m = 4
-        let y = (0..<400).map { t -> Double in
-            let x = Double(t)
-            return 50 + 0.1 * x + 8 * sin(2 * Double.pi * x / Double(m)) + 3 * sin(0.37 * x * x)
-        }
+    /// Calls `body` for each of the 18 (error, trend, season) shapes with α = 0.3, β = 0.05,
+    /// γ = 0.1, φ = 0.9 as the shape has them and a start state of level 50, slope 0.1 and the
+    /// seasonal states (−8, 0, 8, 0) or (0.85, 1, 1.15, 1); returns how many shapes it visited.
+    func forEveryShape(seasonLength m: Int, _ body: (ETSSpec, ETSRecursion, ExponentialSmoothingState) -> Void) -> Int {
         var shapes = 0
         for error in ETSSpec.ErrorKind.allCases {
             for trend in ETSSpec.TrendKind.allCases {
@@ -42,18 +37,32 @@ struct ETSFilterTests {
                     let seasonal: [Double] = !spec.isSeasonal ? []
                         : season == .additive ? [-8, 0, 8, 0] : [0.85, 1, 1.15, 1]
                     let initial = ExponentialSmoothingState(level: 50, trend: spec.hasTrend ? 0.1 : nil, seasonal: seasonal)
-                    let recursion = ETSRecursion(spec: spec, seasonLength: m, parameters: parameters)
-                    let plain = plainCriterion(recursion, y, initial, multiplicativeError: error == .multiplicative)
-                    var fast = recursion.startState(initial)
-                    let criterion = recursion.negativeTwiceLogLikelihood(y, state: &fast)
-                    #expect(etsRelativeError(criterion, plain.criterion) < 1e-10, "\(spec): \(criterion) vs \(plain.criterion)")
-                    #expect(etsRelativeError(fast.level, plain.state.level) < 1e-9, "\(spec)")
-                    #expect(etsRelativeError(fast.slope, plain.state.slope) < 1e-9, "\(spec)")
-                    #expect(fast.slot == plain.state.slot, "\(spec)")
-                    for (a, b) in zip(fast.ring, plain.state.ring) { #expect(etsRelativeError(a, b) < 1e-9, "\(spec)") }
+                    body(spec, ETSRecursion(spec: spec, seasonLength: m, parameters: parameters), initial)
                     shapes += 1
                 }
             }
+        }
+        return shapes
+    }
+
+    /// Every one of the 12 shapes (error × trend × season, damped), m = 4, on a positive seasonal
+    /// series of 400 points: the fast filter's criterion within 1e-10 relative of the plain loop,
+    /// and its final level, slope and seasonal ring within 1e-9 relative.
+    @Test func everyShapeMatchesThePlainRecursion() {
+        let m = 4
+        let y = (0..<400).map { t -> Double in
+            let x = Double(t)
+            return 50 + 0.1 * x + 8 * sin(2 * Double.pi * x / Double(m)) + 3 * sin(0.37 * x * x)
+        }
+        let shapes = forEveryShape(seasonLength: m) { spec, recursion, initial in
+            let plain = plainCriterion(recursion, y, initial, multiplicativeError: spec.error == .multiplicative)
+            var fast = recursion.startState(initial)
+            let criterion = recursion.negativeTwiceLogLikelihood(y, state: &fast)
+            #expect(etsRelativeError(criterion, plain.criterion) < 1e-10, "\(spec): \(criterion) vs \(plain.criterion)")
+            #expect(etsRelativeError(fast.level, plain.state.level) < 1e-9, "\(spec)")
+            #expect(etsRelativeError(fast.slope, plain.state.slope) < 1e-9, "\(spec)")
+            #expect(fast.slot == plain.state.slot, "\(spec)")
+            for (a, b) in zip(fast.ring, plain.state.ring) { #expect(etsRelativeError(a, b) < 1e-9, "\(spec)") }
         }
         #expect(shapes == 18)  // 12 distinct loops; damped and undamped share one
     }
@@ -67,42 +76,29 @@ struct ETSFilterTests {
             let x = Double(t)
             return 50 + 0.1 * x + 8 * sin(2 * Double.pi * x / Double(m)) + 3 * sin(0.37 * x * x)
         }
-        var shapes = 0
-        for error in ETSSpec.ErrorKind.allCases {
-            for trend in ETSSpec.TrendKind.allCases {
-                for season in ETSSpec.SeasonKind.allCases {
-                    let spec = ETSSpec(error: error, trend: trend, season: season)
-                    let parameters = ETSParameters(alpha: 0.3, beta: spec.hasTrend ? 0.05 : nil,
-                                                   gamma: spec.isSeasonal ? 0.1 : nil, phi: spec.isDamped ? 0.9 : nil)
-                    let seasonal: [Double] = !spec.isSeasonal ? []
-                        : season == .additive ? [-8, 0, 8, 0] : [0.85, 1, 1.15, 1]
-                    let initial = ExponentialSmoothingState(level: 50, trend: spec.hasTrend ? 0.1 : nil, seasonal: seasonal)
-                    let recursion = ETSRecursion(spec: spec, seasonLength: m, parameters: parameters)
-                    var plainState = recursion.startState(initial)
-                    var expected = [Double]()
-                    for value in y {
-                        expected.append(recursion.innovation(value, forecast: recursion.oneStep(plainState)))
-                        recursion.update(&plainState, with: value)
+        let shapes = forEveryShape(seasonLength: m) { spec, recursion, initial in
+            var plainState = recursion.startState(initial)
+            var expected = [Double]()
+            for value in y {
+                expected.append(recursion.innovation(value, forecast: recursion.oneStep(plainState)))
+                recursion.update(&plainState, with: value)
+            }
+            var without = recursion.startState(initial)
+            let criterion = recursion.negativeTwiceLogLikelihood(y, state: &without)
+            var state = recursion.startState(initial)
+            var written = [Double](repeating: .nan, count: y.count)
+            let withInnovations = y.withUnsafeBufferPointer { series in
+                state.ring.withUnsafeMutableBufferPointer { ring in
+                    written.withUnsafeMutableBufferPointer { out in
+                        recursion.negativeTwiceLogLikelihood(series, level: &state.level, slope: &state.slope,
+                                                             ring: ring, slot: &state.slot,
+                                                             innovations: out.baseAddress!)
                     }
-                    var without = recursion.startState(initial)
-                    let criterion = recursion.negativeTwiceLogLikelihood(y, state: &without)
-                    var state = recursion.startState(initial)
-                    var written = [Double](repeating: .nan, count: y.count)
-                    let withInnovations = y.withUnsafeBufferPointer { series in
-                        state.ring.withUnsafeMutableBufferPointer { ring in
-                            written.withUnsafeMutableBufferPointer { out in
-                                recursion.negativeTwiceLogLikelihood(series, level: &state.level, slope: &state.slope,
-                                                                     ring: ring, slot: &state.slot,
-                                                                     innovations: out.baseAddress!)
-                            }
-                        }
-                    }
-                    #expect(withInnovations == criterion, "\(spec)")
-                    for (a, b) in zip(written, expected) {
-                        #expect(abs(a - b) <= 1e-9 * max(abs(b), 1), "\(spec): \(a) vs \(b)")
-                    }
-                    shapes += 1
                 }
+            }
+            #expect(withInnovations == criterion, "\(spec)")
+            for (a, b) in zip(written, expected) {
+                #expect(abs(a - b) <= 1e-9 * max(abs(b), 1), "\(spec): \(a) vs \(b)")
             }
         }
         #expect(shapes == 18)
