@@ -42,12 +42,7 @@ struct FitTerminalTests {
         #expect(plan.map(\.mayStopEarly) == [false, true, true, true])
         #expect(seen.filter { if case .plan = $0 { return true } else { return false } }.count == 1)
         for (i, planned) in plan.enumerated() {
-            let mine = seen.filter {
-                switch $0 {
-                case .started(let m), .epoch(let m, _), .finished(let m, _): return m == i
-                case .plan: return false
-                }
-            }
+            let mine = progressEvents(ofModel: i, in: seen)
             guard case .started? = mine.first, case .finished(_, let end)? = mine.last else {
                 Issue.record("\(planned.name): \(mine.prefix(2)) … \(mine.suffix(1))"); continue
             }
@@ -79,5 +74,15 @@ struct FitTerminalTests {
             if warning != nil { warned += 1 }
         }
         #expect(outcome.trainingWarnings.count == warned)
+    }
+}
+
+/// The events of planned model `i` among `seen` (its start, epochs and end), in order.
+func progressEvents(ofModel i: Int, in seen: [FitProgress]) -> [FitProgress] {
+    seen.filter {
+        switch $0 {
+        case .started(let m), .epoch(let m, _), .finished(let m, _): return m == i
+        case .plan: return false
+        }
     }
 }

@@ -39,12 +39,7 @@ struct GlobalNetworkProgressTests {
         // trainings' records (the first member's, which with --ensemble 1 is the training).
         let twins = try #require(outcome.twins["nswmetro"])
         for (i, planned) in plan.enumerated() {
-            let mine = seen.filter {
-                switch $0 {
-                case .started(let m), .epoch(let m, _), .finished(let m, _): return m == i
-                case .plan: return false
-                }
-            }
+            let mine = progressEvents(ofModel: i, in: seen)
             guard case .started? = mine.first, case .finished(_, let end)? = mine.last else {
                 Issue.record("\(planned.name): \(mine.prefix(2)) … \(mine.suffix(1))"); continue
             }
